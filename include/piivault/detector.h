@@ -1,0 +1,97 @@
+// File: piivault/detector.h
+//
+// Finds personal data in Chinese (and mixed) text: ID numbers, bank cards,
+// phone numbers, licence codes, device IDs, names, addresses and more.
+//
+//   absl::StatusOr<piivault::Detector> detector = piivault::Detector::Create({});
+//   if (!detector.ok()) return detector.status();
+//   absl::StatusOr<std::vector<piivault::Finding>> found =
+//       detector->Scan("客户手机号13812345678，身份证11010519491231002X");
+//   for (const piivault::Finding& f : *found)
+//     std::cout << piivault::EntityTypeName(f.type) << " " << f.begin << ".." << f.end;
+//
+// Offsets are bytes into the caller's buffer, whatever normalisation was
+// needed to find a value (full-width digits, separators, line breaks, Chinese
+// numerals). Input need not be valid UTF-8.
+#ifndef PIIVAULT_DETECTOR_H_
+#define PIIVAULT_DETECTOR_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "piivault/entity_type.h"
+
+namespace piivault {
+
+// One piece of personal data found in the text.
+struct Finding {
+  EntityType type = EntityType::kUnknown;
+  size_t begin = 0;  // byte offset of the first byte, into the scanned buffer
+  size_t end = 0;    // byte offset one past the last byte
+  float confidence = 0;  // 0..1
+  // The value in canonical ASCII form: separators removed, full-width and
+  // Chinese-numeral digits converted, letters upper-cased where the format is
+  // case-insensitive (e.g. "11010519491231002X", "13812345678"). For
+  // PERSON_NAME / ADDRESS, the original UTF-8 text.
+  std::string normalized;
+  // What validated it, e.g. "gb11643", "luhn", "gb32100", "context"; a
+  // string literal with static storage.
+  std::string_view validated_by;
+  // For type == kMasked: the type the masked value resembles.
+  EntityType masked_as = EntityType::kUnknown;
+};
+
+struct DetectorOptions {
+  // Load the pattern files compiled into the library (patterns/*.toml).
+  bool use_builtin_patterns = true;
+  // Extra pattern files (same format); a file whose family name matches a
+  // built-in one replaces it.
+  std::vector<std::string> pattern_files = {};
+  // Only report these types; empty means every type the patterns define.
+  std::vector<EntityType> types = {};
+  // Findings below this confidence are dropped.
+  float min_confidence = 0.5f;
+  // Scan() rejects larger inputs with kInvalidArgument.
+  size_t max_input_bytes = size_t{1} << 30;
+};
+
+// A compiled set of recognisers. Immutable once created; all const methods
+// are safe to call concurrently from many threads on one Detector.
+class Detector {
+ public:
+  // Loads and compiles the patterns. kInvalidArgument for a bad pattern file
+  // (the message names the file and line; nothing is half-loaded), kNotFound
+  // for a missing file.
+  static absl::StatusOr<Detector> Create(const DetectorOptions& options);
+
+  // Returns the findings in `text`, sorted by begin, non-overlapping (where
+  // candidates overlap the longer, then more confident, wins).
+  // kInvalidArgument if text is larger than options.max_input_bytes.
+  absl::StatusOr<std::vector<Finding>> Scan(std::string_view text) const;
+
+  // The most bytes a single finding can span. Streaming callers hold back
+  // this many bytes (plus context) at a chunk boundary.
+  size_t max_finding_bytes() const;
+
+  // How many bytes of context on either side of a value can change its
+  // confidence (keyword windows).
+  size_t context_window_bytes() const;
+
+  Detector(Detector&&) noexcept;
+  Detector& operator=(Detector&&) noexcept;
+  ~Detector();
+
+ private:
+  struct Impl;
+  explicit Detector(std::unique_ptr<const Impl> impl);
+  std::unique_ptr<const Impl> impl_;
+};
+
+}  // namespace piivault
+
+#endif  // PIIVAULT_DETECTOR_H_
