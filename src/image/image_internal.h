@@ -1,0 +1,105 @@
+// The contract between the image front end (image_scanner.cc) and the
+// per-container modules (jpeg.cc, tiff.cc, png.cc, webp.cc, gif.cc, heif.cc).
+//
+// Every container module provides a Scan and a Scrub function with the
+// signatures below. Scan reports items to a MetadataSink; Scrub rebuilds the
+// container from an allow-list. Shared parsers (TIFF/Exif IFDs, XMP, IPTC,
+// minimal-Exif builder) are declared here too so PNG eXIf, WebP EXIF and HEIF
+// Exif items reuse the same code as JPEG APP1.
+#ifndef PIIVAULT_IMAGE_IMAGE_INTERNAL_H_
+#define PIIVAULT_IMAGE_IMAGE_INTERNAL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "piivault/image.h"
+
+namespace piivault::image_internal {
+
+// Receives what a parser finds. Implemented by the front end, which assigns
+// findings (always-sensitive items and detector hits in text values).
+class MetadataSink {
+ public:
+  virtual ~MetadataSink() = default;
+  // An item whose bytes are not text (or not worth scanning).
+  virtual void AddItem(MetadataItem item) = 0;
+  // An item carrying text: the front end runs the detector over `utf8_text`
+  // (already decoded: UCS-2 XP tags, UserComment charset headers, zTXt
+  // inflation, XML entities are the parser's job).
+  virtual void AddTextItem(MetadataItem item, std::string_view utf8_text) = 0;
+};
+
+// Limits shared by every parser (copied from ImageScannerOptions).
+struct ParseLimits {
+  size_t max_decompressed_bytes = size_t{16} << 20;
+  size_t max_ifd_count = 64;
+  size_t max_ifd_entries = 4096;
+  size_t max_nesting = 16;
+};
+
+// What a rebuilt container needs from the metadata it drops.
+struct ExifEssentials {
+  std::optional<uint16_t> orientation;  // 1..8
+};
+
+// --- Shared parsers (tiff.cc, xmp.cc, iptc.cc) -------------------------------
+
+// Parses a TIFF structure ("II*\0" / "MM\0*" header first) found at
+// `file_offset` in the file: every IFD, the Exif, GPS and Interop sub-IFDs,
+// IFD1 and its thumbnail; MakerNote is reported opaque. `location` prefixes
+// item locations (e.g. "APP1/Exif"). Loops, out-of-range offsets and count
+// overflows give kInvalidArgument naming the offset.
+absl::Status ParseTiffMetadata(std::string_view tiff, uint64_t file_offset,
+                               std::string_view location, const ParseLimits& limits,
+                               MetadataSink& sink);
+
+// Reads only what the scrubber keeps (Orientation) from a TIFF structure.
+absl::StatusOr<ExifEssentials> ReadExifEssentials(std::string_view tiff);
+
+// A minimal little-endian TIFF structure (no "Exif\0\0" prefix) with one IFD
+// holding only Orientation (and nothing if `essentials` has none: returns "").
+std::string BuildMinimalExifTiff(const ExifEssentials& essentials);
+
+// XMP packet (RDF/XML): every property with a text value goes to the sink.
+absl::Status ParseXmpMetadata(std::string_view xmp, uint64_t file_offset,
+                              std::string_view location, const ParseLimits& limits,
+                              MetadataSink& sink);
+
+// IPTC-IIM records (inside Photoshop IRB 0x0404 or standalone).
+absl::Status ParseIptcMetadata(std::string_view iptc, uint64_t file_offset,
+                               std::string_view location, MetadataSink& sink);
+
+// --- Containers --------------------------------------------------------------
+// Each: Scan<Format> reports items; Scrub<Format> returns the rebuilt file.
+
+absl::Status ScanJpeg(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink);
+absl::StatusOr<std::string> ScrubJpeg(std::string_view bytes, const ScrubOptions& options,
+                                      const ParseLimits& limits);
+
+absl::Status ScanTiff(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink);
+absl::StatusOr<std::string> ScrubTiff(std::string_view bytes, const ScrubOptions& options,
+                                      const ParseLimits& limits);
+
+absl::Status ScanPng(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink);
+absl::StatusOr<std::string> ScrubPng(std::string_view bytes, const ScrubOptions& options,
+                                     const ParseLimits& limits);
+
+absl::Status ScanWebp(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink);
+absl::StatusOr<std::string> ScrubWebp(std::string_view bytes, const ScrubOptions& options,
+                                      const ParseLimits& limits);
+
+absl::Status ScanGif(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink);
+absl::StatusOr<std::string> ScrubGif(std::string_view bytes, const ScrubOptions& options,
+                                     const ParseLimits& limits);
+
+absl::Status ScanHeif(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink);
+absl::StatusOr<std::string> ScrubHeif(std::string_view bytes, const ScrubOptions& options,
+                                      const ParseLimits& limits);
+
+}  // namespace piivault::image_internal
+
+#endif  // PIIVAULT_IMAGE_IMAGE_INTERNAL_H_
