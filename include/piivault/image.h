@@ -15,6 +15,7 @@
 #define PIIVAULT_IMAGE_H_
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -95,6 +96,13 @@ class ImageScanner {
 
   // A scrubbed copy. Pixel data is byte-identical; Scrub(Scrub(x)) == Scrub(x).
   absl::StatusOr<std::string> Scrub(std::string_view bytes, const ScrubOptions& options) const;
+
+  // Scrubs from `in` to `out` holding at most one metadata segment/chunk (and
+  // a small buffer) in memory: JPEG, PNG and GIF stream; other formats are
+  // read whole (bounded by max_input_bytes). Output equals Scrub() of the same
+  // bytes. On error `out` may hold a prefix: write to a temporary file and
+  // rename on success.
+  absl::Status ScrubStream(std::istream& in, std::ostream& out, const ScrubOptions& options) const;
 
   ImageScanner(ImageScanner&&) noexcept;
   ImageScanner& operator=(ImageScanner&&) noexcept;

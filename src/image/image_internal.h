@@ -73,6 +73,31 @@ absl::Status ParseXmpMetadata(std::string_view xmp, uint64_t file_offset,
 absl::Status ParseIptcMetadata(std::string_view iptc, uint64_t file_offset,
                                std::string_view location, MetadataSink& sink);
 
+// --- Streaming ---------------------------------------------------------------
+// Bounded-memory scrubbing reads through a ByteSource and writes to a ByteSink.
+
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Reads up to `n` bytes into `buf`; returns how many (0 only at end of input).
+  virtual absl::StatusOr<size_t> Read(char* buf, size_t n) = 0;
+};
+
+class ByteSink {
+ public:
+  virtual ~ByteSink() = default;
+  virtual absl::Status Write(std::string_view bytes) = 0;
+};
+
+// Same output as the buffer versions; memory bounded by the largest kept
+// segment/chunk plus a fixed buffer (entropy-coded data / IDAT stream through).
+absl::Status ScrubJpegStream(ByteSource& in, ByteSink& out, const ScrubOptions& options,
+                             const ParseLimits& limits);
+absl::Status ScrubPngStream(ByteSource& in, ByteSink& out, const ScrubOptions& options,
+                            const ParseLimits& limits);
+absl::Status ScrubGifStream(ByteSource& in, ByteSink& out, const ScrubOptions& options,
+                            const ParseLimits& limits);
+
 // --- Containers --------------------------------------------------------------
 // Each: Scan<Format> reports items; Scrub<Format> returns the rebuilt file.
 
