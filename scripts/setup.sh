@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev         # command-line parsing for the piivault CLI
   libtomlplusplus-dev  # pattern and policy files
   libhwy-dev           # portable SIMD with run-time dispatch for the detector prefilter
+  zlib1g-dev           # bounded inflation of PNG zTXt/iTXt text
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-stdnum   # differential checksum tests
