@@ -1,0 +1,623 @@
+// PNG container: scan (text, compressed text, eXIf, tIME, other ancillary
+// chunks) and allow-list scrub (buffer and bounded-memory stream).
+//
+// Scrub policy (see shared/image-metadata.md section 7):
+//  - kept byte for byte, CRC included: IHDR, PLTE, IDAT, IEND and the chunks
+//    that change how the image renders: tRNS, gAMA, cHRM, sRGB, iCCP, cICP,
+//    mDCV, cLLI, sBIT, bKGD, pHYs; APNG acTL/fcTL/fdAT in their original
+//    order; and every unknown *critical* chunk (upper-case first letter, e.g.
+//    Apple's CgBI), since a decoder cannot render without it;
+//  - the first eXIf before the first IDAT is replaced by a minimal Exif
+//    holding only Orientation when that is not 1 (browsers honour eXIf
+//    orientation before IDAT and ignore it after), else dropped; every other
+//    eXIf is dropped;
+//  - with ScrubOptions::keep_copyright, tEXt/zTXt/iTXt chunks whose keyword
+//    is "Copyright" are kept;
+//  - everything else (text, tIME, unknown ancillary chunks such as caBX, hIST,
+//    sPLT, private chunks) and all bytes after IEND is dropped.
+// CRCs are verified on every chunk (kept or dropped): a bad CRC is an error
+// naming the chunk and its offset. There is no tolerant mode: a PNG decoder
+// would reject the same file.
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+#include "image/image_internal.h"
+
+namespace piivault::image_internal {
+namespace {
+
+constexpr std::string_view kPngSignature("\x89PNG\r\n\x1a\n", 8);
+constexpr uint32_t kMaxChunkLength = 0x7fffffffu;
+// An eXIf chunk larger than this is dropped without looking for Orientation
+// (bounds the memory of the streaming scrubber; real eXIf is < 64 KiB).
+constexpr uint32_t kMaxExifForOrientation = 1u << 20;
+constexpr size_t kStreamBuffer = 64 * 1024;
+
+uint32_t Be32(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
+}
+
+void PutBe32(std::string& out, uint32_t v) {
+  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+               static_cast<char>(v)};
+  out.append(b, 4);
+}
+
+uint32_t Crc(uint32_t crc, std::string_view bytes) {
+  // zlib's crc32 takes uInt lengths; chunks are < 2^31 but be safe.
+  while (!bytes.empty()) {
+    size_t n = std::min<size_t>(bytes.size(), 1u << 30);
+    crc = static_cast<uint32_t>(
+        crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(n)));
+    bytes.remove_prefix(n);
+  }
+  return crc;
+}
+
+bool IsChunkLetter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+// A printable name for a chunk type that is known to be four ASCII letters.
+std::string TypeName(std::string_view type) { return std::string(type); }
+
+enum class ChunkAction { kKeep, kDrop, kExif, kText };
+
+ChunkAction Classify(std::string_view type) {
+  static constexpr std::array<std::string_view, 18> kKeep = {
+      "IHDR", "PLTE", "IDAT", "IEND", "tRNS", "gAMA", "cHRM", "sRGB", "iCCP",
+      "cICP", "mDCV", "cLLI", "sBIT", "bKGD", "pHYs", "acTL", "fcTL", "fdAT"};
+  for (std::string_view k : kKeep) {
+    if (type == k) return ChunkAction::kKeep;
+  }
+  if (type == "eXIf") return ChunkAction::kExif;
+  if (type == "tEXt" || type == "zTXt" || type == "iTXt") return ChunkAction::kText;
+  // Unknown critical chunk: needed to render, keep.
+  if (type[0] >= 'A' && type[0] <= 'Z') return ChunkAction::kKeep;
+  return ChunkAction::kDrop;
+}
+
+// Strips an "Exif\0\0" prefix some writers put before the TIFF header.
+std::string_view StripExifPrefix(std::string_view data) {
+  if (data.size() >= 6 && data.substr(0, 4) == "Exif" && data[4] == '\0') data.remove_prefix(6);
+  return data;
+}
+
+// The chunk bytes (length, type, data, CRC) of a fresh minimal eXIf, or ""
+// when the eXIf carries no Orientation other than 1.
+std::string MinimalExifChunk(std::string_view exif_data) {
+  absl::StatusOr<ExifEssentials> essentials = ReadExifEssentials(StripExifPrefix(exif_data));
+  if (!essentials.ok() || !essentials->orientation.has_value() || *essentials->orientation == 1 ||
+      *essentials->orientation > 8) {
+    return "";
+  }
+  ExifEssentials keep;
+  keep.orientation = essentials->orientation;
+  std::string tiff = BuildMinimalExifTiff(keep);
+  if (tiff.empty()) return "";
+  std::string chunk;
+  PutBe32(chunk, static_cast<uint32_t>(tiff.size()));
+  chunk.append("eXIf");
+  chunk.append(tiff);
+  PutBe32(chunk, Crc(Crc(0, "eXIf"), tiff));
+  return chunk;
+}
+
+// --- Byte sources ------------------------------------------------------------
+
+class MemorySource final : public ByteSource {
+ public:
+  explicit MemorySource(std::string_view bytes) : bytes_(bytes) {}
+  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
+    n = std::min(n, bytes_.size() - pos_);
+    if (n > 0) std::memcpy(buf, bytes_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+class StringSink final : public ByteSink {
+ public:
+  explicit StringSink(std::string& out) : out_(out) {}
+  absl::Status Write(std::string_view bytes) override {
+    out_.append(bytes.data(), bytes.size());
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string& out_;
+};
+
+// Reads from a ByteSource, counting the offset.
+class Reader {
+ public:
+  explicit Reader(ByteSource& src) : src_(src) {}
+  // Reads up to n bytes (fewer only at end of input).
+  absl::StatusOr<size_t> ReadFull(char* dst, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+      PIIVAULT_ASSIGN_OR_RETURN(size_t r, src_.Read(dst + got, n - got));
+      if (r == 0) break;
+      got += r;
+    }
+    offset_ += got;
+    return got;
+  }
+  uint64_t offset() const { return offset_; }
+
+ private:
+  ByteSource& src_;
+  uint64_t offset_ = 0;
+};
+
+absl::Status Truncated(std::string_view type, uint64_t offset, uint32_t length, uint64_t got) {
+  return absl::DataLossError(absl::StrFormat(
+      "png: chunk '%s' at offset %d declares %d bytes, only %d remain", TypeName(type), offset,
+      length, got));
+}
+
+absl::Status BadCrc(std::string_view type, uint64_t offset) {
+  return absl::InvalidArgumentError(
+      absl::StrFormat("png: chunk '%s' at offset %d has a bad CRC", TypeName(type), offset));
+}
+
+// Copies (or skips, when `out` is null) `remaining` data bytes of a chunk,
+// then reads and checks its CRC (and writes it when copying).
+absl::Status PassChunkBody(Reader& in, ByteSink* out, std::string_view type, uint64_t offset,
+                           uint32_t length, uint32_t already, uint32_t crc, std::vector<char>& buf) {
+  uint64_t remaining = length - already;
+  while (remaining > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, buf.size()));
+    PIIVAULT_ASSIGN_OR_RETURN(size_t got, in.ReadFull(buf.data(), want));
+    crc = Crc(crc, std::string_view(buf.data(), got));
+    if (out != nullptr && got > 0) PIIVAULT_RETURN_IF_ERROR(out->Write(std::string_view(buf.data(), got)));
+    if (got < want) return Truncated(type, offset, length, length - remaining + got);
+    remaining -= got;
+  }
+  char crc_bytes[4];
+  PIIVAULT_ASSIGN_OR_RETURN(size_t got, in.ReadFull(crc_bytes, 4));
+  if (got < 4) {
+    return absl::DataLossError(absl::StrFormat("png: chunk '%s' at offset %d is cut in its CRC",
+                                               TypeName(type), offset));
+  }
+  if (Be32(crc_bytes) != crc) return BadCrc(type, offset);
+  if (out != nullptr) PIIVAULT_RETURN_IF_ERROR(out->Write(std::string_view(crc_bytes, 4)));
+  return absl::OkStatus();
+}
+
+// The core of both scrubbers: one chunk at a time, IDAT streamed through a
+// fixed buffer; only an eXIf (<= kMaxExifForOrientation) or the first bytes
+// of a text chunk are ever held whole.
+absl::Status ScrubPngCore(ByteSource& source, ByteSink& out, const ScrubOptions& options) {
+  Reader in(source);
+  char sig[8];
+  PIIVAULT_ASSIGN_OR_RETURN(size_t got, in.ReadFull(sig, 8));
+  if (got < 8 || std::string_view(sig, 8) != kPngSignature) {
+    return absl::InvalidArgumentError("png: no PNG signature at offset 0");
+  }
+  PIIVAULT_RETURN_IF_ERROR(out.Write(kPngSignature));
+  std::vector<char> buf(kStreamBuffer);
+  bool seen_ihdr = false;
+  bool seen_idat = false;
+  bool exif_considered = false;
+  while (true) {
+    const uint64_t offset = in.offset();
+    char header[8];
+    PIIVAULT_ASSIGN_OR_RETURN(got, in.ReadFull(header, 8));
+    if (got < 8) {
+      return absl::DataLossError(
+          absl::StrFormat("png: input ends at offset %d before IEND", offset + got));
+    }
+    const uint32_t length = Be32(header);
+    const std::string_view type(header + 4, 4);
+    if (!IsChunkLetter(type[0]) || !IsChunkLetter(type[1]) || !IsChunkLetter(type[2]) ||
+        !IsChunkLetter(type[3])) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("png: chunk at offset %d has an invalid type", offset));
+    }
+    if (length > kMaxChunkLength) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "png: chunk '%s' at offset %d declares %d bytes (limit 2^31-1)", TypeName(type), offset,
+          length));
+    }
+    if (!seen_ihdr && type != "IHDR") {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("png: first chunk at offset %d is '%s', not IHDR", offset, TypeName(type)));
+    }
+    seen_ihdr = true;
+    const uint32_t type_crc = Crc(0, type);
+    ChunkAction action = Classify(type);
+    if (action == ChunkAction::kText) {
+      action = ChunkAction::kDrop;
+      if (options.keep_copyright) {
+        // Look at the keyword (at most 80 bytes) before deciding.
+        uint32_t prefix_len = std::min<uint32_t>(length, 80);
+        char prefix[80];
+        PIIVAULT_ASSIGN_OR_RETURN(got, in.ReadFull(prefix, prefix_len));
+        if (got < prefix_len) return Truncated(type, offset, length, got);
+        std::string_view p(prefix, prefix_len);
+        bool keep = p.size() >= 10 && p.substr(0, 10) == std::string_view("Copyright\0", 10);
+        if (keep) {
+          PIIVAULT_RETURN_IF_ERROR(out.Write(std::string_view(header, 8)));
+          PIIVAULT_RETURN_IF_ERROR(out.Write(p));
+        }
+        PIIVAULT_RETURN_IF_ERROR(PassChunkBody(in, keep ? &out : nullptr, type, offset, length,
+                                               prefix_len, Crc(type_crc, p), buf));
+        continue;
+      }
+    }
+    if (action == ChunkAction::kExif) {
+      if (!seen_idat && !exif_considered && length <= kMaxExifForOrientation) {
+        exif_considered = true;
+        std::string data(length, '\0');
+        PIIVAULT_ASSIGN_OR_RETURN(got, in.ReadFull(data.data(), length));
+        if (got < length) return Truncated(type, offset, length, got);
+        char crc_bytes[4];
+        PIIVAULT_ASSIGN_OR_RETURN(got, in.ReadFull(crc_bytes, 4));
+        if (got < 4) {
+          return absl::DataLossError(
+              absl::StrFormat("png: chunk 'eXIf' at offset %d is cut in its CRC", offset));
+        }
+        if (Be32(crc_bytes) != Crc(type_crc, data)) return BadCrc(type, offset);
+        std::string chunk = MinimalExifChunk(data);
+        if (!chunk.empty()) PIIVAULT_RETURN_IF_ERROR(out.Write(chunk));
+        continue;
+      }
+      action = ChunkAction::kDrop;
+    }
+    const bool keep = action == ChunkAction::kKeep;
+    if (keep) PIIVAULT_RETURN_IF_ERROR(out.Write(std::string_view(header, 8)));
+    PIIVAULT_RETURN_IF_ERROR(
+        PassChunkBody(in, keep ? &out : nullptr, type, offset, length, 0, type_crc, buf));
+    if (type == "IDAT") seen_idat = true;
+    if (type == "IEND") return absl::OkStatus();  // anything after IEND is dropped
+  }
+}
+
+// --- Scan --------------------------------------------------------------------
+
+std::string Latin1ToUtf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (unsigned char c : in) {
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  return out;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// UTF-8 as is when valid, else read as Latin-1 (never hands invalid UTF-8 on).
+std::string AsUtf8(std::string_view s) { return IsValidUtf8(s) ? std::string(s) : Latin1ToUtf8(s); }
+
+struct Inflated {
+  std::string bytes;
+  bool complete = false;  // false: corrupt or cut stream (bytes holds what inflated)
+};
+
+// Inflates a zlib stream, charging every output byte to `budget`. Exceeding
+// the budget is an error (a decompression bomb); a corrupt or truncated
+// stream is not (its text up to the damage is still scanned).
+absl::StatusOr<Inflated> InflateBounded(std::string_view in, size_t& budget,
+                                        std::string_view type, uint64_t offset) {
+  z_stream zs;
+  std::memset(&zs, 0, sizeof(zs));
+  if (inflateInit(&zs) != Z_OK) return absl::InternalError("png: inflateInit failed");
+  Inflated result;
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(std::min<size_t>(in.size(), kMaxChunkLength));
+  char out[16384];
+  int rc = Z_OK;
+  while (true) {
+    zs.next_out = reinterpret_cast<Bytef*>(out);
+    zs.avail_out = sizeof(out);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    size_t produced = sizeof(out) - zs.avail_out;
+    if (produced > budget) {
+      inflateEnd(&zs);
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "png: compressed '%s' at offset %d inflates past the decompression limit",
+          TypeName(type), offset));
+    }
+    budget -= produced;
+    result.bytes.append(out, produced);
+    if (rc == Z_STREAM_END) {
+      result.complete = true;
+      break;
+    }
+    if (rc != Z_OK) break;  // Z_DATA_ERROR, Z_BUF_ERROR (input ended), Z_MEM_ERROR...
+  }
+  inflateEnd(&zs);
+  return result;
+}
+
+// ImageMagick/exiv2 "Raw profile type <name>" text: "\n<name>\n <length>\n<hex...>".
+// Returns the decoded bytes (at most `length`, bounded by the hex present).
+std::string DecodeRawProfile(std::string_view text) {
+  size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < text.size() && (text[i] == '\n' || text[i] == ' ' || text[i] == '\r' || text[i] == '\t')) ++i;
+  };
+  skip_ws();
+  while (i < text.size() && text[i] != '\n') ++i;  // profile name
+  skip_ws();
+  uint64_t length = 0;
+  bool any = false;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9' && length < (uint64_t{1} << 40)) {
+    length = length * 10 + static_cast<uint64_t>(text[i] - '0');
+    ++i;
+    any = true;
+  }
+  if (!any) return "";
+  std::string out;
+  int hi = -1;
+  for (; i < text.size() && out.size() < length; ++i) {
+    char c = text[i];
+    int v;
+    if (c >= '0' && c <= '9') {
+      v = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      v = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      v = c - 'A' + 10;
+    } else {
+      continue;  // line breaks and spaces
+    }
+    if (hi < 0) {
+      hi = v;
+    } else {
+      out.push_back(static_cast<char>((hi << 4) | v));
+      hi = -1;
+    }
+  }
+  return out;
+}
+
+class PngScanner {
+ public:
+  PngScanner(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink)
+      : bytes_(bytes), limits_(limits), sink_(sink), budget_(limits.max_decompressed_bytes) {}
+
+  absl::Status Run() {
+    if (bytes_.size() < 8 || bytes_.substr(0, 8) != kPngSignature) {
+      return absl::InvalidArgumentError("png: no PNG signature at offset 0");
+    }
+    size_t pos = 8;
+    bool seen_idat = false;
+    while (true) {
+      if (bytes_.size() - pos < 8) {
+        return absl::DataLossError(
+            absl::StrFormat("png: input ends at offset %d before IEND", bytes_.size()));
+      }
+      const uint32_t length = Be32(bytes_.data() + pos);
+      const std::string_view type = bytes_.substr(pos + 4, 4);
+      if (!IsChunkLetter(type[0]) || !IsChunkLetter(type[1]) || !IsChunkLetter(type[2]) ||
+          !IsChunkLetter(type[3])) {
+        return absl::InvalidArgumentError(
+            absl::StrFormat("png: chunk at offset %d has an invalid type", pos));
+      }
+      if (length > kMaxChunkLength) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "png: chunk '%s' at offset %d declares %d bytes (limit 2^31-1)", TypeName(type), pos,
+            length));
+      }
+      const size_t remain = bytes_.size() - pos - 8;
+      if (length > remain || remain - length < 4) {
+        return absl::DataLossError(absl::StrFormat(
+            "png: chunk '%s' at offset %d declares %d bytes, %d remain", TypeName(type), pos,
+            length, remain));
+      }
+      if (pos == 8 && type != "IHDR") {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "png: first chunk at offset %d is '%s', not IHDR", pos, TypeName(type)));
+      }
+      const std::string_view data = bytes_.substr(pos + 8, length);
+      if (Be32(bytes_.data() + pos + 8 + length) != Crc(Crc(0, type), data)) {
+        return BadCrc(type, pos);
+      }
+      PIIVAULT_RETURN_IF_ERROR(OnChunk(type, data, pos + 8, seen_idat));
+      if (type == "IDAT") seen_idat = true;
+      pos += 12 + size_t{length};
+      if (type == "IEND") break;
+    }
+    if (pos < bytes_.size()) {
+      MetadataItem item;
+      item.location = "trailer";
+      item.name = "TrailingData";
+      item.offset = pos;
+      item.size = bytes_.size() - pos;
+      sink_.AddItem(std::move(item));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  MetadataItem Item(std::string_view location, std::string name, uint64_t offset, uint64_t size) {
+    MetadataItem item;
+    item.location = std::string(location);
+    item.name = std::move(name);
+    item.offset = offset;
+    item.size = size;
+    return item;
+  }
+
+  absl::Status OnChunk(std::string_view type, std::string_view data, uint64_t offset,
+                       bool after_idat) {
+    if (type == "tEXt") {
+      size_t nul = data.find('\0');
+      std::string_view keyword = data.substr(0, std::min(nul, data.size()));
+      std::string_view text = nul == std::string_view::npos ? data : data.substr(nul + 1);
+      return OnText(type, keyword, Latin1ToUtf8(text), offset, data.size());
+    }
+    if (type == "zTXt") {
+      size_t nul = data.find('\0');
+      if (nul == std::string_view::npos || data.size() - nul < 2) {
+        sink_.AddTextItem(Item(type, "", offset, data.size()), Latin1ToUtf8(data));
+        return absl::OkStatus();
+      }
+      std::string_view keyword = data.substr(0, nul);
+      PIIVAULT_ASSIGN_OR_RETURN(Inflated text,
+                                InflateBounded(data.substr(nul + 2), budget_, type, offset));
+      return OnText(type, keyword, Latin1ToUtf8(text.bytes), offset, data.size());
+    }
+    if (type == "iTXt") {
+      // keyword 0 flag method language 0 translated-keyword 0 text
+      size_t nul = data.find('\0');
+      if (nul == std::string_view::npos || data.size() - nul < 3) {
+        sink_.AddTextItem(Item(type, "", offset, data.size()), AsUtf8(data));
+        return absl::OkStatus();
+      }
+      std::string_view keyword = data.substr(0, nul);
+      const bool compressed = data[nul + 1] != 0;
+      std::string_view rest = data.substr(nul + 3);
+      size_t lang_end = rest.find('\0');
+      size_t tk_end =
+          lang_end == std::string_view::npos ? std::string_view::npos : rest.find('\0', lang_end + 1);
+      std::string_view text = tk_end == std::string_view::npos ? rest : rest.substr(tk_end + 1);
+      std::string value;
+      if (compressed) {
+        PIIVAULT_ASSIGN_OR_RETURN(Inflated inflated, InflateBounded(text, budget_, type, offset));
+        value = std::move(inflated.bytes);
+      } else {
+        value = std::string(text);
+      }
+      if (keyword == "XML:com.adobe.xmp") {
+        sink_.AddItem(Item("iTXt", "XMP", offset, data.size()));
+        return ParseXmpMetadata(value, offset, "iTXt/XMP", limits_, sink_);
+      }
+      return OnText(type, keyword, AsUtf8(value), offset, data.size());
+    }
+    if (type == "eXIf") {
+      std::string_view tiff = StripExifPrefix(data);
+      return ParseTiffMetadata(tiff, offset + (data.size() - tiff.size()), "eXIf", limits_, sink_);
+    }
+    if (type == "tIME") {
+      MetadataItem item = Item(type, "ModifyDate", offset, data.size());
+      if (data.size() == 7) {
+        const auto* u = reinterpret_cast<const unsigned char*>(data.data());
+        std::string when = absl::StrFormat("%04d-%02d-%02d %02d:%02d:%02d", (u[0] << 8) | u[1],
+                                           u[2], u[3], u[4], u[5], u[6]);
+        sink_.AddTextItem(std::move(item), when);
+      } else {
+        sink_.AddItem(std::move(item));
+      }
+      return absl::OkStatus();
+    }
+    if (type == "iCCP") {
+      sink_.AddItem(Item(type, "ICC_Profile", offset, data.size()));
+      return absl::OkStatus();
+    }
+    if (Classify(type) == ChunkAction::kDrop) {
+      sink_.AddItem(Item(type, TypeName(type), offset, data.size()));
+    }
+    (void)after_idat;
+    return absl::OkStatus();
+  }
+
+  absl::Status OnText(std::string_view type, std::string_view keyword, std::string utf8,
+                      uint64_t offset, uint64_t size) {
+    std::string name = Latin1ToUtf8(keyword.substr(0, std::min<size_t>(keyword.size(), 79)));
+    constexpr std::string_view kRaw = "Raw profile type ";
+    if (keyword.substr(0, std::min(keyword.size(), kRaw.size())) == kRaw) {
+      std::string_view kind = keyword.substr(kRaw.size());
+      sink_.AddItem(Item(type, name, offset, size));
+      std::string raw = DecodeRawProfile(utf8);
+      std::string location = absl::StrCat(std::string(type), "/RawProfile");
+      if (kind == "exif" || kind == "APP1") {
+        std::string_view tiff = StripExifPrefix(raw);
+        if (tiff.size() >= 8 && (tiff.substr(0, 2) == "II" || tiff.substr(0, 2) == "MM")) {
+          return ParseTiffMetadata(tiff, offset, location + "/Exif", limits_, sink_);
+        }
+      } else if (kind == "xmp") {
+        return ParseXmpMetadata(raw, offset, location + "/XMP", limits_, sink_);
+      } else if (kind == "iptc" && !raw.empty() && raw[0] == 0x1C) {
+        return ParseIptcMetadata(raw, offset, location + "/IPTC", sink_);
+      }
+      return absl::OkStatus();
+    }
+    sink_.AddTextItem(Item(type, std::move(name), offset, size), utf8);
+    return absl::OkStatus();
+  }
+
+  std::string_view bytes_;
+  const ParseLimits& limits_;
+  MetadataSink& sink_;
+  size_t budget_;
+};
+
+}  // namespace
+
+absl::Status ScanPng(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink) {
+  return PngScanner(bytes, limits, sink).Run();
+}
+
+absl::StatusOr<std::string> ScrubPng(std::string_view bytes, const ScrubOptions& options,
+                                     const ParseLimits& limits) {
+  MemorySource source(bytes);
+  std::string out;
+  out.reserve(bytes.size());
+  StringSink sink(out);
+  PIIVAULT_RETURN_IF_ERROR(ScrubPngCore(source, sink, options));
+  return out;
+}
+
+absl::Status ScrubPngStream(ByteSource& in, ByteSink& out, const ScrubOptions& options,
+                            const ParseLimits& limits) {
+  return ScrubPngCore(in, out, options);
+}
+
+}  // namespace piivault::image_internal
