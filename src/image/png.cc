@@ -9,8 +9,9 @@
 //    Apple's CgBI), since a decoder cannot render without it;
 //  - the first eXIf before the first IDAT is replaced by a minimal Exif
 //    holding only Orientation when that is not 1 (browsers honour eXIf
-//    orientation before IDAT and ignore it after), else dropped; every other
-//    eXIf is dropped;
+//    orientation before IDAT and ignore it after; with keep_copyright /
+//    keep_capture_settings those tags are carried over too), else dropped;
+//    every other eXIf is dropped;
 //  - with ScrubOptions::keep_copyright, tEXt/zTXt/iTXt chunks whose keyword
 //    is "Copyright" are kept;
 //  - everything else (text, tIME, unknown ancillary chunks such as caBX, hIST,
@@ -94,17 +95,23 @@ std::string_view StripExifPrefix(std::string_view data) {
   return data;
 }
 
-// The chunk bytes (length, type, data, CRC) of a fresh minimal eXIf, or ""
-// when the eXIf carries no Orientation other than 1.
-std::string MinimalExifChunk(std::string_view exif_data) {
-  absl::StatusOr<ExifEssentials> essentials = ReadExifEssentials(StripExifPrefix(exif_data));
-  if (!essentials.ok() || !essentials->orientation.has_value() || *essentials->orientation == 1 ||
-      *essentials->orientation > 8) {
-    return "";
+// The minimal TIFF the scrubber writes in place of an Exif block: Orientation
+// when it is not 1 (plus Copyright / capture settings when the options keep
+// them), or "" when nothing is worth keeping or the block does not parse.
+std::string MinimalExifTiff(std::string_view tiff, const ScrubOptions& options) {
+  absl::StatusOr<ExifEssentials> essentials = ReadExifEssentials(tiff, options);
+  if (!essentials.ok()) return "";
+  ExifEssentials keep = *std::move(essentials);
+  if (keep.orientation.has_value() && (*keep.orientation <= 1 || *keep.orientation > 8)) {
+    keep.orientation.reset();
   }
-  ExifEssentials keep;
-  keep.orientation = essentials->orientation;
-  std::string tiff = BuildMinimalExifTiff(keep);
+  if (!keep.orientation.has_value() && keep.copyright.empty() && keep.capture.empty()) return "";
+  return BuildMinimalExifTiff(keep);
+}
+
+// The chunk bytes (length, type, data, CRC) of a fresh minimal eXIf, or "".
+std::string MinimalExifChunk(std::string_view exif_data, const ScrubOptions& options) {
+  std::string tiff = MinimalExifTiff(StripExifPrefix(exif_data), options);
   if (tiff.empty()) return "";
   std::string chunk;
   PutBe32(chunk, static_cast<uint32_t>(tiff.size()));
@@ -274,7 +281,7 @@ absl::Status ScrubPngCore(ByteSource& source, ByteSink& out, const ScrubOptions&
               absl::StrFormat("png: chunk 'eXIf' at offset %d is cut in its CRC", offset));
         }
         if (Be32(crc_bytes) != Crc(type_crc, data)) return BadCrc(type, offset);
-        std::string chunk = MinimalExifChunk(data);
+        std::string chunk = MinimalExifChunk(data, options);
         if (!chunk.empty()) PIIVAULT_RETURN_IF_ERROR(out.Write(chunk));
         continue;
       }

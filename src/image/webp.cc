@@ -8,7 +8,8 @@
 //    after the RIFF payload;
 //  - when the file is extended (has VP8X) and its first EXIF chunk carries an
 //    Orientation other than 1, a minimal EXIF chunk holding only Orientation
-//    (raw TIFF, no "Exif\0\0" prefix) is appended and the VP8X E flag set;
+//    (raw TIFF, no "Exif\0\0" prefix; plus Copyright / capture settings when
+//    the options keep them) is appended and the VP8X E flag set;
 //  - RIFF size recomputed, odd chunks padded with one zero byte.
 // VP8X is kept even when no flag remains (canvas size stays explicit).
 #include <algorithm>
@@ -111,6 +112,19 @@ std::string_view StripExifPrefix(std::string_view data) {
   return data;
 }
 
+// Orientation when not 1 (plus Copyright / capture settings when the options
+// keep them), or "" when nothing is worth keeping or the block does not parse.
+std::string MinimalExifTiff(std::string_view tiff, const ScrubOptions& options) {
+  absl::StatusOr<ExifEssentials> essentials = ReadExifEssentials(tiff, options);
+  if (!essentials.ok()) return "";
+  ExifEssentials keep = *std::move(essentials);
+  if (keep.orientation.has_value() && (*keep.orientation <= 1 || *keep.orientation > 8)) {
+    keep.orientation.reset();
+  }
+  if (!keep.orientation.has_value() && keep.copyright.empty() && keep.capture.empty()) return "";
+  return BuildMinimalExifTiff(keep);
+}
+
 bool Kept(std::string_view fourcc) {
   return fourcc == "VP8X" || fourcc == "ICCP" || fourcc == "ANIM" || fourcc == "ANMF" ||
          fourcc == "ALPH" || fourcc == "VP8 " || fourcc == "VP8L";
@@ -175,14 +189,7 @@ absl::StatusOr<std::string> ScrubWebp(std::string_view bytes, const ScrubOptions
     if (chunk.fourcc == "ICCP") has_iccp = true;
     if (chunk.fourcc == "EXIF" && !exif_seen) {
       exif_seen = true;
-      absl::StatusOr<ExifEssentials> essentials =
-          ReadExifEssentials(StripExifPrefix(chunk.payload));
-      if (essentials.ok() && essentials->orientation.has_value() &&
-          *essentials->orientation >= 2 && *essentials->orientation <= 8) {
-        ExifEssentials keep;
-        keep.orientation = essentials->orientation;
-        exif_tiff = BuildMinimalExifTiff(keep);
-      }
+      exif_tiff = MinimalExifTiff(StripExifPrefix(chunk.payload), options);
     }
   }
   if (!extended) exif_tiff.clear();  // EXIF needs VP8X; a simple file cannot carry it
