@@ -85,6 +85,17 @@ struct ImageScannerOptions {
   size_t max_nesting = 16;
 };
 
+// Scrubbing needs no text detector (the default policy drops text fields), so
+// it is also available without an ImageScanner: same output as
+// ImageScanner::Scrub / ScrubStream with these options' caps. Cheap to call
+// (no pattern compilation), for upload handlers and the CLI.
+// ScrubOptions::redact_text_in_place is not implemented yet: text fields are
+// dropped, which is the safe direction.
+absl::StatusOr<std::string> ScrubImage(std::string_view bytes, const ScrubOptions& options = {},
+                                       const ImageScannerOptions& scanner_options = {});
+absl::Status ScrubImageStream(std::istream& in, std::ostream& out, const ScrubOptions& options = {},
+                              const ImageScannerOptions& scanner_options = {});
+
 // Immutable once created; const methods are safe to call from many threads.
 class ImageScanner {
  public:

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -42,8 +43,21 @@ struct ParseLimits {
 };
 
 // What a rebuilt container needs from the metadata it drops.
+// One Exif tag copied verbatim (value bytes already little-endian, as the
+// minimal Exif BuildMinimalExifTiff writes is little-endian).
+struct RawExifTag {
+  uint16_t tag = 0;
+  uint16_t type = 0;
+  uint32_t count = 0;
+  std::string value;  // count * size(type) bytes, little-endian
+};
+
 struct ExifEssentials {
   std::optional<uint16_t> orientation;  // 1..8
+  // Filled only by the ReadExifEssentials overload taking ScrubOptions, when
+  // the options ask to keep them.
+  std::string copyright;             // IFD0 Copyright (ASCII as stored, may hold NULs)
+  std::vector<RawExifTag> capture;   // ExifIFD capture settings, sorted by tag
 };
 
 // --- Shared parsers (tiff.cc, xmp.cc, iptc.cc) -------------------------------
@@ -59,9 +73,15 @@ absl::Status ParseTiffMetadata(std::string_view tiff, uint64_t file_offset,
 
 // Reads only what the scrubber keeps (Orientation) from a TIFF structure.
 absl::StatusOr<ExifEssentials> ReadExifEssentials(std::string_view tiff);
+// Same, plus Copyright (options.keep_copyright) and the numeric capture
+// settings of the ExifIFD (options.keep_capture_settings).
+absl::StatusOr<ExifEssentials> ReadExifEssentials(std::string_view tiff,
+                                                  const ScrubOptions& options);
 
 // A minimal little-endian TIFF structure (no "Exif\0\0" prefix) with one IFD
 // holding only Orientation (and nothing if `essentials` has none: returns "").
+// Copyright and capture settings, when present in `essentials`, are written
+// too (capture settings in an ExifIFD).
 std::string BuildMinimalExifTiff(const ExifEssentials& essentials);
 
 // XMP packet (RDF/XML): every property with a text value goes to the sink.
@@ -72,6 +92,28 @@ absl::Status ParseXmpMetadata(std::string_view xmp, uint64_t file_offset,
 // IPTC-IIM records (inside Photoshop IRB 0x0404 or standalone).
 absl::Status ParseIptcMetadata(std::string_view iptc, uint64_t file_offset,
                                std::string_view location, MetadataSink& sink);
+
+// Photoshop image resource blocks ("8BIM" ...; APP13 payload after
+// "Photoshop 3.0\0", TIFF tag 0x8649): IPTC (0x0404), thumbnails
+// (0x0409/0x040C), Exif (0x0422), XMP (0x0424), captions, URLs and paths.
+absl::Status ParsePhotoshopIrb(std::string_view irb, uint64_t file_offset,
+                               std::string_view location, const ParseLimits& limits,
+                               MetadataSink& sink);
+
+// --- Text helpers shared by the parsers (xmp.cc) -------------------------------
+
+// UTF-16 (no BOM handling) to UTF-8; unpaired surrogates and a trailing odd
+// byte become U+FFFD. Stops at the first NUL code unit when `stop_at_nul`.
+std::string DecodeUtf16(std::string_view bytes, bool big_endian, bool stop_at_nul = true);
+// Latin-1 (PNG tEXt) to UTF-8.
+std::string DecodeLatin1(std::string_view bytes);
+
+// The always-sensitive type for an item name such as "GPSLatitude", "Artist",
+// "dc:creator", "By-line", "BodySerialNumber", "ThumbnailImage" (prefixes like
+// "dc:" are ignored); kUnknown when the item is only sensitive if the text
+// detector finds something in it. Used by the front end's MetadataSink for
+// items whose parser left sensitive_as == kUnknown.
+EntityType ClassifyMetadataName(std::string_view location, std::string_view name);
 
 // --- Streaming ---------------------------------------------------------------
 // Bounded-memory scrubbing reads through a ByteSource and writes to a ByteSink.
@@ -102,6 +144,10 @@ absl::Status ScrubGifStream(ByteSource& in, ByteSink& out, const ScrubOptions& o
 // Each: Scan<Format> reports items; Scrub<Format> returns the rebuilt file.
 
 absl::Status ScanJpeg(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink);
+// The segments that render a JPEG: SOI, every non-APPn/COM segment up to EOI
+// with its entropy-coded data, EOI (what Scrub must keep byte for byte;
+// used by tests and fuzzers to check pixel identity).
+absl::StatusOr<std::string> JpegRenderBytes(std::string_view jpeg);
 absl::StatusOr<std::string> ScrubJpeg(std::string_view bytes, const ScrubOptions& options,
                                       const ParseLimits& limits);
 
