@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
 #include "absl/status/status.h"
@@ -131,14 +130,15 @@ absl::StatusOr<Policy> Policy::Parse(std::string_view text, std::string_view sou
     return absl::InvalidArgumentError(
         absl::StrCat(std::string(source), ": policy is ", text.size(), " bytes; limit 1 MiB"));
   }
-  toml::parse_result parsed = toml::parse(text, std::string(source));
-  if (!parsed) {
-    const toml::parse_error& e = parsed.error();
+  // The system toml++ is built with exceptions; they stop here.
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string(source));
+  } catch (const toml::parse_error& e) {
     return absl::InvalidArgumentError(absl::StrCat(std::string(source), ":",
                                                    e.source().begin.line, ": ",
                                                    std::string(e.description())));
   }
-  const toml::table& root = parsed.table();
   Policy p;
   uint8_t h[crypto_generichash_BYTES];
   crypto_generichash(h, sizeof h, reinterpret_cast<const uint8_t*>(text.data()), text.size(),
