@@ -21,12 +21,14 @@
 // metadata item. Not handled: `thmb` thumbnail items (kept), metadata inside
 // `moov` (image sequences, Apple live photos), XMP in `uuid` boxes.
 #include <algorithm>
+#include <iterator>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -357,13 +359,26 @@ absl::StatusOr<File> ParseFile(std::string_view file) {
   }
   for (const Box& box : f.top) {
     if (box.type == "mdat") f.mdats.push_back(box);
-    if (box.type != "meta" || f.meta.has_value()) continue;
+    if (box.type != "meta") continue;
+    if (f.meta.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("heif: second top-level 'meta' box at offset %d", box.offset));
+    }
     Meta meta;
     meta.box = box;
     Cursor c(file, box.payload(), box.end(), "meta");
     PIIVAULT_RETURN_IF_ERROR(c.Uint(4).status());  // version, flags
     PIIVAULT_ASSIGN_OR_RETURN(meta.children, Children(file, c.pos(), box.end()));
     for (const Box& child : meta.children) {
+      // A second copy of a structural box would hide items from one reader
+      // or another (and from this scrubber): refuse.
+      const bool second = (child.type == "iinf" && meta.iinf) || (child.type == "iloc" && meta.iloc) ||
+                          (child.type == "iref" && meta.iref) || (child.type == "iprp" && meta.iprp) ||
+                          (child.type == "idat" && meta.idat) || (child.type == "pitm" && meta.primary);
+      if (second) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "heif: meta has a second '%s' box at offset %d", TypeName(child.type), child.offset));
+      }
       if (child.type == "iinf" && !meta.iinf) {
         meta.iinf = child;
         PIIVAULT_RETURN_IF_ERROR(ParseIinf(file, child, meta));
@@ -400,11 +415,11 @@ MetaKind KindOf(const ItemInfo& item) {
   return MetaKind::kNone;
 }
 
-const ItemLocation* FindLocation(const Meta& meta, uint32_t id) {
-  for (const ItemLocation& loc : meta.locations) {
-    if (loc.id == id) return &loc;
-  }
-  return nullptr;
+// The first iloc entry of each item ID.
+absl::flat_hash_map<uint32_t, const ItemLocation*> LocationIndex(const Meta& meta) {
+  absl::flat_hash_map<uint32_t, const ItemLocation*> index;
+  for (const ItemLocation& loc : meta.locations) index.emplace(loc.id, &loc);
+  return index;
 }
 
 // An item's bytes as absolute file ranges. Method 2 (item offsets) and
@@ -452,10 +467,14 @@ absl::Status ScanHeif(std::string_view bytes, const ParseLimits& limits, Metadat
   PIIVAULT_ASSIGN_OR_RETURN(File f, ParseFile(bytes));
   if (!f.meta) return absl::OkStatus();
   const Meta& meta = *f.meta;
+  const auto locations = LocationIndex(meta);
+  // Items may share bytes; bound the total copied for all of them.
+  uint64_t budget = bytes.size() + limits.max_decompressed_bytes;
   for (const ItemInfo& item : meta.items) {
     const MetaKind kind = KindOf(item);
     if (kind == MetaKind::kNone) continue;
-    const ItemLocation* loc = FindLocation(meta, item.id);
+    auto found = locations.find(item.id);
+    const ItemLocation* loc = found == locations.end() ? nullptr : found->second;
     std::string data;
     uint64_t first_offset = item.box.offset;
     if (loc != nullptr) {
@@ -463,11 +482,12 @@ absl::Status ScanHeif(std::string_view bytes, const ParseLimits& limits, Metadat
       uint64_t total = 0;
       for (const Extent& e : extents) {
         total += e.length;
-        if (total > bytes.size()) {
+        if (total > budget) {
           return absl::InvalidArgumentError(absl::StrFormat(
               "heif: extents of item %d add up to more than the file", item.id));
         }
       }
+      budget -= total;
       data.reserve(total);
       for (const Extent& e : extents) data.append(bytes.data() + e.offset, e.length);
       if (!extents.empty()) first_offset = extents[0].offset;
@@ -528,11 +548,6 @@ std::string MakeBox(std::string_view type, std::string_view payload) {
   return out;
 }
 
-bool Overlaps(const Extent& a, const Extent& b) {
-  return a.length > 0 && b.length > 0 && a.offset < b.offset + b.length &&
-         b.offset < a.offset + a.length;
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> ScrubHeif(std::string_view bytes, const ScrubOptions& options,
@@ -562,10 +577,12 @@ absl::StatusOr<std::string> ScrubHeif(std::string_view bytes, const ScrubOptions
           zero_idat.push_back(e);
           continue;
         }
-        bool in_mdat = false;
-        for (const Box& mdat : f.mdats) {
-          in_mdat |= e.offset >= mdat.payload() && e.offset + e.length <= mdat.end();
-        }
+        // Top-level mdats are sorted by offset: the last one starting at or
+        // before the extent is the only candidate.
+        auto next = std::upper_bound(f.mdats.begin(), f.mdats.end(), e.offset,
+                                     [](uint64_t off, const Box& b) { return off < b.offset; });
+        const bool in_mdat = next != f.mdats.begin() && e.offset >= std::prev(next)->payload() &&
+                             e.offset + e.length <= std::prev(next)->end();
         if (!in_mdat) {
           return absl::InvalidArgumentError(absl::StrFormat(
               "heif: metadata item %d has data at offset %d outside every mdat", loc.id,
@@ -585,14 +602,24 @@ absl::StatusOr<std::string> ScrubHeif(std::string_view bytes, const ScrubOptions
       }
     }
   }
+  // Overlap check in O((Z + K) log K): kept extents sorted by start, with the
+  // running maximum of their ends.
+  std::erase_if(kept, [](const Extent& e) { return e.length == 0; });
+  std::sort(kept.begin(), kept.end(),
+            [](const Extent& a, const Extent& b) { return a.offset < b.offset; });
+  std::vector<uint64_t> max_end(kept.size());
+  for (size_t i = 0; i < kept.size(); ++i) {
+    max_end[i] = std::max(i == 0 ? 0 : max_end[i - 1], kept[i].offset + kept[i].length);
+  }
   for (const std::vector<Extent>* zeros : {&zero_file, &zero_idat}) {
     for (const Extent& z : *zeros) {
-      for (const Extent& k : kept) {
-        if (Overlaps(z, k)) {
-          return absl::InvalidArgumentError(absl::StrFormat(
-              "heif: metadata data at offset %d overlaps image data at offset %d", z.offset,
-              k.offset));
-        }
+      if (z.length == 0) continue;
+      auto past = std::lower_bound(kept.begin(), kept.end(), z.offset + z.length,
+                                   [](const Extent& k, uint64_t end) { return k.offset < end; });
+      const size_t n = static_cast<size_t>(past - kept.begin());
+      if (n > 0 && max_end[n - 1] > z.offset) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "heif: metadata data at offset %d overlaps image data", z.offset));
       }
     }
   }
@@ -651,10 +678,11 @@ absl::StatusOr<std::string> ScrubHeif(std::string_view bytes, const ScrubOptions
       if (any) meta_payload += MakeBox("iref", p);
     } else if (meta.iprp && child.offset == meta.iprp->offset) {
       std::string p;
+      size_t next_ipma = 0;  // ipmas were parsed in iprp child order
       for (const Box& pc : meta.iprp_children) {
         const Meta::Ipma* ipma = nullptr;
-        for (const Meta::Ipma& m : meta.ipmas) {
-          if (m.box.offset == pc.offset) ipma = &m;
+        if (next_ipma < meta.ipmas.size() && meta.ipmas[next_ipma].box.offset == pc.offset) {
+          ipma = &meta.ipmas[next_ipma++];
         }
         if (ipma == nullptr) {
           p.append(bytes.substr(pc.offset, pc.size));
