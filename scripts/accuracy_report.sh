@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-"$root/build/dev"}
 examples=${2:-0}
 if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake --preset dev -S "$root" >/dev/null
+  (cd "$root" && cmake --preset dev >/dev/null)
 fi
 cmake --build "$build" --target accuracy_eval -j2 >/dev/null
 python=/usr/bin/python3
