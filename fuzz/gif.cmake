@@ -1,0 +1,1 @@
+piivault_fuzzer(gif piivault_image)

@@ -1,0 +1,1 @@
+piivault_fuzzer(heif piivault_image)

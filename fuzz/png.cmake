@@ -1,0 +1,1 @@
+piivault_fuzzer(png piivault_image)

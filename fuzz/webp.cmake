@@ -1,0 +1,1 @@
+piivault_fuzzer(webp piivault_image)
