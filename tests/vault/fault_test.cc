@@ -134,7 +134,8 @@ class FaultTest : public ::testing::Test {
   uint64_t TokenCount() {
     absl::StatusOr<Vault> v = Vault::Open({.dir = dir_});
     uint64_t n = 0;
-    for (const FieldStats& f : v->Stats()->fields) n += f.tokens;
+    absl::StatusOr<VaultStats> stats_1 = v->Stats();
+    for (const FieldStats& f : stats_1->fields) n += f.tokens;
     return n;
   }
   uint64_t AuditRows() {
