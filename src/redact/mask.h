@@ -1,0 +1,30 @@
+// Masking and labelling of one value (pii-formats.md §1.6, §13).
+#ifndef PIIVAULT_REDACT_MASK_H_
+#define PIIVAULT_REDACT_MASK_H_
+
+#include <string>
+#include <string_view>
+
+#include "piivault/entity_type.h"
+#include "piivault/redactor.h"
+
+namespace piivault::redact_internal {
+
+// Masks `raw` (the value as it appears in the text) in place: hidden
+// characters become '*', separators are kept. `normalized` is the canonical
+// value (may be empty). The same type always gets the same mask.
+std::string MaskValue(EntityType type, std::string_view raw, std::string_view normalized);
+
+// "手机号" etc. for the Chinese label style.
+std::string_view ChineseLabelName(EntityType type);
+
+// The label text for `type`; number 0 means unnumbered.
+std::string MakeLabel(EntityType type, const TypeRule& rule, LabelStyle style, int number);
+
+// Decodes one UTF-8 code point at text[i]; returns its length (1 for an
+// invalid byte, with *cp = 0xFFFFFFFF).
+size_t DecodeUtf8(std::string_view text, size_t i, uint32_t* cp);
+
+}  // namespace piivault::redact_internal
+
+#endif  // PIIVAULT_REDACT_MASK_H_

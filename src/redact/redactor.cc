@@ -1,0 +1,484 @@
+// The redactor: findings -> policy decisions -> edits, for whole buffers and
+// for streams cut into fixed windows.
+#include "piivault/redactor.h"
+
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/file_util.h"
+#include "common/status_macros.h"
+#include "redact/mask.h"
+#include "redact/redactor_internal.h"
+
+namespace piivault {
+
+using redact_internal::DocState;
+using redact_internal::Edit;
+
+namespace {
+
+constexpr size_t kHashBytes = 16;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Reads the hash key into sodium_malloc memory; wipes every other copy.
+absl::Status LoadHashKey(const std::string& path, uint8_t** key, size_t* key_size) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return absl::NotFoundError(absl::StrCat("key file ", path, " not found"));
+  if (st.st_mode & S_IROTH)
+    return absl::PermissionDeniedError(
+        absl::StrCat("key file ", path, " is world-readable; chmod 600 it"));
+  absl::StatusOr<std::string> data = internal::ReadFile(path, 4096);
+  if (!data.ok()) return data.status();
+  std::string& s = *data;
+  size_t n = s.size();
+  while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r')) --n;
+  bool hex = n >= 64 && n <= 128 && n % 2 == 0;
+  for (size_t i = 0; hex && i < n; ++i) hex = HexValue(s[i]) >= 0;
+  size_t size = hex ? n / 2 : s.size();
+  absl::Status status = absl::OkStatus();
+  if (size < 32 || size > crypto_generichash_KEYBYTES_MAX) {
+    status = absl::InvalidArgumentError(absl::StrCat(
+        "key file ", path, " must hold 32..64 raw bytes or 64..128 hex digits (has ", s.size(),
+        " bytes)"));
+  } else if (sodium_init() < 0) {
+    status = absl::InternalError("libsodium failed to initialise");
+  } else {
+    uint8_t* k = static_cast<uint8_t*>(sodium_malloc(size));
+    if (k == nullptr) {
+      status = absl::ResourceExhaustedError("sodium_malloc failed for the hash key");
+    } else {
+      for (size_t i = 0; i < size; ++i)
+        k[i] = hex ? static_cast<uint8_t>(HexValue(s[2 * i]) * 16 + HexValue(s[2 * i + 1]))
+                   : static_cast<uint8_t>(s[i]);
+      sodium_mprotect_readonly(k);
+      *key = k;
+      *key_size = size;
+    }
+  }
+  sodium_memzero(s.data(), s.size());
+  return status;
+}
+
+// Deny-list occurrences in `text` (every position where a term starts; the
+// later merge unions overlaps).
+void FindDenyTerms(std::string_view text, const std::vector<std::string>& terms,
+                   std::vector<Finding>* out) {
+  for (const std::string& term : terms) {
+    for (size_t pos = text.find(term); pos != std::string_view::npos;
+         pos = text.find(term, pos + 1)) {
+      Finding f;
+      f.type = EntityType::kCustom;
+      f.begin = pos;
+      f.end = pos + term.size();
+      f.confidence = 1.0f;
+      f.validated_by = "deny-list";
+      out->push_back(std::move(f));
+    }
+  }
+}
+
+// Sorts and unions overlapping findings so that no byte of any of them is
+// left out; the longer finding (then the non-MASKED one) gives the type.
+std::vector<Finding> MergeOverlaps(std::vector<Finding> all) {
+  std::sort(all.begin(), all.end(), [](const Finding& a, const Finding& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
+  std::vector<Finding> out;
+  out.reserve(all.size());
+  for (Finding& f : all) {
+    if (f.end <= f.begin) continue;
+    if (out.empty() || f.begin >= out.back().end) {
+      out.push_back(std::move(f));
+      continue;
+    }
+    Finding& cur = out.back();
+    bool f_wins = (f.end - f.begin) > (cur.end - cur.begin) ||
+                  (cur.type == EntityType::kMasked && f.type != EntityType::kMasked);
+    size_t begin = cur.begin, end = std::max(cur.end, f.end);
+    if (f_wins) cur = std::move(f);
+    if (cur.begin != begin || cur.end != end) cur.normalized.clear();  // spans changed
+    cur.begin = begin;
+    cur.end = end;
+  }
+  return out;
+}
+
+std::string HashValue(const uint8_t* key, size_t key_size, EntityType type,
+                      std::string_view canonical) {
+  std::string input = absl::StrCat(std::string(EntityTypeName(type)), std::string(1, '\0'),
+                                   std::string(canonical));
+  unsigned char digest[kHashBytes];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size(), key, key_size);
+  sodium_memzero(input.data(), input.size());
+  std::string out = absl::StrCat("<", std::string(EntityTypeName(type)), "#");
+  for (unsigned char b : digest) {  // letters g..v: never hex, never digits
+    out.push_back(static_cast<char>('g' + (b >> 4)));
+    out.push_back(static_cast<char>('g' + (b & 15)));
+  }
+  out.push_back('>');
+  return out;
+}
+
+}  // namespace
+
+namespace redact_internal {
+
+void ApplyEdits(std::string_view text, size_t from, size_t to, const std::vector<Edit>& edits,
+                std::string* out) {
+  size_t pos = from;
+  for (const Edit& e : edits) {
+    if (e.end <= from || e.begin >= to) continue;
+    if (e.begin > pos) out->append(text.substr(pos, e.begin - pos));
+    out->append(e.replacement);
+    pos = e.end;
+  }
+  if (pos < to) out->append(text.substr(pos, to - pos));
+}
+
+}  // namespace redact_internal
+
+Redactor::Impl::~Impl() {
+  if (hash_key != nullptr) sodium_free(hash_key);
+}
+
+absl::StatusOr<std::vector<Finding>> Redactor::Impl::FindAll(std::string_view text) const {
+  PIIVAULT_ASSIGN_OR_RETURN(std::vector<Finding> found, scan(text));
+  if (!deny.empty()) FindDenyTerms(text, deny, &found);
+  // Defensive: clamp anything out of range, then union overlaps.
+  for (Finding& f : found) {
+    f.end = std::min(f.end, text.size());
+    f.begin = std::min(f.begin, f.end);
+  }
+  bool sorted_disjoint = true;
+  for (size_t i = 1; i < found.size() && sorted_disjoint; ++i)
+    sorted_disjoint = found[i].begin >= found[i - 1].end;
+  if (sorted_disjoint && deny.empty()) {
+    std::erase_if(found, [](const Finding& f) { return f.end <= f.begin; });
+    return found;
+  }
+  return MergeOverlaps(std::move(found));
+}
+
+absl::Status Redactor::Impl::Plan(std::string_view text, const std::vector<Finding>& findings,
+                                  DocState* doc, RedactionReport* report,
+                                  std::vector<Edit>* edits) const {
+  struct Pending {
+    size_t edit_index;
+    std::string value;
+  };
+  absl::flat_hash_map<uint16_t, std::vector<Pending>> to_tokenize;
+  for (const Finding& f : findings) {
+    std::string_view raw = text.substr(f.begin, f.end - f.begin);
+    if (f.validated_by == redact_internal::kFragment) {
+      edits->push_back({f.begin, f.end, redact_internal::MaskValue(EntityType::kCustom, raw, "")});
+      report->Add(f.type, RedactOperator::kMask);
+      continue;
+    }
+    const TypeRule& rule = rules[static_cast<uint16_t>(f.type) & 0xFF];
+    if (f.type == EntityType::kMasked) {
+      report->Add(f.type, RedactOperator::kKeep);
+      continue;
+    }
+    if (f.confidence < rule.min_confidence) {
+      ++report->below_threshold;
+      continue;
+    }
+    std::string_view canonical = f.normalized.empty() ? raw : std::string_view(f.normalized);
+    if (!allow.empty() && (allow.contains(std::string(raw)) || allow.contains(std::string(canonical)))) {
+      ++report->allow_listed;
+      continue;
+    }
+    report->Add(f.type, rule.op);
+    switch (rule.op) {
+      case RedactOperator::kKeep:
+        break;
+      case RedactOperator::kMask: {
+        std::string masked = redact_internal::MaskValue(f.type, raw, f.normalized);
+        if (masked == raw) break;
+        // Replace only the bytes that change (whole UTF-8 characters), so
+        // that the kept characters stay byte for byte as written (this
+        // matters in JSON, where they may be \u escapes).
+        size_t pre = 0;
+        while (pre < raw.size() && pre < masked.size() && raw[pre] == masked[pre]) ++pre;
+        while (pre > 0 && pre < raw.size() && (static_cast<unsigned char>(raw[pre]) & 0xC0) == 0x80) --pre;
+        size_t suf = 0;
+        while (suf < raw.size() - pre && suf < masked.size() - pre &&
+               raw[raw.size() - 1 - suf] == masked[masked.size() - 1 - suf])
+          ++suf;
+        while (suf > 0 && (static_cast<unsigned char>(raw[raw.size() - suf]) & 0xC0) == 0x80) --suf;
+        edits->push_back({f.begin + pre, f.end - suf, masked.substr(pre, masked.size() - pre - suf)});
+        break;
+      }
+      case RedactOperator::kLabel: {
+        int number = 0;
+        if (policy.numbered_labels) {
+          const uint16_t t = static_cast<uint16_t>(f.type);
+          auto [it, inserted] = doc->numbers.try_emplace({t, std::string(canonical)}, 0);
+          if (inserted) it->second = ++doc->next[t];
+          number = it->second;
+        }
+        edits->push_back(
+            {f.begin, f.end, redact_internal::MakeLabel(f.type, rule, policy.label_style, number)});
+        break;
+      }
+      case RedactOperator::kHash:
+        if (hash_key == nullptr)
+          return absl::FailedPreconditionError(absl::StrCat(
+              "hash operator for ", std::string(EntityTypeName(f.type)),
+              " needs a secret key (RedactorOptions::hash_key_file / --key-file)"));
+        edits->push_back({f.begin, f.end, HashValue(hash_key, hash_key_size, f.type, canonical)});
+        break;
+      case RedactOperator::kToken:
+        if (tokenizer == nullptr)
+          return absl::FailedPreconditionError(absl::StrCat(
+              "token operator for ", std::string(EntityTypeName(f.type)),
+              ": no vault configured (use --vault DIR)"));
+        to_tokenize[static_cast<uint16_t>(f.type)].push_back({edits->size(), std::string(canonical)});
+        edits->push_back({f.begin, f.end, ""});
+        break;
+      case RedactOperator::kDrop:
+        edits->push_back({f.begin, f.end, ""});
+        break;
+    }
+  }
+  for (auto& [type, pending] : to_tokenize) {
+    std::vector<std::string> values;
+    values.reserve(pending.size());
+    for (Pending& p : pending) values.push_back(std::move(p.value));
+    absl::StatusOr<std::vector<std::string>> tokens =
+        tokenizer->TokenizeBatch(static_cast<EntityType>(type), values);
+    for (std::string& v : values) sodium_memzero(v.data(), v.size());
+    if (!tokens.ok()) return tokens.status();
+    if (tokens->size() != pending.size())
+      return absl::InternalError(absl::StrCat("tokenizer returned ", tokens->size(), " tokens for ",
+                                              pending.size(), " values"));
+    for (size_t i = 0; i < pending.size(); ++i)
+      (*edits)[pending[i].edit_index].replacement = std::move((*tokens)[i]);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Redactor::Impl::RedactWhole(std::string_view text,
+                                                        RedactionReport* report) const {
+  PIIVAULT_ASSIGN_OR_RETURN(std::vector<Finding> findings, FindAll(text));
+  DocState doc;
+  std::vector<Edit> edits;
+  PIIVAULT_RETURN_IF_ERROR(Plan(text, findings, &doc, report, &edits));
+  std::string out;
+  out.reserve(text.size());
+  redact_internal::ApplyEdits(text, 0, text.size(), edits, &out);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+
+Redactor::Redactor(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+Redactor::Redactor(Redactor&&) noexcept = default;
+Redactor& Redactor::operator=(Redactor&&) noexcept = default;
+Redactor::~Redactor() = default;
+
+absl::StatusOr<Redactor> Redactor::Create(const Detector& detector, RedactorOptions options) {
+  const Detector* d = &detector;
+  return CreateWithScanner([d](std::string_view text) { return d->Scan(text); },
+                           detector.max_finding_bytes(), detector.context_window_bytes(),
+                           std::move(options));
+}
+
+absl::StatusOr<Redactor> Redactor::CreateWithScanner(ScanFunction scan, size_t max_finding_bytes,
+                                                     size_t context_window_bytes,
+                                                     RedactorOptions options) {
+  if (!scan) return absl::InvalidArgumentError("scan function is empty");
+  if (options.stream_window_bytes == 0)
+    return absl::InvalidArgumentError("stream_window_bytes must be at least 1");
+  auto impl = std::make_shared<Impl>();
+  impl->scan = std::move(scan);
+  impl->policy = std::move(options.policy);
+  impl->tokenizer = std::move(options.tokenizer);
+  impl->window_bytes = options.stream_window_bytes;
+  size_t longest_term = 0;
+  for (const std::string& t : impl->policy.deny_list) {
+    if (t.empty()) return absl::InvalidArgumentError("deny-list terms must not be empty");
+    impl->deny.push_back(t);
+    longest_term = std::max(longest_term, t.size());
+  }
+  for (const std::string& v : impl->policy.allow_list) impl->allow.insert(v);
+  impl->max_finding_bytes = std::max(max_finding_bytes, longest_term);
+  impl->context_bytes = context_window_bytes;
+  impl->hold_back = 2 * (impl->max_finding_bytes + impl->context_bytes);
+  for (size_t i = 0; i < impl->rules.size(); ++i)
+    impl->rules[i] = impl->policy.RuleFor(static_cast<EntityType>(i));
+  bool needs_key = impl->policy.default_operator == RedactOperator::kHash;
+  for (const auto& [type, rule] : impl->policy.rules) needs_key |= rule.op == RedactOperator::kHash;
+  if (!options.hash_key_file.empty()) {
+    PIIVAULT_RETURN_IF_ERROR(LoadHashKey(options.hash_key_file, &impl->hash_key, &impl->hash_key_size));
+  } else if (needs_key) {
+    return absl::InvalidArgumentError(
+        "the policy uses the hash operator but no key file was given (--key-file)");
+  }
+  return Redactor(std::move(impl));
+}
+
+absl::StatusOr<std::string> Redactor::Redact(std::string_view text, RedactionReport* report) const {
+  RedactionReport local;
+  RedactionReport* r = report != nullptr ? report : &local;
+  if (text.size() <= impl_->single_scan_limit) return impl_->RedactWhole(text, r);
+  RedactStream stream(*this);
+  std::string out;
+  out.reserve(text.size());
+  PIIVAULT_RETURN_IF_ERROR(stream.Write(text, &out));
+  PIIVAULT_RETURN_IF_ERROR(stream.Finish(&out));
+  r->Merge(stream.report());
+  return out;
+}
+
+size_t Redactor::hold_back_bytes() const { return impl_->hold_back; }
+const RedactionPolicy& Redactor::policy() const { return impl_->policy; }
+
+// ---------------------------------------------------------------------------
+// Streaming. Window k owns input [kW, (k+1)W); it is scanned over
+// [kW - H, (k+1)W + H) so that every finding beginning inside it is seen with
+// all its bytes and context. Windows depend only on absolute offsets, so the
+// chunking of the input cannot change what is found.
+
+struct RedactStream::State {
+  const Redactor::Impl* impl;
+  int threads;
+  size_t window;
+  size_t hold;
+  std::string buf;        // input [buf_base, buf_base + buf.size())
+  uint64_t buf_base = 0;
+  uint64_t total_in = 0;
+  uint64_t next_window = 0;  // index k of the next window to process
+  uint64_t emitted = 0;      // output written for input [0, emitted)
+  uint64_t last_end = 0;     // end of the last finding applied
+  size_t peak = 0;
+  bool failed = false;
+  bool finished = false;
+  DocState doc;
+  RedactionReport report;
+
+  // Processes windows [k, k + count); `final` when no more input will come.
+  absl::Status Process(uint64_t count, bool final, std::string* out) {
+    struct Scan {
+      uint64_t scan_begin = 0;
+      absl::StatusOr<std::vector<Finding>> found = std::vector<Finding>{};
+    };
+    std::vector<Scan> scans(count);
+    auto run = [&](uint64_t i) {
+      uint64_t k = next_window + i;
+      uint64_t core_begin = k * window;
+      uint64_t begin = core_begin >= hold ? core_begin - hold : 0;
+      uint64_t end = std::min<uint64_t>(total_in, (k + 1) * window + hold);
+      scans[i].scan_begin = begin;
+      scans[i].found = impl->FindAll(std::string_view(buf).substr(begin - buf_base, end - begin));
+    };
+    if (count == 1 || threads <= 1) {
+      for (uint64_t i = 0; i < count; ++i) run(i);
+    } else {
+      std::vector<std::thread> workers;
+      for (uint64_t i = 1; i < count; ++i) workers.emplace_back(run, i);
+      run(0);
+      for (std::thread& t : workers) t.join();
+    }
+    for (uint64_t i = 0; i < count; ++i) {
+      if (!scans[i].found.ok()) return scans[i].found.status();
+      uint64_t k = next_window + i;
+      uint64_t core_begin = k * window, core_end = (k + 1) * window;
+      bool last = final && core_end >= total_in;
+      std::vector<Finding> owned;
+      for (Finding& f : *scans[i].found) {
+        uint64_t b = f.begin + scans[i].scan_begin, e = f.end + scans[i].scan_begin;
+        if (b < core_begin || (!last && b >= core_end) || e <= last_end) continue;
+        if (b < last_end) {  // disagrees with the previous window: mask the rest, leak nothing
+          b = last_end;
+          f.validated_by = redact_internal::kFragment;
+        }
+        f.begin = b - buf_base;
+        f.end = e - buf_base;
+        last_end = e;
+        owned.push_back(std::move(f));
+      }
+      std::vector<Edit> edits;
+      PIIVAULT_RETURN_IF_ERROR(impl->Plan(buf, owned, &doc, &report, &edits));
+      uint64_t emit_to = last ? total_in : std::min<uint64_t>(total_in, std::max(core_end, last_end));
+      redact_internal::ApplyEdits(buf, emitted - buf_base, emit_to - buf_base, edits, out);
+      emitted = emit_to;
+    }
+    next_window += count;
+    // Keep what the next window scans (its left margin) and what is not yet emitted.
+    uint64_t next_begin = next_window * window;
+    uint64_t keep_from = std::min<uint64_t>(emitted, next_begin >= hold ? next_begin - hold : 0);
+    if (keep_from > buf_base) {
+      buf.erase(0, keep_from - buf_base);
+      buf_base = keep_from;
+    }
+    return absl::OkStatus();
+  }
+};
+
+RedactStream::RedactStream(const Redactor& redactor, int threads) : state_(std::make_unique<State>()) {
+  state_->impl = redactor.impl_.get();
+  state_->threads = std::max(1, threads);
+  state_->window = redactor.impl_->window_bytes;
+  state_->hold = redactor.impl_->hold_back;
+}
+
+RedactStream::~RedactStream() = default;
+
+absl::Status RedactStream::Write(std::string_view chunk, std::string* out) {
+  State& s = *state_;
+  if (s.failed || s.finished) return absl::FailedPreconditionError("stream is finished or failed");
+  while (!chunk.empty()) {
+    // Input needed before the next batch of windows can be scanned.
+    uint64_t target = (s.next_window + s.threads) * s.window + s.hold;
+    size_t take = static_cast<size_t>(std::min<uint64_t>(chunk.size(), target - s.total_in));
+    s.buf.append(chunk.substr(0, take));
+    s.total_in += take;
+    chunk.remove_prefix(take);
+    s.peak = std::max(s.peak, s.buf.size());
+    if (s.total_in == target) {
+      if (absl::Status st = s.Process(s.threads, false, out); !st.ok()) {
+        s.failed = true;
+        return st;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RedactStream::Finish(std::string* out) {
+  State& s = *state_;
+  if (s.failed || s.finished) return absl::FailedPreconditionError("stream is finished or failed");
+  s.finished = true;
+  while (s.emitted < s.total_in) {
+    uint64_t remaining = (s.total_in - s.next_window * s.window + s.window - 1) / s.window;
+    uint64_t count = std::max<uint64_t>(1, std::min<uint64_t>(remaining, s.threads));
+    if (absl::Status st = s.Process(count, true, out); !st.ok()) {
+      s.failed = true;
+      return st;
+    }
+  }
+  return absl::OkStatus();
+}
+
+const RedactionReport& RedactStream::report() const { return state_->report; }
+uint64_t RedactStream::bytes_in() const { return state_->total_in; }
+size_t RedactStream::buffered_bytes() const { return state_->buf.size(); }
+size_t RedactStream::peak_buffered_bytes() const { return state_->peak; }
+size_t RedactStream::max_buffered_bytes() const {
+  return static_cast<size_t>(state_->threads) * state_->window + 2 * state_->hold;
+}
+
+}  // namespace piivault

@@ -1,0 +1,81 @@
+// Internals shared by the redactor, the stream and the JSON record code.
+#ifndef PIIVAULT_REDACT_REDACTOR_INTERNAL_H_
+#define PIIVAULT_REDACT_REDACTOR_INTERNAL_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "piivault/redactor.h"
+
+namespace piivault {
+namespace redact_internal {
+
+// One replacement of text[begin, end) (offsets into the scanned text).
+struct Edit {
+  size_t begin = 0;
+  size_t end = 0;
+  std::string replacement;
+};
+
+// Per-document state: the numbers given to distinct values by numbered labels.
+struct DocState {
+  absl::flat_hash_map<std::pair<uint16_t, std::string>, int> numbers;
+  absl::flat_hash_map<uint16_t, int> next;
+};
+
+// Marks a finding that had to be clipped at a window boundary; it is fully
+// masked whatever the operator (never leak a fragment).
+inline constexpr std::string_view kFragment = "window-fragment";
+
+// Applies sorted, non-overlapping edits to text[from, to) (offsets relative to
+// `text`) and appends the result to *out.
+void ApplyEdits(std::string_view text, size_t from, size_t to, const std::vector<Edit>& edits,
+                std::string* out);
+
+// JSON string helpers (json_record.cc).
+std::string JsonEscape(std::string_view s);
+absl::StatusOr<std::string> DecodeJsonStringForTest(std::string_view raw);
+
+}  // namespace redact_internal
+
+struct Redactor::Impl {
+  ScanFunction scan;
+  size_t max_finding_bytes = 0;
+  size_t context_bytes = 0;
+  size_t hold_back = 0;
+  size_t window_bytes = 0;
+  size_t single_scan_limit = size_t{256} << 20;
+  RedactionPolicy policy;
+  std::array<TypeRule, 256> rules;  // by EntityType value
+  absl::flat_hash_set<std::string> allow;
+  std::vector<std::string> deny;
+  std::shared_ptr<Tokenizer> tokenizer;
+  uint8_t* hash_key = nullptr;  // sodium_malloc; null when no key file
+  size_t hash_key_size = 0;
+
+  ~Impl();
+
+  // Detector findings plus deny-list terms, sorted and non-overlapping,
+  // offsets relative to `text`.
+  absl::StatusOr<std::vector<Finding>> FindAll(std::string_view text) const;
+
+  // Decides what to do with each finding; appends the edits (offsets relative
+  // to `text`). Findings must be sorted, non-overlapping, inside `text`.
+  absl::Status Plan(std::string_view text, const std::vector<Finding>& findings,
+                    redact_internal::DocState* doc, RedactionReport* report,
+                    std::vector<redact_internal::Edit>* edits) const;
+
+  absl::StatusOr<std::string> RedactWhole(std::string_view text, RedactionReport* report) const;
+};
+
+}  // namespace piivault
+
+#endif  // PIIVAULT_REDACT_REDACTOR_INTERNAL_H_
