@@ -96,6 +96,18 @@ std::string ColBlob(sqlite3_stmt* s, int i) {
   int n = sqlite3_column_bytes(s, i);
   return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
 }
+void AssignBlob(sqlite3_stmt* s, int i, std::string* out) {
+  const void* p = sqlite3_column_blob(s, i);
+  int n = sqlite3_column_bytes(s, i);
+  if (p == nullptr) out->clear();
+  else out->assign(static_cast<const char*>(p), static_cast<size_t>(n));
+}
+void AssignText(sqlite3_stmt* s, int i, std::string* out) {
+  const unsigned char* p = sqlite3_column_text(s, i);
+  int n = sqlite3_column_bytes(s, i);
+  if (p == nullptr) out->clear();
+  else out->assign(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+}
 std::string ColText(sqlite3_stmt* s, int i) {
   const unsigned char* p = sqlite3_column_text(s, i);
   int n = sqlite3_column_bytes(s, i);
@@ -463,16 +475,16 @@ class SqlCipherStore final : public Store {
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
       r.seq = static_cast<uint64_t>(sqlite3_column_int64(s, 0));
       r.time = sqlite3_column_int64(s, 1);
-      r.action = ColText(s, 2);
-      r.principal = ColText(s, 3);
-      r.purpose = ColText(s, 4);
-      r.field = ColText(s, 5);
-      r.token_id = ColBlob(s, 6);
-      r.decision = ColText(s, 7);
-      r.rule = ColText(s, 8);
-      r.policy_hash = ColBlob(s, 9);
+      AssignText(s, 2, &r.action);
+      AssignText(s, 3, &r.principal);
+      AssignText(s, 4, &r.purpose);
+      AssignText(s, 5, &r.field);
+      AssignBlob(s, 6, &r.token_id);
+      AssignText(s, 7, &r.decision);
+      AssignText(s, 8, &r.rule);
+      AssignBlob(s, 9, &r.policy_hash);
       r.count = static_cast<uint64_t>(sqlite3_column_int64(s, 10));
-      r.mac = ColBlob(s, 11);
+      AssignBlob(s, 11, &r.mac);
       PIIVAULT_RETURN_IF_ERROR(fn(r));
     }
     if (rc != SQLITE_DONE) return SqlError(db_, rc, "scan audit");
