@@ -1,0 +1,1 @@
+piivault_fuzzer(vault_api piivault_vault)

@@ -1,0 +1,1 @@
+piivault_fuzzer(vault_policy piivault_vault tomlplusplus::tomlplusplus)
