@@ -1,25 +1,32 @@
-// HEIF / HEIC / AVIF (ISO-BMFF): find the Exif and XMP items through
-// meta/iinf + iloc, report them, and scrub them.
+// HEIF / HEIC / AVIF (ISO-BMFF): find the Exif and XMP items and the
+// thumbnails through meta/iinf + iloc + iref, report them, and scrub them.
 //
 // Scrub design (see shared/image-metadata.md section 11):
-//  - metadata items are `infe` item_type 'Exif' and item_type 'mime' with
-//    content_type application/rdf+xml (XMP);
+//  - removed items: `infe` item_type 'Exif'; item_type 'mime' with
+//    content_type application/rdf+xml (XMP); thumbnails, i.e. the `from`
+//    items of 'thmb' references (a thumbnail may show the uncropped
+//    original), with the 'dimg' inputs of a derived thumbnail that no kept
+//    item uses and the 'auxl' auxiliary images of thumbnails;
 //  - their `infe` boxes are dropped from `iinf`, their entries from `iloc`,
 //    their associations from `ipma`, and every `iref` reference from them
 //    (references *to* them are removed from the to-lists; a reference left
-//    with no target is dropped, and an `iref` left empty too);
+//    with no target is dropped, and an `iref` left empty too); properties in
+//    `ipco` stay (unreferenced properties are harmless and keep indices);
 //  - their data bytes are overwritten with zeros where they lie (in an
 //    `mdat` for construction method 0, in `idat` for method 1); method 2 and
 //    external data references hold no bytes of their own;
 //  - the rebuilt `meta` is shorter; a top-level `free` box right after it
 //    takes up the difference, so no byte outside `meta` moves and no `iloc`
 //    offset (nor `stco`/`co64` of a `moov`) needs fixing. Every other box and
-//    every image item's data is byte-identical.
-// Refused (kInvalidArgument): a metadata extent overlapping an image item's
-// extent, a metadata extent outside every `mdat`, a kept item whose
-// method-0 data lies inside `meta` (it would move), the primary item being a
-// metadata item. Not handled: `thmb` thumbnail items (kept), metadata inside
-// `moov` (image sequences, Apple live photos), XMP in `uuid` boxes.
+//    every kept item's data is byte-identical. A file with nothing to remove
+//    is returned unchanged.
+// Refused (kInvalidArgument): removed data overlapping a kept item's extent,
+// removed method-0 data outside every `mdat`, a kept item whose method-0
+// data lies inside `meta` (it would move), the primary item being a metadata
+// item, duplicate iinf/iloc/iref/iprp/idat/pitm or top-level meta boxes.
+// Not handled: metadata inside `moov` (image sequences, Apple live photos),
+// XMP in `uuid` boxes, Exif orientation (HEIF renders with irot/imir
+// properties, which are kept).
 #include <algorithm>
 #include <iterator>
 #include <cstdint>
@@ -415,6 +422,45 @@ MetaKind KindOf(const ItemInfo& item) {
   return MetaKind::kNone;
 }
 
+// Thumbnails: the `from` items of 'thmb' references (never the primary),
+// with, when a thumbnail is a derived image (grid), the 'dimg' inputs no other
+// item uses, and the auxiliary images ('auxl', alpha/depth) of thumbnails. An
+// item that a kept item derives from ('dimg') is never a thumbnail.
+absl::flat_hash_set<uint32_t> ThumbnailItems(const Meta& meta,
+                                             absl::flat_hash_set<uint32_t>* main = nullptr) {
+  absl::flat_hash_set<uint32_t> thumbs;
+  for (const Reference& ref : meta.references) {
+    if (ref.box.type == "thmb" && ref.from != meta.primary) thumbs.insert(ref.from);
+  }
+  if (thumbs.empty()) return thumbs;
+  if (main != nullptr) *main = thumbs;
+  absl::flat_hash_set<uint32_t> extra;
+  absl::flat_hash_set<uint32_t> used_by_kept;
+  for (const Reference& ref : meta.references) {
+    if (ref.box.type != "dimg") continue;
+    for (uint32_t to : ref.to) (thumbs.contains(ref.from) ? extra : used_by_kept).insert(to);
+  }
+  for (const Reference& ref : meta.references) {
+    if (ref.box.type != "auxl" || ref.from == meta.primary) continue;
+    for (uint32_t to : ref.to) {
+      if (thumbs.contains(to)) extra.insert(ref.from);
+    }
+  }
+  thumbs.insert(extra.begin(), extra.end());
+  absl::flat_hash_set<uint32_t> out;
+  for (uint32_t id : thumbs) {
+    if (!used_by_kept.contains(id) && id != meta.primary) out.insert(id);
+  }
+  if (main != nullptr) {
+    absl::flat_hash_set<uint32_t> kept_main;
+    for (uint32_t id : *main) {
+      if (out.contains(id)) kept_main.insert(id);
+    }
+    *main = std::move(kept_main);
+  }
+  return out;
+}
+
 // The first iloc entry of each item ID.
 absl::flat_hash_map<uint32_t, const ItemLocation*> LocationIndex(const Meta& meta) {
   absl::flat_hash_map<uint32_t, const ItemLocation*> index;
@@ -468,6 +514,24 @@ absl::Status ScanHeif(std::string_view bytes, const ParseLimits& limits, Metadat
   if (!f.meta) return absl::OkStatus();
   const Meta& meta = *f.meta;
   const auto locations = LocationIndex(meta);
+  absl::flat_hash_set<uint32_t> main_thumbnails;
+  ThumbnailItems(meta, &main_thumbnails);
+  for (const ItemInfo& item : meta.items) {
+    if (!main_thumbnails.contains(item.id)) continue;
+    MetadataItem report;
+    report.location = "meta/iinf";
+    report.name = "Thumbnail";
+    report.offset = item.box.offset;
+    report.sensitive_as = EntityType::kThumbnail;
+    auto found = locations.find(item.id);
+    if (found != locations.end()) {
+      PIIVAULT_ASSIGN_OR_RETURN(std::vector<Extent> extents,
+                                ResolveExtents(bytes, meta, *found->second));
+      if (!extents.empty()) report.offset = extents[0].offset;
+      for (const Extent& e : extents) report.size += e.length;
+    }
+    sink.AddItem(std::move(report));
+  }
   // Items may share bytes; bound the total copied for all of them.
   uint64_t budget = bytes.size() + limits.max_decompressed_bytes;
   for (const ItemInfo& item : meta.items) {
@@ -559,6 +623,7 @@ absl::StatusOr<std::string> ScrubHeif(std::string_view bytes, const ScrubOptions
   for (const ItemInfo& item : meta.items) {
     if (KindOf(item) != MetaKind::kNone) removed.insert(item.id);
   }
+  for (uint32_t id : ThumbnailItems(meta)) removed.insert(id);
   if (removed.empty()) return std::string(bytes);  // nothing to do: byte-identical
   if (meta.primary && removed.contains(*meta.primary)) {
     return absl::InvalidArgumentError(

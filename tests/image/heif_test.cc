@@ -56,12 +56,15 @@ struct HeifSpec {
   int index_size = 0;
   bool xmp_in_idat = false;  // needs iloc version >= 1
   bool exif_prefixed = false;  // "Exif\0\0" before the TIFF header
+  bool thumbnail = false;      // item 4: a 'thmb' of item 1, data after the image
 };
 
 struct BuiltHeif {
   std::string bytes;
   std::string image;  // item 1 data
   size_t image_offset = 0;
+  std::string thumbnail;  // item 4 data
+  size_t thumbnail_offset = 0;
 };
 
 constexpr std::string_view kXmp =
@@ -84,6 +87,7 @@ BuiltHeif BuildHeif(const HeifSpec& s) {
   const std::string image = "HEVC-coded-image-bytes-" + std::string(40, '\x5a');
   const std::string exif = ExifPayload(s.exif_prefixed);
   const std::string xmp(kXmp);
+  const std::string thumb = s.thumbnail ? "THUMBNAIL-of-the-uncropped-original" : "";
   std::string ftyp = Box("ftyp", Bin("heic\0\0\0\0mif1heic"));
   auto build_meta = [&](uint64_t mdat_payload) {
     std::string iloc;
@@ -108,7 +112,7 @@ BuiltHeif BuildHeif(const HeifSpec& s) {
     // Absolute offsets: with a base offset the extents are relative to it.
     const uint64_t base = s.base_offset_size ? mdat_payload : 0;
     const uint64_t rel = s.base_offset_size ? 0 : mdat_payload;
-    PutBe(iloc, 3, id_size);  // item_count (same width as item IDs)
+    PutBe(iloc, s.thumbnail ? 4 : 3, id_size);  // item_count (same width as item IDs)
     item(1, 0, base, {{rel, image.size()}});
     const uint64_t half = exif.size() / 2;
     item(2, 0, base, {{rel + image.size(), half}, {rel + image.size() + half, exif.size() - half}});
@@ -117,21 +121,27 @@ BuiltHeif BuildHeif(const HeifSpec& s) {
     } else {
       item(3, 0, base, {{rel + image.size() + exif.size(), xmp.size()}});
     }
+    const uint64_t thumb_rel = rel + image.size() + exif.size() + (s.xmp_in_idat ? 0 : xmp.size());
+    if (s.thumbnail) item(4, 0, base, {{thumb_rel, thumb.size()}});
     std::string iinf;
-    PutBe(iinf, 3, 2);
+    PutBe(iinf, s.thumbnail ? 4 : 3, 2);
     iinf += FullBox("infe", 2, 0, Bin("\x00\x01\x00\x00hvc1Image\0"));
     iinf += FullBox("infe", 2, 0, Bin("\x00\x02\x00\x00" "ExifExif\0"));
     iinf += FullBox("infe", 2, 0,
                     Bin("\x00\x03\x00\x00mimeXMP\0") + "application/rdf+xml" + Bin("\0"));
+    if (s.thumbnail) iinf += FullBox("infe", 2, 0, Bin("\x00\x04\x00\x00hvc1Thumb\0"));
     std::string iref = FullBox("iref", 0, 0,
                                Box("cdsc", Bin("\x00\x02\x00\x01\x00\x01")) +
                                    Box("cdsc", Bin("\x00\x03\x00\x01\x00\x01")) +
-                                   Box("thmb", Bin("\x00\x01\x00\x02\x00\x02\x00\x01")));
+                                   Box("thmb", Bin("\x00\x01\x00\x02\x00\x02\x00\x01")) +
+                                   (s.thumbnail ? Box("thmb", Bin("\x00\x04\x00\x01\x00\x01"))
+                                                : std::string()));
     std::string ipco = Box("ipco", FullBox("ispe", 0, 0, std::string(8, '\1')));
     std::string ipma_body;
-    PutBe(ipma_body, 2, 4);
+    PutBe(ipma_body, s.thumbnail ? 3 : 2, 4);
     ipma_body += Bin("\x00\x01\x01\x81");  // item 1: property 1 (essential)
     ipma_body += Bin("\x00\x02\x01\x01");  // item 2: property 1
+    if (s.thumbnail) ipma_body += Bin("\x00\x04\x01\x81");
     std::string meta_body = FullBox("hdlr", 0, 0, Bin("\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0")) +
                             FullBox("pitm", 0, 0, Bin("\x00\x01")) +
                             FullBox("iloc", s.iloc_version, 0, iloc) + FullBox("iinf", 0, 0, iinf) +
@@ -142,11 +152,13 @@ BuiltHeif BuildHeif(const HeifSpec& s) {
   std::string meta = build_meta(0);
   const uint64_t mdat_payload = ftyp.size() + meta.size() + 8;
   meta = build_meta(mdat_payload);
-  std::string mdat_body = image + exif + (s.xmp_in_idat ? "" : xmp);
+  std::string mdat_body = image + exif + (s.xmp_in_idat ? "" : xmp) + thumb;
   BuiltHeif h;
   h.bytes = ftyp + meta + Box("mdat", mdat_body);
   h.image = image;
   h.image_offset = mdat_payload;
+  h.thumbnail = thumb;
+  h.thumbnail_offset = mdat_payload + image.size() + exif.size() + (s.xmp_in_idat ? 0 : xmp.size());
   return h;
 }
 
@@ -248,6 +260,33 @@ TEST(HeifTest, PrefixedExifPayload) {
   HeifSpec s;
   s.exif_prefixed = true;
   CheckGenerated(s);
+}
+
+TEST(HeifTest, ThumbnailItemIsReportedAndRemoved) {
+  for (bool idat : {false, true}) {
+    HeifSpec s;
+    s.iloc_version = 1;
+    s.xmp_in_idat = idat;
+    s.thumbnail = true;
+    BuiltHeif h = BuildHeif(s);
+    RecordingSink sink;
+    ASSERT_TRUE(ScanHeif(h.bytes, ParseLimits{}, sink).ok());
+    bool reported = false;
+    for (const auto& r : sink.items) {
+      if (r.item.name == "Thumbnail") {
+        reported = true;
+        EXPECT_EQ(r.item.sensitive_as, EntityType::kThumbnail);
+        EXPECT_EQ(r.item.offset, h.thumbnail_offset);
+        EXPECT_EQ(r.item.size, h.thumbnail.size());
+      }
+    }
+    EXPECT_TRUE(reported);
+    CheckGenerated(s);
+    std::string out = MustScrub(h.bytes);
+    EXPECT_EQ(out.substr(h.thumbnail_offset, h.thumbnail.size()),
+              std::string(h.thumbnail.size(), '\0'));
+    EXPECT_EQ(out.find("Thumb"), std::string::npos);  // its infe is gone
+  }
 }
 
 TEST(HeifTest, NoMetadataMeansByteIdentical) {
