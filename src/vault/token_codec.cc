@@ -197,8 +197,10 @@ std::string MakeFpeToken(EntityType field, std::string_view value) {
       size_t len = 0;
       for (char c : value)
         if (c >= '0' && c <= '9') ++len;
-      if (len < 12 || len > 19) len = 16;
-      t.push_back(static_cast<char>('1' + Uniform(9)));
+      if (len < 14 || len > 19) len = 16;
+      // Leading 0: no payment card number starts with MII 0, no Chinese ID
+      // starts with 0, and lengths >= 14 exclude landlines.
+      t.push_back('0');
       while (t.size() < len - 1) t.push_back(RandomDigit());
       // Pick a last digit for which Luhn fails (exactly one digit passes).
       for (;;) {
@@ -208,10 +210,14 @@ std::string MakeFpeToken(EntityType field, std::string_view value) {
       }
     }
     case EntityType::kCnUscc: {
+      // Region 00xxxx (no province 00) and a letter at position 9 (so it can
+      // never be an 18-char ID number), then a wrong check character.
       t.push_back(static_cast<char>('1' + Uniform(9)));
       t.push_back(kUsccAlphabet[Uniform(31)]);
-      for (int i = 0; i < 6; ++i) t.push_back(RandomDigit());
-      for (int i = 0; i < 9; ++i) t.push_back(kUsccAlphabet[Uniform(31)]);
+      t += "00";
+      for (int i = 0; i < 4; ++i) t.push_back(RandomDigit());
+      t.push_back(kUsccAlphabet[10 + Uniform(21)]);
+      for (int i = 0; i < 8; ++i) t.push_back(kUsccAlphabet[Uniform(31)]);
       const char good = UsccCheckChar(t);
       char c;
       do c = kUsccAlphabet[Uniform(31)];
@@ -235,13 +241,15 @@ bool IsFpeToken(EntityType field, std::string_view s) {
       return Gb11643CheckChar(s.substr(0, 17)) != s[17];
     }
     case EntityType::kBankCard:
-      if (s.size() < 12 || s.size() > 19 || s[0] == '0') return false;
+      if (s.size() < 14 || s.size() > 19 || s[0] != '0') return false;
       for (char c : s)
         if (c < '0' || c > '9') return false;
       return !LuhnValid(s);
     case EntityType::kCnUscc: {
-      if (s.size() != 18 || s[0] < '1' || s[0] > '9') return false;
-      for (size_t i = 2; i < 8; ++i)
+      if (s.size() != 18 || s[0] < '1' || s[0] > '9' || s[2] != '0' || s[3] != '0' ||
+          (s[8] >= '0' && s[8] <= '9'))
+        return false;
+      for (size_t i = 4; i < 8; ++i)
         if (s[i] < '0' || s[i] > '9') return false;
       for (char c : s)
         if (c == 0 || std::strchr(kUsccAlphabet, c) == nullptr) return false;
