@@ -68,6 +68,16 @@ std::string_view IdView(const TokenId& id) {
 }
 
 // AAD for a value: format version, field, token id, key version, subject.
+void ValueAadInto(EntityType field, const TokenId& id, uint32_t key_version,
+                  std::string_view subject, std::string* out) {
+  std::string& aad = *out;
+  aad.assign("pvv");
+  aad.push_back(static_cast<char>(kFormatVersion));
+  PutU16(&aad, static_cast<uint16_t>(field));
+  aad.append(IdView(id));
+  PutU32(&aad, key_version);
+  PutStr(&aad, subject);
+}
 std::string ValueAad(EntityType field, const TokenId& id, uint32_t key_version,
                      std::string_view subject) {
   std::string aad = "pvv";
@@ -309,7 +319,7 @@ struct Vault::Impl {
     sodium_memzero(&st, sizeof st);
   }
 
-  absl::Status Append(Chain& chain, AuditRow row) {
+  absl::Status Append(Chain& chain, AuditRow& row) {
     row.seq = chain.seq + 1;
     if (row.time == 0) row.time = Now();
     if (row.policy_hash.empty()) row.policy_hash = policy.hash();
@@ -318,7 +328,7 @@ struct Vault::Impl {
     row.mac.assign(reinterpret_cast<const char*>(mac), 32);
     PIIVAULT_RETURN_IF_ERROR(store->AppendAudit(row));
     chain.seq = row.seq;
-    chain.mac = std::move(row.mac);
+    chain.mac.assign(row.mac);
     return absl::OkStatus();
   }
 
@@ -528,6 +538,8 @@ absl::StatusOr<std::vector<std::string>> Vault::Tokenize(EntityType field,
       PIIVAULT_ASSIGN_OR_RETURN(index_key, v.IndexKey(field));
     }
     TokenRow row;
+    std::string aad;
+    aad.reserve(64);
     row.field = field;
     row.key_version = version;
     row.subject = subject;
@@ -564,8 +576,8 @@ absl::StatusOr<std::vector<std::string>> Vault::Tokenize(EntityType field,
           else randombytes_buf(row.id.data(), 16);
           row.kind = index_key != nullptr ? TokenKind::kDeterministic : TokenKind::kRandom;
         }
-        SealWithNonce(key, ValueAad(field, row.id, version, subject), value, rnd + 16,
-                      &row.sealed);
+        ValueAadInto(field, row.id, version, subject, &aad);
+        SealWithNonce(key, aad, value, rnd + 16, &row.sealed);
         PIIVAULT_ASSIGN_OR_RETURN(bool inserted, v.store->InsertToken(row));
         if (inserted) break;
       }
@@ -608,15 +620,18 @@ absl::StatusOr<std::vector<DetokenizeResult>> Vault::Detokenize(
     for (DetokenizeResult& r : results) Wipe(&r.value);
     results.assign(tokens.size(), DetokenizeResult{});
     PIIVAULT_ASSIGN_OR_RETURN(Impl::Chain chain, v.LoadChain());
-    std::map<std::pair<std::string, EntityType>, std::optional<bool>> consent_cache;
+    std::string aad;
+    AuditRow a;
+    a.principal = principal;
+    a.purpose = purpose;
+    a.time = now;
+    a.count = 1;
     for (size_t i = 0; i < tokens.size(); ++i) {
       DetokenizeResult& res = results[i];
-      AuditRow a;
-      a.action = "detokenize";
-      a.principal = principal;
-      a.purpose = purpose;
-      a.time = now;
-      a.count = 1;
+      a.action.assign("detokenize");
+      a.field.clear();
+      a.token_id.clear();
+      a.rule.clear();
       absl::StatusOr<vault_internal::ParsedToken> parsed = vault_internal::ParseToken(tokens[i]);
       if (!parsed.ok()) {
         res.status = absl::InvalidArgumentError(
@@ -625,7 +640,7 @@ absl::StatusOr<std::vector<DetokenizeResult>> Vault::Detokenize(
         PIIVAULT_RETURN_IF_ERROR(v.Append(chain, a));
         continue;
       }
-      a.token_id = std::string(IdView(parsed->id));
+      a.token_id.assign(IdView(parsed->id));
       PIIVAULT_ASSIGN_OR_RETURN(std::optional<TokenRow> row, v.store->GetToken(parsed->id));
       if (row && ((parsed->format_preserving) != (row->kind == TokenKind::kFpe) ||
                   (!parsed->format_preserving && row->field != parsed->field))) {
@@ -639,7 +654,7 @@ absl::StatusOr<std::vector<DetokenizeResult>> Vault::Detokenize(
         continue;
       }
       res.field = row->field;
-      a.field = std::string(EntityTypeName(row->field));
+      a.field.assign(EntityTypeName(row->field));
       if (row->kind == TokenKind::kPoison) {
         res.status = absl::PermissionDeniedError(
             absl::StrCat("item ", i, ": decoy token; access recorded as an alert"));
@@ -712,7 +727,8 @@ absl::StatusOr<std::vector<DetokenizeResult>> Vault::Detokenize(
       }
       plain.resize(row->sealed.size());
       size_t n = 0;
-      if (!OpenSealed(key, ValueAad(row->field, row->id, row->key_version, row->subject), row->sealed,
+      ValueAadInto(row->field, row->id, row->key_version, row->subject, &aad);
+      if (!OpenSealed(key, aad, row->sealed,
                 reinterpret_cast<uint8_t*>(plain.data()), &n)) {
         Wipe(&plain);
         res.status = absl::DataLossError(
@@ -732,7 +748,7 @@ absl::StatusOr<std::vector<DetokenizeResult>> Vault::Detokenize(
       res.form = d.form;
       res.rule = d.rule;
       res.status = absl::OkStatus();
-      a.decision = std::string(DisclosureName(d.form));
+      a.decision.assign(DisclosureName(d.form));
       PIIVAULT_RETURN_IF_ERROR(v.Append(chain, a));
     }
     return absl::OkStatus();
