@@ -587,16 +587,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqlCipherStore(const std::string& pat
     sodium_memzero(k, keyspec->size());
     if (rc != SQLITE_OK) return SqlError(raw, rc, "set key");
   }
-  // Page size must be set before the first read; part of the file format.
-  PIIVAULT_RETURN_IF_ERROR(store->Exec("PRAGMA cipher_page_size = 4096", "set page size"));
   {
-    rc = sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
-    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
-      return absl::UnauthenticatedError("vault key does not match");
-    }
-    if (rc != SQLITE_OK) return SqlError(raw, rc, "read schema");
-  }
-  {
+    // cipher_version answers without touching the file; an empty answer means
+    // the linked library has no codec and would store everything in clear.
     sqlite3_stmt* s = nullptr;
     rc = sqlite3_prepare_v2(raw, "PRAGMA cipher_version", -1, &s, nullptr);
     std::string version;
@@ -608,6 +601,20 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqlCipherStore(const std::string& pat
           "refusing to store data unencrypted");
     }
     store->cipher_version_ = version;
+    // The file format is SQLCipher 3's (HMAC-SHA1, raw key); SQLCipher 4+
+    // reads it in compatibility mode.
+    if (version[0] >= '4' && version[0] <= '9') {
+      PIIVAULT_RETURN_IF_ERROR(store->Exec("PRAGMA cipher_compatibility = 3", "set compatibility"));
+    }
+  }
+  // Page size must be set before the first read; part of the file format.
+  PIIVAULT_RETURN_IF_ERROR(store->Exec("PRAGMA cipher_page_size = 4096", "set page size"));
+  {
+    rc = sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+      return absl::UnauthenticatedError("vault key does not match");
+    }
+    if (rc != SQLITE_OK) return SqlError(raw, rc, "read schema");
   }
   PIIVAULT_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode = WAL", "enable WAL"));
   PIIVAULT_RETURN_IF_ERROR(store->Exec(
