@@ -1,11 +1,979 @@
-// PLACEHOLDER: replaced by the detection engine (issue #2).
+// The detection engine. One pass over the text finds the few places that can
+// start a candidate (ASCII and full-width characters, via a SIMD skip loop; a
+// strided probe finds runs of Chinese numerals); each place is normalised into
+// a short ASCII segment with a map back to the original bytes; hand-written
+// extractors cut candidates out of the segment (digit runs with separators,
+// tokens, e-mails, IPv6/MAC, coordinates, dates, plates, anchored names and
+// addresses); each candidate is checked by its pattern's RE2 regex as an
+// anchored full match, then by the pattern's validator, then scored by
+// context keywords from a bounded window. Overlaps are resolved at the end.
 #include "piivault/detector.h"
 
-namespace piivault {
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <string>
+#include <utility>
 
-struct Detector::Impl {
-  DetectorOptions options;
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/file_util.h"
+#include "common/status_macros.h"
+#include "detect/pattern_set.h"
+#include "detect/text_scan.h"
+#include "re2/re2.h"
+
+namespace piivault {
+namespace {
+
+using internal::Extractor;
+using internal::Keyword;
+using internal::NormAt;
+using internal::NormChar;
+using internal::NormKind;
+using internal::Pattern;
+using internal::Verdict;
+
+// Context windows (§1.4): 20 code points before, 8 after.
+constexpr size_t kBeforeWindow = 60;
+constexpr size_t kAfterWindow = 24;
+// Segments are cut at this many normalised characters (at a space if
+// possible, unconditionally at twice this).
+constexpr size_t kSegmentSoftCap = 2048;
+// Chinese numerals are probed every kNumeralStride bytes; a run of at least
+// kMinNumerals numerals (3 bytes each) always contains a probe.
+constexpr size_t kNumeralStride = 16;
+constexpr size_t kMinNumerals = 7;
+// Name values are read this many characters ahead before deciding.
+constexpr size_t kNameLookahead = 20;
+
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
+inline bool IsHex(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+inline bool IsSpace(char c) { return c == ' ' || c == '\n'; }
+
+struct Candidate {
+  size_t begin;
+  size_t end;
+  float confidence;
+  const Pattern* pattern;
+  std::string normalized;
+  std::string_view validated_by;
 };
+
+// A normalised stretch of text: s[k] came from original bytes [b[k], e[k]).
+struct Segment {
+  std::string s;
+  std::vector<size_t> b;
+  std::vector<size_t> e;
+  bool numerals = false;
+  void Clear() {
+    s.clear();
+    b.clear();
+    e.clear();
+  }
+};
+
+struct Group {
+  size_t b, e;  // [b, e) in the segment
+  char sep;     // separator before this group (0 for the first)
+};
+
+std::string_view ValidatorLabel(std::string_view name) {
+  // Static strings for Finding::validated_by.
+  static constexpr std::pair<std::string_view, std::string_view> kLabels[] = {
+      {"none", "format"},       {"not_repeated", "format"},     {"gb11643", "gb11643"},
+      {"gb32100", "gb32100"},   {"gb11714", "gb11714"},         {"iso7064_mod11_10", "iso7064_mod11_10"},
+      {"bank_card", "luhn"},    {"imei", "luhn"},               {"meid", "luhn16"},
+      {"ipv4", "ipv4"},         {"ipv6", "ipv6"},               {"mac", "mac"},
+      {"date", "calendar"},     {"geo", "range"},               {"email", "email"},
+      {"uuid", "format"},       {"cn_name", "surname"},         {"cn_address", "address_levels"},
+  };
+  for (const auto& [n, l] : kLabels) {
+    if (n == name) return l;
+  }
+  return "format";
+}
+
+struct Engine {
+  DetectorOptions options;
+  std::vector<std::unique_ptr<Pattern>> owned;
+  std::vector<const Pattern*> digits, tokens, emails, colon_hex, decimal_pairs, cn_dates, plates,
+      anchored;
+  size_t digits_min = SIZE_MAX, digits_max = 0, tokens_min = SIZE_MAX, tokens_max = 0;
+  // Pure-letter positive keywords (lower case) that may touch a number: "qq12345".
+  std::vector<std::string> glue;
+  // Last UTF-8 character (up to 3 bytes) of every anchor keyword.
+  std::vector<std::string> anchor_tails;
+  size_t max_finding = 0;
+  size_t context_window = 0;
+};
+
+}  // namespace
+
+struct Detector::Impl : Engine {};
+
+namespace {
+
+class Scanner {
+ public:
+  Scanner(const Engine& impl, std::string_view text)
+      : impl_(impl),
+        p_(reinterpret_cast<const uint8_t*>(text.data())),
+        n_(text.size()) {}
+
+  std::vector<Finding> Run() {
+    ScanAscii();
+    if (!impl_.digits.empty()) ScanNumerals();
+    return Resolve();
+  }
+
+ private:
+  // ---------------------------------------------------------------- passes
+  void ScanAscii() {
+    size_t i = 0;
+    while (true) {
+      i = internal::NextInteresting(p_, n_, i);
+      if (i >= n_) break;
+      NormChar c = NormAt(p_, n_, i, false);
+      if (c.kind != NormKind::kChar || IsSpace(c.c)) {
+        i += c.len ? c.len : 1;
+        continue;
+      }
+      size_t end = BuildSegment(i, false);
+      ProcessSegment();
+      i = std::max(end, i + 1);
+    }
+  }
+
+  // Finds runs of Chinese numerals (一三八 幺二三四 五六七八) by probing one
+  // byte in kNumeralStride: a run long enough to matter always spans a probe.
+  void ScanNumerals() {
+    size_t resume = 0;
+    for (size_t probe = 0; probe < n_; probe += kNumeralStride) {
+      if (probe < resume) continue;
+      size_t q = internal::CharStart(p_, probe);
+      if (!NumeralOrGlue(q)) continue;
+      // Expand to the whole run of numerals, digits and single separators.
+      size_t left = q;
+      while (left > 0) {
+        size_t prev = internal::PrevCharStart(p_, left);
+        if (!NumeralOrGlue(prev)) break;
+        left = prev;
+      }
+      size_t right = q;
+      size_t numerals = 0;
+      while (right < n_) {
+        NormChar c = NormAt(p_, n_, right, true);
+        if (c.kind != NormKind::kChar || !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-')) break;
+        if (c.numeral) ++numerals;
+        right += c.len;
+      }
+      resume = right;
+      if (numerals < 3) continue;
+      // Skip leading separators.
+      while (left < right) {
+        NormChar c = NormAt(p_, n_, left, true);
+        if (IsDigit(c.c)) break;
+        left += c.len;
+      }
+      size_t digits = 0;
+      for (size_t k = left; k < right;) {
+        NormChar c = NormAt(p_, n_, k, true);
+        if (IsDigit(c.c)) ++digits;
+        k += c.len;
+      }
+      if (digits < kMinNumerals) continue;
+      BuildSegment(left, true);
+      ProcessSegment();
+    }
+  }
+
+  bool NumeralOrGlue(size_t i) {
+    NormChar c = NormAt(p_, n_, i, true);
+    return c.kind == NormKind::kChar && (IsDigit(c.c) || c.c == ' ' || c.c == '-');
+  }
+
+  // Normalises from `start` until a character that cannot be part of a
+  // candidate. Returns the end offset.
+  size_t BuildSegment(size_t start, bool numerals) {
+    seg_.Clear();
+    seg_.numerals = numerals;
+    size_t i = start;
+    bool pending_zw = false;
+    while (i < n_) {
+      NormChar c = NormAt(p_, n_, i, numerals);
+      if (c.kind == NormKind::kStop) break;
+      if (c.kind == NormKind::kZeroWidth) {
+        if (pending_zw || seg_.s.empty()) break;
+        pending_zw = true;
+        i += c.len;
+        continue;
+      }
+      if (numerals && !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-')) break;
+      if (seg_.s.size() >= kSegmentSoftCap && (IsSpace(c.c) || seg_.s.size() >= 2 * kSegmentSoftCap)) break;
+      pending_zw = false;
+      seg_.s.push_back(c.c);
+      seg_.b.push_back(i);
+      seg_.e.push_back(i + c.len);
+      i += c.len;
+    }
+    if (pending_zw) {
+      // A trailing zero-width character is not part of the segment.
+      size_t last = seg_.e.empty() ? start : seg_.e.back();
+      return last;
+    }
+    return i;
+  }
+
+  // ------------------------------------------------------------ extractors
+  void ProcessSegment() {
+    if (seg_.s.empty()) return;
+    const std::string& s = seg_.s;
+    if (!impl_.digits.empty()) DigitRuns();
+    if (seg_.numerals) return;
+    if (!impl_.tokens.empty()) Tokens();
+    bool has_at = false, has_dot = false;
+    int colons = 0;
+    for (char c : s) {
+      has_at |= c == '@';
+      has_dot |= c == '.';
+      colons += c == ':';
+    }
+    if (has_at && !impl_.emails.empty()) Emails();
+    if (colons >= 2 && !impl_.colon_hex.empty()) ColonHex();
+    if (has_dot && !impl_.decimal_pairs.empty()) DecimalPairs();
+    if (colons >= 1 && !impl_.anchored.empty()) Anchors();
+    if (!impl_.plates.empty() && IsAlpha(s[0])) Plate();
+  }
+
+  // Is the character before segment index k a valid left boundary (§1.3)?
+  bool LeftBoundaryOk(size_t k) const {
+    const std::string& s = seg_.s;
+    if (k == 0) {
+      if (!seg_.numerals) return true;  // segment starts after a non-token character
+      size_t o = seg_.b[0];
+      if (o == 0) return true;
+      uint8_t prev = p_[o - 1];
+      if (prev >= 0x80) return true;
+      if (!IsAlnum(static_cast<char>(prev)) && prev != '_') return true;
+      return GlueOk(o);
+    }
+    char prev = s[k - 1];
+    if (prev == '_') return false;
+    if (prev == '.' && k >= 2 && IsDigit(s[k - 2])) return false;
+    if (IsDigit(prev)) return false;
+    if (IsAlpha(prev)) {
+      size_t j = k;
+      while (j > 0 && IsAlpha(s[j - 1])) --j;
+      if (j > 0 && (IsDigit(s[j - 1]) || s[j - 1] == '_')) return false;
+      return IsGlue(std::string_view(s).substr(j, k - j));
+    }
+    return true;
+  }
+
+  // Glue rule on original bytes (numeral segments): letters right before o.
+  bool GlueOk(size_t o) const {
+    size_t j = o;
+    while (j > 0 && IsAlpha(static_cast<char>(p_[j - 1])) && o - j < 12) --j;
+    if (j > 0 && p_[j - 1] < 0x80 && (IsDigit(static_cast<char>(p_[j - 1])) || p_[j - 1] == '_')) return false;
+    return IsGlue(std::string_view(reinterpret_cast<const char*>(p_ + j), o - j));
+  }
+
+  bool IsGlue(std::string_view letters) const {
+    if (letters.empty() || letters.size() > 12) return false;
+    std::string low = absl::AsciiStrToLower(std::string(letters));
+    for (const std::string& g : impl_.glue) {
+      if (low.size() >= g.size() && low.compare(low.size() - g.size(), g.size(), g) == 0 &&
+          (low.size() == g.size())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Right boundary after segment index k (one past the value).
+  bool RightBoundaryOk(size_t k) const {
+    const std::string& s = seg_.s;
+    if (k >= s.size()) return true;
+    char c = s[k];
+    if (IsAlnum(c) || c == '_') return false;
+    if ((c == '.' || c == ',') && k + 1 < s.size() && IsDigit(s[k + 1])) return false;
+    return true;
+  }
+
+  void DigitRuns() {
+    const std::string& s = seg_.s;
+    const size_t m = s.size();
+    size_t k = 0;
+    while (k < m) {
+      char c = s[k];
+      bool starts = IsDigit(c) || c == '*' ||
+                    ((c == '+' || c == '(') && k + 1 < m && IsDigit(s[k + 1])) ||
+                    (c == '+' && k + 2 < m && s[k + 1] == '(' && IsDigit(s[k + 2]));
+      if (!starts) {
+        ++k;
+        continue;
+      }
+      size_t start = k;
+      bool plus = false;
+      size_t j = k;
+      if (s[j] == '+') {
+        plus = true;
+        ++j;
+      }
+      if (s[j] == '(') ++j;
+      groups_.clear();
+      char sep = 0;
+      while (true) {
+        size_t gb = j;
+        while (j < m && (IsDigit(s[j]) || s[j] == '*')) ++j;
+        if (j == gb) break;
+        groups_.push_back({gb, j, sep});
+        if (j >= m) break;
+        // One separator (or ')' plus one) followed by a digit continues the run.
+        size_t t = j;
+        char sc = s[t];
+        if (std::strchr(" -.\n/()", sc) == nullptr || sc == 0) break;
+        ++t;
+        if (sc == ')' && t < m && (s[t] == ' ' || s[t] == '-')) ++t;
+        if (t < m && (IsDigit(s[t]) || s[t] == '*')) {
+          sep = sc;
+          j = t;
+        } else {
+          break;
+        }
+      }
+      if (groups_.empty()) {
+        k = j + 1;
+        continue;
+      }
+      size_t run_end = groups_.back().e;
+      bool x_end = false;
+      if (run_end < m && (s[run_end] == 'X' || s[run_end] == 'x') &&
+          (run_end + 1 >= m || !IsAlnum(s[run_end + 1]))) {
+        x_end = true;
+        ++run_end;
+      }
+      bool left_ok = LeftBoundaryOk(start);
+      bool right_ok = RightBoundaryOk(run_end);
+      SubSpans(start, plus, left_ok, right_ok, x_end);
+      // Chinese date: 1990年3月7日 right after a 4-digit run.
+      if (!impl_.cn_dates.empty() && groups_.size() == 1 && run_end == m && !x_end &&
+          groups_[0].e - groups_[0].b == 4 && left_ok) {
+        CnDate(groups_[0].b);
+      }
+      // Skip the rest of an alphanumeric token the run is glued into.
+      k = run_end;
+      while (k < m && (IsAlnum(s[k]) || s[k] == '_')) ++k;
+      if (k == start) ++k;
+    }
+  }
+
+  static bool BoundarySep(char sep) { return sep == ' ' || sep == '\n' || sep == '-' || sep == '/'; }
+
+  void SubSpans(size_t start, bool plus, bool left_ok, bool right_ok, bool x_end) {
+    const std::string& s = seg_.s;
+    const size_t g = groups_.size();
+    for (size_t a = 0; a < g; ++a) {
+      if (a == 0 ? !left_ok : !BoundarySep(groups_[a].sep)) continue;
+      size_t len = (a == 0 && plus) ? 1 : 0;
+      bool star = false, digit = false;
+      for (size_t b = a; b < g; ++b) {
+        for (size_t t = groups_[b].b; t < groups_[b].e; ++t) {
+          star |= s[t] == '*';
+          digit |= s[t] != '*';
+        }
+        len += groups_[b].e - groups_[b].b;
+        bool last = b + 1 == g;
+        if (len > impl_.digits_max + 1) break;
+        if (last ? !right_ok : !BoundarySep(groups_[b + 1].sep)) continue;
+        if (!digit) continue;
+        size_t vlen = len + (last && x_end ? 1 : 0);
+        if (vlen < impl_.digits_min) continue;
+        TryDigitSpan(start, a, b, plus && a == 0, last && x_end, star);
+      }
+    }
+  }
+
+  void TryDigitSpan(size_t start, size_t a, size_t b, bool plus, bool x, bool star) {
+    const std::string& s = seg_.s;
+    value_.clear();
+    if (plus) value_.push_back('+');
+    for (size_t t = a; t <= b; ++t) value_.append(s, groups_[t].b, groups_[t].e - groups_[t].b);
+    if (x) value_.push_back('X');
+    size_t raw_b = groups_[a].b;
+    size_t raw_e = groups_[b].e + (x ? 1 : 0);
+    std::string_view raw(s.data() + raw_b, raw_e - raw_b);
+    size_t seg_begin = a == 0 ? start : groups_[a].b;
+    size_t begin = seg_.b[seg_begin];
+    size_t end = seg_.e[raw_e - 1];
+    size_t seps = b - a;
+    for (const Pattern* p : impl_.digits) {
+      if ((p->type == EntityType::kMasked) != star) continue;
+      std::string_view v = p->value_raw ? raw : std::string_view(value_);
+      if (v.size() < p->min_length || v.size() > p->max_length || seps > p->max_separators) continue;
+      bool seps_ok = true;
+      for (size_t t = a + 1; t <= b && seps_ok; ++t) {
+        seps_ok = p->separators.find(groups_[t].sep) != std::string::npos;
+      }
+      if (!seps_ok) continue;
+      Try(*p, v, begin, end);
+    }
+  }
+
+  void CnDate(size_t year_at) {
+    // The 4 digits end the segment; read 年 M 月 [D 日|号] from the original.
+    size_t o = seg_.e[year_at + 3];
+    auto Is = [&](size_t at, const char* u8) {
+      return at + 3 <= n_ && std::memcmp(p_ + at, u8, 3) == 0;
+    };
+    if (!Is(o, "\xE5\xB9\xB4")) return;  // 年
+    o += 3;
+    auto ReadNum = [&](size_t* at, std::string* out) {
+      size_t count = 0;
+      while (*at < n_ && count < 2) {
+        NormChar c = NormAt(p_, n_, *at, true);
+        if (c.kind != NormKind::kChar || !IsDigit(c.c)) break;
+        out->push_back(c.c);
+        *at += c.len;
+        ++count;
+      }
+      return count > 0;
+    };
+    std::string v(seg_.s, year_at, 4);
+    v.push_back('-');
+    if (!ReadNum(&o, &v) || !Is(o, "\xE6\x9C\x88")) return;  // 月
+    o += 3;
+    size_t end = o;
+    size_t save = o;
+    std::string day;
+    if (ReadNum(&o, &day) && (Is(o, "\xE6\x97\xA5") || Is(o, "\xE5\x8F\xB7"))) {  // 日 号
+      v.push_back('-');
+      v += day;
+      end = o + 3;
+    } else {
+      o = save;
+    }
+    for (const Pattern* p : impl_.cn_dates) {
+      if (v.size() < p->min_length || v.size() > p->max_length) continue;
+      Try(*p, v, seg_.b[year_at], end);
+    }
+  }
+
+  void Tokens() {
+    const std::string& s = seg_.s;
+    const size_t m = s.size();
+    size_t k = 0;
+    while (k < m) {
+      if (!(IsAlnum(s[k]) || s[k] == '_' || s[k] == '-')) {
+        ++k;
+        continue;
+      }
+      size_t b = k;
+      bool letter = false;
+      while (k < m && (IsAlnum(s[k]) || s[k] == '_' || s[k] == '-')) {
+        letter |= IsAlpha(s[k]);
+        ++k;
+      }
+      size_t e = k;
+      while (b < e && (s[b] == '-' || s[b] == '_')) ++b;
+      while (e > b && (s[e - 1] == '-' || s[e - 1] == '_')) --e;
+      if (e - b < impl_.tokens_min || e - b > impl_.tokens_max) continue;
+      // Parts of e-mail addresses, domains and file names are not tokens.
+      if (b > 0 && (s[b - 1] == '@' || (s[b - 1] == '.' && b >= 2 && IsAlnum(s[b - 2])))) continue;
+      if (e < m && (s[e] == '@' || (s[e] == '.' && e + 1 < m && IsAlnum(s[e + 1])))) continue;
+      std::string_view v(s.data() + b, e - b);
+      for (const Pattern* p : impl_.tokens) {
+        if (v.size() < p->min_length || v.size() > p->max_length) continue;
+        if (!letter && !p->allow_all_digits) continue;
+        Try(*p, v, seg_.b[b], seg_.e[e - 1]);
+      }
+    }
+  }
+
+  static bool EmailLocal(char c) {
+    return IsAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+  }
+  static bool EmailDomain(char c) { return IsAlnum(c) || c == '.' || c == '-'; }
+
+  void Emails() {
+    const std::string& s = seg_.s;
+    for (size_t at = 0; at < s.size(); ++at) {
+      if (s[at] != '@') continue;
+      size_t b = at;
+      while (b > 0 && EmailLocal(s[b - 1]) && at - b < 64) --b;
+      size_t e = at + 1;
+      while (e < s.size() && EmailDomain(s[e]) && e - at < 190) ++e;
+      while (e > at + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) --e;
+      while (b < at && s[b] == '.') ++b;
+      if (b == at || e == at + 1) continue;
+      std::string_view v(s.data() + b, e - b);
+      for (const Pattern* p : impl_.emails) {
+        if (v.size() < p->min_length || v.size() > p->max_length) continue;
+        Try(*p, v, seg_.b[b], seg_.e[e - 1]);
+      }
+    }
+  }
+
+  void ColonHex() {
+    const std::string& s = seg_.s;
+    const size_t m = s.size();
+    size_t k = 0;
+    while (k < m) {
+      if (!(IsHex(s[k]) || s[k] == ':')) {
+        ++k;
+        continue;
+      }
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_') && s[k] != ':') {
+        while (k < m && IsAlnum(s[k])) ++k;
+        continue;
+      }
+      size_t b = k;
+      int colons = 0;
+      bool dbl = false;
+      while (k < m && (IsHex(s[k]) || s[k] == ':' || s[k] == '.')) {
+        if (s[k] == ':') {
+          ++colons;
+          if (k > b && s[k - 1] == ':') dbl = true;
+        }
+        ++k;
+      }
+      size_t e = k;
+      if (s[b] == ':' && (b + 1 >= m || s[b + 1] != ':')) {  // "IPv6:2001:db8::1"
+        ++b;
+        --colons;
+      }
+      while (e > b && s[e - 1] == '.') --e;
+      if (e > b + 1 && s[e - 1] == ':' && s[e - 2] != ':') --e;
+      if (e < m && (IsAlnum(s[e]) || s[e] == '_')) continue;
+      if (e <= b || colons < 2 || !(dbl || colons >= 5)) continue;
+      std::string_view v(s.data() + b, e - b);
+      for (const Pattern* p : impl_.colon_hex) {
+        if (v.size() < p->min_length || v.size() > p->max_length) continue;
+        Try(*p, v, seg_.b[b], seg_.e[e - 1]);
+      }
+    }
+  }
+
+  // "39.9042, 116.4074" (either order), optional minus signs.
+  void DecimalPairs() {
+    const std::string& s = seg_.s;
+    const size_t m = s.size();
+    auto Decimal = [&](size_t k, size_t* end) {
+      size_t j = k;
+      if (j < m && s[j] == '-') ++j;
+      size_t d = j;
+      while (j < m && IsDigit(s[j]) && j - d < 4) ++j;
+      if (j == d || j - d > 3 || j >= m || s[j] != '.') return false;
+      ++j;
+      size_t f = j;
+      while (j < m && IsDigit(s[j])) ++j;
+      if (j - f < 2 || j - f > 12) return false;
+      *end = j;
+      return true;
+    };
+    for (size_t k = 0; k < m; ++k) {
+      if (!(IsDigit(s[k]) || s[k] == '-')) continue;
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '.' || s[k - 1] == '-')) continue;
+      size_t e1;
+      if (!Decimal(k, &e1)) continue;
+      size_t j = e1;
+      while (j < m && s[j] == ' ') ++j;
+      if (j >= m || s[j] != ',') continue;
+      ++j;
+      while (j < m && s[j] == ' ') ++j;
+      size_t e2;
+      if (!Decimal(j, &e2)) continue;
+      if (e2 < m && (IsAlnum(s[e2]) || s[e2] == '.')) continue;
+      value_.assign(s, k, e1 - k);
+      value_.push_back(',');
+      value_.append(s, j, e2 - j);
+      for (const Pattern* p : impl_.decimal_pairs) {
+        if (value_.size() < p->min_length || value_.size() > p->max_length) continue;
+        Try(*p, value_, seg_.b[k], seg_.e[e2 - 1]);
+      }
+      k = e2;
+    }
+  }
+
+  // 京A·12345 / 粤B 3X7K9 / 沪AD12345: the province character sits right
+  // before the segment.
+  void Plate() {
+    size_t o = seg_.b[0];
+    if (o < 3) return;
+    std::string_view prov(reinterpret_cast<const char*>(p_ + o - 3), 3);
+    bool known = false;
+    for (const Pattern* p : impl_.plates) {
+      for (const std::string& pr : *p->List("provinces")) known |= pr == prov;
+    }
+    if (!known) return;
+    std::string v(prov);
+    size_t i = o;
+    NormChar c = NormAt(p_, n_, i, false);
+    v.push_back(absl::ascii_toupper(c.c));
+    i += c.len;
+    // One optional separator after the authority letter.
+    if (i + 2 <= n_ && p_[i] == 0xC2 && p_[i + 1] == 0xB7) {
+      i += 2;
+    } else if (i + 3 <= n_ && ((p_[i] == 0xE3 && p_[i + 1] == 0x83 && p_[i + 2] == 0xBB) ||
+                               (p_[i] == 0xE2 && p_[i + 1] == 0x80 && p_[i + 2] == 0xA2))) {
+      i += 3;
+    } else if (i < n_) {
+      NormChar sc = NormAt(p_, n_, i, false);
+      if (sc.kind == NormKind::kChar && (sc.c == ' ' || sc.c == '-' || sc.c == '.')) i += sc.len;
+    }
+    size_t serial = 0;
+    while (i < n_ && serial < 6) {
+      NormChar sc = NormAt(p_, n_, i, false);
+      if (sc.kind == NormKind::kChar && IsAlnum(sc.c)) {
+        v.push_back(absl::ascii_toupper(sc.c));
+        i += sc.len;
+        ++serial;
+        continue;
+      }
+      break;
+    }
+    // Usage marker (学 挂 警 港 澳 领) as the last character.
+    if (serial == 4 && i + 3 <= n_) {
+      static constexpr const char* kMarkers[] = {"\xE5\xAD\xA6", "\xE6\x8C\x82", "\xE8\xAD\xA6",
+                                                 "\xE6\xB8\xAF", "\xE6\xBE\xB3", "\xE9\xA2\x86"};
+      for (const char* mk : kMarkers) {
+        if (std::memcmp(p_ + i, mk, 3) == 0) {
+          v.append(mk, 3);
+          i += 3;
+          ++serial;
+          break;
+        }
+      }
+    }
+    if (serial < 5) return;
+    if (i < n_) {
+      NormChar after = NormAt(p_, n_, i, false);
+      if (after.kind == NormKind::kChar && (IsAlnum(after.c) || after.c == '_')) return;
+    }
+    for (const Pattern* p : impl_.plates) Try(*p, v, o - 3, i);
+  }
+
+  // 姓名：张三 / 收货地址：浙江省杭州市西湖区文三路90号
+  void Anchors() {
+    const std::string& s = seg_.s;
+    for (size_t k = 0; k < s.size(); ++k) {
+      if (s[k] != ':') continue;
+      size_t colon = seg_.b[k];
+      if (colon == 0) continue;
+      // Cheap test: the character before the colon ends some anchor.
+      size_t prev = internal::PrevCharStart(p_, colon);
+      std::string_view tail(reinterpret_cast<const char*>(p_ + prev), colon - prev);
+      if (std::find(impl_.anchor_tails.begin(), impl_.anchor_tails.end(), tail) == impl_.anchor_tails.end()) {
+        continue;
+      }
+      size_t value_at = seg_.e[k];
+      // Skip up to 3 spaces.
+      for (int t = 0; t < 3 && value_at < n_; ++t) {
+        NormChar c = NormAt(p_, n_, value_at, false);
+        if (c.kind != NormKind::kChar || c.c != ' ') break;
+        value_at += c.len;
+      }
+      for (const Pattern* p : impl_.anchored) {
+        bool hit = false;
+        for (const std::string& a : p->anchors) {
+          if (a.size() <= colon && std::memcmp(p_ + colon - a.size(), a.data(), a.size()) == 0) {
+            hit = true;
+            break;
+          }
+        }
+        if (!hit) continue;
+        if (p->extractor == Extractor::kAnchorName) {
+          AnchoredName(*p, value_at);
+        } else {
+          AnchoredAddress(*p, value_at);
+        }
+      }
+    }
+  }
+
+  bool StartsWithAny(size_t at, const std::vector<std::string>* words) const {
+    if (words == nullptr) return false;
+    for (const std::string& w : *words) {
+      if (at + w.size() <= n_ && std::memcmp(p_ + at, w.data(), w.size()) == 0) return true;
+    }
+    return false;
+  }
+
+  static bool IsHan(const uint8_t* q) {
+    // U+4E00..U+9FFF: E4 B8 80 .. E9 BF BF
+    return q[0] >= 0xE4 && q[0] <= 0xE9 && (q[0] != 0xE4 || q[1] >= 0xB8) &&
+           (q[1] & 0xC0) == 0x80 && (q[2] & 0xC0) == 0x80;
+  }
+
+  void AnchoredName(const Pattern& p, size_t at) {
+    const std::vector<std::string>* stops = p.List("terminators");
+    size_t i = at;
+    size_t chars = 0;
+    bool dot = false;
+    while (i + 3 <= n_ && chars < kNameLookahead) {
+      if (chars > 0 && StartsWithAny(i, stops)) break;
+      if (IsHan(p_ + i)) {
+        i += 3;
+        ++chars;
+        continue;
+      }
+      if (chars > 0 && i + 2 <= n_ && p_[i] == 0xC2 && p_[i + 1] == 0xB7) {
+        i += 2;
+        dot = true;
+        continue;
+      }
+      if (chars > 0 && (std::memcmp(p_ + i, "\xE3\x83\xBB", 3) == 0 ||
+                        std::memcmp(p_ + i, "\xE2\x80\xA2", 3) == 0)) {
+        i += 3;
+        dot = true;
+        continue;
+      }
+      break;
+    }
+    if (chars < 2) return;
+    if (!dot && chars > p.max_length) return;
+    if (dot && chars > kNameLookahead - 1) return;
+    std::string v(reinterpret_cast<const char*>(p_ + at), i - at);
+    Try(p, v, at, i);
+  }
+
+  void AnchoredAddress(const Pattern& p, size_t at) {
+    const std::vector<std::string>* stops = p.List("terminators");
+    size_t i = at, last_good = at;
+    size_t chars = 0;
+    int spaces = 0;
+    while (i < n_ && chars < p.max_length) {
+      uint8_t b = p_[i];
+      if (chars > 0 && StartsWithAny(i, stops)) break;
+      if (b == '\n' || b == '\r' || b == '\t' || b == ',' || b == ';' || b == '|' || b == 0) break;
+      if (b == ' ') {
+        if (++spaces > 1) break;
+        ++i;
+        continue;
+      }
+      spaces = 0;
+      if (b < 0x80) {
+        ++i;
+        ++chars;
+        last_good = i;
+        continue;
+      }
+      size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+      if (i + len > n_) break;
+      if (len == 3) {
+        // ， 。 ； ： ！ ？ end the address.
+        if ((b == 0xEF && p_[i + 1] == 0xBC &&
+             (p_[i + 2] == 0x8C || p_[i + 2] == 0x9B || p_[i + 2] == 0x9A || p_[i + 2] == 0x81 ||
+              p_[i + 2] == 0x9F)) ||
+            (b == 0xE3 && p_[i + 1] == 0x80 && (p_[i + 2] == 0x82 || p_[i + 2] == 0x81))) {
+          break;
+        }
+      }
+      bool valid = true;
+      for (size_t t = 1; t < len; ++t) valid &= (p_[i + t] & 0xC0) == 0x80;
+      if (!valid || len == 1) break;
+      i += len;
+      ++chars;
+      last_good = i;
+    }
+    if (last_good <= at) return;
+    std::string v(reinterpret_cast<const char*>(p_ + at), last_good - at);
+    Try(p, v, at, last_good);
+  }
+
+  // ---------------------------------------------------------------- scoring
+  void Try(const Pattern& p, std::string_view value, size_t begin, size_t end) {
+    std::string_view v = value;
+    if (p.uppercase) {
+      upper_.assign(value.data(), value.size());
+      for (char& c : upper_) c = absl::ascii_toupper(c);
+      v = upper_;
+    }
+    const re2::RE2& re = *p.regex;
+    int ngroups = re.NumberOfCapturingGroups();
+    std::string_view picked = v;
+    if (ngroups == 0) {
+      if (!re2::RE2::FullMatch(re2::StringPiece(v.data(), v.size()), re)) return;
+    } else {
+      re2::StringPiece sub[8];
+      int ng = std::min(ngroups, 8);
+      if (!re.Match(re2::StringPiece(v.data(), v.size()), 0, v.size(), re2::RE2::ANCHOR_BOTH, sub, ng + 1)) {
+        return;
+      }
+      for (int gi = 1; gi <= ng; ++gi) {
+        if (sub[gi].data() != nullptr && !sub[gi].empty()) {
+          picked = std::string_view(sub[gi].data(), sub[gi].size());
+          break;
+        }
+      }
+    }
+    std::string normalized;
+    normalized.reserve(picked.size());
+    for (char c : picked) {
+      if (p.strip.find(c) == std::string::npos) normalized.push_back(c);
+    }
+    Verdict verdict = p.validator(normalized, p, &normalized);
+    if (!verdict.ok) return;
+    float pos = 0, neg = 0;
+    Context(p, begin, end, &pos, &neg);
+    if ((p.requires_context || verdict.needs_context) && pos <= 0) return;
+    float conf = p.confidence + verdict.adjust + pos - neg;
+    conf = std::clamp(conf, 0.0f, 1.0f);
+    if (conf < impl_.options.min_confidence) return;
+    std::string_view by = verdict.validated_by.empty() ? p.validated_by : verdict.validated_by;
+    if (by == "format" && pos > 0 && p.requires_context) by = "context";
+    if (p.extension) Extension(&end, &normalized);
+    cands_.push_back({begin, end, conf, &p, std::move(normalized), by});
+  }
+
+  // 010-62345678转8021 / 分机 / ext / # / -801: extend a landline over its extension.
+  void Extension(size_t* end, std::string* normalized) {
+    size_t i = *end;
+    while (i < n_ && p_[i] == ' ') ++i;
+    static constexpr std::string_view kMarks[] = {"\xE8\xBD\xAC", "\xE5\x88\x86\xE6\x9C\xBA",
+                                                  "ext.", "ext", "EXT", "-", "#", "x"};
+    size_t mark_end = 0;
+    for (std::string_view m : kMarks) {
+      if (i + m.size() <= n_ && std::memcmp(p_ + i, m.data(), m.size()) == 0) {
+        mark_end = i + m.size();
+        break;
+      }
+    }
+    if (mark_end == 0) return;
+    size_t j = mark_end;
+    while (j < n_ && p_[j] == ' ') ++j;
+    std::string ext;
+    while (j < n_ && ext.size() < 6) {
+      NormChar c = NormAt(p_, n_, j, false);
+      if (c.kind != NormKind::kChar || !IsDigit(c.c)) break;
+      ext.push_back(c.c);
+      j += c.len;
+    }
+    if (ext.empty() || ext.size() > 5) return;
+    if (j < n_) {
+      NormChar c = NormAt(p_, n_, j, false);
+      if (c.kind == NormKind::kChar && IsAlnum(c.c)) return;
+    }
+    *end = j;
+    normalized->push_back('-');
+    *normalized += ext;
+  }
+
+  // Finds the strongest positive and negative keyword in the windows around
+  // [begin, end). The window before stops at the previous number, so a
+  // keyword that labels an earlier value does not count for this one.
+  void Context(const Pattern& p, size_t begin, size_t end, float* pos, float* neg) {
+    if (p.positive.empty() && p.negative.empty()) return;
+    size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
+    for (size_t q = begin; q > lo;) {
+      --q;
+      uint8_t b = p_[q];
+      if (b >= '0' && b <= '9') {
+        size_t t = q;
+        while (t > lo && p_[t - 1] < 0x80 && IsAlnum(static_cast<char>(p_[t - 1]))) --t;
+        if (IsAlpha(static_cast<char>(p_[t]))) {  // "IMEI1:" is a label, not a value
+          q = t;
+          continue;
+        }
+        lo = q + 1;
+        break;
+      }
+      if (b >= 0x90 && b <= 0x99 && q >= 2 && p_[q - 1] == 0xBC && p_[q - 2] == 0xEF) {
+        lo = q + 1;
+        break;
+      }
+    }
+    size_t hi = std::min(n_, end + kAfterWindow);
+    // The window after stops at the next number or field delimiter: a label
+    // there belongs to the next value ("…5678，订单号2024…").
+    for (size_t q = end; q < hi; ++q) {
+      uint8_t b = p_[q];
+      bool stop = (b >= '0' && b <= '9') || b == '\n' || b == ',' || b == ';';
+      if (b == 0xEF && q + 2 < n_ && p_[q + 1] == 0xBC) {
+        uint8_t c = p_[q + 2];
+        stop = (c >= 0x90 && c <= 0x99) || c == 0x8C || c == 0x9B;  // digits ， ；
+      } else if (b == 0xE3 && q + 2 < n_ && p_[q + 1] == 0x80) {
+        stop = p_[q + 2] == 0x82 || p_[q + 2] == 0x81;  // 。 、
+      }
+      if (stop) {
+        hi = q;
+        break;
+      }
+    }
+    char before[kBeforeWindow], after[kAfterWindow];
+    size_t nb = begin - lo, na = hi - end;
+    for (size_t q = 0; q < nb; ++q) before[q] = absl::ascii_tolower(static_cast<char>(p_[lo + q]));
+    for (size_t q = 0; q < na; ++q) after[q] = absl::ascii_tolower(static_cast<char>(p_[end + q]));
+    std::string_view wb(before, nb), wa(after, na);
+    for (const Keyword& k : p.positive) {
+      if (k.weight > *pos && (wb.find(k.text) != std::string_view::npos || wa.find(k.text) != std::string_view::npos)) {
+        *pos = k.weight;
+      }
+    }
+    for (const Keyword& k : p.negative) {
+      if (k.weight > *neg && (wb.find(k.text) != std::string_view::npos || wa.find(k.text) != std::string_view::npos)) {
+        *neg = k.weight;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------- overlaps
+  std::vector<Finding> Resolve() {
+    std::vector<size_t> order(cands_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      const Candidate& a = cands_[x];
+      const Candidate& b = cands_[y];
+      size_t la = a.end - a.begin, lb = b.end - b.begin;
+      if (la != lb) return la > lb;
+      if (a.confidence != b.confidence) return a.confidence > b.confidence;
+      if (a.pattern->priority != b.pattern->priority) return a.pattern->priority > b.pattern->priority;
+      return a.begin < b.begin;
+    });
+    std::map<size_t, size_t> chosen;  // begin -> candidate index
+    for (size_t idx : order) {
+      const Candidate& c = cands_[idx];
+      auto it = chosen.lower_bound(c.begin);
+      if (it != chosen.end() && it->first < c.end) continue;
+      if (it != chosen.begin()) {
+        auto pv = std::prev(it);
+        if (cands_[pv->second].end > c.begin) continue;
+      }
+      chosen.emplace(c.begin, idx);
+    }
+    std::vector<Finding> out;
+    out.reserve(chosen.size());
+    for (const auto& [b, idx] : chosen) {
+      Candidate& c = cands_[idx];
+      Finding f;
+      f.type = c.pattern->type;
+      f.begin = c.begin;
+      f.end = c.end;
+      f.confidence = c.confidence;
+      f.normalized = std::move(c.normalized);
+      f.validated_by = c.validated_by;
+      f.masked_as = c.pattern->masked_as;
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+  const Engine& impl_;
+  const uint8_t* p_;
+  size_t n_;
+  Segment seg_;
+  std::vector<Group> groups_;
+  std::string value_;
+  std::string upper_;
+  std::vector<Candidate> cands_;
+};
+
+}  // namespace
 
 Detector::Detector(std::unique_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 Detector::Detector(Detector&&) noexcept = default;
@@ -13,16 +981,95 @@ Detector& Detector::operator=(Detector&&) noexcept = default;
 Detector::~Detector() = default;
 
 absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
+  if (!(options.min_confidence >= 0 && options.min_confidence <= 1)) {
+    return absl::InvalidArgumentError("min_confidence must be in [0, 1]");
+  }
+  std::vector<internal::PatternFile> files;
+  if (options.use_builtin_patterns) {
+    PIIVAULT_ASSIGN_OR_RETURN(files, internal::LoadBuiltinPatternFiles());
+  }
+  for (const std::string& path : options.pattern_files) {
+    PIIVAULT_ASSIGN_OR_RETURN(std::string contents, internal::ReadFile(path, size_t{16} << 20));
+    PIIVAULT_ASSIGN_OR_RETURN(internal::PatternFile pf, internal::ParsePatternFile(path, contents));
+    // A user file replaces the built-in family of the same name.
+    files.erase(std::remove_if(files.begin(), files.end(),
+                               [&](const internal::PatternFile& f) { return f.family == pf.family; }),
+                files.end());
+    files.push_back(std::move(pf));
+  }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  for (internal::PatternFile& f : files) {
+    for (Pattern& p : f.patterns) {
+      if (!options.types.empty() &&
+          std::find(options.types.begin(), options.types.end(), p.type) == options.types.end()) {
+        continue;
+      }
+      p.validated_by = ValidatorLabel(p.validator_name);
+      impl->owned.push_back(std::make_unique<Pattern>(std::move(p)));
+    }
+  }
+  size_t max_anchor = 0;
+  for (const auto& up : impl->owned) {
+    const Pattern* p = up.get();
+    switch (p->extractor) {
+      case Extractor::kDigits:
+        impl->digits.push_back(p);
+        impl->digits_min = std::min(impl->digits_min, p->min_length);
+        impl->digits_max = std::max(impl->digits_max, p->max_length);
+        break;
+      case Extractor::kToken:
+        impl->tokens.push_back(p);
+        impl->tokens_min = std::min(impl->tokens_min, p->min_length);
+        impl->tokens_max = std::max(impl->tokens_max, p->max_length);
+        break;
+      case Extractor::kEmail: impl->emails.push_back(p); break;
+      case Extractor::kColonHex: impl->colon_hex.push_back(p); break;
+      case Extractor::kDecimalPair: impl->decimal_pairs.push_back(p); break;
+      case Extractor::kCnDate: impl->cn_dates.push_back(p); break;
+      case Extractor::kPlate: impl->plates.push_back(p); break;
+      case Extractor::kAnchorName:
+      case Extractor::kAnchorAddress:
+        impl->anchored.push_back(p);
+        for (const std::string& a : p->anchors) {
+          max_anchor = std::max(max_anchor, a.size());
+          size_t t = a.size();
+          if (t == 0) continue;
+          size_t s = internal::CharStart(reinterpret_cast<const uint8_t*>(a.data()), t - 1);
+          std::string tail = a.substr(s);
+          if (std::find(impl->anchor_tails.begin(), impl->anchor_tails.end(), tail) == impl->anchor_tails.end()) {
+            impl->anchor_tails.push_back(tail);
+          }
+        }
+        break;
+    }
+    for (const Keyword& k : p->positive) {
+      if (k.text.size() <= 12 &&
+          std::all_of(k.text.begin(), k.text.end(), [](char c) { return c >= 'a' && c <= 'z'; }) &&
+          std::find(impl->glue.begin(), impl->glue.end(), k.text) == impl->glue.end()) {
+        impl->glue.push_back(k.text);
+      }
+    }
+    impl->max_finding = std::max(impl->max_finding, p->MaxSpanBytes());
+  }
+  // Everything that can change a finding lies within this many bytes of it:
+  // keyword windows, the anchor keyword + colon + spaces before a value, the
+  // lookahead that decides where a name ends.
+  impl->context_window = std::max({kBeforeWindow, kAfterWindow, max_anchor + 3 + 9,
+                                   kNameLookahead * 3 + 3});
   return Detector(std::move(impl));
 }
 
 absl::StatusOr<std::vector<Finding>> Detector::Scan(std::string_view text) const {
-  return std::vector<Finding>{};
+  if (text.size() > impl_->options.max_input_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("input is ", text.size(),
+                                                   " bytes; limit is ", impl_->options.max_input_bytes));
+  }
+  Scanner scanner(*impl_, text);
+  return scanner.Run();
 }
 
-size_t Detector::max_finding_bytes() const { return 256; }
-size_t Detector::context_window_bytes() const { return 64; }
+size_t Detector::max_finding_bytes() const { return impl_->max_finding; }
+size_t Detector::context_window_bytes() const { return impl_->context_window; }
 
 }  // namespace piivault

@@ -1,0 +1,287 @@
+#include "detect/pattern_set.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "detect/builtin_patterns.h"
+#include "re2/re2.h"
+#include "toml++/toml.h"
+
+namespace piivault::internal {
+namespace {
+
+absl::Status Bad(std::string_view file, int line, std::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(std::string(file), ":", line, ": ", std::string(what)));
+}
+
+int LineOf(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+
+absl::StatusOr<Extractor> ParseExtractor(std::string_view s) {
+  static constexpr std::pair<std::string_view, Extractor> kNames[] = {
+      {"digits", Extractor::kDigits},         {"token", Extractor::kToken},
+      {"email", Extractor::kEmail},           {"colon_hex", Extractor::kColonHex},
+      {"decimal_pair", Extractor::kDecimalPair}, {"cn_date", Extractor::kCnDate},
+      {"plate", Extractor::kPlate},           {"anchor_name", Extractor::kAnchorName},
+      {"anchor_address", Extractor::kAnchorAddress},
+  };
+  for (const auto& [n, e] : kNames) {
+    if (n == s) return e;
+  }
+  return absl::InvalidArgumentError("unknown extractor");
+}
+
+// Reads a string field; error if present with another type.
+absl::Status GetString(const toml::table& t, std::string_view key, std::string_view file,
+                       int line, std::string* out, bool required) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) {
+    if (required) return Bad(file, line, absl::StrCat("missing required key '", std::string(key), "'"));
+    return absl::OkStatus();
+  }
+  if (!n->is_string()) return Bad(file, LineOf(*n), absl::StrCat("'", std::string(key), "' must be a string"));
+  *out = n->as_string()->get();
+  return absl::OkStatus();
+}
+
+absl::Status GetStringArray(const toml::table& t, std::string_view key, std::string_view file,
+                            std::vector<std::string>* out) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return absl::OkStatus();
+  const toml::array* a = n->as_array();
+  if (a == nullptr) return Bad(file, LineOf(*n), absl::StrCat("'", std::string(key), "' must be an array of strings"));
+  for (const toml::node& e : *a) {
+    if (!e.is_string()) return Bad(file, LineOf(e), absl::StrCat("'", std::string(key), "' must contain only strings"));
+    out->push_back(e.as_string()->get());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GetNumber(const toml::table& t, std::string_view key, std::string_view file,
+                       double* out, double lo, double hi) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return absl::OkStatus();
+  double v;
+  if (n->is_floating_point()) {
+    v = n->as_floating_point()->get();
+  } else if (n->is_integer()) {
+    v = static_cast<double>(n->as_integer()->get());
+  } else {
+    return Bad(file, LineOf(*n), absl::StrCat("'", std::string(key), "' must be a number"));
+  }
+  if (!(v >= lo && v <= hi)) {
+    return Bad(file, LineOf(*n), absl::StrCat("'", std::string(key), "' out of range [", lo, ", ", hi, "]"));
+  }
+  *out = v;
+  return absl::OkStatus();
+}
+
+absl::Status GetBool(const toml::table& t, std::string_view key, std::string_view file, bool* out) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return absl::OkStatus();
+  if (!n->is_boolean()) return Bad(file, LineOf(*n), absl::StrCat("'", std::string(key), "' must be true or false"));
+  *out = n->as_boolean()->get();
+  return absl::OkStatus();
+}
+
+absl::Status GetKeywords(const toml::table& t, std::string_view key, std::string_view file,
+                         std::vector<Keyword>* out) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return absl::OkStatus();
+  const toml::table* kw = n->as_table();
+  if (kw == nullptr) return Bad(file, LineOf(*n), absl::StrCat("'", std::string(key), "' must be a table of keyword = weight"));
+  for (auto&& [k, v] : *kw) {
+    double w;
+    if (v.is_floating_point()) {
+      w = v.as_floating_point()->get();
+    } else if (v.is_integer()) {
+      w = static_cast<double>(v.as_integer()->get());
+    } else {
+      return Bad(file, LineOf(v), "keyword weight must be a number");
+    }
+    if (!(w > 0 && w <= 1)) return Bad(file, LineOf(v), "keyword weight must be in (0, 1]");
+    if (k.str().empty()) return Bad(file, LineOf(v), "empty keyword");
+    out->push_back({absl::AsciiStrToLower(std::string(k.str())), static_cast<float>(w)});
+  }
+  // Longest first: when one keyword contains another, the longer is the better cue.
+  std::sort(out->begin(), out->end(),
+            [](const Keyword& a, const Keyword& b) { return a.text.size() > b.text.size(); });
+  return absl::OkStatus();
+}
+
+constexpr std::string_view kPatternKeys[] = {
+    "id", "type", "extractor", "value", "regex", "validator", "confidence",
+    "requires_context", "min_length", "max_length", "separators", "max_separators",
+    "uppercase", "strip", "extension", "allow_all_digits", "priority", "masked_as", "anchors", "positive",
+    "negative", "lists", "match", "no_match", "description"};
+
+absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file,
+                                     std::string_view family, int line) {
+  Pattern p;
+  p.file = std::string(file);
+  p.family = std::string(family);
+  p.line = line;
+  for (auto&& [k, v] : t) {
+    if (std::find(std::begin(kPatternKeys), std::end(kPatternKeys), k.str()) == std::end(kPatternKeys)) {
+      return Bad(file, LineOf(v), absl::StrCat("unknown key '", std::string(k.str()), "'"));
+    }
+  }
+  PIIVAULT_RETURN_IF_ERROR(GetString(t, "id", file, line, &p.id, true));
+  std::string s;
+  PIIVAULT_RETURN_IF_ERROR(GetString(t, "type", file, line, &s, true));
+  std::optional<EntityType> type = ParseEntityType(s);
+  if (!type) return Bad(file, LineOf(*t.get("type")), "unknown entity type");
+  p.type = *type;
+  s.clear();
+  PIIVAULT_RETURN_IF_ERROR(GetString(t, "masked_as", file, line, &s, false));
+  if (!s.empty()) {
+    std::optional<EntityType> m = ParseEntityType(s);
+    if (!m) return Bad(file, LineOf(*t.get("masked_as")), "unknown masked_as type");
+    p.masked_as = *m;
+  }
+  if (p.type == EntityType::kMasked && p.masked_as == EntityType::kUnknown) {
+    return Bad(file, line, "type MASKED needs masked_as");
+  }
+  s.clear();
+  PIIVAULT_RETURN_IF_ERROR(GetString(t, "extractor", file, line, &s, true));
+  absl::StatusOr<Extractor> ex = ParseExtractor(s);
+  if (!ex.ok()) return Bad(file, LineOf(*t.get("extractor")), absl::StrCat("unknown extractor '", s, "'"));
+  p.extractor = *ex;
+  s = "digits";
+  PIIVAULT_RETURN_IF_ERROR(GetString(t, "value", file, line, &s, false));
+  if (s != "digits" && s != "raw") return Bad(file, LineOf(*t.get("value")), "value must be \"digits\" or \"raw\"");
+  p.value_raw = s == "raw";
+  std::string regex;
+  PIIVAULT_RETURN_IF_ERROR(GetString(t, "regex", file, line, &regex, true));
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  auto re = std::make_shared<RE2>(regex, opts);
+  if (!re->ok()) {
+    return Bad(file, LineOf(*t.get("regex")), absl::StrCat("bad regex: ", re->error()));
+  }
+  p.regex = std::move(re);
+  p.validator_name = "none";
+  PIIVAULT_RETURN_IF_ERROR(GetString(t, "validator", file, line, &p.validator_name, false));
+  p.validator = FindValidator(p.validator_name);
+  if (p.validator == nullptr) {
+    return Bad(file, LineOf(*t.get("validator")), absl::StrCat("unknown validator '", p.validator_name, "'"));
+  }
+  double d = p.confidence;
+  PIIVAULT_RETURN_IF_ERROR(GetNumber(t, "confidence", file, &d, 0, 1));
+  p.confidence = static_cast<float>(d);
+  PIIVAULT_RETURN_IF_ERROR(GetBool(t, "requires_context", file, &p.requires_context));
+  d = static_cast<double>(p.min_length);
+  PIIVAULT_RETURN_IF_ERROR(GetNumber(t, "min_length", file, &d, 1, 256));
+  p.min_length = static_cast<size_t>(d);
+  d = static_cast<double>(p.max_length);
+  PIIVAULT_RETURN_IF_ERROR(GetNumber(t, "max_length", file, &d, 1, 256));
+  p.max_length = static_cast<size_t>(d);
+  if (p.min_length > p.max_length) return Bad(file, line, "min_length > max_length");
+  PIIVAULT_RETURN_IF_ERROR(GetString(t, "separators", file, line, &p.separators, false));
+  for (char c : p.separators) {
+    if (std::string_view(" -.\n/()").find(c) == std::string_view::npos) {
+      return Bad(file, LineOf(*t.get("separators")), "separators may only contain space, '-', '.', '/', '(', ')' and newline");
+    }
+  }
+  d = static_cast<double>(p.max_separators);
+  PIIVAULT_RETURN_IF_ERROR(GetNumber(t, "max_separators", file, &d, 0, 16));
+  p.max_separators = static_cast<size_t>(d);
+  PIIVAULT_RETURN_IF_ERROR(GetBool(t, "uppercase", file, &p.uppercase));
+  PIIVAULT_RETURN_IF_ERROR(GetString(t, "strip", file, line, &p.strip, false));
+  PIIVAULT_RETURN_IF_ERROR(GetBool(t, "extension", file, &p.extension));
+  PIIVAULT_RETURN_IF_ERROR(GetBool(t, "allow_all_digits", file, &p.allow_all_digits));
+  d = 0;
+  PIIVAULT_RETURN_IF_ERROR(GetNumber(t, "priority", file, &d, -100, 100));
+  p.priority = static_cast<int>(d);
+  PIIVAULT_RETURN_IF_ERROR(GetStringArray(t, "anchors", file, &p.anchors));
+  if ((p.extractor == Extractor::kAnchorName || p.extractor == Extractor::kAnchorAddress) &&
+      p.anchors.empty()) {
+    return Bad(file, line, "anchor extractors need a non-empty 'anchors' list");
+  }
+  PIIVAULT_RETURN_IF_ERROR(GetKeywords(t, "positive", file, &p.positive));
+  PIIVAULT_RETURN_IF_ERROR(GetKeywords(t, "negative", file, &p.negative));
+  if (p.requires_context && p.positive.empty() && p.anchors.empty()) {
+    return Bad(file, line, "requires_context without positive keywords");
+  }
+  if (const toml::node* n = t.get("lists")) {
+    const toml::table* lt = n->as_table();
+    if (lt == nullptr) return Bad(file, LineOf(*n), "'lists' must be a table of string arrays");
+    for (auto&& [k, v] : *lt) {
+      std::vector<std::string> items;
+      PIIVAULT_RETURN_IF_ERROR(GetStringArray(*lt, k.str(), file, &items));
+      p.lists[std::string(k.str())] = std::move(items);
+    }
+  }
+  PIIVAULT_RETURN_IF_ERROR(GetStringArray(t, "match", file, &p.match_examples));
+  PIIVAULT_RETURN_IF_ERROR(GetStringArray(t, "no_match", file, &p.no_match_examples));
+  if (p.extractor == Extractor::kPlate && p.List("provinces") == nullptr) {
+    return Bad(file, line, "plate extractor needs lists.provinces");
+  }
+  return p;
+}
+
+}  // namespace
+
+size_t Pattern::MaxSpanBytes() const {
+  // A normalised character comes from at most 3 bytes (full-width forms,
+  // Chinese numerals, U+3000), and the normaliser lets at most one zero-width
+  // character (3 bytes) precede it.
+  size_t chars = max_length + max_separators;
+  size_t bytes = chars * 6;
+  if (extension) bytes += 6 /*分机*/ + 1 + 5 * 6;
+  return bytes;
+}
+
+const std::vector<std::string>* Pattern::List(std::string_view name) const {
+  auto it = lists.find(std::string(name));
+  return it == lists.end() ? nullptr : &it->second;
+}
+
+absl::StatusOr<PatternFile> ParsePatternFile(std::string_view name, std::string_view contents) {
+  toml::table root;
+  try {
+    root = toml::parse(contents, name);
+  } catch (const toml::parse_error& e) {
+    return Bad(name, static_cast<int>(e.source().begin.line),
+               absl::StrCat("TOML syntax: ", std::string(e.description())));
+  } catch (...) {
+    return Bad(name, 0, "unreadable pattern file");
+  }
+  PatternFile out;
+  out.name = std::string(name);
+  for (auto&& [k, v] : root) {
+    if (k.str() != "family" && k.str() != "pattern" && k.str() != "description") {
+      return Bad(name, LineOf(v), absl::StrCat("unknown top-level key '", std::string(k.str()), "'"));
+    }
+  }
+  PIIVAULT_RETURN_IF_ERROR(GetString(root, "family", name, 1, &out.family, true));
+  const toml::node* pats = root.get("pattern");
+  if (pats == nullptr || !pats->is_array_of_tables()) {
+    return Bad(name, pats ? LineOf(*pats) : 1, "expected one or more [[pattern]] tables");
+  }
+  for (const toml::node& n : *pats->as_array()) {
+    PIIVAULT_ASSIGN_OR_RETURN(Pattern p, ParsePattern(*n.as_table(), name, out.family, LineOf(n)));
+    for (const Pattern& q : out.patterns) {
+      if (q.id == p.id) return Bad(name, p.line, absl::StrCat("duplicate pattern id '", p.id, "'"));
+    }
+    out.patterns.push_back(std::move(p));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<PatternFile>> LoadBuiltinPatternFiles() {
+  std::vector<PatternFile> files;
+  for (size_t i = 0; i < kBuiltinPatternFilesCount; ++i) {
+    const EmbeddedFile& f = kBuiltinPatternFiles[i];
+    PIIVAULT_ASSIGN_OR_RETURN(PatternFile pf, ParsePatternFile(f.name, f.contents));
+    files.push_back(std::move(pf));
+  }
+  return files;
+}
+
+}  // namespace piivault::internal

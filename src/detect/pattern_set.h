@@ -1,0 +1,108 @@
+// Pattern files (patterns/*.toml, see patterns/README.md) parsed into the
+// immutable recogniser table the scanner runs.
+#ifndef PIIVAULT_DETECT_PATTERN_SET_H_
+#define PIIVAULT_DETECT_PATTERN_SET_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "piivault/entity_type.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace piivault::internal {
+
+// How candidates for a pattern are cut out of the text (see patterns/README.md).
+enum class Extractor {
+  kDigits,         // digit runs with separators, full-width digits, Chinese numerals, '*'
+  kToken,          // [A-Za-z0-9_-] tokens (full-width letters normalised)
+  kEmail,          // around '@'
+  kColonHex,       // hex runs with ':' (IPv6, MAC)
+  kDecimalPair,    // "39.9042, 116.4074"
+  kCnDate,         // 1990年3月7日
+  kPlate,          // 京A·12345
+  kAnchorName,     // value after 姓名： etc.
+  kAnchorAddress,  // value after 收货地址： etc.
+};
+
+struct Keyword {
+  std::string text;  // ASCII letters lower-cased
+  float weight = 0;
+};
+
+struct Pattern;
+
+// What a validator says about a candidate value.
+struct Verdict {
+  bool ok = false;
+  float adjust = 0;            // added to the pattern's base confidence
+  bool needs_context = false;  // report only with a positive keyword
+  std::string_view validated_by = {};  // overrides the default
+};
+
+// `value` is the canonical candidate (after capture group, strip, upper-case).
+// May rewrite *normalized (e.g. dates to YYYY-MM-DD).
+using ValidatorFn = Verdict (*)(std::string_view value, const Pattern& pattern,
+                                std::string* normalized);
+
+struct Pattern {
+  std::string id;
+  std::string family;
+  std::string file;  // for messages
+  int line = 0;
+  EntityType type = EntityType::kUnknown;
+  EntityType masked_as = EntityType::kUnknown;
+  Extractor extractor = Extractor::kDigits;
+  bool value_raw = false;  // kDigits: match the text with separators kept
+  std::shared_ptr<const re2::RE2> regex;
+  std::string validator_name;
+  ValidatorFn validator = nullptr;
+  std::string_view validated_by;  // static storage
+  float confidence = 0.5f;
+  bool requires_context = false;
+  size_t min_length = 1;
+  size_t max_length = 64;
+  std::string separators = " -\n";
+  size_t max_separators = 4;
+  bool uppercase = false;
+  std::string strip;
+  bool extension = false;
+  bool allow_all_digits = false;  // kToken: also try tokens without letters
+  int priority = 0;
+  std::vector<Keyword> positive;
+  std::vector<Keyword> negative;
+  std::vector<std::string> anchors;
+  absl::flat_hash_map<std::string, std::vector<std::string>> lists;
+  std::vector<std::string> match_examples;
+  std::vector<std::string> no_match_examples;
+
+  // The bytes a finding of this pattern can span in the original text.
+  size_t MaxSpanBytes() const;
+  const std::vector<std::string>* List(std::string_view name) const;
+};
+
+struct PatternFile {
+  std::string name;    // file name (built-ins) or path
+  std::string family;
+  std::vector<Pattern> patterns;
+};
+
+// Parses one file. kInvalidArgument names `name` and the line on any error.
+absl::StatusOr<PatternFile> ParsePatternFile(std::string_view name, std::string_view contents);
+
+// The files compiled into the library, parsed.
+absl::StatusOr<std::vector<PatternFile>> LoadBuiltinPatternFiles();
+
+// Registered validator names, for messages and tests.
+ValidatorFn FindValidator(std::string_view name);
+
+}  // namespace piivault::internal
+
+#endif  // PIIVAULT_DETECT_PATTERN_SET_H_

@@ -1,0 +1,132 @@
+#include "detect/text_scan.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace piivault::internal {
+
+size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i ef = _mm_set1_epi8(static_cast<char>(0xEF));
+  while (i + 64 <= n) {
+    // Four vectors per iteration: most 64-byte blocks of Chinese text have
+    // nothing to look at.
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 16));
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 32));
+    __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 48));
+    // Signed compare: bytes 0x21..0x7F are > 0x20; bytes >= 0x80 are negative.
+    __m128i ma = _mm_or_si128(_mm_cmpgt_epi8(a, space), _mm_cmpeq_epi8(a, ef));
+    __m128i mb = _mm_or_si128(_mm_cmpgt_epi8(b, space), _mm_cmpeq_epi8(b, ef));
+    __m128i mc = _mm_or_si128(_mm_cmpgt_epi8(c, space), _mm_cmpeq_epi8(c, ef));
+    __m128i md = _mm_or_si128(_mm_cmpgt_epi8(d, space), _mm_cmpeq_epi8(d, ef));
+    __m128i any = _mm_or_si128(_mm_or_si128(ma, mb), _mm_or_si128(mc, md));
+    if (_mm_movemask_epi8(any) != 0) {
+      uint64_t m = static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(ma))) |
+                   (static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(mb))) << 16) |
+                   (static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(mc))) << 32) |
+                   (static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(md))) << 48);
+      return i + static_cast<size_t>(__builtin_ctzll(m));
+    }
+    i += 64;
+  }
+  while (i + 16 <= n) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi8(a, space), _mm_cmpeq_epi8(a, ef)));
+    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+    i += 16;
+  }
+#endif
+  for (; i < n; ++i) {
+    uint8_t b = p[i];
+    if ((b > 0x20 && b < 0x80) || b == 0xEF) return i;
+  }
+  return n;
+}
+
+namespace {
+
+NormChar Char(char c, uint8_t len) {
+  NormChar r;
+  r.kind = NormKind::kChar;
+  r.c = c;
+  r.len = len;
+  return r;
+}
+NormChar Numeral(char c) {
+  NormChar r = Char(c, 3);
+  r.numeral = true;
+  return r;
+}
+NormChar ZeroWidth(uint8_t len) {
+  NormChar r;
+  r.kind = NormKind::kZeroWidth;
+  r.len = len;
+  return r;
+}
+
+}  // namespace
+
+NormChar NormAt(const uint8_t* p, size_t n, size_t i, bool numerals) {
+  uint8_t b = p[i];
+  if (b < 0x80) {
+    if (b > 0x20 && b < 0x7F) return Char(static_cast<char>(b), 1);
+    if (b == ' ' || b == '\t') return Char(' ', 1);
+    if (b == '\n') return Char('\n', 1);
+    if (b == '\r' && i + 1 < n && p[i + 1] == '\n') return Char('\n', 2);
+    return NormChar{};
+  }
+  if (b == 0xC2) {
+    if (i + 1 < n && p[i + 1] == 0xA0) return Char(' ', 2);  // NBSP
+    return NormChar{};
+  }
+  if (b < 0xE2 || b > 0xEF || i + 2 >= n) return NormChar{};
+  uint8_t b1 = p[i + 1], b2 = p[i + 2];
+  if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) return NormChar{};
+  switch (b) {
+    case 0xEF:
+      if (b1 == 0xBC && b2 >= 0x81) return Char(static_cast<char>(b2 - 0x81 + 0x21), 3);  // U+FF01..FF3F
+      if (b1 == 0xBD && b2 <= 0x9E) return Char(static_cast<char>(b2 - 0x80 + 0x60), 3);  // U+FF40..FF5E
+      if (b1 == 0xBB && b2 == 0xBF) return ZeroWidth(3);                                    // U+FEFF
+      if (b1 == 0xB9 && (b2 == 0x98 || b2 == 0xA3)) return Char('-', 3);                    // U+FE58, FE63
+      return NormChar{};
+    case 0xE3:
+      if (b1 == 0x80 && b2 == 0x80) return Char(' ', 3);  // U+3000 ideographic space
+      if (numerals && b1 == 0x80 && b2 == 0x87) return Numeral('0');  // 〇
+      return NormChar{};
+    case 0xE2:
+      if (b1 == 0x80) {
+        if (b2 >= 0x90 && b2 <= 0x95) return Char('-', 3);  // U+2010..2015
+        if (b2 >= 0x8B && b2 <= 0x8D) return ZeroWidth(3);  // U+200B..200D
+        if (b2 <= 0x8A || b2 == 0xAF) return Char(' ', 3);  // U+2000..200A, U+202F
+        return NormChar{};
+      }
+      if (b1 == 0x81 && b2 == 0xA0) return ZeroWidth(3);              // U+2060
+      if (b1 == 0x81 && b2 == 0x9F) return Char(' ', 3);              // U+205F
+      if (b1 == 0x88 && b2 == 0x92) return Char('-', 3);              // U+2212
+      return NormChar{};
+    default:
+      break;
+  }
+  if (!numerals) return NormChar{};
+  uint32_t cp = (static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(b1) << 8) | b2;
+  switch (cp) {
+    case 0xE4B880: return Numeral('1');  // 一
+    case 0xE5B9BA: return Numeral('1');  // 幺
+    case 0xE4BA8C: return Numeral('2');  // 二
+    case 0xE4B8A4: return Numeral('2');  // 两
+    case 0xE4B889: return Numeral('3');  // 三
+    case 0xE59B9B: return Numeral('4');  // 四
+    case 0xE4BA94: return Numeral('5');  // 五
+    case 0xE585AD: return Numeral('6');  // 六
+    case 0xE4B883: return Numeral('7');  // 七
+    case 0xE585AB: return Numeral('8');  // 八
+    case 0xE4B99D: return Numeral('9');  // 九
+    case 0xE99BB6: return Numeral('0');  // 零
+    default: return NormChar{};
+  }
+}
+
+}  // namespace piivault::internal

@@ -1,0 +1,45 @@
+// Byte-level helpers for the scanner: the SIMD skip loop and the character
+// normaliser (full-width forms, odd spaces and dashes, zero-width characters,
+// Chinese numerals) that maps a few original bytes to one ASCII character.
+#ifndef PIIVAULT_DETECT_TEXT_SCAN_H_
+#define PIIVAULT_DETECT_TEXT_SCAN_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace piivault::internal {
+
+// Index of the first byte at or after `i` that can start a candidate: an
+// ASCII byte in 0x21..0x7F or 0xEF (lead byte of the full-width forms).
+// Returns n if there is none. SSE2 on x86-64, scalar elsewhere.
+size_t NextInteresting(const uint8_t* p, size_t n, size_t i);
+
+enum class NormKind : uint8_t { kStop, kChar, kZeroWidth };
+
+struct NormChar {
+  NormKind kind = NormKind::kStop;
+  char c = 0;       // the ASCII character (kChar); ' ' for any space, '\n' for a line break
+  uint8_t len = 1;  // bytes consumed
+  bool numeral = false;  // came from a Chinese numeral
+};
+
+// Normalises the character at p[i] (n = total length). Chinese numerals map
+// to digits only when `numerals` is set. Invalid UTF-8 yields kStop.
+NormChar NormAt(const uint8_t* p, size_t n, size_t i, bool numerals);
+
+// Start of the UTF-8 character containing byte i (at most 3 steps back).
+inline size_t CharStart(const uint8_t* p, size_t i) {
+  size_t k = 0;
+  while (k < 3 && i > 0 && (p[i] & 0xC0) == 0x80) {
+    --i;
+    ++k;
+  }
+  return i;
+}
+
+// Start of the character before position i (i > 0).
+inline size_t PrevCharStart(const uint8_t* p, size_t i) { return CharStart(p, i - 1); }
+
+}  // namespace piivault::internal
+
+#endif  // PIIVAULT_DETECT_TEXT_SCAN_H_
