@@ -505,11 +505,12 @@ class SqlCipherStore final : public Store {
     {
       PIIVAULT_ASSIGN_OR_RETURN(
           sqlite3_stmt * s,
-          Prep("SELECT k.field, k.v, (SELECT count(*) FROM tokens t WHERE t.field = k.field),"
-               " (SELECT count(*) FROM tokens t WHERE t.field = k.field AND t.key_version > 0"
-               "  AND t.key_version < k.v AND t.kind != 3)"
-               " FROM (SELECT field, max(version) AS v FROM field_keys GROUP BY field) k"
-               " ORDER BY k.field"));
+          Prep("SELECT t.field, coalesce(k.v, 0), count(*),"
+               " sum(CASE WHEN t.key_version > 0 AND t.key_version < coalesce(k.v, 0)"
+               "  AND t.kind != 3 THEN 1 ELSE 0 END)"
+               " FROM tokens t LEFT JOIN"
+               " (SELECT field, max(version) AS v FROM field_keys GROUP BY field) k"
+               " ON t.field = k.field GROUP BY t.field ORDER BY t.field"));
       Use u(s);
       int rc;
       while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

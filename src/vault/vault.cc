@@ -431,6 +431,12 @@ absl::StatusOr<std::unique_ptr<Vault::Impl>> VaultTestPeer::OpenImpl(
         absl::StrCat("no vault in ", options.dir, " (run `piivault vault init`)"));
   }
   PIIVAULT_ASSIGN_OR_RETURN(impl->master, vault_internal::LoadMasterKey(options.dir, options.key));
+  // The Impl keeps a copy of the options: drop the key material from it.
+  for (std::string* secret : {&impl->options.key.master_key_hex, &impl->options.key.passphrase}) {
+    if (!secret->empty()) sodium_memzero(secret->data(), secret->size());
+    secret->clear();
+    secret->shrink_to_fit();
+  }
   bool from_file = options.key.master_key_hex.empty() &&
                    !(options.key.use_env && std::getenv("PIIVAULT_MASTER_KEY") != nullptr &&
                      *std::getenv("PIIVAULT_MASTER_KEY") != '\0');
