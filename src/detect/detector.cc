@@ -264,7 +264,9 @@ class Scanner {
     }
     char prev = s[k - 1];
     if (prev == '_') return false;
-    if (prev == '.' && k >= 2 && IsDigit(s[k - 2])) return false;
+    if ((prev == '.' || prev == ',') && k >= 2 && IsDigit(s[k - 2]) && seg_.e[k - 1] - seg_.b[k - 1] == 1) {
+      return false;
+    }
     if (IsDigit(prev)) return false;
     if (IsAlpha(prev)) {
       size_t j = k;
@@ -301,7 +303,11 @@ class Scanner {
     if (k >= s.size()) return true;
     char c = s[k];
     if (IsAlnum(c) || c == '_') return false;
-    if ((c == '.' || c == ',') && k + 1 < s.size() && IsDigit(s[k + 1])) return false;
+    // "13800138000.00", "1,380,013,800"; a full-width '，' is a list
+    // delimiter, never a thousands separator.
+    if ((c == '.' || c == ',') && k + 1 < s.size() && IsDigit(s[k + 1]) && seg_.e[k] - seg_.b[k] == 1) {
+      return false;
+    }
     return true;
   }
 
@@ -868,7 +874,7 @@ class Scanner {
   // [begin, end). The window before stops at the previous number, so a
   // keyword that labels an earlier value does not count for this one.
   void Context(const Pattern& p, size_t begin, size_t end, float* pos, float* neg) {
-    if (p.positive.empty() && p.negative.empty()) return;
+    if (p.positive.empty() && p.negative.empty() && p.negative_after.empty()) return;
     size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
     for (size_t q = begin; q > lo;) {
       --q;
@@ -919,6 +925,9 @@ class Scanner {
       if (k.weight > *neg && (wb.find(k.text) != std::string_view::npos || wa.find(k.text) != std::string_view::npos)) {
         *neg = k.weight;
       }
+    }
+    for (const Keyword& k : p.negative_after) {
+      if (k.weight > *neg && wa.find(k.text) != std::string_view::npos) *neg = k.weight;
     }
   }
 

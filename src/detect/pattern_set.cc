@@ -118,7 +118,7 @@ constexpr std::string_view kPatternKeys[] = {
     "id", "type", "extractor", "value", "regex", "validator", "confidence",
     "requires_context", "min_length", "max_length", "separators", "max_separators",
     "uppercase", "strip", "extension", "allow_all_digits", "priority", "masked_as", "anchors", "positive",
-    "negative", "lists", "match", "no_match", "description"};
+    "negative", "negative_after", "lists", "match", "no_match", "description"};
 
 absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file,
                                      std::string_view family, int line) {
@@ -205,6 +205,7 @@ absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file
   }
   PIIVAULT_RETURN_IF_ERROR(GetKeywords(t, "positive", file, &p.positive));
   PIIVAULT_RETURN_IF_ERROR(GetKeywords(t, "negative", file, &p.negative));
+  PIIVAULT_RETURN_IF_ERROR(GetKeywords(t, "negative_after", file, &p.negative_after));
   if (p.requires_context && p.positive.empty() && p.anchors.empty()) {
     return Bad(file, line, "requires_context without positive keywords");
   }

@@ -78,6 +78,7 @@ struct Pattern {
   int priority = 0;
   std::vector<Keyword> positive;
   std::vector<Keyword> negative;
+  std::vector<Keyword> negative_after;  // only looked up after the value ("元")
   std::vector<std::string> anchors;
   absl::flat_hash_map<std::string, std::vector<std::string>> lists;
   std::vector<std::string> match_examples;
