@@ -34,6 +34,22 @@
 // allows joins and dedup but makes equal values linkable by anyone who sees
 // the tokens. Random mode (the default) gives unlinkable tokens.
 //
+// Audit: every action appends rows in the same transaction as the action:
+// one row per Tokenize batch (field, count, principal), one row per token for
+// Detokenize (purpose, principal, field, token id, decision, rule, policy
+// hash; decoys as "alert"), and one per consent change, rotation, re-encrypt
+// batch, shred and purge. Rows never hold values, subjects or blind indexes.
+// Each row's MAC is keyed BLAKE2b over the previous row's MAC and its own
+// content; ExportChainHead signs the head with Ed25519 so a truncated tail is
+// detectable later.
+//
+// Subject-keyed values (TokenizeOptions::subject) are sealed under a random
+// per-subject, per-field key wrapped under the field KEK; field-key rotation
+// and ReencryptBatch apply to values without a subject only.
+//
+// On-disk format: SQLCipher 3 (raw 256-bit key, 4096-byte pages, HMAC-SHA1);
+// SQLCipher 4 builds open it in cipher_compatibility = 3 mode.
+//
 // Error messages never contain a value, a token or key material.
 #ifndef PIIVAULT_VAULT_H_
 #define PIIVAULT_VAULT_H_
