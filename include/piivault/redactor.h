@@ -261,6 +261,31 @@ class RedactStream {
   std::unique_ptr<State> state_;
 };
 
+class Vault;  // piivault/vault.h
+
+// A Tokenizer backed by the vault: each batch is one Vault::Tokenize
+// transaction per type. `principal` is recorded in the vault's audit log.
+std::shared_ptr<Tokenizer> MakeVaultTokenizer(std::shared_ptr<Vault> vault,
+                                              std::string principal = "piivault-redact");
+
+// Counts from RestoreTokens; never values or tokens.
+struct RestoreReport {
+  uint64_t tokens = 0;    // tokens found in the text
+  uint64_t restored = 0;  // replaced by what the policy allows (plaintext, masked, last4)
+  uint64_t refused = 0;   // left as they were
+  std::map<absl::StatusCode, uint64_t> refused_by_reason = {};
+  void Merge(const RestoreReport& other);
+};
+
+// Finds vault tokens in `text` (tok_<type>_<26 base32>, and format-preserving
+// tokens, as recognised by LooksLikeToken) and replaces each with the form the
+// vault's purpose policy releases for (purpose, principal). Refused tokens
+// stay as they are and are counted. One Detokenize batch (and audit rows) per
+// call. Errors only when the batch could not run (I/O, audit write failed).
+absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
+                                          std::string_view purpose, std::string_view principal,
+                                          RestoreReport* report);
+
 }  // namespace piivault
 
 #endif  // PIIVAULT_REDACTOR_H_

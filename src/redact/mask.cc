@@ -299,6 +299,12 @@ std::string MaskValue(EntityType type, std::string_view raw, std::string_view no
       return n >= 11 ? KeepEnds(raw, n - 8, 4) : KeepEnds(raw, 3, 4);
     }
     case EntityType::kCnLandline: {
+      // An extension (转8021, 分机8021, ext 8021) is not part of the number.
+      for (std::string_view ext : {"转", "分机", "ext", "EXT", "Ext"}) {
+        size_t at = raw.find(ext);
+        if (at != std::string_view::npos && at > 0)
+          return absl::StrCat(MaskValue(type, raw.substr(0, at), ""), std::string(raw.substr(at)));
+      }
       std::string sig = SignificantAscii(raw);
       size_t area = 0;
       if (!sig.empty() && sig[0] == '0') area = (sig.size() > 1 && (sig[1] == '1' || sig[1] == '2')) ? 3 : 4;

@@ -200,12 +200,15 @@ absl::Status Redactor::Impl::Plan(std::string_view text, const std::vector<Findi
       ++report->allow_listed;
       continue;
     }
-    report->Add(f.type, rule.op);
+    if (rule.op != RedactOperator::kMask) report->Add(f.type, rule.op);
     switch (rule.op) {
       case RedactOperator::kKeep:
         break;
       case RedactOperator::kMask: {
         std::string masked = redact_internal::MaskValue(f.type, raw, f.normalized);
+        // A mask that leaves the value as it is (already masked, or a public
+        // legal-person USCC) counts as keep.
+        report->Add(f.type, masked == raw ? RedactOperator::kKeep : RedactOperator::kMask);
         if (masked == raw) break;
         // Replace only the bytes that change (whole UTF-8 characters), so
         // that the kept characters stay byte for byte as written (this

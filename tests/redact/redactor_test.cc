@@ -61,6 +61,7 @@ TEST(Mask, ChineseConventionsPerType) {
   EXPECT_EQ(MaskValue(EntityType::kPersonName, "买买提·艾力", ""), "买**·**");
   EXPECT_EQ(MaskValue(EntityType::kCnLandline, "010-62345678", ""), "010-****5678");
   EXPECT_EQ(MaskValue(EntityType::kCnLandline, "0755-83456789", ""), "0755-****6789");
+  EXPECT_EQ(MaskValue(EntityType::kCnLandline, "010-62345678转8021", ""), "010-****5678转8021");
   EXPECT_EQ(MaskValue(EntityType::kCnPassport, "E12345678", ""), "E1*****78");
   EXPECT_EQ(MaskValue(EntityType::kCnPlate, "京A·12345", ""), "京A·***45");
   EXPECT_EQ(MaskValue(EntityType::kEmail, "wang.jianguo@example.com", ""), "w***@example.com");
