@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
@@ -107,9 +108,15 @@ struct Engine {
   // Pure-letter positive keywords (lower case) that may touch a number: "qq12345".
   std::vector<std::string> glue;
   // Last UTF-8 character (up to 3 bytes) of every anchor keyword.
-  std::vector<std::string> anchor_tails;
+  std::vector<uint32_t> anchor_tails;
   size_t max_finding = 0;
   size_t context_window = 0;
+  // Every keyword of every pattern, indexed by its first two bytes.
+  struct KeywordTable {
+    std::vector<uint64_t> bitmap = std::vector<uint64_t>(1024, 0);
+    absl::flat_hash_map<uint16_t, std::vector<uint32_t>> by_prefix;
+    std::vector<std::string> texts;
+  } keywords;
 };
 
 }  // namespace
@@ -138,9 +145,31 @@ class Scanner {
     while (true) {
       i = internal::NextInteresting(p_, n_, i);
       if (i >= n_) break;
-      NormChar c = NormAt(p_, n_, i, false);
-      if (c.kind != NormKind::kChar || IsSpace(c.c)) {
-        i += c.len ? c.len : 1;
+      char c;
+      size_t len;
+      if (p_[i] < 0x80) {
+        c = static_cast<char>(p_[i]);
+        len = 1;
+      } else {
+        NormChar nc = NormAt(p_, n_, i, false);
+        if (nc.kind != NormKind::kChar) {
+          ++i;
+          continue;
+        }
+        c = nc.c;
+        len = nc.len;
+      }
+      // Only characters that can begin a candidate open a segment; most hits
+      // are punctuation (，。：) and cost one test here.
+      if (c == ':') {
+        if (!impl_.anchored.empty()) AnchorAt(i, i + len);
+        bool ipv6 = i + len < n_ && (p_[i + len] == ':' || (p_[i + len] == 0xEF && NormAt(p_, n_, i + len, false).c == ':'));
+        if (!ipv6) {
+          i += len;
+          continue;
+        }
+      } else if (!(IsAlnum(c) || c == '+' || c == '(' || c == '*' || c == '_' || c == '.' || c == '-')) {
+        i += len;
         continue;
       }
       size_t end = BuildSegment(i, false);
@@ -666,38 +695,39 @@ class Scanner {
 
   // 姓名：张三 / 收货地址：浙江省杭州市西湖区文三路90号
   void Anchors() {
-    const std::string& s = seg_.s;
-    for (size_t k = 0; k < s.size(); ++k) {
-      if (s[k] != ':') continue;
-      size_t colon = seg_.b[k];
-      if (colon == 0) continue;
-      // Cheap test: the character before the colon ends some anchor.
-      size_t prev = internal::PrevCharStart(p_, colon);
-      std::string_view tail(reinterpret_cast<const char*>(p_ + prev), colon - prev);
-      if (std::find(impl_.anchor_tails.begin(), impl_.anchor_tails.end(), tail) == impl_.anchor_tails.end()) {
-        continue;
-      }
-      size_t value_at = seg_.e[k];
-      // Skip up to 3 spaces.
-      for (int t = 0; t < 3 && value_at < n_; ++t) {
-        NormChar c = NormAt(p_, n_, value_at, false);
-        if (c.kind != NormKind::kChar || c.c != ' ') break;
-        value_at += c.len;
-      }
-      for (const Pattern* p : impl_.anchored) {
-        bool hit = false;
-        for (const std::string& a : p->anchors) {
-          if (a.size() <= colon && std::memcmp(p_ + colon - a.size(), a.data(), a.size()) == 0) {
-            hit = true;
-            break;
-          }
+    for (size_t k = 0; k < seg_.s.size(); ++k) {
+      if (seg_.s[k] == ':') AnchorAt(seg_.b[k], seg_.e[k]);
+    }
+  }
+
+  void AnchorAt(size_t colon, size_t after) {
+    if (colon == 0) return;
+    // Cheap test: the character before the colon ends some anchor keyword.
+    size_t prev = internal::PrevCharStart(p_, colon);
+    uint32_t tail = 0;
+    for (size_t t = prev; t < colon; ++t) tail = (tail << 8) | p_[t];
+    if (std::find(impl_.anchor_tails.begin(), impl_.anchor_tails.end(), tail) == impl_.anchor_tails.end()) {
+      return;
+    }
+    size_t value_at = after;
+    for (int t = 0; t < 3 && value_at < n_; ++t) {  // up to 3 spaces
+      NormChar c = NormAt(p_, n_, value_at, false);
+      if (c.kind != NormKind::kChar || c.c != ' ') break;
+      value_at += c.len;
+    }
+    for (const Pattern* p : impl_.anchored) {
+      bool hit = false;
+      for (const std::string& a : p->anchors) {
+        if (a.size() <= colon && std::memcmp(p_ + colon - a.size(), a.data(), a.size()) == 0) {
+          hit = true;
+          break;
         }
-        if (!hit) continue;
-        if (p->extractor == Extractor::kAnchorName) {
-          AnchoredName(*p, value_at);
-        } else {
-          AnchoredAddress(*p, value_at);
-        }
+      }
+      if (!hit) continue;
+      if (p->extractor == Extractor::kAnchorName) {
+        AnchoredName(*p, value_at);
+      } else {
+        AnchoredAddress(*p, value_at);
       }
     }
   }
@@ -794,6 +824,12 @@ class Scanner {
 
   // ---------------------------------------------------------------- scoring
   void Try(const Pattern& p, std::string_view value, size_t begin, size_t end) {
+    float pos = 0, neg = 0;
+    Context(p, begin, end, &pos, &neg);
+    // Cheap rejections first: most candidates of context-only patterns (QQ,
+    // dates of birth, device IDs) have no keyword nearby.
+    if (p.requires_context && pos <= 0) return;
+    if (p.confidence + 0.1f + pos - neg < impl_.options.min_confidence) return;  // no validator adds > 0.1
     std::string_view v = value;
     if (p.uppercase) {
       upper_.assign(value.data(), value.size());
@@ -825,8 +861,6 @@ class Scanner {
     }
     Verdict verdict = p.validator(normalized, p, &normalized);
     if (!verdict.ok) return;
-    float pos = 0, neg = 0;
-    Context(p, begin, end, &pos, &neg);
     if ((p.requires_context || verdict.needs_context) && pos <= 0) return;
     float conf = p.confidence + verdict.adjust + pos - neg;
     conf = std::clamp(conf, 0.0f, 1.0f);
@@ -872,9 +906,35 @@ class Scanner {
 
   // Finds the strongest positive and negative keyword in the windows around
   // [begin, end). The window before stops at the previous number, so a
-  // keyword that labels an earlier value does not count for this one.
+  // keyword that labels an earlier value does not count for this one; the
+  // window after stops at the next number or field delimiter. The keywords
+  // present are found once per span with a 2-byte prefix bitmap over every
+  // pattern's keywords, then each pattern looks up its own weights.
   void Context(const Pattern& p, size_t begin, size_t end, float* pos, float* neg) {
+    *pos = 0;
+    *neg = 0;
     if (p.positive.empty() && p.negative.empty() && p.negative_after.empty()) return;
+    if (begin != ctx_begin_ || end != ctx_end_) FindKeywords(begin, end);
+    auto In = [](const std::vector<uint32_t>& hits, uint32_t id) {
+      return std::find(hits.begin(), hits.end(), id) != hits.end();
+    };
+    if (hits_before_.empty() && hits_after_.empty()) return;
+    for (const Keyword& k : p.positive) {
+      if (k.weight > *pos && (In(hits_before_, k.id) || In(hits_after_, k.id))) *pos = k.weight;
+    }
+    for (const Keyword& k : p.negative) {
+      if (k.weight > *neg && (In(hits_before_, k.id) || In(hits_after_, k.id))) *neg = k.weight;
+    }
+    for (const Keyword& k : p.negative_after) {
+      if (k.weight > *neg && In(hits_after_, k.id)) *neg = k.weight;
+    }
+  }
+
+  void FindKeywords(size_t begin, size_t end) {
+    ctx_begin_ = begin;
+    ctx_end_ = end;
+    hits_before_.clear();
+    hits_after_.clear();
     size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
     for (size_t q = begin; q > lo;) {
       --q;
@@ -895,8 +955,6 @@ class Scanner {
       }
     }
     size_t hi = std::min(n_, end + kAfterWindow);
-    // The window after stops at the next number or field delimiter: a label
-    // there belongs to the next value ("…5678，订单号2024…").
     for (size_t q = end; q < hi; ++q) {
       uint8_t b = p_[q];
       bool stop = (b >= '0' && b <= '9') || b == '\n' || b == ',' || b == ';';
@@ -911,23 +969,25 @@ class Scanner {
         break;
       }
     }
-    char before[kBeforeWindow], after[kAfterWindow];
-    size_t nb = begin - lo, na = hi - end;
-    for (size_t q = 0; q < nb; ++q) before[q] = absl::ascii_tolower(static_cast<char>(p_[lo + q]));
-    for (size_t q = 0; q < na; ++q) after[q] = absl::ascii_tolower(static_cast<char>(p_[end + q]));
-    std::string_view wb(before, nb), wa(after, na);
-    for (const Keyword& k : p.positive) {
-      if (k.weight > *pos && (wb.find(k.text) != std::string_view::npos || wa.find(k.text) != std::string_view::npos)) {
-        *pos = k.weight;
+    MatchKeywords(lo, begin, &hits_before_);
+    MatchKeywords(end, hi, &hits_after_);
+  }
+
+  void MatchKeywords(size_t lo, size_t hi, std::vector<uint32_t>* hits) const {
+    const Engine::KeywordTable& kt = impl_.keywords;
+    for (size_t q = lo; q + 1 < hi; ++q) {
+      uint16_t key = static_cast<uint16_t>((absl::ascii_tolower(static_cast<char>(p_[q])) & 0xFF) << 8 |
+                                           (absl::ascii_tolower(static_cast<char>(p_[q + 1])) & 0xFF));
+      if (!(kt.bitmap[key >> 6] >> (key & 63) & 1)) continue;
+      auto it = kt.by_prefix.find(key);
+      if (it == kt.by_prefix.end()) continue;
+      for (uint32_t id : it->second) {
+        const std::string& w = kt.texts[id];
+        if (q + w.size() > hi) continue;
+        bool eq = true;
+        for (size_t t = 2; t < w.size() && eq; ++t) eq = absl::ascii_tolower(static_cast<char>(p_[q + t])) == w[t];
+        if (eq && std::find(hits->begin(), hits->end(), id) == hits->end()) hits->push_back(id);
       }
-    }
-    for (const Keyword& k : p.negative) {
-      if (k.weight > *neg && (wb.find(k.text) != std::string_view::npos || wa.find(k.text) != std::string_view::npos)) {
-        *neg = k.weight;
-      }
-    }
-    for (const Keyword& k : p.negative_after) {
-      if (k.weight > *neg && wa.find(k.text) != std::string_view::npos) *neg = k.weight;
     }
   }
 
@@ -980,6 +1040,8 @@ class Scanner {
   std::string value_;
   std::string upper_;
   std::vector<Candidate> cands_;
+  size_t ctx_begin_ = SIZE_MAX, ctx_end_ = SIZE_MAX;
+  std::vector<uint32_t> hits_before_, hits_after_;
 };
 
 }  // namespace
@@ -1018,6 +1080,23 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
       impl->owned.push_back(std::make_unique<Pattern>(std::move(p)));
     }
   }
+  absl::flat_hash_map<std::string, uint32_t> keyword_ids;
+  for (auto& up : impl->owned) {
+    for (std::vector<Keyword>* list : {&up->positive, &up->negative, &up->negative_after}) {
+      for (Keyword& k : *list) {
+        if (k.text.size() < 2) return absl::InvalidArgumentError(
+            absl::StrCat(up->file, ":", up->line, ": keywords must be at least 2 bytes"));
+        auto [it, fresh] = keyword_ids.try_emplace(k.text, static_cast<uint32_t>(impl->keywords.texts.size()));
+        if (fresh) {
+          impl->keywords.texts.push_back(k.text);
+          uint16_t key = static_cast<uint16_t>((static_cast<uint8_t>(k.text[0]) << 8) | static_cast<uint8_t>(k.text[1]));
+          impl->keywords.bitmap[key >> 6] |= uint64_t{1} << (key & 63);
+          impl->keywords.by_prefix[key].push_back(it->second);
+        }
+        k.id = it->second;
+      }
+    }
+  }
   size_t max_anchor = 0;
   for (const auto& up : impl->owned) {
     const Pattern* p = up.get();
@@ -1045,7 +1124,8 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
           size_t t = a.size();
           if (t == 0) continue;
           size_t s = internal::CharStart(reinterpret_cast<const uint8_t*>(a.data()), t - 1);
-          std::string tail = a.substr(s);
+          uint32_t tail = 0;
+          for (size_t q = s; q < t; ++q) tail = (tail << 8) | static_cast<uint8_t>(a[q]);
           if (std::find(impl->anchor_tails.begin(), impl->anchor_tails.end(), tail) == impl->anchor_tails.end()) {
             impl->anchor_tails.push_back(tail);
           }

@@ -35,6 +35,7 @@ enum class Extractor {
 struct Keyword {
   std::string text;  // ASCII letters lower-cased
   float weight = 0;
+  uint32_t id = 0;   // index into the detector's keyword table (set by the engine)
 };
 
 struct Pattern;

@@ -52,10 +52,17 @@ struct Today {
   int y, m, d;
 };
 Today Now() {
+  // gmtime_r is not free; the date changes rarely.
+  thread_local std::time_t cached_hour = -1;
+  thread_local Today cached{};
   std::time_t t = std::time(nullptr) + 86400;  // allow +1 day for time zones
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+  if (t / 3600 != cached_hour) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    cached = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+    cached_hour = t / 3600;
+  }
+  return cached;
 }
 
 bool RealDate(int y, int m, int d) {

@@ -1,0 +1,1 @@
+piivault_fuzzer(detector_scan piivault_detect)
