@@ -3,7 +3,7 @@
 //
 //   piivault redact examples/transcript.txt
 //   cat chats.jsonl | piivault redact --jsonl --field 'messages[].content' -o out.jsonl
-//   piivault redact --policy my-policy.toml --key-file hash.key --stats stats.json in.txt
+//   piivault redact --policy my-policy.toml --key-file hash.key --stats=stats.json in.txt
 //   piivault redact --vault ./piivault-data transcript.txt     # token operator
 //
 // Plain text is streamed (bounded memory, windows scanned on --threads
@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -358,6 +359,7 @@ int Run(const RedactFlags& flags) {
   if (!flags.vault.empty()) {
     VaultOptions vo;
     vo.dir = flags.vault;
+    if (const char* p = std::getenv("PIIVAULT_PASSPHRASE"); p != nullptr) vo.key.passphrase = p;
     absl::StatusOr<Vault> vault = Vault::Open(vo);
     if (!vault.ok()) return ReportError(vault.status());
     options.tokenizer =
@@ -389,7 +391,7 @@ int Run(const RedactFlags& flags) {
   uint64_t in_bytes = in.size().value_or(0);
   if (flags.stats) {
     std::string json = StatsJson(report, stats, in_bytes, out.bytes(), secs, flags.jsonl);
-    if (flags.stats_file.empty()) {
+    if (flags.stats_file.empty() || flags.stats_file == "-") {
       std::fprintf(stderr, "%s\n", json.c_str());
     } else {
       FILE* fp = std::fopen(flags.stats_file.c_str(), "w");
@@ -415,10 +417,13 @@ void RegisterRedactCommand(CLI::App& app, CommandRunner* runner) {
   cmd->add_option("--policy", flags->policy,
                   "Redaction policy (TOML, see examples/redact-policy.toml; default: built in)");
   cmd->add_option("--threads", flags->threads, "Worker threads (default: all cores)");
-  CLI::Option* stats = cmd->add_option("--stats", flags->stats_file,
-                  "Write a JSON summary (counts per type and operator, never values) to stderr, "
-                  "or to FILE")
-      ->expected(0, 1);
+  // A flag with an optional value: `--stats` (stderr) or `--stats=FILE`. An
+  // option taking an optional separate argument would swallow the input file
+  // name in `redact --stats in.txt` (and then overwrite it with the summary).
+  CLI::Option* stats = cmd->add_flag(
+      "--stats{-}", flags->stats_file,
+      "Print a JSON summary (counts per type and operator, never values) on stderr; "
+      "--stats=FILE writes it to FILE");
   cmd->add_option("--key-file", flags->key_file, "Secret key for the hash operator (0600)");
   cmd->add_option("--vault", flags->vault, "Vault directory for the token operator");
   cmd->add_option("--principal", flags->principal, "Principal recorded in the vault audit log");
