@@ -662,8 +662,7 @@ class Values:
         if r.chance(0.5):
             v = "240e:" + ":".join(groups[1:4]) + "::" + groups[7]
         elif r.chance(0.5):
-            v = "2409:8a" + "%02x" % r.randrange(256) + ":" + \
-                ":".join(groups[1:8])
+            v = "2409:8a%02x:" % r.randrange(256) + ":".join(groups[2:8])
         else:
             v = "2001:db8::" + groups[6] + ":" + groups[7]
         return v, "IPV6"
@@ -1447,7 +1446,62 @@ def self_check(rec):
         span = data[s:e].decode("utf-8")
         assert span == span.strip() and span[0] not in "：:，。" and \
             span[-1] not in "：:，。", (rec["id"], span)
+        assert label_value_ok(lab["type"], span), (rec["id"], lab["type"], span)
         last = e
+
+
+NUMERAL_DIGITS = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2",
+                  "两": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+                  "七": "7", "八": "8", "九": "9"}
+MOBILE_RE = re.compile(r"^(?:\+86|0086|86)?(1\d{10})$")
+EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
+                      r"\.[A-Za-z]{2,}$")
+
+
+def canonical(span):
+    """The value behind a labelled span: full-width and numerals mapped,
+    separators removed, upper case (as pii-formats.md §1.1-§1.2)."""
+    out = []
+    for ch in span:
+        o = ord(ch)
+        if 0xFF01 <= o <= 0xFF5E:
+            ch = chr(o - 0xFEE0)
+        ch = NUMERAL_DIGITS.get(ch, ch)
+        if ch in " -\n()（）":
+            continue
+        out.append(ch.upper())
+    return "".join(out)
+
+
+def label_value_ok(typ, span):
+    """Re-validates a labelled value with the checksums above, so a
+    generator bug cannot produce wrong labels for the asserted types."""
+    v = canonical(span)
+    if typ == "CN_RESIDENT_ID":
+        if len(v) == 15:
+            return v.isdigit() and v[:2] in {c[:2] for c in ID_REGIONS}
+        return (len(v) == 18 and v[:17].isdigit() and id_check(v[:17]) == v[17]
+                and (v[0] == "9" or v[:2] in {c[:2] for c in ID_REGIONS}
+                     or v[:6] in ("810000", "820000", "830000")))
+    if typ == "CN_USCC":
+        return len(v) == 18 and uscc_check(v[:17]) == v[17]
+    if typ == "BANK_CARD":
+        return v.isdigit() and 16 <= len(v) <= 19 and any(
+            v.startswith(b) and len(v) == n for b, n, _ in BINS)
+    if typ == "IMEI":
+        return len(v) == 15 and v.isdigit() and luhn_ok(v)
+    if typ == "CN_MOBILE":
+        m = MOBILE_RE.match(v.replace(".", ""))
+        return bool(m) and m.group(1)[:3] in MOBILE_PREFIXES
+    if typ == "EMAIL":
+        return bool(EMAIL_RE.match(span.replace("＠", "@")))
+    if typ == "IPV4":
+        parts = span.split(".")
+        return len(parts) == 4 and all(
+            p.isdigit() and str(int(p)) == p and int(p) < 256 for p in parts)
+    if typ == "CN_PASSPORT":
+        return re.match(r"^(E\d{8}|E[A-HJ-NP-Z]\d{7}|G\d{8}|[PSD]E\d{7})$", v)
+    return True
 
 
 def known_vectors_ok():
