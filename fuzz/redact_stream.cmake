@@ -1,0 +1,1 @@
+piivault_fuzzer(redact_stream piivault_redact)
