@@ -222,6 +222,20 @@ class Scanner {
   }
 
   bool NumeralOrGlue(size_t i) {
+    // Fast rejection on the first two bytes: numerals are E4 B8/B9/BA, E5
+    // 85/9B/B9, E9 9B, E3 80; full-width digits EF BC; odd spaces E2 80.
+    uint8_t b = p_[i];
+    if (b < 0x80) return (b >= '0' && b <= '9') || b == ' ' || b == '-' || b == '\t';
+    if (i + 1 >= n_) return false;
+    uint8_t b1 = p_[i + 1];
+    switch (b) {
+      case 0xE4: if (b1 < 0xB8 || b1 > 0xBA) return false; break;
+      case 0xE5: if (b1 != 0x85 && b1 != 0x9B && b1 != 0xB9) return false; break;
+      case 0xE9: if (b1 != 0x9B) return false; break;
+      case 0xE3: case 0xE2: if (b1 != 0x80) return false; break;
+      case 0xEF: if (b1 != 0xBC) return false; break;
+      default: return false;
+    }
     NormChar c = NormAt(p_, n_, i, true);
     return c.kind == NormKind::kChar && (IsDigit(c.c) || c.c == ' ' || c.c == '-');
   }
@@ -395,6 +409,12 @@ class Scanner {
       }
       bool left_ok = LeftBoundaryOk(start);
       bool right_ok = RightBoundaryOk(run_end);
+      // "2024-02-15 17:18": a 1-2 digit group before ':' + digit is an hour,
+      // not the end of an identifier (cuts most timestamp sub-runs early).
+      if (!x_end && run_end + 1 < m && s[run_end] == ':' && IsDigit(s[run_end + 1]) &&
+          groups_.back().e - groups_.back().b <= 2) {
+        right_ok = false;
+      }
       SubSpans(start, plus, left_ok, right_ok, x_end);
       // Chinese date: 1990年3月7日 right after a 4-digit run.
       if (!impl_.cn_dates.empty() && groups_.size() == 1 && run_end == m && !x_end &&
@@ -825,11 +845,13 @@ class Scanner {
   // ---------------------------------------------------------------- scoring
   void Try(const Pattern& p, std::string_view value, size_t begin, size_t end) {
     float pos = 0, neg = 0;
-    Context(p, begin, end, &pos, &neg);
-    // Cheap rejections first: most candidates of context-only patterns (QQ,
-    // dates of birth, device IDs) have no keyword nearby.
-    if (p.requires_context && pos <= 0) return;
-    if (p.confidence + 0.1f + pos - neg < impl_.options.min_confidence) return;  // no validator adds > 0.1
+    if (p.requires_context) {
+      // Most candidates of context-only patterns (QQ, dates of birth, device
+      // IDs) have no keyword nearby: check that before the regex.
+      Context(p, begin, end, &pos, &neg);
+      if (pos <= 0) return;
+      if (p.confidence + 0.1f + pos - neg < impl_.options.min_confidence) return;  // no validator adds > 0.1
+    }
     std::string_view v = value;
     if (p.uppercase) {
       upper_.assign(value.data(), value.size());
@@ -861,6 +883,7 @@ class Scanner {
     }
     Verdict verdict = p.validator(normalized, p, &normalized);
     if (!verdict.ok) return;
+    if (!p.requires_context) Context(p, begin, end, &pos, &neg);
     if ((p.requires_context || verdict.needs_context) && pos <= 0) return;
     float conf = p.confidence + verdict.adjust + pos - neg;
     conf = std::clamp(conf, 0.0f, 1.0f);

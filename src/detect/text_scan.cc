@@ -6,6 +6,20 @@
 
 namespace piivault::internal {
 
+namespace {
+
+// Full-width characters worth stopping at: （）＊＋－．／０-９：(EF BC 88-9A
+// without ，), ＠Ａ-Ｚ (EF BC A0-BA), ａ-ｚ (EF BD 81-9A), and the BOM. The
+// rest of the block (，！？ and other punctuation) is skipped.
+inline bool FullWidthInteresting(uint8_t b1, uint8_t b2) {
+  if (b1 == 0xBC) return (b2 >= 0x88 && b2 <= 0x9A && b2 != 0x8C) || (b2 >= 0xA0 && b2 <= 0xBA);
+  if (b1 == 0xBD) return b2 >= 0x81 && b2 <= 0x9A;
+  if (b1 == 0xBB) return b2 == 0xBF;
+  return false;
+}
+
+}  // namespace
+
 size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
 #if defined(__SSE2__)
   const __m128i space = _mm_set1_epi8(0x20);
@@ -28,20 +42,19 @@ size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
                    (static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(mb))) << 16) |
                    (static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(mc))) << 32) |
                    (static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(md))) << 48);
-      return i + static_cast<size_t>(__builtin_ctzll(m));
+      while (m != 0) {
+        size_t k = i + static_cast<size_t>(__builtin_ctzll(m));
+        if (p[k] != 0xEF || k + 2 >= n || FullWidthInteresting(p[k + 1], p[k + 2])) return k;
+        m &= m - 1;
+      }
     }
     i += 64;
-  }
-  while (i + 16 <= n) {
-    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi8(a, space), _mm_cmpeq_epi8(a, ef)));
-    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(m)));
-    i += 16;
   }
 #endif
   for (; i < n; ++i) {
     uint8_t b = p[i];
-    if ((b > 0x20 && b < 0x80) || b == 0xEF) return i;
+    if (b > 0x20 && b < 0x80) return i;
+    if (b == 0xEF && (i + 2 >= n || FullWidthInteresting(p[i + 1], p[i + 2]))) return i;
   }
   return n;
 }

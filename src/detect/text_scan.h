@@ -10,7 +10,9 @@
 namespace piivault::internal {
 
 // Index of the first byte at or after `i` that can start a candidate: an
-// ASCII byte in 0x21..0x7F or 0xEF (lead byte of the full-width forms).
+// ASCII byte in 0x21..0x7F, or a full-width digit, letter, ＠, ：, （, ＋, ＊,
+// －, ．, ／ (lead byte 0xEF), or a BOM; full-width punctuation such as ，！？
+// is skipped.
 // Returns n if there is none. SSE2 on x86-64, scalar elsewhere.
 size_t NextInteresting(const uint8_t* p, size_t n, size_t i);
 
