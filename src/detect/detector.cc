@@ -10,6 +10,8 @@
 #include "piivault/detector.h"
 
 #include <algorithm>
+#include <array>
+#include <functional>
 #include <cstring>
 #include <map>
 #include <string>
@@ -105,6 +107,8 @@ struct Engine {
   std::vector<const Pattern*> digits, tokens, emails, colon_hex, decimal_pairs, cn_dates, plates,
       anchored;
   size_t digits_min = SIZE_MAX, digits_max = 0, tokens_min = SIZE_MAX, tokens_max = 0;
+  // digits patterns by value length (index 0 stays empty: "too long").
+  std::vector<std::vector<const Pattern*>> digits_by_length, digits_raw_by_length;
   // Pure-letter positive keywords (lower case) that may touch a number: "qq12345".
   std::vector<std::string> glue;
   // Last UTF-8 character (up to 3 bytes) of every anchor keyword.
@@ -113,7 +117,14 @@ struct Engine {
   size_t context_window = 0;
   // Every keyword of every pattern, indexed by its first two bytes.
   struct KeywordTable {
-    std::vector<uint64_t> bitmap = std::vector<uint64_t>(1024, 0);
+    // bitmap2: first two bytes of 2-byte keywords; bitmap3: a hash of the
+    // first three bytes of longer ones (one CJK character: far more selective
+    // than two bytes, which many common characters share).
+    std::vector<uint64_t> bitmap2 = std::vector<uint64_t>(1024, 0);
+    std::vector<uint64_t> bitmap3 = std::vector<uint64_t>(1024, 0);
+    static uint16_t Hash3(uint8_t a, uint8_t b, uint8_t c) {
+      return static_cast<uint16_t>(((uint32_t{a} << 16 | uint32_t{b} << 8 | c) * 2654435761u) >> 16);
+    }
     absl::flat_hash_map<uint16_t, std::vector<uint32_t>> by_prefix;
     std::vector<std::string> texts;
   } keywords;
@@ -467,7 +478,14 @@ class Scanner {
     size_t begin = seg_.b[seg_begin];
     size_t end = seg_.e[raw_e - 1];
     size_t seps = b - a;
-    for (const Pattern* p : impl_.digits) {
+    // Patterns that can take a value of this length (digits or raw form).
+    const auto& by_len = impl_.digits_by_length;
+    const std::vector<const Pattern*>& plain = value_.size() < by_len.size() ? by_len[value_.size()] : by_len[0];
+    const std::vector<const Pattern*>& raws = raw.size() < impl_.digits_raw_by_length.size()
+                                                  ? impl_.digits_raw_by_length[raw.size()]
+                                                  : impl_.digits_raw_by_length[0];
+    for (const std::vector<const Pattern*>* list : {&plain, &raws})
+    for (const Pattern* p : *list) {
       if ((p->type == EntityType::kMasked) != star) continue;
       std::string_view v = p->value_raw ? raw : std::string_view(value_);
       if (v.size() < p->min_length || v.size() > p->max_length || seps > p->max_separators) continue;
@@ -852,6 +870,11 @@ class Scanner {
       if (pos <= 0) return;
       if (p.confidence + 0.1f + pos - neg < impl_.options.min_confidence) return;  // no validator adds > 0.1
     }
+    // Values recur (today's date in every timestamp, the same order number):
+    // remember recent regex/validator rejections.
+    const uint64_t h = std::hash<std::string_view>()(value) * 31 + reinterpret_cast<uintptr_t>(&p);
+    RejectMemo& memo = memo_[h % kMemoSlots];
+    if (memo.hash == h && memo.pattern == &p && memo.value == value) return;
     std::string_view v = value;
     if (p.uppercase) {
       upper_.assign(value.data(), value.size());
@@ -861,13 +884,18 @@ class Scanner {
     const re2::RE2& re = *p.regex;
     int ngroups = re.NumberOfCapturingGroups();
     std::string_view picked = v;
+    auto Remember = [&] {
+      memo.hash = h;
+      memo.pattern = &p;
+      memo.value.assign(value.data(), value.size());
+    };
     if (ngroups == 0) {
-      if (!re2::RE2::FullMatch(re2::StringPiece(v.data(), v.size()), re)) return;
+      if (!re2::RE2::FullMatch(re2::StringPiece(v.data(), v.size()), re)) return Remember();
     } else {
       re2::StringPiece sub[8];
       int ng = std::min(ngroups, 8);
       if (!re.Match(re2::StringPiece(v.data(), v.size()), 0, v.size(), re2::RE2::ANCHOR_BOTH, sub, ng + 1)) {
-        return;
+        return Remember();
       }
       for (int gi = 1; gi <= ng; ++gi) {
         if (sub[gi].data() != nullptr && !sub[gi].empty()) {
@@ -882,7 +910,7 @@ class Scanner {
       if (p.strip.find(c) == std::string::npos) normalized.push_back(c);
     }
     Verdict verdict = p.validator(normalized, p, &normalized);
-    if (!verdict.ok) return;
+    if (!verdict.ok) return Remember();
     if (!p.requires_context) Context(p, begin, end, &pos, &neg);
     if ((p.requires_context || verdict.needs_context) && pos <= 0) return;
     float conf = p.confidence + verdict.adjust + pos - neg;
@@ -938,18 +966,20 @@ class Scanner {
     *neg = 0;
     if (p.positive.empty() && p.negative.empty() && p.negative_after.empty()) return;
     if (begin != ctx_begin_ || end != ctx_end_) FindKeywords(begin, end);
-    auto In = [](const std::vector<uint32_t>& hits, uint32_t id) {
-      return std::find(hits.begin(), hits.end(), id) != hits.end();
-    };
     if (hits_before_.empty() && hits_after_.empty()) return;
+    // stamp_[id]: bit 0 = seen before the value, bit 1 = seen after (valid
+    // when stamp_gen_[id] == gen_).
+    auto Seen = [&](uint32_t id, uint8_t where) {
+      return stamp_gen_[id] == gen_ && (stamp_[id] & where) != 0;
+    };
     for (const Keyword& k : p.positive) {
-      if (k.weight > *pos && (In(hits_before_, k.id) || In(hits_after_, k.id))) *pos = k.weight;
+      if (k.weight > *pos && Seen(k.id, 3)) *pos = k.weight;
     }
     for (const Keyword& k : p.negative) {
-      if (k.weight > *neg && (In(hits_before_, k.id) || In(hits_after_, k.id))) *neg = k.weight;
+      if (k.weight > *neg && Seen(k.id, 3)) *neg = k.weight;
     }
     for (const Keyword& k : p.negative_after) {
-      if (k.weight > *neg && In(hits_after_, k.id)) *neg = k.weight;
+      if (k.weight > *neg && Seen(k.id, 2)) *neg = k.weight;
     }
   }
 
@@ -994,15 +1024,34 @@ class Scanner {
     }
     MatchKeywords(lo, begin, &hits_before_);
     MatchKeywords(end, hi, &hits_after_);
+    ++gen_;
+    if (stamp_gen_.empty()) {
+      stamp_gen_.assign(impl_.keywords.texts.size(), 0);
+      stamp_.assign(impl_.keywords.texts.size(), 0);
+    }
+    for (uint32_t id : hits_before_) {
+      stamp_[id] = stamp_gen_[id] == gen_ ? stamp_[id] | 1 : 1;
+      stamp_gen_[id] = gen_;
+    }
+    for (uint32_t id : hits_after_) {
+      stamp_[id] = stamp_gen_[id] == gen_ ? stamp_[id] | 2 : 2;
+      stamp_gen_[id] = gen_;
+    }
   }
 
   void MatchKeywords(size_t lo, size_t hi, std::vector<uint32_t>* hits) const {
     const Engine::KeywordTable& kt = impl_.keywords;
     for (size_t q = lo; q + 1 < hi; ++q) {
-      uint16_t key = static_cast<uint16_t>((absl::ascii_tolower(static_cast<char>(p_[q])) & 0xFF) << 8 |
-                                           (absl::ascii_tolower(static_cast<char>(p_[q + 1])) & 0xFF));
-      if (!(kt.bitmap[key >> 6] >> (key & 63) & 1)) continue;
-      auto it = kt.by_prefix.find(key);
+      if ((p_[q] & 0xC0) == 0x80) continue;  // keywords start at a character start
+      uint8_t c0 = static_cast<uint8_t>(absl::ascii_tolower(static_cast<char>(p_[q])));
+      uint8_t c1 = static_cast<uint8_t>(absl::ascii_tolower(static_cast<char>(p_[q + 1])));
+      uint8_t c2 = q + 2 < hi ? static_cast<uint8_t>(absl::ascii_tolower(static_cast<char>(p_[q + 2]))) : 0;
+      uint16_t k2 = static_cast<uint16_t>(c0 << 8 | c1);
+      uint16_t k3 = Engine::KeywordTable::Hash3(c0, c1, c2);
+      bool maybe2 = kt.bitmap2[k2 >> 6] >> (k2 & 63) & 1;
+      bool maybe3 = c2 != 0 && (kt.bitmap3[k3 >> 6] >> (k3 & 63) & 1);
+      if (!maybe2 && !maybe3) continue;
+      auto it = kt.by_prefix.find(k2);
       if (it == kt.by_prefix.end()) continue;
       for (uint32_t id : it->second) {
         const std::string& w = kt.texts[id];
@@ -1064,7 +1113,17 @@ class Scanner {
   std::string upper_;
   std::vector<Candidate> cands_;
   size_t ctx_begin_ = SIZE_MAX, ctx_end_ = SIZE_MAX;
+  struct RejectMemo {
+    uint64_t hash = 0;
+    const Pattern* pattern = nullptr;
+    std::string value;
+  };
+  static constexpr size_t kMemoSlots = 64;
+  std::array<RejectMemo, kMemoSlots> memo_;
   std::vector<uint32_t> hits_before_, hits_after_;
+  uint32_t gen_ = 0;
+  std::vector<uint32_t> stamp_gen_;
+  std::vector<uint8_t> stamp_;
 };
 
 }  // namespace
@@ -1112,8 +1171,14 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
         auto [it, fresh] = keyword_ids.try_emplace(k.text, static_cast<uint32_t>(impl->keywords.texts.size()));
         if (fresh) {
           impl->keywords.texts.push_back(k.text);
-          uint16_t key = static_cast<uint16_t>((static_cast<uint8_t>(k.text[0]) << 8) | static_cast<uint8_t>(k.text[1]));
-          impl->keywords.bitmap[key >> 6] |= uint64_t{1} << (key & 63);
+          uint8_t c0 = static_cast<uint8_t>(k.text[0]), c1 = static_cast<uint8_t>(k.text[1]);
+          uint16_t key = static_cast<uint16_t>((c0 << 8) | c1);
+          if (k.text.size() == 2) {
+            impl->keywords.bitmap2[key >> 6] |= uint64_t{1} << (key & 63);
+          } else {
+            uint16_t k3 = Engine::KeywordTable::Hash3(c0, c1, static_cast<uint8_t>(k.text[2]));
+            impl->keywords.bitmap3[k3 >> 6] |= uint64_t{1} << (k3 & 63);
+          }
           impl->keywords.by_prefix[key].push_back(it->second);
         }
         k.id = it->second;
@@ -1163,6 +1228,14 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
       }
     }
     impl->max_finding = std::max(impl->max_finding, p->MaxSpanBytes());
+  }
+  impl->digits_by_length.resize(impl->digits_max + 2);
+  impl->digits_raw_by_length.resize(impl->digits_max + 2);
+  for (const Pattern* p : impl->digits) {
+    auto& buckets = p->value_raw ? impl->digits_raw_by_length : impl->digits_by_length;
+    for (size_t len = std::max<size_t>(p->min_length, 1); len <= p->max_length && len < buckets.size(); ++len) {
+      buckets[len].push_back(p);
+    }
   }
   // Everything that can change a finding lies within this many bytes of it:
   // keyword windows, the anchor keyword + colon + spaces before a value, the
