@@ -147,22 +147,6 @@ void BM_DetectorScan(benchmark::State& state) {
 }
 BENCHMARK(BM_DetectorScan)->Unit(benchmark::kMillisecond);
 
-// Only the SIMD skip loop: an upper bound for the design.
-void BM_SkipLoopOnly(benchmark::State& state) {
-  const std::string& text = Text();
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(text.data());
-  for (auto _ : state) {
-    size_t hits = 0;
-    for (size_t i = internal::NextInteresting(p, text.size(), 0); i < text.size();
-         i = internal::NextInteresting(p, text.size(), i + 1)) {
-      ++hits;
-    }
-    benchmark::DoNotOptimize(hits);
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(text.size()));
-}
-BENCHMARK(BM_SkipLoopOnly)->Unit(benchmark::kMillisecond);
-
 // The baseline: the same regexes through one RE2::Set pass, then extraction
 // and validation for each pattern the set reported.
 struct Baseline {

@@ -259,6 +259,16 @@ class Scanner {
     size_t i = start;
     bool pending_zw = false;
     while (i < n_) {
+      uint8_t b = p_[i];
+      if (!numerals && b > 0x20 && b < 0x7F && seg_.s.size() < kSegmentSoftCap) {
+        // Printable ASCII: the common case, kept out of NormAt.
+        pending_zw = false;
+        seg_.s.push_back(static_cast<char>(b));
+        seg_.b.push_back(i);
+        seg_.e.push_back(i + 1);
+        ++i;
+        continue;
+      }
       NormChar c = NormAt(p_, n_, i, numerals);
       if (c.kind == NormKind::kStop) break;
       if (c.kind == NormKind::kZeroWidth) {
@@ -290,15 +300,20 @@ class Scanner {
     if (!impl_.digits.empty()) DigitRuns();
     if (seg_.numerals) return;
     if (!impl_.tokens.empty()) Tokens();
-    bool has_at = false, has_dot = false;
+    bool has_at = false, has_dot = false, double_colon = false;
     int colons = 0;
-    for (char c : s) {
+    for (size_t k = 0; k < s.size(); ++k) {
+      char c = s[k];
       has_at |= c == '@';
       has_dot |= c == '.';
-      colons += c == ':';
+      if (c == ':') {
+        ++colons;
+        double_colon |= k + 1 < s.size() && s[k + 1] == ':';
+      }
     }
     if (has_at && !impl_.emails.empty()) Emails();
-    if (colons >= 2 && !impl_.colon_hex.empty()) ColonHex();
+    // IPv6 needs "::" or 7 colons, MAC 5: "17:18:00" needs no look.
+    if ((double_colon || colons >= 5) && !impl_.colon_hex.empty()) ColonHex();
     if (has_dot && !impl_.decimal_pairs.empty()) DecimalPairs();
     if (colons >= 1 && !impl_.anchored.empty()) Anchors();
     if (!impl_.plates.empty() && IsAlpha(s[0])) Plate();
