@@ -58,6 +58,15 @@ struct ExifEssentials {
   // the options ask to keep them.
   std::string copyright;             // IFD0 Copyright (ASCII as stored, may hold NULs)
   std::vector<RawExifTag> capture;   // ExifIFD capture settings, sorted by tag
+  // IFD0 tags the Exif spec requires in a JPEG's Exif (exiftool -validate
+  // warns without them). Read from the source when present (else the
+  // defaults below); written by BuildMinimalExifTiff only when
+  // `write_jpeg_required_tags` is set (the JPEG scrubber sets it).
+  bool write_jpeg_required_tags = false;
+  uint32_t x_resolution[2] = {72, 1};
+  uint32_t y_resolution[2] = {72, 1};
+  uint16_t resolution_unit = 2;     // inches
+  uint16_t ycbcr_positioning = 1;   // centred
 };
 
 // --- Shared parsers (tiff.cc, xmp.cc, iptc.cc) -------------------------------

@@ -327,7 +327,10 @@ absl::Status ScrubCore(In& in, Out& out, const ScrubOptions& options, Mode mode)
         } else if (m == 0xE1 && StartsWith(payload, kExifSig) && payload.size() >= 6 + 8 &&
                    !essentials.has_value()) {
           absl::StatusOr<ExifEssentials> e = ReadExifEssentials(payload.substr(6), options);
-          if (e.ok()) essentials = std::move(*e);
+          if (e.ok()) {
+            essentials = std::move(*e);
+            essentials->write_jpeg_required_tags = true;
+          }
         } else if (m == 0xE2 && StartsWith(payload, kIccSig) && payload.size() >= 14) {
           if (icc.size() >= 255) {
             icc_broken = true;

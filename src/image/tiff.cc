@@ -665,6 +665,19 @@ absl::StatusOr<ExifEssentials> ReadExifEssentials(std::string_view tiff, const S
       while (!out.copyright.empty() && out.copyright.back() == '\0') out.copyright.pop_back();
     } else if (e.tag == 0x8769 && e.size >= 4) {
       exif_ifd = b.U32(e.value_off);
+    } else if ((e.tag == 0x011A || e.tag == 0x011B) && e.type == 5 && e.count >= 1) {
+      uint32_t num = b.U32(e.value_off), den = b.U32(e.value_off + 4);
+      if (num != 0 && den != 0) {
+        uint32_t* r = e.tag == 0x011A ? out.x_resolution : out.y_resolution;
+        r[0] = num;
+        r[1] = den;
+      }
+    } else if (e.tag == 0x0128 && e.type == 3 && e.count >= 1) {
+      uint16_t v = b.U16(e.value_off);
+      if (v >= 1 && v <= 3) out.resolution_unit = v;
+    } else if (e.tag == 0x0213 && e.type == 3 && e.count >= 1) {
+      uint16_t v = b.U16(e.value_off);
+      if (v == 1 || v == 2) out.ycbcr_positioning = v;
     }
   }
   if (options.keep_capture_settings && exif_ifd != 0 && exif_ifd != ifd0 && b.Has(exif_ifd, 2)) {
@@ -698,6 +711,24 @@ std::string BuildMinimalExifTiff(const ExifEssentials& essentials) {
     t.value[0] = static_cast<char>(*essentials.orientation & 0xFF);
     t.value[1] = static_cast<char>(*essentials.orientation >> 8);
     ifd0.push_back(std::move(t));
+  }
+  if (ifd0.empty() && essentials.copyright.empty() && essentials.capture.empty()) return "";
+  if (essentials.write_jpeg_required_tags) {
+    auto rational = [](const uint32_t r[2]) {
+      std::string v;
+      PutU32(v, r[0]);
+      PutU32(v, r[1]);
+      return v;
+    };
+    auto short_value = [](uint16_t x) {
+      std::string v;
+      PutU16(v, x);
+      return v;
+    };
+    ifd0.push_back(RawExifTag{0x011A, 5, 1, rational(essentials.x_resolution)});
+    ifd0.push_back(RawExifTag{0x011B, 5, 1, rational(essentials.y_resolution)});
+    ifd0.push_back(RawExifTag{0x0128, 3, 1, short_value(essentials.resolution_unit)});
+    ifd0.push_back(RawExifTag{0x0213, 3, 1, short_value(essentials.ycbcr_positioning)});
   }
   if (!essentials.copyright.empty()) {
     std::string v = essentials.copyright;
