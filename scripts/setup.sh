@@ -17,6 +17,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-stdnum   # differential checksum tests
   libimage-exiftool-perl   # differential image-metadata tests
+  imagemagick              # decoded-pixel signatures in the image differential test
 )
 
 missing=()
