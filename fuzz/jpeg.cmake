@@ -1,0 +1,1 @@
+piivault_fuzzer(jpeg piivault_image)

@@ -1,0 +1,1 @@
+piivault_fuzzer(tiff_exif piivault_image)
