@@ -323,7 +323,8 @@ class Scanner {
   bool LeftBoundaryOk(size_t k) const {
     const std::string& s = seg_.s;
     if (k == 0) {
-      if (!seg_.numerals) return true;  // segment starts after a non-token character
+      // Segments normally start after a non-token character; a segment cut
+      // at kSegmentSoftCap (or a numeral run) may not.
       size_t o = seg_.b[0];
       if (o == 0) return true;
       uint8_t prev = p_[o - 1];
@@ -369,7 +370,12 @@ class Scanner {
   // Right boundary after segment index k (one past the value).
   bool RightBoundaryOk(size_t k) const {
     const std::string& s = seg_.s;
-    if (k >= s.size()) return true;
+    if (k >= s.size()) {
+      size_t o = seg_.e.back();
+      if (o >= n_) return true;
+      NormChar next = NormAt(p_, n_, o, false);
+      return !(next.kind == NormKind::kChar && (IsAlnum(next.c) || next.c == '_'));
+    }
     char c = s[k];
     if (IsAlnum(c) || c == '_') return false;
     // "13800138000.00", "1,380,013,800"; a full-width '，' is a list

@@ -160,6 +160,9 @@ absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file
   PIIVAULT_RETURN_IF_ERROR(GetString(t, "regex", file, line, &regex, true));
   RE2::Options opts;
   opts.set_log_errors(false);
+  // Candidates are short; 1 MiB per pattern keeps ~50 patterns well under
+  // the detector's 64 MB budget even with full DFA caches.
+  opts.set_max_mem(int64_t{1} << 20);
   auto re = std::make_shared<RE2>(regex, opts);
   if (!re->ok()) {
     return Bad(file, LineOf(*t.get("regex")), absl::StrCat("bad regex: ", re->error()));

@@ -492,6 +492,26 @@ TEST(Detector, RejectsOversizedInputWithoutQuotingIt) {
   EXPECT_EQ(std::string(found.status().message()).find("1381"), std::string::npos);
 }
 
+TEST(Detector, HugeRunsAreNotSplitIntoFindings) {
+  // Segments are cut after a few thousand characters; the cut must not
+  // create a boundary inside a digit run.
+  for (size_t len : {2000u, 2047u, 2048u, 2049u, 4095u, 4096u, 4097u, 9000u}) {
+    std::string run(len, '7');
+    run += "13812345678";
+    run += std::string(len, '7');
+    EXPECT_THAT(ScanOk(run), IsEmpty()) << len;
+    std::string spaced;
+    for (size_t i = 0; i < len; ++i) spaced += "a ";
+    spaced += "x13812345678";
+    EXPECT_THAT(ScanOk(spaced), IsEmpty()) << len;
+  }
+  // The hard cut lands exactly before a valid-looking number.
+  for (size_t len : {4095u, 4096u, 4097u}) {
+    std::string text = std::string(len, '7') + "13812345678。" + std::string(len, 'a') + "13912345678a";
+    EXPECT_THAT(ScanOk(text), IsEmpty()) << len;
+  }
+}
+
 TEST(Detector, EmptyAndTinyInputs) {
   EXPECT_THAT(ScanOk(""), IsEmpty());
   EXPECT_THAT(ScanOk("1"), IsEmpty());
