@@ -277,13 +277,15 @@ class Scanner {
         i += c.len;
         continue;
       }
-      if (numerals && !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-')) break;
+      bool check_x = numerals && (c.c == 'X' || c.c == 'x') && !seg_.s.empty() && IsDigit(seg_.s.back());
+      if (numerals && !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-' || check_x)) break;
       if (seg_.s.size() >= kSegmentSoftCap && (IsSpace(c.c) || seg_.s.size() >= 2 * kSegmentSoftCap)) break;
       pending_zw = false;
       seg_.s.push_back(c.c);
       seg_.b.push_back(i);
       seg_.e.push_back(i + c.len);
       i += c.len;
+      if (check_x) break;  // 一一零…零二X: the check character ends a spoken ID
     }
     if (pending_zw) {
       // A trailing zero-width character is not part of the segment.

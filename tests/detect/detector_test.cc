@@ -238,6 +238,9 @@ TEST(Mobile, ChineseNumerals) {
   ExpectFinding("手机一五〇一二三四五六七八", EntityType::kCnMobile, "一五〇一二三四五六七八", "15012345678");
   // Mixed with ASCII digits.
   ExpectFinding("手机138一二三四五六七八", EntityType::kCnMobile, "138一二三四五六七八", "13812345678");
+  // A spoken ID number with its check character.
+  ExpectFinding("身份证号码是一一零一零五一九四九一二三一零零二X", EntityType::kCnResidentId,
+                "一一零一零五一九四九一二三一零零二X", "11010519491231002X");
   // Ordinary text with numerals is not a number.
   EXPECT_THAT(ScanOk("一二三四五六七个人都来了，三三两两地走"), IsEmpty());
   // Offsets stay on the original bytes when the run starts at any alignment.
