@@ -297,6 +297,38 @@ def case_bad_input(cli, src, work):
         fail(f"missing file: exit {rc}, stderr {err!r}")
 
 
+def case_patterns(cli, src, work):
+    os.makedirs(work, exist_ok=True)
+    extra = os.path.join(work, "employee.toml")
+    with open(extra, "w", encoding="utf-8") as f:
+        f.write('family = "employee"\n[[pattern]]\nid = "employee_no"\n'
+                'type = "CUSTOM"\nextractor = "token"\n'
+                "regex = 'EMP[0-9]{6}'\nconfidence = 0.9\n"
+                'match = ["工号EMP123456"]\nno_match = ["EMP12345"]\n')
+    text = "员工编号EMP204811，手机13812345678\n".encode()
+    rc, out, err = run(cli, ["--patterns", extra], stdin=text)
+    recs = parse_lines(out)
+    if rc != 0 or len(recs) != 1:
+        fail(f"--patterns: exit {rc}, stderr {err!r}")
+        return
+    check_spans(recs[0], {None: text}, False)
+    expect_found(recs[0], text, "CUSTOM", "EMP204811")
+    expect_found(recs[0], text, "CN_MOBILE", "13812345678")
+    # A bad pattern file: exit 1, one line naming the file and line.
+    bad = os.path.join(work, "bad.toml")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write('family = "x"\n[[pattern]]\nid = "y"\ntype = "NOT_A_TYPE"\n'
+                "extractor = \"token\"\nregex = 'a'\n")
+    rc, out, err = run(cli, ["--patterns", bad], stdin=text)
+    msg = err.decode("utf-8", "replace")
+    if rc != 1 or "bad.toml:" not in msg or msg.count("\n") != 1 or out:
+        fail(f"bad pattern file: exit {rc}, stderr {msg!r}, stdout {out!r}")
+    rc, out, err = run(cli, ["--patterns", os.path.join(work, "none.toml")],
+                       stdin=text)
+    if rc != 1 or out:
+        fail(f"missing pattern file: exit {rc}")
+
+
 def case_usage(cli, src, work):
     for args in (["--types", "NOT_A_TYPE"], ["--threshold", "1.5"],
                  ["--threshold", "x"], ["--field", "text"],
@@ -345,7 +377,7 @@ def case_escaping(cli, src, work):
 CASES = {
     "text": case_text, "jsonl": case_jsonl, "jsonl_fields": case_jsonl_fields,
     "bad_input": case_bad_input, "usage": case_usage,
-    "escaping": case_escaping,
+    "escaping": case_escaping, "patterns": case_patterns,
 }
 
 
