@@ -396,16 +396,21 @@ class Values:
         return self.surface(v, lb=0), "CN_PASSPORT"
 
     def hk_macau_permit(self):
+        """往来港澳通行证 of a mainland resident (§7.4): C + 8 digits, or
+        C + letter + 7 digits."""
         r = self.rng
-        k = r.random()
-        if k < 0.4:
+        if r.chance(0.6):
             v = "C" + r.digits(8)
-        elif k < 0.6:
-            v = "C" + r.choice(LETTERS_NO_IO) + r.digits(7)
-        elif k < 0.85:
-            v = r.choice("HM") + r.digits(8)
         else:
-            v = r.choice("HM") + r.digits(8) + r.choice(["00", "01", "02"])
+            v = "C" + r.choice(LETTERS_NO_IO) + r.digits(7)
+        return self.surface(v, lb=0), "CN_HK_MACAU_PERMIT"
+
+    def home_return_permit(self):
+        """回乡证 of a HK/Macau resident (§7.2): H/M + 8 digits (+ 2)."""
+        r = self.rng
+        v = r.choice("HM") + r.digits(8)
+        if r.chance(0.3):
+            v += r.choice(["00", "01", "02"])
         return self.surface(v, lb=0), "CN_HK_MACAU_PERMIT"
 
     def taiwan_permit(self):
@@ -994,7 +999,8 @@ CHAT = {
     "hk_macau_permit": [
         ("C", "港澳通行证号码{hk_macau_permit}"),
         ("C", "往来港澳通行证：{hk_macau_permit}"),
-        ("C", "回乡证号 {hk_macau_permit}"),
+        ("C", "回乡证号 {home_return_permit}"),
+        ("C", "我是香港居民，港澳居民来往内地通行证{home_return_permit}"),
         ("C", "我用通行证{hk_macau_permit}办的，港澳通行证"),
     ],
     "taiwan_permit": [
