@@ -389,6 +389,10 @@ class Scanner {
       ++line_no;
       std::string_view line = raw;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      // A UTF-8 byte-order mark (Windows exports) is not part of the JSON.
+      if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) {
+        line.remove_prefix(3);
+      }
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
       PIIVAULT_RETURN_IF_ERROR(Record(input, named, line_no, line));
     }

@@ -362,8 +362,10 @@ def case_escaping(cli, src, work):
         fail(f"mobile not found exactly in non-UTF-8 text: {recs[0]}")
     # JSONL strings with escapes: offsets are into the decoded value.
     line = json.dumps({"text": "a\"b\\c\n\u624b\u673a" + SECRET + "\t"})
+    # With a UTF-8 byte-order mark and CRLF line ends, as Windows tools
+    # write JSON Lines.
     rc, out, err = run(cli, ["--jsonl", "--show-values"],
-                       stdin=line.encode() + b"\n")
+                       stdin=b"\xef\xbb\xbf" + line.encode() + b"\r\n")
     recs = parse_lines(out)
     decoded = json.loads(line)["text"].encode()
     if rc != 0 or len(recs) != 1:
