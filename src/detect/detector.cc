@@ -331,6 +331,7 @@ class Scanner {
       if (o == 0) return true;
       uint8_t prev = p_[o - 1];
       if (prev >= 0x80) return true;
+      if ((prev == '.' || prev == ',') && o >= 2 && IsDigit(static_cast<char>(p_[o - 2]))) return false;
       if (!IsAlnum(static_cast<char>(prev)) && prev != '_') return true;
       return GlueOk(o);
     }
@@ -373,10 +374,18 @@ class Scanner {
   bool RightBoundaryOk(size_t k) const {
     const std::string& s = seg_.s;
     if (k >= s.size()) {
+      // The segment ended (numeral runs stop at '.', cut segments anywhere):
+      // apply the same rules to the original bytes that follow.
       size_t o = seg_.e.back();
       if (o >= n_) return true;
       NormChar next = NormAt(p_, n_, o, false);
-      return !(next.kind == NormKind::kChar && (IsAlnum(next.c) || next.c == '_'));
+      if (next.kind != NormKind::kChar) return true;
+      if (IsAlnum(next.c) || next.c == '_') return false;
+      if ((next.c == '.' || next.c == ',') && next.len == 1 && o + 1 < n_) {
+        NormChar after = NormAt(p_, n_, o + 1, false);
+        if (after.kind == NormKind::kChar && IsDigit(after.c)) return false;
+      }
+      return true;
     }
     char c = s[k];
     if (IsAlnum(c) || c == '_') return false;
