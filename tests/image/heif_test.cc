@@ -101,6 +101,9 @@ BuiltHeif BuildHeif(const HeifSpec& s) {
       PutBe(iloc, id, id_size);
       if (s.iloc_version >= 1) PutBe(iloc, method, 2);
       PutBe(iloc, 0, 2);
+      // Without extent offsets (offset_size 0) a single extent starts at the
+      // base offset itself.
+      if (s.offset_size == 0) base += extents[0].off;
       if (s.base_offset_size) PutBe(iloc, base, s.base_offset_size);
       PutBe(iloc, extents.size(), 2);
       for (size_t k = 0; k < extents.size(); ++k) {
@@ -115,7 +118,11 @@ BuiltHeif BuildHeif(const HeifSpec& s) {
     PutBe(iloc, s.thumbnail ? 4 : 3, id_size);  // item_count (same width as item IDs)
     item(1, 0, base, {{rel, image.size()}});
     const uint64_t half = exif.size() / 2;
-    item(2, 0, base, {{rel + image.size(), half}, {rel + image.size() + half, exif.size() - half}});
+    if (s.offset_size == 0) {
+      item(2, 0, base, {{rel + image.size(), exif.size()}});
+    } else {
+      item(2, 0, base, {{rel + image.size(), half}, {rel + image.size() + half, exif.size() - half}});
+    }
     if (s.xmp_in_idat) {
       item(3, 1, 0, {{0, xmp.size()}});
     } else {
@@ -233,11 +240,12 @@ TEST(HeifTest, ExifItemOfExifRsHeic) {
 
 TEST(HeifTest, IlocVersionsAndFieldSizes) {
   for (int version : {0, 1, 2}) {
-    for (int off : {4, 8}) {
+    for (int off : {0, 4, 8}) {
       for (int len : {4, 8}) {
         for (int base : {0, 4, 8}) {
           for (int index : {0, 4, 8}) {
             if (version == 0 && index != 0) continue;
+            if (off == 0 && base == 0) continue;  // no way to say where data is
             HeifSpec s;
             s.iloc_version = version;
             s.offset_size = off;
