@@ -37,6 +37,8 @@ constexpr std::string_view kJfxxSig("JFXX\0", 5);
 constexpr std::string_view kAdobeSig("Adobe", 5);
 constexpr size_t kStreamWindow = 256 * 1024;
 constexpr int kMaxEmbeddedDepth = 2;
+// Entropy-coded data is scanned and copied in blocks of this size.
+constexpr size_t kCopyBlock = 32 * 1024;
 
 bool IsStandalone(uint8_t m) { return m == 0xD8 || m == 0xD9 || (m >= 0xD0 && m <= 0xD7) || m == 0x01; }
 bool IsAppOrCom(uint8_t m) { return (m >= 0xE0 && m <= 0xEF) || m == 0xFE; }
@@ -217,9 +219,18 @@ absl::StatusOr<bool> CopyEcs(In& in, Out& out) {
       }
       continue;
     }
-    const void* ff = std::memchr(p + i, 0xFF, n - i - 1);
+    if (i >= kCopyBlock) {
+      // Write what was scanned while it is still in cache: one pass over
+      // memory instead of a scan pass plus a copy pass.
+      PIIVAULT_RETURN_IF_ERROR(out.Write(p, i));
+      in.Consume(i);
+      i = 0;
+      continue;
+    }
+    const size_t window = std::min(n - i - 1, kCopyBlock);
+    const void* ff = std::memchr(p + i, 0xFF, window);
     if (ff == nullptr) {
-      i = n - 1;
+      i += window;
       continue;
     }
     size_t k = static_cast<size_t>(static_cast<const unsigned char*>(ff) - p);
