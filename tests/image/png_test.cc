@@ -2,6 +2,7 @@
 // files (text kinds, eXIf orientation, APNG, unknown chunks, options).
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -211,6 +212,33 @@ TEST(PngTest, KeepCopyrightKeepsOnlyTheCopyrightText) {
   StringByteSink stream;
   ASSERT_TRUE(ScrubPngStream(source, stream, keep, Limits()).ok());
   EXPECT_EQ(stream.out, out);
+}
+
+// The scrubber checks CRCs with its own (carry-less multiply) code for long
+// chunks: it must agree with zlib on every length and catch every bit flip.
+TEST(PngTest, CrcCheckAgreesWithZlibOnEveryLengthAndCatchesBitFlips) {
+  uint32_t seed = 12345;
+  auto next = [&] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  std::vector<size_t> lengths;
+  for (size_t n = 0; n <= 300; ++n) lengths.push_back(n);
+  for (size_t n : {1000, 4096, 65535, 65536, 65537, 100003, 262144 + 13}) lengths.push_back(n);
+  for (size_t n : lengths) {
+    std::string data(n, '\0');
+    for (char& c : data) c = static_cast<char>(next());
+    std::string png = PngHead() + PngChunk("IDAT", data) + PngEnd();
+    absl::StatusOr<std::string> out = ScrubPng(png, {}, Limits());
+    ASSERT_TRUE(out.ok()) << "length " << n << ": " << out.status();
+    ASSERT_EQ(*out, png);
+    if (n == 0) continue;
+    std::string flipped = png;
+    flipped[33 + 8 + next() % n] ^= static_cast<char>(1 << (next() % 8));
+    EXPECT_FALSE(ScrubPng(flipped, {}, Limits()).ok()) << "length " << n;
+    RecordingSink sink;
+    EXPECT_FALSE(ScanPng(flipped, Limits(), sink).ok()) << "length " << n;
+  }
 }
 
 }  // namespace
