@@ -44,9 +44,10 @@ constexpr size_t kAfterWindow = 24;
 // possible, unconditionally at twice this).
 constexpr size_t kSegmentSoftCap = 2048;
 // Chinese numerals are probed every kNumeralStride bytes; a run of at least
-// kMinNumerals numerals (3 bytes each) always contains a probe.
+// kMinNumerals numerals (3 bytes each, so > kNumeralStride bytes) always
+// contains a probe.
 constexpr size_t kNumeralStride = 16;
-constexpr size_t kMinNumerals = 7;
+constexpr size_t kMinNumerals = 6;
 // Name values are read this many characters ahead before deciding.
 constexpr size_t kNameLookahead = 20;
 
@@ -213,7 +214,6 @@ class Scanner {
         right += c.len;
       }
       resume = right;
-      if (numerals < 3) continue;
       // Skip leading separators.
       while (left < right) {
         NormChar c = NormAt(p_, n_, left, true);
@@ -221,12 +221,28 @@ class Scanner {
         left += c.len;
       }
       size_t digits = 0;
+      numerals = 0;
       for (size_t k = left; k < right;) {
         NormChar c = NormAt(p_, n_, k, true);
         if (IsDigit(c.c)) ++digits;
+        if (c.numeral) ++numerals;
         k += c.len;
       }
-      if (digits < kMinNumerals) continue;
+      if (digits < kMinNumerals || numerals < 3) continue;
+      // Up to two ASCII/full-width letters right before the run belong to it
+      // (passport E八零四九二七三八, permit H…).
+      size_t letters = 0;
+      while (left > 0 && letters < 2) {
+        size_t prev = internal::PrevCharStart(p_, left);
+        NormChar c = NormAt(p_, n_, prev, false);
+        if (c.kind != NormKind::kChar || !IsAlpha(c.c)) break;
+        left = prev;
+        ++letters;
+      }
+      if (letters > 0 && left > 0) {
+        NormChar c = NormAt(p_, n_, internal::PrevCharStart(p_, left), false);
+        if (c.kind == NormKind::kChar && (IsAlnum(c.c) || c.c == '_')) continue;  // part of a longer word
+      }
       BuildSegment(left, true);
       ProcessSegment();
     }
@@ -278,7 +294,9 @@ class Scanner {
         continue;
       }
       bool check_x = numerals && (c.c == 'X' || c.c == 'x') && !seg_.s.empty() && IsDigit(seg_.s.back());
-      if (numerals && !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-' || check_x)) break;
+      bool lead_letter = numerals && IsAlpha(c.c) && seg_.s.size() < 2 &&
+                         std::all_of(seg_.s.begin(), seg_.s.end(), IsAlpha);
+      if (numerals && !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-' || check_x || lead_letter)) break;
       if (seg_.s.size() >= kSegmentSoftCap && (IsSpace(c.c) || seg_.s.size() >= 2 * kSegmentSoftCap)) break;
       pending_zw = false;
       seg_.s.push_back(c.c);
@@ -300,7 +318,10 @@ class Scanner {
     if (seg_.s.empty()) return;
     const std::string& s = seg_.s;
     if (!impl_.digits.empty()) DigitRuns();
-    if (seg_.numerals) return;
+    if (seg_.numerals) {
+      if (IsAlpha(s[0]) && !impl_.tokens.empty()) Tokens();
+      return;
+    }
     if (!impl_.tokens.empty()) Tokens();
     bool has_at = false, has_dot = false, double_colon = false;
     int colons = 0;
@@ -405,7 +426,8 @@ class Scanner {
       char c = s[k];
       bool starts = IsDigit(c) || c == '*' ||
                     ((c == '+' || c == '(') && k + 1 < m && IsDigit(s[k + 1])) ||
-                    (c == '+' && k + 2 < m && s[k + 1] == '(' && IsDigit(s[k + 2]));
+                    (c == '+' && k + 2 < m && s[k + 1] == '(' && IsDigit(s[k + 2])) ||
+                    (c == '(' && k + 2 < m && s[k + 1] == '+' && IsDigit(s[k + 2]));
       if (!starts) {
         ++k;
         continue;
@@ -413,6 +435,7 @@ class Scanner {
       size_t start = k;
       bool plus = false;
       size_t j = k;
+      if (s[j] == '(' && s[j + 1] == '+') ++j;  // "(+86)"
       if (s[j] == '+') {
         plus = true;
         ++j;
@@ -451,6 +474,12 @@ class Scanner {
         ++run_end;
       }
       bool left_ok = LeftBoundaryOk(start);
+      // "IMEI1 86343348…": a 1-2 digit group glued to a keyword is part of
+      // the label, not of the number that follows.
+      if (left_ok && start > 0 && IsAlpha(s[start - 1]) && groups_.size() > 1 &&
+          groups_[0].e - groups_[0].b <= 2) {
+        left_ok = false;
+      }
       bool right_ok = RightBoundaryOk(run_end);
       // "2024-02-15 17:18": a 1-2 digit group before ':' + digit is an hour,
       // not the end of an identifier (cuts most timestamp sub-runs early).
@@ -471,7 +500,14 @@ class Scanner {
     }
   }
 
-  static bool BoundarySep(char sep) { return sep == ' ' || sep == '\n' || sep == '-' || sep == '/'; }
+  // Where a digit run may be split into separate values: at spaces, line
+  // breaks and '/'. A '-' joins (230313-823820734209444 is one order number)
+  // except before a trailing extension of 1-5 digits (0755-86123456-801).
+  static bool BoundarySep(char sep) { return sep == ' ' || sep == '\n' || sep == '/'; }
+  bool ExtensionAfter(size_t b, bool right_ok) const {
+    size_t g = groups_.size();
+    return b + 2 == g && groups_[b + 1].sep == '-' && right_ok && groups_[b + 1].e - groups_[b + 1].b <= 5;
+  }
 
   void SubSpans(size_t start, bool plus, bool left_ok, bool right_ok, bool x_end) {
     const std::string& s = seg_.s;
@@ -488,7 +524,7 @@ class Scanner {
         len += groups_[b].e - groups_[b].b;
         bool last = b + 1 == g;
         if (len > impl_.digits_max + 1) break;
-        if (last ? !right_ok : !BoundarySep(groups_[b + 1].sep)) continue;
+        if (last ? !right_ok : !(BoundarySep(groups_[b + 1].sep) || ExtensionAfter(b, right_ok))) continue;
         if (!digit) continue;
         size_t vlen = len + (last && x_end ? 1 : 0);
         if (vlen < impl_.digits_min) continue;
@@ -587,6 +623,7 @@ class Scanner {
       size_t e = k;
       while (b < e && (s[b] == '-' || s[b] == '_')) ++b;
       while (e > b && (s[e - 1] == '-' || s[e - 1] == '_')) --e;
+      if (e > b) JoinAcrossLineBreak(b, e, k);
       if (e - b < impl_.tokens_min || e - b > impl_.tokens_max) continue;
       // Parts of e-mail addresses, domains and file names are not tokens.
       if (b > 0 && (s[b - 1] == '@' || (s[b - 1] == '.' && b >= 2 && IsAlnum(s[b - 2])))) continue;
@@ -597,6 +634,25 @@ class Scanner {
         if (!letter && !p->allow_all_digits) continue;
         Try(*p, v, seg_.b[b], seg_.e[e - 1]);
       }
+    }
+  }
+
+  // "91110108M\nA0LC3NG7K": a code broken by one line break in a chat
+  // export, tried for token patterns whose separators allow '\n'.
+  void JoinAcrossLineBreak(size_t b, size_t e, size_t k) {
+    const std::string& s = seg_.s;
+    const size_t m = s.size();
+    if (e != k || k + 1 >= m || s[k] != '\n' || !IsAlnum(s[k + 1])) return;
+    if (b > 0 && (s[b - 1] == '@' || s[b - 1] == '.')) return;
+    size_t k2 = k + 1;
+    while (k2 < m && IsAlnum(s[k2])) ++k2;
+    if (k2 < m && (s[k2] == '_' || s[k2] == '-' || s[k2] == '@' || s[k2] == '.')) return;
+    joined_.assign(s, b, e - b);
+    joined_.append(s, k + 1, k2 - (k + 1));
+    for (const Pattern* p : impl_.tokens) {
+      if (p->separators.find('\n') == std::string::npos) continue;
+      if (joined_.size() < p->min_length || joined_.size() > p->max_length) continue;
+      Try(*p, joined_, seg_.b[b], seg_.e[k2 - 1]);
     }
   }
 
@@ -959,7 +1015,8 @@ class Scanner {
     size_t i = *end;
     while (i < n_ && p_[i] == ' ') ++i;
     static constexpr std::string_view kMarks[] = {"\xE8\xBD\xAC", "\xE5\x88\x86\xE6\x9C\xBA",
-                                                  "ext.", "ext", "EXT", "-", "#", "x"};
+                                                  "ext.", "ext", "EXT", "-", "#", "x",
+                                                  "\xEF\xBC\x8D" /*－*/, "\xEF\xBC\x83" /*＃*/};
     size_t mark_end = 0;
     for (std::string_view m : kMarks) {
       if (i + m.size() <= n_ && std::memcmp(p_ + i, m.data(), m.size()) == 0) {
@@ -972,7 +1029,7 @@ class Scanner {
     while (j < n_ && p_[j] == ' ') ++j;
     std::string ext;
     while (j < n_ && ext.size() < 6) {
-      NormChar c = NormAt(p_, n_, j, false);
+      NormChar c = NormAt(p_, n_, j, true);  // 转九二六六 in speech transcripts
       if (c.kind != NormKind::kChar || !IsDigit(c.c)) break;
       ext.push_back(c.c);
       j += c.len;
@@ -1143,6 +1200,7 @@ class Scanner {
   std::vector<Group> groups_;
   std::string value_;
   std::string upper_;
+  std::string joined_;
   std::vector<Candidate> cands_;
   size_t ctx_begin_ = SIZE_MAX, ctx_end_ = SIZE_MAX;
   struct RejectMemo {

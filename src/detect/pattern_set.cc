@@ -185,6 +185,8 @@ absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file
   PIIVAULT_RETURN_IF_ERROR(GetNumber(t, "max_length", file, &d, 1, 256));
   p.max_length = static_cast<size_t>(d);
   if (p.min_length > p.max_length) return Bad(file, line, "min_length > max_length");
+  // Digit runs default to " -\n"; other extractors join nothing by default.
+  if (p.extractor != Extractor::kDigits) p.separators.clear();
   PIIVAULT_RETURN_IF_ERROR(GetString(t, "separators", file, line, &p.separators, false));
   for (char c : p.separators) {
     if (std::string_view(" -.\n/()").find(c) == std::string_view::npos) {

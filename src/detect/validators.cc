@@ -145,7 +145,11 @@ Verdict Uscc(std::string_view v, const Pattern&, std::string*) {
     if (all_digits) return Reject();  // too easy for a random number to hit
     return Ok(-0.15f);
   }
-  return Ok(all_digits ? -0.1f : 0.0f);
+  // An all-digit USCC is rare and an 18-digit number passes both checks by
+  // chance once in ~340 (e.g. an ID number with a typo): context only.
+  // ID-number shaped (17 digits + X) too.
+  bool id_shaped = std::all_of(v.begin(), v.end() - 1, IsDigit) && v.back() == 'X';
+  return Ok(all_digits ? -0.1f : 0.0f, /*needs_context=*/all_digits || id_shaped);
 }
 
 Verdict OrgCode(std::string_view v, const Pattern&, std::string*) {
