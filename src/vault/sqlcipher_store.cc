@@ -96,18 +96,6 @@ std::string ColBlob(sqlite3_stmt* s, int i) {
   int n = sqlite3_column_bytes(s, i);
   return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
 }
-void AssignBlob(sqlite3_stmt* s, int i, std::string* out) {
-  const void* p = sqlite3_column_blob(s, i);
-  int n = sqlite3_column_bytes(s, i);
-  if (p == nullptr) out->clear();
-  else out->assign(static_cast<const char*>(p), static_cast<size_t>(n));
-}
-void AssignText(sqlite3_stmt* s, int i, std::string* out) {
-  const unsigned char* p = sqlite3_column_text(s, i);
-  int n = sqlite3_column_bytes(s, i);
-  if (p == nullptr) out->clear();
-  else out->assign(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
-}
 std::string ColText(sqlite3_stmt* s, int i) {
   const unsigned char* p = sqlite3_column_text(s, i);
   int n = sqlite3_column_bytes(s, i);
@@ -464,27 +452,42 @@ class SqlCipherStore final : public Store {
     return StepDone(s, "append audit row");
   }
 
-  absl::Status ScanAudit(const std::function<absl::Status(const AuditRow&)>& fn) override {
+  absl::Status ScanAudit(const std::function<absl::Status(const AuditRowView&)>& fn) override {
     PIIVAULT_ASSIGN_OR_RETURN(
         sqlite3_stmt * s,
         Prep("SELECT seq, time, action, principal, purpose, field, token_id, decision, rule,"
              " policy_hash, count, mac FROM audit ORDER BY seq"));
     Use u(s);
-    AuditRow r;
+    AuditRowView r;
     int rc;
+    // Columns are read by pointer (valid until the next step): no copies.
+    // Text columns are declared TEXT and always bound as text, so
+    // sqlite3_column_text does no conversion.
+    auto text = [s](int i) {
+      const unsigned char* p = sqlite3_column_text(s, i);
+      const int n = sqlite3_column_bytes(s, i);
+      return p == nullptr ? std::string_view()
+                          : std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    };
+    auto blob = [s](int i) {
+      const void* p = sqlite3_column_blob(s, i);
+      const int n = sqlite3_column_bytes(s, i);
+      return p == nullptr ? std::string_view()
+                          : std::string_view(static_cast<const char*>(p), static_cast<size_t>(n));
+    };
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
       r.seq = static_cast<uint64_t>(sqlite3_column_int64(s, 0));
       r.time = sqlite3_column_int64(s, 1);
-      AssignText(s, 2, &r.action);
-      AssignText(s, 3, &r.principal);
-      AssignText(s, 4, &r.purpose);
-      AssignText(s, 5, &r.field);
-      AssignBlob(s, 6, &r.token_id);
-      AssignText(s, 7, &r.decision);
-      AssignText(s, 8, &r.rule);
-      AssignBlob(s, 9, &r.policy_hash);
+      r.action = text(2);
+      r.principal = text(3);
+      r.purpose = text(4);
+      r.field = text(5);
+      r.token_id = blob(6);
+      r.decision = text(7);
+      r.rule = text(8);
+      r.policy_hash = blob(9);
       r.count = static_cast<uint64_t>(sqlite3_column_int64(s, 10));
-      AssignBlob(s, 11, &r.mac);
+      r.mac = blob(11);
       PIIVAULT_RETURN_IF_ERROR(fn(r));
     }
     if (rc != SQLITE_DONE) return SqlError(db_, rc, "scan audit");

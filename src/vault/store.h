@@ -57,6 +57,21 @@ struct AuditRow {
   std::string mac;        // 32 bytes
 };
 
+// An audit row as read by ScanAudit: the views point into the store's own
+// row buffer and are valid only during the callback (no per-row copies).
+struct AuditRowView {
+  uint64_t seq = 0;
+  int64_t time = 0;
+  std::string_view action, principal, purpose, field, token_id, decision, rule, policy_hash;
+  uint64_t count = 0;
+  std::string_view mac;
+};
+
+inline AuditRowView ViewOf(const AuditRow& r) {
+  return {r.seq,  r.time,     r.action, r.principal,   r.purpose, r.field,
+          r.token_id, r.decision, r.rule, r.policy_hash, r.count,   r.mac};
+}
+
 struct StoreFieldStats {
   EntityType field = EntityType::kUnknown;
   uint64_t tokens = 0;
@@ -115,7 +130,7 @@ class Store {
   virtual absl::StatusOr<std::optional<AuditRow>> LastAudit() = 0;
   virtual absl::Status AppendAudit(const AuditRow& row) = 0;
   // Rows in ascending seq order. fn returning an error stops the scan.
-  virtual absl::Status ScanAudit(const std::function<absl::Status(const AuditRow&)>& fn) = 0;
+  virtual absl::Status ScanAudit(const std::function<absl::Status(const AuditRowView&)>& fn) = 0;
 
   // Checkpoints the WAL into the main file and truncates it.
   virtual absl::Status Checkpoint() = 0;

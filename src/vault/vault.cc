@@ -5,12 +5,18 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <system_error>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -26,6 +32,7 @@
 namespace piivault {
 
 using vault_internal::AuditRow;
+using vault_internal::AuditRowView;
 using vault_internal::KeyPurpose;
 using vault_internal::SecretBytes;
 using vault_internal::Store;
@@ -55,12 +62,13 @@ void PutU16(std::string* s, uint16_t v) {
 void PutU32(std::string* s, uint32_t v) {
   for (int i = 0; i < 4; ++i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
-void PutU64(std::string* s, uint64_t v) {
-  for (int i = 0; i < 8; ++i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
 void PutStr(std::string* s, std::string_view v) {
   PutU32(s, static_cast<uint32_t>(v.size()));
   s->append(v);
+}
+
+void PutU64(std::string* s, uint64_t v) {
+  for (int i = 0; i < 8; ++i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
 std::string_view IdView(const TokenId& id) {
@@ -166,7 +174,6 @@ struct Vault::Impl {
   std::map<EntityType, SecretBytes> keks;
   std::map<EntityType, SecretBytes> index_keys;
   std::map<std::pair<EntityType, uint32_t>, SecretBytes> field_keys;
-  std::string mac_scratch;
 
   int64_t Now() const {
     if (options.now_unix_seconds) return options.now_unix_seconds();
@@ -294,37 +301,187 @@ struct Vault::Impl {
 
   void InitMacBase() { crypto_generichash_init(&mac_base, audit_key.data(), audit_key.size(), 32); }
 
-  // MAC = BLAKE2b-256_k(prev_mac || seq || time || action || principal || purpose ||
-  //                     field || token_id || decision || rule || policy_hash || count),
-  // strings length-prefixed. `scratch` is reused across rows.
-  void ComputeMac(std::string_view prev, const AuditRow& r, std::string* scratch,
-                  uint8_t out[32]) const {
-    std::string& buf = *scratch;
-    buf.clear();
-    buf.append(prev);
-    PutU64(&buf, r.seq);
-    PutU64(&buf, static_cast<uint64_t>(r.time));
-    PutStr(&buf, r.action);
-    PutStr(&buf, r.principal);
-    PutStr(&buf, r.purpose);
-    PutStr(&buf, r.field);
-    PutStr(&buf, r.token_id);
-    PutStr(&buf, r.decision);
-    PutStr(&buf, r.rule);
-    PutStr(&buf, r.policy_hash);
-    PutU64(&buf, r.count);
-    crypto_generichash_state st = mac_base;
-    crypto_generichash_update(&st, reinterpret_cast<const uint8_t*>(buf.data()), buf.size());
-    crypto_generichash_final(&st, out, 32);
-    sodium_memzero(&st, sizeof st);
+  // MAC = BLAKE2b-256_k(prev_mac || input), where input = seq || time || action ||
+  // principal || purpose || field || token_id || decision || rule || policy_hash ||
+  // count, integers as u64 LE, strings prefixed with their length as u32 LE.
+  // AppendMacInput appends `input` to *out (no prev).
+  static void AppendMacInput(const AuditRowView& r, std::string* out) {
+    PutU64(out, r.seq);
+    PutU64(out, static_cast<uint64_t>(r.time));
+    PutStr(out, r.action);
+    PutStr(out, r.principal);
+    PutStr(out, r.purpose);
+    PutStr(out, r.field);
+    PutStr(out, r.token_id);
+    PutStr(out, r.decision);
+    PutStr(out, r.rule);
+    PutStr(out, r.policy_hash);
+    PutU64(out, r.count);
   }
+
+  // `st` is caller-provided scratch holding keyed state: the caller wipes it.
+  // `prev` is 32 bytes except when a tampered head row is being extended.
+  void MacOf(std::string_view prev, std::string_view input, crypto_generichash_state* st,
+             uint8_t out[32]) const {
+    *st = mac_base;
+    crypto_generichash_update(st, reinterpret_cast<const uint8_t*>(prev.data()), prev.size());
+    crypto_generichash_update(st, reinterpret_cast<const uint8_t*>(input.data()), input.size());
+    crypto_generichash_final(st, out, 32);
+  }
+
+  // Recomputes the audit chain over rows fed in seq order and compares each
+  // stored MAC. A long log is checked as a pipeline: the caller's thread steps
+  // SQLite and packs rows into batches (Add), a worker thread hashes them (the
+  // chain itself is sequential). A log shorter than one batch never starts the
+  // thread. Every row is checked exactly as in a row-by-row loop; only the
+  // work is split.
+  class ChainChecker {
+   public:
+    explicit ChainChecker(const Impl& impl) : impl_(impl) {}
+    ChainChecker(const ChainChecker&) = delete;
+    ChainChecker& operator=(const ChainChecker&) = delete;
+    ~ChainChecker() { (void)Finish(); }
+
+    // Queues one row (r.mac must be 32 bytes). false once a queued row has
+    // failed (the caller stops; Finish reports that row).
+    bool Add(const AuditRowView& r) {
+      if (failed_.load(std::memory_order_relaxed)) return false;
+      if (cur_.ends.empty()) cur_.first_seq = r.seq;
+      AppendMacInput(r, &cur_.input);
+      cur_.ends.push_back(cur_.input.size());
+      cur_.macs.append(r.mac);
+      if (cur_.ends.size() == kBatchRows) Submit(/*may_start=*/true);
+      return true;
+    }
+
+    // Checks what is still queued; the chain head MAC (32 bytes), or kDataLoss
+    // naming the first row whose MAC does not match.
+    absl::StatusOr<std::string> Finish() {
+      if (!finished_) {
+        finished_ = true;
+        if (!cur_.ends.empty()) Submit(/*may_start=*/false);
+        if (worker_.joinable()) {
+          {
+            std::lock_guard<std::mutex> lk(mu_);
+            closed_ = true;
+          }
+          cv_.notify_all();
+          worker_.join();
+        }
+        sodium_memzero(&st_, sizeof st_);
+      }
+      if (bad_seq_ != 0) {
+        return absl::DataLossError(absl::StrCat(
+            "audit row ", bad_seq_, " fails its chain MAC (edited, inserted or reordered)"));
+      }
+      return std::string(reinterpret_cast<const char*>(prev_), sizeof prev_);
+    }
+
+   private:
+    static constexpr size_t kBatchRows = 1024;
+    static constexpr size_t kQueueDepth = 4;
+
+    struct Batch {
+      uint64_t first_seq = 0;
+      std::string input;          // the rows' MAC inputs, back to back
+      std::vector<size_t> ends;   // end offset of each row's input
+      std::string macs;           // the stored MACs, 32 bytes each
+      void Clear() {
+        input.clear();
+        ends.clear();
+        macs.clear();
+      }
+    };
+
+    // Runs on one thread at a time (the worker, or the caller when there is
+    // no worker); prev_, st_ and bad_seq_ belong to it.
+    void Check(const Batch& b) {
+      size_t begin = 0;
+      uint8_t mac[32];
+      for (size_t i = 0; i < b.ends.size(); ++i) {
+        impl_.MacOf({reinterpret_cast<const char*>(prev_), sizeof prev_},
+                    std::string_view(b.input).substr(begin, b.ends[i] - begin), &st_, mac);
+        if (crypto_verify_32(mac, reinterpret_cast<const uint8_t*>(b.macs.data()) + 32 * i) != 0) {
+          bad_seq_ = b.first_seq + i;
+          failed_.store(true, std::memory_order_relaxed);
+          return;
+        }
+        std::memcpy(prev_, mac, sizeof prev_);
+        begin = b.ends[i];
+      }
+    }
+
+    void Submit(bool may_start) {
+      if (!worker_.joinable() && may_start && !no_thread_) {
+        try {
+          worker_ = std::thread([this] { Work(); });
+        } catch (const std::system_error&) {
+          no_thread_ = true;  // no thread available: check inline
+        }
+      }
+      if (!worker_.joinable()) {
+        Check(cur_);
+        cur_.Clear();
+        return;
+      }
+      Batch next;
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_.wait(lk, [&] { return queue_.size() < kQueueDepth; });
+        queue_.push_back(std::move(cur_));
+        if (!spare_.empty()) {
+          next = std::move(spare_.back());
+          spare_.pop_back();
+        }
+      }
+      cv_.notify_all();
+      cur_ = std::move(next);
+    }
+
+    void Work() {
+      for (;;) {
+        Batch b;
+        {
+          std::unique_lock<std::mutex> lk(mu_);
+          cv_.wait(lk, [&] { return closed_ || !queue_.empty(); });
+          if (queue_.empty()) return;
+          b = std::move(queue_.front());
+          queue_.pop_front();
+        }
+        cv_.notify_all();  // room in the queue
+        if (!failed_.load(std::memory_order_relaxed)) Check(b);
+        b.Clear();
+        std::lock_guard<std::mutex> lk(mu_);
+        spare_.push_back(std::move(b));
+      }
+    }
+
+    const Impl& impl_;
+    Batch cur_;
+    uint8_t prev_[32] = {};
+    crypto_generichash_state st_;  // keyed scratch state, wiped in Finish
+    uint64_t bad_seq_ = 0;         // 0: no bad row
+    std::atomic<bool> failed_{false};
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<Batch> queue_;
+    std::vector<Batch> spare_;
+    bool closed_ = false;
+    bool finished_ = false;
+    bool no_thread_ = false;
+    std::thread worker_;
+  };
 
   absl::Status Append(Chain& chain, AuditRow& row) {
     row.seq = chain.seq + 1;
     if (row.time == 0) row.time = Now();
     if (row.policy_hash.empty()) row.policy_hash = policy.hash();
     uint8_t mac[32];
-    ComputeMac(chain.mac, row, &mac_scratch, mac);
+    crypto_generichash_state st;
+    std::string input;
+    AppendMacInput(vault_internal::ViewOf(row), &input);
+    MacOf(chain.mac, input, &st, mac);
+    sodium_memzero(&st, sizeof st);
     row.mac.assign(reinterpret_cast<const char*>(mac), 32);
     PIIVAULT_RETURN_IF_ERROR(store->AppendAudit(row));
     chain.seq = row.seq;
@@ -490,6 +647,14 @@ absl::StatusOr<SecretBytes> vault_internal::DatabaseKeyForTest(const VaultOption
                             internal::ReadFile(Path(options.dir, "root.key"), 1 << 16));
   PIIVAULT_ASSIGN_OR_RETURN(SecretBytes root, UnwrapRoot(root_text, master));
   return DeriveKey(root, static_cast<uint64_t>(KeyPurpose::kDatabase));
+}
+
+absl::StatusOr<SecretBytes> vault_internal::AuditKeyForTest(const VaultOptions& options) {
+  PIIVAULT_ASSIGN_OR_RETURN(SecretBytes master, LoadMasterKey(options.dir, options.key));
+  PIIVAULT_ASSIGN_OR_RETURN(std::string root_text,
+                            internal::ReadFile(Path(options.dir, "root.key"), 1 << 16));
+  PIIVAULT_ASSIGN_OR_RETURN(SecretBytes root, UnwrapRoot(root_text, master));
+  return DeriveKey(root, static_cast<uint64_t>(KeyPurpose::kAuditMac));
 }
 
 TokenMode Vault::ModeFor(EntityType field) const { return impl_->policy.ForField(field).mode; }
@@ -1026,39 +1191,48 @@ absl::StatusOr<AuditReport> Vault::VerifyAudit(std::string_view signed_head) con
   }
   std::lock_guard<std::mutex> lock(v.mu);
   AuditReport report;
-  std::string prev(32, '\0');
-  std::string scratch;
-  uint8_t mac[32];
+  Impl::ChainChecker checker(v);
   uint64_t expected = 1;
   bool head_seen = head_seq == 0;
+  absl::Status producer_error;  // the first error this thread found (by seq)
   PIIVAULT_RETURN_IF_ERROR(v.store->Begin(false));
-  absl::Status st = v.store->ScanAudit([&](const AuditRow& r) -> absl::Status {
+  absl::Status scan = v.store->ScanAudit([&](const AuditRowView& r) -> absl::Status {
     if (r.seq != expected) {
-      return absl::DataLossError(absl::StrCat("audit log broken at seq ", expected, ": found seq ",
-                                              r.seq, " (row deleted, inserted or reordered)"));
+      producer_error = absl::DataLossError(absl::StrCat(
+          "audit log broken at seq ", expected, ": found seq ", r.seq,
+          " (row deleted, inserted or reordered)"));
+      return absl::CancelledError();
     }
-    v.ComputeMac(prev, r, &scratch, mac);
-    if (r.mac.size() != 32 || sodium_memcmp(mac, r.mac.data(), 32) != 0) {
-      return absl::DataLossError(absl::StrCat("audit row ", r.seq,
-                                              " fails its chain MAC (edited, inserted or reordered)"));
+    if (r.mac.size() != 32) {
+      producer_error = absl::DataLossError(
+          absl::StrCat("audit row ", r.seq, " fails its chain MAC (edited, inserted or reordered)"));
+      return absl::CancelledError();
     }
+    // The checker verifies this row's stored MAC against the recomputed
+    // chain; comparing the stored MAC with the signed head here is then the
+    // same as comparing the recomputed one.
+    if (!checker.Add(r)) return absl::CancelledError();  // it already failed earlier
     if (r.seq == head_seq) {
       if (sodium_memcmp(r.mac.data(), head_mac.data(), 32) != 0) {
-        return absl::DataLossError(absl::StrCat(
+        producer_error = absl::DataLossError(absl::StrCat(
             "audit row ", r.seq, " differs from the exported signed head (log rewritten)"));
+        return absl::CancelledError();
       }
       head_seen = true;
     }
     if (r.action == "alert") ++report.alerts;
-    prev.assign(reinterpret_cast<const char*>(mac), 32);
     ++expected;
     return absl::OkStatus();
   });
   v.store->Rollback();
-  PIIVAULT_RETURN_IF_ERROR(st);
+  // Rows are checked in seq order, and every row the checker saw precedes any
+  // row this thread rejected, so a checker failure is the first bad row.
+  PIIVAULT_ASSIGN_OR_RETURN(std::string head, checker.Finish());
+  if (!scan.ok() && !absl::IsCancelled(scan)) return scan;
+  PIIVAULT_RETURN_IF_ERROR(producer_error);
   report.rows = expected - 1;
   report.head_seq = report.rows;
-  report.head_mac_hex = report.rows == 0 ? "" : vault_internal::HexEncode(prev);
+  report.head_mac_hex = report.rows == 0 ? "" : vault_internal::HexEncode(head);
   if (!head_seen) {
     return absl::DataLossError(absl::StrCat("audit log truncated: the exported head is seq ",
                                             head_seq, " but the log ends at seq ", report.rows));

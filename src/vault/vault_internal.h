@@ -24,6 +24,8 @@ namespace vault_internal {
 // The raw SQLCipher key of the vault in `dir` (for tamper tests that edit the
 // database directly).
 absl::StatusOr<SecretBytes> DatabaseKeyForTest(const VaultOptions& options);
+// The audit-chain MAC key (for tests that recompute the chain independently).
+absl::StatusOr<SecretBytes> AuditKeyForTest(const VaultOptions& options);
 }  // namespace vault_internal
 
 }  // namespace piivault

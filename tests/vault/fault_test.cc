@@ -96,7 +96,7 @@ class FaultyStore final : public Store {
     FAULT("AppendAudit");
     return inner_->AppendAudit(r);
   }
-  absl::Status ScanAudit(const std::function<absl::Status(const vault_internal::AuditRow&)>& fn) override {
+  absl::Status ScanAudit(const std::function<absl::Status(const vault_internal::AuditRowView&)>& fn) override {
     FAULT("ScanAudit");
     return inner_->ScanAudit(fn);
   }
