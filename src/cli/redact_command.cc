@@ -108,6 +108,14 @@ class Output {
       return absl::OkStatus();
     }
     path_ = path;
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      // A device or pipe (e.g. /dev/null): write to it directly, never rename over it.
+      fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd_ < 0)
+        return absl::PermissionDeniedError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+      return absl::OkStatus();
+    }
     tmp_ = absl::StrCat(path, ".tmp.", ::getpid());
     fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd_ < 0)
@@ -134,7 +142,12 @@ class Output {
     return absl::OkStatus();
   }
   absl::Status Commit() {
-    if (tmp_.empty()) return absl::OkStatus();
+    if (tmp_.empty()) {
+      if (fd_ > 2 && ::close(fd_) != 0)
+        return absl::DataLossError(absl::StrCat(path_, ": write error: ", std::strerror(errno)));
+      fd_ = -1;
+      return absl::OkStatus();
+    }
     // Same mode as a normal new file; the temporary was private while written.
     mode_t mask = ::umask(0);
     ::umask(mask);

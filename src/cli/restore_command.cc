@@ -14,6 +14,7 @@
 // audit rows. --vault defaults to $PIIVAULT_DIR, else ./piivault-data; a
 // passphrase-protected key is unlocked from $PIIVAULT_PASSPHRASE.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -91,7 +92,14 @@ int Run(const RestoreFlags& flags) {
   }
   int out_fd = 1;
   std::string out_name = "<stdout>", tmp;
-  if (!flags.output.empty() && flags.output != "-") {
+  struct stat st;
+  if (!flags.output.empty() && flags.output != "-" && ::stat(flags.output.c_str(), &st) == 0 &&
+      !S_ISREG(st.st_mode)) {
+    out_name = flags.output;  // a device or pipe: write directly, never rename over it
+    out_fd = ::open(flags.output.c_str(), O_WRONLY | O_CLOEXEC);
+    if (out_fd < 0)
+      return ReportError(absl::PermissionDeniedError(absl::StrCat(flags.output, ": cannot open")));
+  } else if (!flags.output.empty() && flags.output != "-") {
     out_name = flags.output;
     tmp = absl::StrCat(flags.output, ".tmp.", ::getpid());
     out_fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
