@@ -43,11 +43,12 @@ constexpr size_t kAfterWindow = 24;
 // Segments are cut at this many normalised characters (at a space if
 // possible, unconditionally at twice this).
 constexpr size_t kSegmentSoftCap = 2048;
-// Chinese numerals are probed every kNumeralStride bytes; a run of at least
-// kMinNumerals numerals (3 bytes each, so > kNumeralStride bytes) always
-// contains a probe.
+// Chinese numerals are probed every kNumeralStride bytes. A run of numerals,
+// digits and single separators is processed iff it spans at least
+// kNumeralStride bytes (it then always contains a probe, whatever the
+// buffer's alignment), and a value taken from it must span that much too:
+// six spoken digits, or five with spaces.
 constexpr size_t kNumeralStride = 16;
-constexpr size_t kMinNumerals = 6;
 // Name values are read this many characters ahead before deciding.
 constexpr size_t kNameLookahead = 20;
 
@@ -220,15 +221,16 @@ class Scanner {
         if (IsDigit(c.c)) break;
         left += c.len;
       }
-      size_t digits = 0;
       numerals = 0;
       for (size_t k = left; k < right;) {
         NormChar c = NormAt(p_, n_, k, true);
-        if (IsDigit(c.c)) ++digits;
         if (c.numeral) ++numerals;
         k += c.len;
       }
-      if (digits < kMinNumerals || numerals < 3) continue;
+      // Decided by the run alone (not by where the probes fell): a run of at
+      // least kNumeralStride bytes always contains a probe, whatever the
+      // alignment of the buffer -- so a streaming window sees the same runs.
+      if (right - left < kNumeralStride || numerals < 3) continue;
       // Up to two ASCII/full-width letters right before the run belong to it
       // (passport E八零四九二七三八, permit H…).
       size_t letters = 0;
@@ -489,7 +491,7 @@ class Scanner {
       }
       SubSpans(start, plus, left_ok, right_ok, x_end);
       // Chinese date: 1990年3月7日 right after a 4-digit run.
-      if (!impl_.cn_dates.empty() && groups_.size() == 1 && run_end == m && !x_end &&
+      if (!seg_.numerals && !impl_.cn_dates.empty() && groups_.size() == 1 && run_end == m && !x_end &&
           groups_[0].e - groups_[0].b == 4 && left_ok) {
         CnDate(groups_[0].b);
       }
@@ -546,6 +548,8 @@ class Scanner {
     size_t begin = seg_.b[seg_begin];
     size_t end = seg_.e[raw_e - 1];
     size_t seps = b - a;
+    // A value from a numeral run must itself span a probe (see ScanNumerals).
+    if (seg_.numerals && end - begin < kNumeralStride) return;
     // Patterns that can take a value of this length (digits or raw form).
     const auto& by_len = impl_.digits_by_length;
     const std::vector<const Pattern*>& plain = value_.size() < by_len.size() ? by_len[value_.size()] : by_len[0];
@@ -623,7 +627,8 @@ class Scanner {
       size_t e = k;
       while (b < e && (s[b] == '-' || s[b] == '_')) ++b;
       while (e > b && (s[e - 1] == '-' || s[e - 1] == '_')) --e;
-      if (e > b) JoinAcrossLineBreak(b, e, k);
+      if (e > b && !seg_.numerals) JoinAcrossLineBreak(b, e, k);
+      if (seg_.numerals && (e <= b || seg_.e[e - 1] - seg_.b[b] < kNumeralStride)) continue;
       if (e - b < impl_.tokens_min || e - b > impl_.tokens_max) continue;
       // Parts of e-mail addresses, domains and file names are not tokens.
       if (b > 0 && (s[b - 1] == '@' || (s[b - 1] == '.' && b >= 2 && IsAlnum(s[b - 2])))) continue;
