@@ -30,7 +30,7 @@ class Source : public ByteSource {
   explicit Source(std::string_view d) : d_(d) {}
   absl::StatusOr<size_t> Read(char* buf, size_t n) override {
     size_t k = std::min<size_t>({n, d_.size() - pos_, 777});
-    std::memcpy(buf, d_.data() + pos_, k);
+    if (k > 0) std::memcpy(buf, d_.data() + pos_, k);  // data() may be null when empty
     pos_ += k;
     return k;
   }

@@ -27,7 +27,7 @@ class ChunkedSource : public ByteSource {
   ChunkedSource(std::string_view data, size_t max_chunk) : data_(data), max_(max_chunk) {}
   absl::StatusOr<size_t> Read(char* buf, size_t n) override {
     size_t k = std::min({n, data_.size() - pos_, max_ - (pos_ % max_)});
-    std::memcpy(buf, data_.data() + pos_, k);
+    if (k > 0) std::memcpy(buf, data_.data() + pos_, k);
     pos_ += k;
     return k;
   }
