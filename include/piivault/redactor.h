@@ -198,7 +198,7 @@ class Redactor {
   // the decoded string; only the replaced spans are re-encoded (escaped as
   // JSON), every other byte of the record is kept. Each record is one document
   // (label numbering restarts). kInvalidArgument for a malformed record
-  // (invalid JSON, invalid UTF-8, an unpaired \u surrogate), with a byte offset.
+  // (invalid JSON or UTF-8, checked by simdjson; an unpaired \u surrogate).
   absl::StatusOr<std::string> RedactJsonRecord(std::string_view record,
                                                const std::vector<std::string>& fields,
                                                RedactionReport* report) const;
@@ -282,9 +282,11 @@ struct RestoreReport {
 // vault's purpose policy releases for (purpose, principal). Refused tokens
 // stay as they are and are counted. One Detokenize batch (and audit rows) per
 // call. Errors only when the batch could not run (I/O, audit write failed).
+// `json_escape`: the text is JSON (Lines) and tokens sit inside JSON strings,
+// so released values are escaped as JSON string content.
 absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
                                           std::string_view purpose, std::string_view principal,
-                                          RestoreReport* report);
+                                          RestoreReport* report, bool json_escape = false);
 
 }  // namespace piivault
 

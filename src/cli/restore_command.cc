@@ -40,6 +40,7 @@ struct RestoreFlags {
   std::string purpose;
   std::string principal;
   bool stats = false;
+  bool jsonl = false;
 };
 
 bool IsTokenChar(char c) {
@@ -147,7 +148,7 @@ int Run(const RestoreFlags& flags) {
     }
     absl::StatusOr<std::string> restored =
         RestoreTokens(std::string_view(buf).substr(0, cut), *vault, flags.purpose, flags.principal,
-                      &report);
+                      &report, flags.jsonl);
     if (!restored.ok()) return fail(restored.status());
     if (absl::Status s = WriteAll(out_fd, *restored, out_name); !s.ok()) return fail(s);
     buf.erase(0, cut);
@@ -193,6 +194,8 @@ void RegisterRestoreCommand(CLI::App& app, CommandRunner* runner) {
   cmd->add_option("--purpose", flags->purpose, "Declared purpose, e.g. customer_service")->required();
   cmd->add_option("--principal", flags->principal, "Who asks (recorded in the audit log)")->required();
   cmd->add_flag("--stats", flags->stats, "Print counts (JSON) on stderr");
+  cmd->add_flag("--jsonl", flags->jsonl,
+                "Input is JSON (Lines): escape released values as JSON string content");
   cmd->callback([runner, flags] {
     *runner = [flags] { return Run(*flags); };
   });

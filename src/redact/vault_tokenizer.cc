@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "piivault/redactor.h"
 #include "piivault/vault.h"
+#include "redact/redactor_internal.h"
 
 namespace piivault {
 namespace {
@@ -47,7 +48,7 @@ void RestoreReport::Merge(const RestoreReport& other) {
 
 absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
                                           std::string_view purpose, std::string_view principal,
-                                          RestoreReport* report) {
+                                          RestoreReport* report, bool json_escape) {
   // Candidates: maximal runs of [A-Za-z0-9_]; a run is a token if the vault's
   // own LooksLikeToken says so (random tokens tok_<tag>_<base32> and
   // format-preserving ID/card/USCC tokens).
@@ -94,7 +95,7 @@ absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
       continue;
     }
     out.append(text.substr(pos, spans[k].begin - pos));
-    out.append(res.value);
+    out.append(json_escape ? redact_internal::JsonEscape(res.value) : res.value);
     pos = spans[k].end;
     ++r->restored;
   }
