@@ -297,6 +297,12 @@ absl::Status ParseIloc(std::string_view file, const Box& box, Meta& meta) {
     loc.data_reference_index = static_cast<uint16_t>(dref);
     PIIVAULT_ASSIGN_OR_RETURN(loc.base_offset, c.Uint(base_offset_size));
     PIIVAULT_ASSIGN_OR_RETURN(uint64_t extent_count, c.Uint(2));
+    if (offset_size + length_size + index_size == 0 && extent_count > 1) {
+      // Extents of zero bytes each cost no input: never loop on their count.
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "heif: iloc at offset %d gives item %d %d extents with no fields", box.offset, loc.id,
+          extent_count));
+    }
     for (uint64_t k = 0; k < extent_count; ++k) {
       Extent extent;
       PIIVAULT_RETURN_IF_ERROR(c.Uint(index_size).status());

@@ -347,6 +347,26 @@ TEST(HazardsTest, HeifIlocExtentOutOfRange) {
   EXPECT_THAT(std::string(out.status().message()), HasSubstr("outside every mdat"));
 }
 
+TEST(HazardsTest, HeifExtentsWithoutFieldsCannotMultiply) {
+  // Field sizes all 0: an extent costs no input bytes, so 65535 of them per
+  // item (found by the fuzzer: 24 items x 65535 extents in 787 bytes) must
+  // not be looped over.
+  std::string iloc = Bin("\x00\x00");
+  PutBe(iloc, 1, 2);       // count
+  PutBe(iloc, 1, 2);       // id
+  PutBe(iloc, 0, 2);       // dref
+  PutBe(iloc, 0xffff, 2);  // extents
+  std::string iinf;
+  PutBe(iinf, 1, 2);
+  iinf += FullBox("infe", 2, Bin("\x00\x01\x00\x00" "Exif\0"));
+  std::string heif = Ftyp() + FullBox("meta", 0, FullBox("iloc", 0, iloc) + FullBox("iinf", 0, iinf)) +
+                     Box("mdat", "");
+  RecordingSink sink;
+  absl::Status s = ScanHeif(heif, SmallLimits(), sink);
+  EXPECT_THAT(std::string(s.message()), AllOf(HasSubstr("heif:"), HasSubstr("65535 extents")));
+  EXPECT_FALSE(ScrubHeif(heif, {}, SmallLimits()).ok());
+}
+
 TEST(HazardsTest, HeifExifTiffOffsetBeyondItem) {
   // Build twice to learn where mdat's payload lands.
   std::string payload = Bin("\x7f\xff\xff\xff") + "MM";
