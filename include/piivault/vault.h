@@ -273,6 +273,8 @@ class Vault {
   // If `signed_head` (from ExportChainHead) is given, also checks it was
   // signed by this vault and that the log still contains that head
   // (kDataLoss: tail truncated or rewritten).
+  // A log longer than 1024 rows is hashed on one extra, short-lived worker
+  // thread while the calling thread reads the rows (the result is the same).
   absl::StatusOr<AuditReport> VerifyAudit(std::string_view signed_head = {}) const;
 
   // The current chain head signed with the vault's Ed25519 key, as one line of
