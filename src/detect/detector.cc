@@ -709,6 +709,12 @@ class Scanner {
         ++k;
       }
       size_t e = k;
+      // A leading group longer than 4 hex digits cannot start an address
+      // ("…bbbb3:2001:db8::2"): start at the colon, as when the run is glued
+      // to a word -- the decision must not depend on how far back it goes.
+      size_t first_colon = b;
+      while (first_colon < e && s[first_colon] != ':') ++first_colon;
+      if (first_colon - b > 4 && first_colon < e) b = first_colon;
       if (s[b] == ':' && (b + 1 >= m || s[b + 1] != ':')) {  // "IPv6:2001:db8::1"
         ++b;
         --colons;
