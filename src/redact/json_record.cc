@@ -348,10 +348,18 @@ absl::StatusOr<std::string> Redactor::RedactJsonRecord(std::string_view record,
   if (err != simdjson::SUCCESS)
     return absl::InvalidArgumentError(
         absl::StrCat("malformed JSON record: ", simdjson::error_message(err)));
-  std::vector<redact_internal::Path> paths;
-  for (const std::string& f : fields) {
-    PIIVAULT_ASSIGN_OR_RETURN(redact_internal::Path p, redact_internal::ParsePath(f));
-    paths.push_back(std::move(p));
+  // Parsed paths are cached per thread: the CLI passes the same fields for
+  // every record.
+  thread_local std::vector<std::string> cached_fields;
+  thread_local std::vector<redact_internal::Path> paths;
+  if (cached_fields != fields) {
+    cached_fields.clear();
+    paths.clear();
+    for (const std::string& f : fields) {
+      PIIVAULT_ASSIGN_OR_RETURN(redact_internal::Path p, redact_internal::ParsePath(f));
+      paths.push_back(std::move(p));
+    }
+    cached_fields = fields;
   }
   std::vector<redact_internal::StringRange> ranges;
   redact_internal::Scanner scanner(record, paths);
@@ -366,11 +374,23 @@ absl::StatusOr<std::string> Redactor::RedactJsonRecord(std::string_view record,
   std::vector<uint32_t> unit;
   for (const redact_internal::StringRange& range : ranges) {
     std::string_view raw = record.substr(range.begin, range.end - range.begin);
-    PIIVAULT_RETURN_IF_ERROR(redact_internal::Scanner::DecodeJsonString(raw, &decoded, &unit));
-    PIIVAULT_ASSIGN_OR_RETURN(std::vector<Finding> findings, impl_->FindAll(decoded));
+    // Fast path: no escapes, so the decoded string is the raw bytes and
+    // offsets map one to one (the unit map is built only when needed).
+    const bool escaped = raw.find('\\') != std::string_view::npos;
+    std::string_view text = raw;
+    if (escaped) {
+      PIIVAULT_RETURN_IF_ERROR(redact_internal::Scanner::DecodeJsonString(raw, &decoded, &unit));
+      text = decoded;
+    }
+    PIIVAULT_ASSIGN_OR_RETURN(std::vector<Finding> findings, impl_->FindAll(text));
+    if (findings.empty()) continue;
     std::vector<Edit> edits;
-    PIIVAULT_RETURN_IF_ERROR(impl_->Plan(decoded, findings, &doc, r, &edits));
-    const size_t n = decoded.size();
+    PIIVAULT_RETURN_IF_ERROR(impl_->Plan(text, findings, &doc, r, &edits));
+    if (!escaped) {
+      unit.resize(raw.size() + 1);
+      for (size_t i = 0; i <= raw.size(); ++i) unit[i] = static_cast<uint32_t>(i);
+    }
+    const size_t n = text.size();
     for (const Edit& e : edits) {
       // Map decoded offsets to whole escape units of the raw string.
       size_t rb = unit[e.begin];
