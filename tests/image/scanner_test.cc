@@ -88,6 +88,38 @@ TEST_F(ScannerTest, ReportsAlwaysSensitiveItemsAsFindings) {
   EXPECT_TRUE(HasFinding(*x, EntityType::kGeoLocation, "photoshop:City"));
 }
 
+TEST_F(ScannerTest, RunsTheTextDetectorOverTextItems) {
+  image_testing::TiffBuilder b;
+  int ifd0 = b.AddIfd();
+  int exif = b.AddIfd();
+  b.Ascii(ifd0, 0x010E, "客户手机号13812345678");
+  b.Pointer(ifd0, 0x8769, exif);
+  // UserComment in UCS-2 with its charset header.
+  std::string uc("UNICODE\0", 8);
+  for (char c : std::string("tel 13912345678")) {
+    uc.push_back(c);
+    uc.push_back('\0');
+  }
+  b.Bytes(exif, 0x9286, 7, uc);
+  std::string jpeg = image_testing::MakeJpeg(image_testing::ExifApp1(b.Build()) +
+                                             image_testing::JpegSegment(0xFE, "联系电话 13712345678"));
+  absl::StatusOr<ImageReport> r = scanner_->Scan(jpeg);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(HasFinding(*r, EntityType::kCnMobile, "ImageDescription"));
+  EXPECT_TRUE(HasFinding(*r, EntityType::kCnMobile, "UserComment"));
+  EXPECT_TRUE(HasFinding(*r, EntityType::kCnMobile, "Comment"));
+  for (const ImageFinding& f : r->findings) {
+    if (f.type == EntityType::kCnMobile) {
+      EXPECT_NE(f.validated_by, "tag");
+    }
+  }
+  absl::StatusOr<std::string> clean = scanner_->Scrub(jpeg, {});
+  ASSERT_TRUE(clean.ok());
+  absl::StatusOr<ImageReport> after = scanner_->Scan(*clean);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->findings.empty());
+}
+
 TEST_F(ScannerTest, ScrubRemovesEveryFindingOnEveryJpeg) {
   for (const std::string& name : image_testing::AllTestImages()) {
     std::string in = TestImage(name);
