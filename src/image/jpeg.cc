@@ -18,6 +18,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
@@ -38,7 +42,7 @@ constexpr std::string_view kAdobeSig("Adobe", 5);
 constexpr size_t kStreamWindow = 256 * 1024;
 constexpr int kMaxEmbeddedDepth = 2;
 // Entropy-coded data is scanned and copied in blocks of this size.
-constexpr size_t kCopyBlock = 32 * 1024;
+constexpr size_t kCopyBlock = 8 * 1024;
 
 bool IsStandalone(uint8_t m) { return m == 0xD8 || m == 0xD9 || (m >= 0xD0 && m <= 0xD7) || m == 0x01; }
 bool IsAppOrCom(uint8_t m) { return (m >= 0xE0 && m <= 0xEF) || m == 0xFE; }
@@ -195,6 +199,64 @@ bool NextMarker(In& in, uint8_t* marker) {
   }
 }
 
+// True if 0xFF followed by `next` is part of entropy-coded data: a stuffed
+// byte (FF 00), a restart marker (RSTn), or fill (FF FF: the first FF is
+// kept as data; the last FF of the run decides).
+inline bool EcsContinues(uint8_t next) { return next == 0x00 || IsRst(next) || next == 0xFF; }
+
+// The offset in [i, end) of the first 0xFF that starts a marker, or `end`.
+// REQUIRES: p[end] is readable (the byte after a candidate 0xFF).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define PIIVAULT_JPEG_AVX2 1
+__attribute__((target("avx2"))) size_t FindMarkerAvx2(const unsigned char* p, size_t i, size_t end) {
+  const __m256i ff = _mm256_set1_epi8(static_cast<char>(0xFF));
+  while (i + 64 <= end) {
+    __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32));
+    uint64_t m = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, ff))) |
+                 uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, ff)))} << 32;
+    while (m != 0) {
+      size_t k = i + static_cast<size_t>(__builtin_ctzll(m));
+      if (!EcsContinues(p[k + 1])) return k;
+      m &= m - 1;
+    }
+    i += 64;
+  }
+  for (; i < end; ++i) {
+    if (p[i] == 0xFF && !EcsContinues(p[i + 1])) return i;
+  }
+  return end;
+}
+#endif
+
+size_t FindMarker(const unsigned char* p, size_t i, size_t end) {
+#ifdef PIIVAULT_JPEG_AVX2
+  static const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+  if (kHaveAvx2) return FindMarkerAvx2(p, i, end);
+#endif
+#ifdef __SSE2__
+  const __m128i ff = _mm_set1_epi8(static_cast<char>(0xFF));
+  auto mask16 = [&](size_t at) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+    return static_cast<uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, ff))));
+  };
+  // 64 bytes per step, one bit per 0xFF; most steps have none or one.
+  while (i + 64 <= end) {
+    uint64_t m = mask16(i) | mask16(i + 16) << 16 | mask16(i + 32) << 32 | mask16(i + 48) << 48;
+    while (m != 0) {
+      size_t k = i + static_cast<size_t>(__builtin_ctzll(m));
+      if (!EcsContinues(p[k + 1])) return k;
+      m &= m - 1;
+    }
+    i += 64;
+  }
+#endif
+  for (; i < end; ++i) {
+    if (p[i] == 0xFF && !EcsContinues(p[i + 1])) return i;
+  }
+  return end;
+}
+
 // Copies entropy-coded data (with stuffed bytes, RSTn and fill) up to the
 // next marker, leaving `in` at that marker's 0xFF. Returns false if the
 // input ended first (everything there was has been copied).
@@ -227,20 +289,10 @@ absl::StatusOr<bool> CopyEcs(In& in, Out& out) {
       i = 0;
       continue;
     }
-    const size_t window = std::min(n - i - 1, kCopyBlock);
-    const void* ff = std::memchr(p + i, 0xFF, window);
-    if (ff == nullptr) {
-      i += window;
-      continue;
-    }
-    size_t k = static_cast<size_t>(static_cast<const unsigned char*>(ff) - p);
-    uint8_t b = p[k + 1];
-    if (b == 0x00 || IsRst(b)) {
-      i = k + 2;
-      continue;
-    }
-    if (b == 0xFF) {
-      i = k + 1;
+    const size_t window_end = i + std::min(n - i - 1, kCopyBlock);
+    const size_t k = FindMarker(p, i, window_end);
+    if (k == window_end) {
+      i = window_end;
       continue;
     }
     PIIVAULT_RETURN_IF_ERROR(out.Write(p, k));
@@ -455,19 +507,10 @@ std::vector<std::pair<uint64_t, uint64_t>> ReadMpfEntries(std::string_view tiff)
 // Skips entropy-coded data from `pos`; returns the offset of the next marker
 // or npos at end of input.
 size_t SkipEcs(std::string_view b, size_t pos) {
+  if (pos + 1 >= b.size()) return std::string_view::npos;
   const auto* p = reinterpret_cast<const unsigned char*>(b.data());
-  while (pos + 1 < b.size()) {
-    const void* ff = std::memchr(p + pos, 0xFF, b.size() - pos - 1);
-    if (ff == nullptr) return std::string_view::npos;
-    size_t k = static_cast<size_t>(static_cast<const unsigned char*>(ff) - p);
-    uint8_t m = p[k + 1];
-    if (m == 0x00 || IsRst(m) || m == 0xFF) {
-      pos = k + (m == 0xFF ? 1 : 2);
-      continue;
-    }
-    return k;
-  }
-  return std::string_view::npos;
+  size_t k = FindMarker(p, pos, b.size() - 1);
+  return k == b.size() - 1 ? std::string_view::npos : k;
 }
 
 absl::Status ScanJpegImpl(std::string_view b, uint64_t base, const std::string& prefix,
