@@ -200,57 +200,6 @@ absl::Status ScrubGifCore(ByteSource& source, ByteSink& out) {
 
 // --- Scan --------------------------------------------------------------------
 
-std::string Latin1ToUtf8(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (unsigned char c : in) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      unsigned char d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
-std::string AsUtf8(std::string_view s) { return IsValidUtf8(s) ? std::string(s) : Latin1ToUtf8(s); }
 
 std::string PrintableId(std::string_view id) {
   std::string out;
@@ -358,9 +307,9 @@ class GifScanner {
         // 12 bytes of text-grid geometry, then the text shown on the image.
         std::string_view text(data);
         text.remove_prefix(std::min<size_t>(text.size(), 12));
-        sink_.AddTextItem(Item("PlainText", "PlainText", offset, end - offset), Latin1ToUtf8(text));
+        sink_.AddTextItem(Item("PlainText", "PlainText", offset, end - offset), DecodeLatin1(text));
       } else {
-        sink_.AddTextItem(Item("Comment", "Comment", offset, end - offset), AsUtf8(data));
+        sink_.AddTextItem(Item("Comment", "Comment", offset, end - offset), Utf8OrLatin1(data));
       }
       return absl::OkStatus();
     }

@@ -116,6 +116,11 @@ absl::Status ParsePhotoshopIrb(std::string_view irb, uint64_t file_offset,
 std::string DecodeUtf16(std::string_view bytes, bool big_endian, bool stop_at_nul = true);
 // Latin-1 (PNG tEXt) to UTF-8.
 std::string DecodeLatin1(std::string_view bytes);
+// True iff `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+// `s` as is when it is valid UTF-8, else read as Latin-1: never hands invalid
+// UTF-8 on (GIF comments and PNG iTXt carry either in the wild).
+std::string Utf8OrLatin1(std::string_view s);
 
 // The always-sensitive type for an item name such as "GPSLatitude", "Artist",
 // "dc:creator", "By-line", "BodySerialNumber", "ThumbnailImage" (prefixes like

@@ -408,58 +408,6 @@ absl::Status ScrubPngCore(Reader& in, ByteSink& out, const ScrubOptions& options
 
 // --- Scan --------------------------------------------------------------------
 
-std::string Latin1ToUtf8(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (unsigned char c : in) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      unsigned char d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
-// UTF-8 as is when valid, else read as Latin-1 (never hands invalid UTF-8 on).
-std::string AsUtf8(std::string_view s) { return IsValidUtf8(s) ? std::string(s) : Latin1ToUtf8(s); }
 
 struct Inflated {
   std::string bytes;
@@ -618,24 +566,24 @@ class PngScanner {
       size_t nul = data.find('\0');
       std::string_view keyword = data.substr(0, std::min(nul, data.size()));
       std::string_view text = nul == std::string_view::npos ? data : data.substr(nul + 1);
-      return OnText(type, keyword, Latin1ToUtf8(text), offset, data.size());
+      return OnText(type, keyword, DecodeLatin1(text), offset, data.size());
     }
     if (type == "zTXt") {
       size_t nul = data.find('\0');
       if (nul == std::string_view::npos || data.size() - nul < 2) {
-        sink_.AddTextItem(Item(type, "", offset, data.size()), Latin1ToUtf8(data));
+        sink_.AddTextItem(Item(type, "", offset, data.size()), DecodeLatin1(data));
         return absl::OkStatus();
       }
       std::string_view keyword = data.substr(0, nul);
       PIIVAULT_ASSIGN_OR_RETURN(Inflated text,
                                 InflateBounded(data.substr(nul + 2), budget_, type, offset));
-      return OnText(type, keyword, Latin1ToUtf8(text.bytes), offset, data.size());
+      return OnText(type, keyword, DecodeLatin1(text.bytes), offset, data.size());
     }
     if (type == "iTXt") {
       // keyword 0 flag method language 0 translated-keyword 0 text
       size_t nul = data.find('\0');
       if (nul == std::string_view::npos || data.size() - nul < 3) {
-        sink_.AddTextItem(Item(type, "", offset, data.size()), AsUtf8(data));
+        sink_.AddTextItem(Item(type, "", offset, data.size()), Utf8OrLatin1(data));
         return absl::OkStatus();
       }
       std::string_view keyword = data.substr(0, nul);
@@ -656,7 +604,7 @@ class PngScanner {
         sink_.AddItem(Item("iTXt", "XMP", offset, data.size()));
         return ParseXmpMetadata(value, offset, "iTXt/XMP", limits_, sink_);
       }
-      return OnText(type, keyword, AsUtf8(value), offset, data.size());
+      return OnText(type, keyword, Utf8OrLatin1(value), offset, data.size());
     }
     if (type == "eXIf") {
       std::string_view tiff = StripExifPrefix(data);
@@ -687,7 +635,7 @@ class PngScanner {
 
   absl::Status OnText(std::string_view type, std::string_view keyword, std::string utf8,
                       uint64_t offset, uint64_t size) {
-    std::string name = Latin1ToUtf8(keyword.substr(0, std::min<size_t>(keyword.size(), 79)));
+    std::string name = DecodeLatin1(keyword.substr(0, std::min<size_t>(keyword.size(), 79)));
     constexpr std::string_view kRaw = "Raw profile type ";
     if (keyword.substr(0, std::min(keyword.size(), kRaw.size())) == kRaw) {
       std::string_view kind = keyword.substr(kRaw.size());

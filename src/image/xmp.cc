@@ -358,6 +358,47 @@ std::string DecodeLatin1(std::string_view bytes) {
   return out;
 }
 
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char lead = static_cast<unsigned char>(s[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t continuation;
+    uint32_t cp;
+    if ((lead & 0xE0) == 0xC0) {
+      continuation = 1;
+      cp = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      continuation = 2;
+      cp = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      continuation = 3;
+      cp = lead & 0x07;
+    } else {
+      return false;
+    }
+    if (i + continuation >= s.size()) return false;
+    for (size_t k = 1; k <= continuation; ++k) {
+      const unsigned char next = static_cast<unsigned char>(s[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (next & 0x3F);
+    }
+    static constexpr uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[continuation] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += continuation + 1;
+  }
+  return true;
+}
+
+std::string Utf8OrLatin1(std::string_view s) {
+  return IsValidUtf8(s) ? std::string(s) : DecodeLatin1(s);
+}
+
 absl::Status ParseXmpMetadata(std::string_view xmp, uint64_t file_offset, std::string_view location,
                               const ParseLimits& limits, MetadataSink& sink) {
   if (xmp.size() > limits.max_decompressed_bytes && limits.max_decompressed_bytes > 0) {
