@@ -13,6 +13,11 @@
 #include <array>
 #include <functional>
 #include <cstring>
+#include <cstdlib>
+#include <initializer_list>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <map>
 #include <string>
 #include <utility>
@@ -20,6 +25,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "detect/pattern_set.h"
@@ -115,6 +121,11 @@ struct Engine {
   std::vector<std::string> glue;
   // Last UTF-8 character (up to 3 bytes) of every anchor keyword.
   std::vector<uint32_t> anchor_tails;
+  // Last characters (3-byte UTF-8) found by the tail pass: those of bare
+  // anchors (我叫 → 叫), 年 for dates in Chinese numerals, 纬/经 for
+  // 北纬…东经… coordinates.
+  std::vector<uint32_t> tails;
+  bool has_bare_anchors = false;
   size_t max_finding = 0;
   size_t context_window = 0;
   // Every keyword of every pattern, indexed by its first two bytes.
@@ -148,6 +159,7 @@ class Scanner {
   std::vector<Finding> Run() {
     ScanAscii();
     if (!impl_.digits.empty()) ScanNumerals();
+    if (!impl_.tails.empty()) ScanTails();
     return Resolve();
   }
 
@@ -248,6 +260,54 @@ class Scanner {
       BuildSegment(left, true);
       ProcessSegment();
     }
+  }
+
+  // Finds the characters in impl_.tails inside Chinese text (which the
+  // ASCII pass skips): labels written without a colon (我叫张三, 寄到…),
+  // 一九八七年十二月二日, 北纬45.8117 东经117.8378.
+  void ScanTails() {
+    const auto& tails = impl_.tails;
+    size_t i = 0;
+#if defined(__SSE2__)
+    // Compare the first two bytes of every tail at each position; the third
+    // byte is checked per hit.
+    __m128i first[8], second[8];
+    const size_t nt = std::min<size_t>(tails.size(), 8);
+    for (size_t t = 0; t < nt; ++t) {
+      first[t] = _mm_set1_epi8(static_cast<char>(tails[t] >> 16));
+      second[t] = _mm_set1_epi8(static_cast<char>(tails[t] >> 8));
+    }
+    if (tails.size() <= 8) {
+      for (; i + 17 <= n_; i += 16) {
+        __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + i));
+        __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + i + 1));
+        __m128i any = _mm_setzero_si128();
+        for (size_t t = 0; t < nt; ++t) {
+          any = _mm_or_si128(any, _mm_and_si128(_mm_cmpeq_epi8(a, first[t]), _mm_cmpeq_epi8(b, second[t])));
+        }
+        unsigned m = static_cast<unsigned>(_mm_movemask_epi8(any));
+        while (m != 0) {
+          TailAt(i + static_cast<size_t>(__builtin_ctz(m)));
+          m &= m - 1;
+        }
+      }
+    }
+#endif
+    for (; i + 3 <= n_; ++i) {
+      if (p_[i] >= 0xE0) TailAt(i);
+    }
+  }
+
+  void TailAt(size_t k) {
+    if (k + 3 > n_) return;
+    const uint32_t c = uint32_t{p_[k]} << 16 | uint32_t{p_[k + 1]} << 8 | p_[k + 2];
+    if (std::find(impl_.tails.begin(), impl_.tails.end(), c) == impl_.tails.end()) return;
+    if (c == 0xE5B9B4) {  // 年
+      if (!impl_.cn_dates.empty()) CnNumeralDate(k);
+    } else if (c == 0xE7BAAC || c == 0xE7BB8F) {  // 纬 经
+      if (!impl_.decimal_pairs.empty()) Hemisphere(k);
+    }
+    if (impl_.has_bare_anchors) BareAnchorAt(k + 3);
   }
 
   bool NumeralOrGlue(size_t i) {
@@ -869,6 +929,245 @@ class Scanner {
     }
   }
 
+  // 我叫张三 / 寄到浙江省… / 持卡人姓名 曹一国: a bare anchor ends at `after`.
+  void BareAnchorAt(size_t after) {
+    size_t value_at = after;
+    for (int t = 0; t < 3 && value_at < n_; ++t) {  // up to 3 spaces
+      NormChar c = NormAt(p_, n_, value_at, false);
+      if (c.kind != NormKind::kChar || c.c != ' ') break;
+      value_at += c.len;
+    }
+    if (value_at + 3 > n_ || !IsHan(p_ + value_at)) return;
+    for (const Pattern* p : impl_.anchored) {
+      bool hit = false;
+      for (const std::string& a : p->bare_anchors) {
+        if (a.size() <= after && std::memcmp(p_ + after - a.size(), a.data(), a.size()) == 0) {
+          hit = true;
+          break;
+        }
+      }
+      if (!hit || StartsWithAny(value_at, p->List("terminators"))) continue;
+      if (p->extractor == Extractor::kAnchorName) {
+        // Without a colon the label may be part of a sentence: only a known
+        // surname starts a name (联系人电话…, 我叫你…).
+        if (!StartsWithAny(value_at, p->List("surnames")) &&
+            !StartsWithAny(value_at, p->List("compound_surnames")) && !DottedNameAt(value_at)) {
+          continue;
+        }
+        AnchoredName(*p, value_at);
+      } else {
+        AnchoredAddress(*p, value_at);
+      }
+    }
+  }
+
+  // 古丽娜尔·阿不都: Han characters, then a middle dot.
+  bool DottedNameAt(size_t at) const {
+    size_t i = at;
+    for (int chars = 0; chars < 8 && i + 3 <= n_; ++chars) {
+      if (!IsHan(p_ + i)) break;
+      i += 3;
+    }
+    if (i == at) return false;
+    return (i + 2 <= n_ && p_[i] == 0xC2 && p_[i + 1] == 0xB7) ||
+           (i + 3 <= n_ && (std::memcmp(p_ + i, "\xE3\x83\xBB", 3) == 0 || std::memcmp(p_ + i, "\xE2\x80\xA2", 3) == 0));
+  }
+
+  // 1..99 written as 三 / 十 / 十二 / 二十 / 二十一 at `*at`.
+  int SmallCnNumber(size_t* at) const {
+    auto Digit = [&](size_t i) -> int {
+      if (i + 3 > n_) return -1;
+      NormChar c = NormAt(p_, n_, i, true);
+      if (c.kind != NormKind::kChar || !c.numeral || !IsDigit(c.c)) return -1;
+      return c.c - '0';
+    };
+    auto Ten = [&](size_t i) { return i + 3 <= n_ && std::memcmp(p_ + i, "\xE5\x8D\x81", 3) == 0; };  // 十
+    size_t i = *at;
+    int v = -1;
+    int d = Digit(i);
+    if (Ten(i)) {
+      i += 3;
+      v = 10;
+      int u = Digit(i);
+      if (u > 0) {
+        v += u;
+        i += 3;
+      }
+    } else if (d > 0) {
+      i += 3;
+      v = d;
+      if (Ten(i)) {
+        i += 3;
+        v *= 10;
+        int u = Digit(i);
+        if (u > 0) {
+          v += u;
+          i += 3;
+        }
+      }
+    }
+    if (v > 0) *at = i;
+    return v;
+  }
+
+  // 一九八七年十二月二日 / 二〇〇四年四月: `year_end` is the offset of 年.
+  void CnNumeralDate(size_t year_end) {
+    if (year_end < 12) return;
+    const size_t begin = year_end - 12;
+    std::string v;
+    for (size_t i = begin; i < year_end; i += 3) {
+      NormChar c = NormAt(p_, n_, i, true);
+      if (c.kind != NormKind::kChar || !c.numeral || c.len != 3 || !IsDigit(c.c)) return;
+      v.push_back(c.c);
+    }
+    if (begin >= 3) {  // not the tail of a longer numeral run
+      NormChar c = NormAt(p_, n_, internal::PrevCharStart(p_, begin), true);
+      if (c.kind == NormKind::kChar && IsDigit(c.c)) return;
+    }
+    size_t o = year_end + 3;
+    int month = SmallCnNumber(&o);
+    if (month <= 0 || month > 12 || o + 3 > n_ || std::memcmp(p_ + o, "\xE6\x9C\x88", 3) != 0) return;  // 月
+    o += 3;
+    absl::StrAppend(&v, "-", month);
+    size_t end = o;
+    size_t d_at = o;
+    int day = SmallCnNumber(&d_at);
+    if (day > 0 && day <= 31 && d_at + 3 <= n_ &&
+        (std::memcmp(p_ + d_at, "\xE6\x97\xA5", 3) == 0 || std::memcmp(p_ + d_at, "\xE5\x8F\xB7", 3) == 0)) {
+      absl::StrAppend(&v, "-", day);
+      end = d_at + 3;
+    }
+    for (const Pattern* p : impl_.cn_dates) {
+      if (v.size() < p->min_length || v.size() > p->max_length) continue;
+      Try(*p, v, begin, end);
+    }
+  }
+
+  // A decimal (45.8117) or degrees-minutes-seconds (39°54'15.2") angle at
+  // `*at`, as a decimal string with 6 fraction digits for D°M'S".
+  bool Angle(size_t* at, std::string* out) const {
+    size_t i = *at;
+    auto Num = [&](std::string* digits, bool* dot) {
+      size_t start = i;
+      while (i < n_) {
+        NormChar c = NormAt(p_, n_, i, false);
+        if (c.kind != NormKind::kChar) break;
+        if (IsDigit(c.c) || (c.c == '.' && !*dot && i > start)) {
+          *dot |= c.c == '.';
+          digits->push_back(c.c);
+          i += c.len;
+          continue;
+        }
+        break;
+      }
+      if (!digits->empty() && digits->back() == '.') return false;
+      return !digits->empty() && digits->size() <= 16;
+    };
+    auto Mark = [&](std::initializer_list<std::string_view> marks) {
+      for (std::string_view m : marks) {
+        if (i + m.size() <= n_ && std::memcmp(p_ + i, m.data(), m.size()) == 0) {
+          i += m.size();
+          return true;
+        }
+      }
+      return false;
+    };
+    std::string deg;
+    bool dot = false;
+    if (!Num(&deg, &dot)) return false;
+    if (!Mark({"\xC2\xB0", "\xE5\xBA\xA6"})) {  // ° 度
+      if (!dot) return false;
+      *out = deg;
+      *at = i;
+      return true;
+    }
+    // Whole degrees (北纬39度) are too coarse to locate anyone: minutes are
+    // required.
+    if (dot || deg.size() > 3) return false;
+    double value = std::atof(deg.c_str());
+    std::string min;
+    bool mdot = false;
+    if (!Num(&min, &mdot) || min.size() > 7 || !Mark({"''", "'", "\xE2\x80\xB2", "\xE5\x88\x86", "\xE2\x80\x99"})) {  // ' ′ 分 ’
+      return false;
+    }
+    if (i >= 2 && p_[i - 1] == '\'' && p_[i - 2] == '\'') return false;  // 39°54'' is seconds notation
+    value += std::atof(min.c_str()) / 60;
+    size_t after_min = i;
+    std::string sec;
+    bool sdot = false;
+    if (!mdot && Num(&sec, &sdot) && sec.size() <= 8 &&
+        Mark({"\"", "\xE2\x80\xB3", "\xE7\xA7\x92", "''", "\xE2\x80\x9D"})) {  // " ″ 秒 '' ”
+      value += std::atof(sec.c_str()) / 3600;
+    } else {
+      i = after_min;
+    }
+    *out = absl::StrFormat("%.6f", value);
+    *at = i;
+    return true;
+  }
+
+  // 北纬45.8117 东经117.8378 (either order; 南纬/西经 negative). `k` is the
+  // offset of 纬 or 经; the hemisphere character is right before it.
+  void Hemisphere(size_t k) {
+    if (k < 3) return;
+    const bool lat_first = p_[k + 2] == 0xAC;  // 纬
+    const uint8_t* h = p_ + k - 3;
+    int sign;
+    if (lat_first) {
+      if (std::memcmp(h, "\xE5\x8C\x97", 3) == 0) sign = 1;        // 北
+      else if (std::memcmp(h, "\xE5\x8D\x97", 3) == 0) sign = -1;  // 南
+      else return;
+    } else {
+      if (std::memcmp(h, "\xE4\xB8\x9C", 3) == 0) sign = 1;        // 东
+      else if (std::memcmp(h, "\xE8\xA5\xBF", 3) == 0) sign = -1;  // 西
+      else return;
+    }
+    size_t i = k + 3;
+    auto Skip = [&](int max_chars) {
+      for (int t = 0; t < max_chars && i < n_; ++t) {
+        NormChar c = NormAt(p_, n_, i, false);
+        bool sep = c.kind == NormKind::kChar && (c.c == ' ' || c.c == ',' || c.c == ':');
+        sep |= i + 3 <= n_ && (std::memcmp(p_ + i, "\xEF\xBC\x8C", 3) == 0 ||   // ，
+                               std::memcmp(p_ + i, "\xE3\x80\x81", 3) == 0);  // 、
+        if (!sep) break;
+        i += c.kind == NormKind::kChar ? c.len : 3;
+      }
+    };
+    Skip(1);
+    std::string first, second;
+    if (!Angle(&i, &first)) return;
+    Skip(3);
+    if (i + 6 > n_) return;
+    const uint8_t* h2 = p_ + i;
+    int sign2;
+    if (lat_first) {
+      if (std::memcmp(h2, "\xE4\xB8\x9C\xE7\xBB\x8F", 6) == 0) sign2 = 1;        // 东经
+      else if (std::memcmp(h2, "\xE8\xA5\xBF\xE7\xBB\x8F", 6) == 0) sign2 = -1;  // 西经
+      else return;
+    } else {
+      if (std::memcmp(h2, "\xE5\x8C\x97\xE7\xBA\xAC", 6) == 0) sign2 = 1;        // 北纬
+      else if (std::memcmp(h2, "\xE5\x8D\x97\xE7\xBA\xAC", 6) == 0) sign2 = -1;  // 南纬
+      else return;
+    }
+    i += 6;
+    Skip(1);
+    if (!Angle(&i, &second)) return;
+    if (i < n_) {
+      NormChar c = NormAt(p_, n_, i, false);
+      if (c.kind == NormKind::kChar && (IsAlnum(c.c) || c.c == '.')) return;
+    }
+    value_.clear();
+    if (sign < 0) value_.push_back('-');
+    value_ += first;
+    value_.push_back(',');
+    if (sign2 < 0) value_.push_back('-');
+    value_ += second;
+    for (const Pattern* p : impl_.decimal_pairs) {
+      if (value_.size() < p->min_length || value_.size() > p->max_length) continue;
+      Try(*p, value_, k - 3, i);
+    }
+  }
+
   bool StartsWithAny(size_t at, const std::vector<std::string>* words) const {
     if (words == nullptr) return false;
     for (const std::string& w : *words) {
@@ -920,12 +1219,14 @@ class Scanner {
     size_t i = at, last_good = at;
     size_t chars = 0;
     int spaces = 0;
+    size_t before_space = 0;  // last_good before the last space, if any
     while (i < n_ && chars < p.max_length) {
       uint8_t b = p_[i];
       if (chars > 0 && StartsWithAny(i, stops)) break;
       if (b == '\n' || b == '\r' || b == '\t' || b == ',' || b == ';' || b == '|' || b == 0) break;
       if (b == ' ') {
         if (++spaces > 1) break;
+        before_space = last_good;
         ++i;
         continue;
       }
@@ -953,6 +1254,16 @@ class Scanner {
       i += len;
       ++chars;
       last_good = i;
+    }
+    if (before_space > at && before_space < last_good) {
+      // "…2205室 对": words after a space that hold no digit and no
+      // address level are speech, not address.
+      std::string_view tail(reinterpret_cast<const char*>(p_ + before_space), last_good - before_space);
+      bool address_like = std::any_of(tail.begin(), tail.end(), [](char c) { return IsDigit(c); });
+      if (const std::vector<std::string>* levels = p.List("levels")) {
+        for (const std::string& l : *levels) address_like |= tail.find(l) != std::string_view::npos;
+      }
+      if (!address_like) last_good = before_space;
     }
     if (last_good <= at) return;
     std::string v(reinterpret_cast<const char*>(p_ + at), last_good - at);
@@ -1308,6 +1619,16 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
       case Extractor::kAnchorName:
       case Extractor::kAnchorAddress:
         impl->anchored.push_back(p);
+        for (const std::string& a : p->bare_anchors) {
+          max_anchor = std::max(max_anchor, a.size());
+          const size_t t = a.size();  // >= 6, ends with a 3-byte character (pattern_set.cc)
+          uint32_t tail = uint32_t{static_cast<uint8_t>(a[t - 3])} << 16 |
+                          uint32_t{static_cast<uint8_t>(a[t - 2])} << 8 | static_cast<uint8_t>(a[t - 1]);
+          if (std::find(impl->tails.begin(), impl->tails.end(), tail) == impl->tails.end()) {
+            impl->tails.push_back(tail);
+          }
+          impl->has_bare_anchors = true;
+        }
         for (const std::string& a : p->anchors) {
           max_anchor = std::max(max_anchor, a.size());
           size_t t = a.size();
@@ -1330,6 +1651,13 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
     }
     impl->max_finding = std::max(impl->max_finding, p->MaxSpanBytes());
   }
+  if (!impl->cn_dates.empty()) impl->tails.push_back(0xE5B9B4);  // 年
+  if (!impl->decimal_pairs.empty()) {
+    impl->tails.push_back(0xE7BAAC);  // 纬
+    impl->tails.push_back(0xE7BB8F);  // 经
+  }
+  std::sort(impl->tails.begin(), impl->tails.end());
+  impl->tails.erase(std::unique(impl->tails.begin(), impl->tails.end()), impl->tails.end());
   impl->digits_by_length.resize(impl->digits_max + 2);
   impl->digits_raw_by_length.resize(impl->digits_max + 2);
   for (const Pattern* p : impl->digits) {

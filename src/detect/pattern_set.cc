@@ -117,7 +117,7 @@ absl::Status GetKeywords(const toml::table& t, std::string_view key, std::string
 constexpr std::string_view kPatternKeys[] = {
     "id", "type", "extractor", "value", "regex", "validator", "confidence",
     "requires_context", "min_length", "max_length", "separators", "max_separators",
-    "uppercase", "strip", "extension", "allow_all_digits", "priority", "masked_as", "anchors", "positive",
+    "uppercase", "strip", "extension", "allow_all_digits", "priority", "masked_as", "anchors", "bare_anchors", "positive",
     "negative", "negative_after", "lists", "match", "no_match", "description"};
 
 absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file,
@@ -207,6 +207,19 @@ absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file
   if ((p.extractor == Extractor::kAnchorName || p.extractor == Extractor::kAnchorAddress) &&
       p.anchors.empty()) {
     return Bad(file, line, "anchor extractors need a non-empty 'anchors' list");
+  }
+  PIIVAULT_RETURN_IF_ERROR(GetStringArray(t, "bare_anchors", file, &p.bare_anchors));
+  if (!p.bare_anchors.empty() && p.extractor != Extractor::kAnchorName &&
+      p.extractor != Extractor::kAnchorAddress) {
+    return Bad(file, line, "'bare_anchors' needs an anchor extractor");
+  }
+  for (const std::string& a : p.bare_anchors) {
+    // The scanner finds bare anchors by their last character, which must be
+    // a 3-byte UTF-8 character (a CJK ideograph).
+    const size_t n = a.size();
+    if (n < 6 || static_cast<uint8_t>(a[n - 3]) < 0xE0 || static_cast<uint8_t>(a[n - 3]) > 0xEF) {
+      return Bad(file, line, "a bare anchor must be at least two CJK characters and end with one");
+    }
   }
   PIIVAULT_RETURN_IF_ERROR(GetKeywords(t, "positive", file, &p.positive));
   PIIVAULT_RETURN_IF_ERROR(GetKeywords(t, "negative", file, &p.negative));

@@ -81,6 +81,8 @@ struct Pattern {
   std::vector<Keyword> negative;
   std::vector<Keyword> negative_after;  // only looked up after the value ("元")
   std::vector<std::string> anchors;
+  // Labels written directly before the value, without a colon (我叫, 寄到).
+  std::vector<std::string> bare_anchors;
   absl::flat_hash_map<std::string, std::vector<std::string>> lists;
   std::vector<std::string> match_examples;
   std::vector<std::string> no_match_examples;

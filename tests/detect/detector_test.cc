@@ -413,6 +413,65 @@ TEST(Geo, Pairs) {
   ExpectNoType("价格：39.9042, 116.4074", EntityType::kGeoCoord);
 }
 
+TEST(Names, LabelWithoutColon) {
+  ExpectFinding("客户：我叫黄玉刚\n客户：嗯", EntityType::kPersonName, "黄玉刚", "黄玉刚");
+  ExpectFinding("嗯 我姓名是陆志超\n", EntityType::kPersonName, "陆志超", "陆志超");
+  ExpectFinding("联系人周雨红，电话190 2075 1351", EntityType::kPersonName, "周雨红", "周雨红");
+  ExpectFinding("持卡人姓名 曹一国\n", EntityType::kPersonName, "曹一国", "曹一国");
+  ExpectFinding("卡号6236683255757233554，持卡人赵燕欣，对吗？", EntityType::kPersonName, "赵燕欣", "赵燕欣");
+  ExpectFinding("真实姓名欧阳娜娜", EntityType::kPersonName, "欧阳娜娜", "欧阳娜娜");
+  ExpectFinding("我叫古丽娜尔·阿不都\n", EntityType::kPersonName, "古丽娜尔·阿不都", "古丽娜尔·阿不都");
+  ExpectFinding("实名信息：史然宇，440309195003068405", EntityType::kPersonName, "史然宇", "史然宇");
+  // Near misses: no known surname, a field label, too long to be a name.
+  ExpectNoType("我叫你一声你敢答应吗", EntityType::kPersonName);
+  ExpectNoType("联系人电话13812345678", EntityType::kPersonName);
+  ExpectNoType("姓名不详", EntityType::kPersonName);
+  ExpectNoType("我叫王明明天再来找你", EntityType::kPersonName);
+  ExpectNoType("他叫张三", EntityType::kPersonName);
+}
+
+TEST(Addresses, LabelWithoutColon) {
+  ExpectFinding("地址是湖北省武汉市武昌区东风路334号龙湖天街19栋2单元2205室 对\n", EntityType::kAddress,
+                "湖北省武汉市武昌区东风路334号龙湖天街19栋2单元2205室",
+                "湖北省武汉市武昌区东风路334号龙湖天街19栋2单元2205室");
+  ExpectFinding("寄到江苏省南京市鼓楼区解放路451号幸福里小区22栋4单元603室\n", EntityType::kAddress,
+                "江苏省南京市鼓楼区解放路451号幸福里小区22栋4单元603室",
+                "江苏省南京市鼓楼区解放路451号幸福里小区22栋4单元603室");
+  ExpectFinding("公司地址 湖北省武汉市武昌区滨江大道532号碧桂园8-5-3205\n", EntityType::kAddress,
+                "湖北省武汉市武昌区滨江大道532号碧桂园8-5-3205", "湖北省武汉市武昌区滨江大道532号碧桂园8-5-3205");
+  // A space inside an address is kept when an address level follows it.
+  ExpectFinding("寄到北京市朝阳区 建国路88号\n", EntityType::kAddress, "北京市朝阳区 建国路88号",
+                "北京市朝阳区 建国路88号");
+  ExpectNoType("地址是对的", EntityType::kAddress);
+  ExpectNoType("寄到哪里了", EntityType::kAddress);
+  ExpectNoType("我想寄到外地去", EntityType::kAddress);
+}
+
+TEST(DateOfBirth, ChineseNumerals) {
+  ExpectFinding("出生日期是一九八七年十二月二日\n", EntityType::kDateOfBirth, "一九八七年十二月二日", "1987-12-02");
+  ExpectFinding("出生日期是一九六二年十月二十一日", EntityType::kDateOfBirth, "一九六二年十月二十一日", "1962-10-21");
+  ExpectFinding("生于二〇〇四年四月三号", EntityType::kDateOfBirth, "二〇〇四年四月三号", "2004-04-03");
+  ExpectFinding("出生年月：一九九零年十月", EntityType::kDateOfBirth, "一九九零年十月", "1990-10");
+  ExpectNoType("一九八七年十二月二日", EntityType::kDateOfBirth);  // no birth keyword
+  ExpectNoType("出生日期是一九八七年十三月二日", EntityType::kDateOfBirth);
+  ExpectNoType("出生日期是一九八七年二月三十日", EntityType::kDateOfBirth);
+  ExpectNoType("出生日期是九八七年十二月二日", EntityType::kDateOfBirth);  // three-digit year
+  ExpectNoType("出生日期是一二九八七年十二月二日", EntityType::kDateOfBirth);  // five numerals
+}
+
+TEST(Geo, HemisphereWords) {
+  ExpectFinding("系统记录的经纬度：北纬45.8117 东经117.8378\n", EntityType::kGeoCoord, "北纬45.8117 东经117.8378",
+                "45.8117,117.8378");
+  ExpectFinding("东经116.4074，北纬39.9042", EntityType::kGeoCoord, "东经116.4074，北纬39.9042", "116.4074,39.9042");
+  ExpectFinding("北纬39°54'15\" 东经116°24'27\"", EntityType::kGeoCoord, "北纬39°54'15\" 东经116°24'27\"",
+                "39.904167,116.407500");
+  ExpectFinding("北纬39°54′ 东经116°24′", EntityType::kGeoCoord, "北纬39°54′ 东经116°24′", "39.900000,116.400000");
+  ExpectNoType("北纬45.8117", EntityType::kGeoCoord);
+  ExpectNoType("北纬39度 东经116度", EntityType::kGeoCoord);  // whole degrees
+  ExpectNoType("北纬95.8117 东经117.8378", EntityType::kGeoCoord);  // out of range
+  ExpectNoType("北纬45.8117 东经117.8378km", EntityType::kGeoCoord);
+}
+
 // ------------------------------------------------------------ masked
 TEST(Masked, ReportedAsMaskedWithResemblance) {
   std::vector<Finding> f = ScanOk("手机138****5678");
