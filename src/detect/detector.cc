@@ -57,6 +57,8 @@ constexpr size_t kSegmentSoftCap = 2048;
 constexpr size_t kNumeralStride = 16;
 // Name values are read this many characters ahead before deciding.
 constexpr size_t kNameLookahead = 20;
+// The tail pass compares up to this many characters in SIMD registers.
+constexpr size_t kMaxSimdTails = 16;
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -125,7 +127,12 @@ struct Engine {
   // anchors (我叫 → 叫), 年 for dates in Chinese numerals, 纬/经 for
   // 北纬…东经… coordinates.
   std::vector<uint32_t> tails;
-  bool has_bare_anchors = false;
+  // Bare anchors by the index of their last character in `tails`.
+  struct BareAnchor {
+    std::string text;
+    const Pattern* pattern;
+  };
+  std::vector<std::vector<BareAnchor>> bare_by_tail;
   size_t max_finding = 0;
   size_t context_window = 0;
   // Every keyword of every pattern, indexed by its first two bytes.
@@ -271,19 +278,22 @@ class Scanner {
 #if defined(__SSE2__)
     // Compare the first two bytes of every tail at each position; the third
     // byte is checked per hit.
-    __m128i first[8], second[8];
-    const size_t nt = std::min<size_t>(tails.size(), 8);
+    __m128i first[kMaxSimdTails], second[kMaxSimdTails], third[kMaxSimdTails];
+    const size_t nt = std::min<size_t>(tails.size(), kMaxSimdTails);
     for (size_t t = 0; t < nt; ++t) {
       first[t] = _mm_set1_epi8(static_cast<char>(tails[t] >> 16));
       second[t] = _mm_set1_epi8(static_cast<char>(tails[t] >> 8));
+      third[t] = _mm_set1_epi8(static_cast<char>(tails[t]));
     }
-    if (tails.size() <= 8) {
-      for (; i + 17 <= n_; i += 16) {
+    if (tails.size() <= kMaxSimdTails) {
+      for (; i + 18 <= n_; i += 16) {
         __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + i));
         __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + i + 1));
+        __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + i + 2));
         __m128i any = _mm_setzero_si128();
         for (size_t t = 0; t < nt; ++t) {
-          any = _mm_or_si128(any, _mm_and_si128(_mm_cmpeq_epi8(a, first[t]), _mm_cmpeq_epi8(b, second[t])));
+          any = _mm_or_si128(any, _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(a, first[t]), _mm_cmpeq_epi8(b, second[t])),
+                                                _mm_cmpeq_epi8(c, third[t])));
         }
         unsigned m = static_cast<unsigned>(_mm_movemask_epi8(any));
         while (m != 0) {
@@ -301,13 +311,15 @@ class Scanner {
   void TailAt(size_t k) {
     if (k + 3 > n_) return;
     const uint32_t c = uint32_t{p_[k]} << 16 | uint32_t{p_[k + 1]} << 8 | p_[k + 2];
-    if (std::find(impl_.tails.begin(), impl_.tails.end(), c) == impl_.tails.end()) return;
+    auto it = std::find(impl_.tails.begin(), impl_.tails.end(), c);
+    if (it == impl_.tails.end()) return;
     if (c == 0xE5B9B4) {  // 年
       if (!impl_.cn_dates.empty()) CnNumeralDate(k);
     } else if (c == 0xE7BAAC || c == 0xE7BB8F) {  // 纬 经
       if (!impl_.decimal_pairs.empty()) Hemisphere(k);
     }
-    if (impl_.has_bare_anchors) BareAnchorAt(k + 3);
+    const auto& bare = impl_.bare_by_tail[static_cast<size_t>(it - impl_.tails.begin())];
+    if (!bare.empty()) BareAnchorAt(k + 3, bare);
   }
 
   bool NumeralOrGlue(size_t i) {
@@ -930,7 +942,16 @@ class Scanner {
   }
 
   // 我叫张三 / 寄到浙江省… / 持卡人姓名 曹一国: a bare anchor ends at `after`.
-  void BareAnchorAt(size_t after) {
+  void BareAnchorAt(size_t after, const std::vector<Engine::BareAnchor>& bare) {
+    // The label ends here?
+    const Engine::BareAnchor* hit = nullptr;
+    for (const Engine::BareAnchor& a : bare) {
+      if (a.text.size() <= after && std::memcmp(p_ + after - a.text.size(), a.text.data(), a.text.size()) == 0) {
+        hit = &a;
+        break;
+      }
+    }
+    if (hit == nullptr) return;
     size_t value_at = after;
     for (int t = 0; t < 3 && value_at < n_; ++t) {  // up to 3 spaces
       NormChar c = NormAt(p_, n_, value_at, false);
@@ -939,14 +960,12 @@ class Scanner {
     }
     if (value_at + 3 > n_ || !IsHan(p_ + value_at)) return;
     for (const Pattern* p : impl_.anchored) {
-      bool hit = false;
-      for (const std::string& a : p->bare_anchors) {
-        if (a.size() <= after && std::memcmp(p_ + after - a.size(), a.data(), a.size()) == 0) {
-          hit = true;
-          break;
-        }
+      bool label = false;
+      for (const Engine::BareAnchor& a : bare) {
+        label |= a.pattern == p && a.text.size() <= after &&
+                 std::memcmp(p_ + after - a.text.size(), a.text.data(), a.text.size()) == 0;
       }
-      if (!hit || StartsWithAny(value_at, p->List("terminators"))) continue;
+      if (!label || StartsWithAny(value_at, p->List("terminators"))) continue;
       if (p->extractor == Extractor::kAnchorName) {
         // Without a colon the label may be part of a sentence: only a known
         // surname starts a name (联系人电话…, 我叫你…).
@@ -1627,7 +1646,6 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
           if (std::find(impl->tails.begin(), impl->tails.end(), tail) == impl->tails.end()) {
             impl->tails.push_back(tail);
           }
-          impl->has_bare_anchors = true;
         }
         for (const std::string& a : p->anchors) {
           max_anchor = std::max(max_anchor, a.size());
@@ -1658,6 +1676,16 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   }
   std::sort(impl->tails.begin(), impl->tails.end());
   impl->tails.erase(std::unique(impl->tails.begin(), impl->tails.end()), impl->tails.end());
+  impl->bare_by_tail.resize(impl->tails.size());
+  for (const Pattern* p : impl->anchored) {
+    for (const std::string& a : p->bare_anchors) {
+      const size_t t = a.size();
+      uint32_t tail = uint32_t{static_cast<uint8_t>(a[t - 3])} << 16 |
+                      uint32_t{static_cast<uint8_t>(a[t - 2])} << 8 | static_cast<uint8_t>(a[t - 1]);
+      size_t at = static_cast<size_t>(std::find(impl->tails.begin(), impl->tails.end(), tail) - impl->tails.begin());
+      impl->bare_by_tail[at].push_back({a, p});
+    }
+  }
   impl->digits_by_length.resize(impl->digits_max + 2);
   impl->digits_raw_by_length.resize(impl->digits_max + 2);
   for (const Pattern* p : impl->digits) {
