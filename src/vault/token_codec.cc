@@ -199,8 +199,11 @@ std::string MakeFpeToken(EntityType field, std::string_view value) {
         if (c >= '0' && c <= '9') ++len;
       if (len < 14 || len > 19) len = 16;
       // Leading 0: no payment card number starts with MII 0, no Chinese ID
-      // starts with 0, and lengths >= 14 exclude landlines.
+      // starts with 0, and lengths >= 14 exclude landlines. The second digit
+      // is never 0: "00" is the international prefix, and 0086 + a landline
+      // or mobile number would be real data (found by the detector test).
       t.push_back('0');
+      t.push_back(static_cast<char>('1' + Uniform(9)));
       while (t.size() < len - 1) t.push_back(RandomDigit());
       // Pick a last digit for which Luhn fails (exactly one digit passes).
       for (;;) {
