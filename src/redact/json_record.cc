@@ -52,8 +52,8 @@ absl::StatusOr<Path> ParsePath(std::string_view path) {
 }
 
 struct StringRange {
-  size_t begin;  // first byte after the opening quote
-  size_t end;    // the closing quote
+  size_t begin = 0;  // first byte after the opening quote
+  size_t end = 0;    // the closing quote
 };
 
 class Scanner {
