@@ -123,6 +123,9 @@ struct Engine {
   std::vector<std::string> glue;
   // Last UTF-8 character (up to 3 bytes) of every anchor keyword.
   std::vector<uint32_t> anchor_tails;
+  // (anchor, pattern) pairs by the index of the anchor's last character in
+  // anchor_tails.
+  std::vector<std::vector<std::pair<std::string, const Pattern*>>> anchors_by_tail;
   // Last characters (3-byte UTF-8) found by the tail pass: those of bare
   // anchors (我叫 → 叫), 年 for dates in Chinese numerals, 纬/经 for
   // 北纬…东经… coordinates.
@@ -351,12 +354,18 @@ class Scanner {
     while (i < n_) {
       uint8_t b = p_[i];
       if (!numerals && b > 0x20 && b < 0x7F && seg_.s.size() < kSegmentSoftCap) {
-        // Printable ASCII: the common case, kept out of NormAt.
+        // Printable ASCII: the common case, kept out of NormAt and appended
+        // a run at a time.
         pending_zw = false;
-        seg_.s.push_back(static_cast<char>(b));
-        seg_.b.push_back(i);
-        seg_.e.push_back(i + 1);
-        ++i;
+        size_t run = 1;
+        const size_t room = kSegmentSoftCap - seg_.s.size();
+        while (run < room && i + run < n_ && p_[i + run] > 0x20 && p_[i + run] < 0x7F) ++run;
+        seg_.s.append(reinterpret_cast<const char*>(p_ + i), run);
+        for (size_t t = 0; t < run; ++t) {
+          seg_.b.push_back(i + t);
+          seg_.e.push_back(i + t + 1);
+        }
+        i += run;
         continue;
       }
       NormChar c = NormAt(p_, n_, i, numerals);
@@ -915,9 +924,15 @@ class Scanner {
     size_t prev = internal::PrevCharStart(p_, colon);
     uint32_t tail = 0;
     for (size_t t = prev; t < colon; ++t) tail = (tail << 8) | p_[t];
-    if (std::find(impl_.anchor_tails.begin(), impl_.anchor_tails.end(), tail) == impl_.anchor_tails.end()) {
-      return;
+    auto tail_it = std::find(impl_.anchor_tails.begin(), impl_.anchor_tails.end(), tail);
+    if (tail_it == impl_.anchor_tails.end()) return;
+    // Which patterns have an anchor ending right before the colon?
+    labelled_.clear();
+    for (const auto& [a, p] : impl_.anchors_by_tail[static_cast<size_t>(tail_it - impl_.anchor_tails.begin())]) {
+      if (a.size() > colon || std::memcmp(p_ + colon - a.size(), a.data(), a.size()) != 0) continue;
+      if (std::find(labelled_.begin(), labelled_.end(), p) == labelled_.end()) labelled_.push_back(p);
     }
+    if (labelled_.empty()) return;
     size_t value_at = after;
     for (int t = 0; t < 3 && value_at < n_; ++t) {  // up to 3 spaces
       NormChar c = NormAt(p_, n_, value_at, false);
@@ -925,14 +940,7 @@ class Scanner {
       value_at += c.len;
     }
     for (const Pattern* p : impl_.anchored) {
-      bool hit = false;
-      for (const std::string& a : p->anchors) {
-        if (a.size() <= colon && std::memcmp(p_ + colon - a.size(), a.data(), a.size()) == 0) {
-          hit = true;
-          break;
-        }
-      }
-      if (!hit) continue;
+      if (std::find(labelled_.begin(), labelled_.end(), p) == labelled_.end()) continue;
       if (p->extractor == Extractor::kAnchorName) {
         AnchoredName(*p, value_at);
       } else {
@@ -1540,6 +1548,7 @@ class Scanner {
   Segment seg_;
   std::vector<Group> groups_;
   std::string value_;
+  std::vector<const Pattern*> labelled_;  // AnchorAt: patterns whose anchor precedes the colon
   std::string upper_;
   std::string joined_;
   std::vector<Candidate> cands_;
@@ -1676,6 +1685,18 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   }
   std::sort(impl->tails.begin(), impl->tails.end());
   impl->tails.erase(std::unique(impl->tails.begin(), impl->tails.end()), impl->tails.end());
+  impl->anchors_by_tail.resize(impl->anchor_tails.size());
+  for (const Pattern* p : impl->anchored) {
+    for (const std::string& a : p->anchors) {
+      if (a.empty()) continue;
+      size_t s = internal::CharStart(reinterpret_cast<const uint8_t*>(a.data()), a.size() - 1);
+      uint32_t tail = 0;
+      for (size_t q = s; q < a.size(); ++q) tail = (tail << 8) | static_cast<uint8_t>(a[q]);
+      size_t at = static_cast<size_t>(std::find(impl->anchor_tails.begin(), impl->anchor_tails.end(), tail) -
+                                      impl->anchor_tails.begin());
+      impl->anchors_by_tail[at].emplace_back(a, p);
+    }
+  }
   impl->bare_by_tail.resize(impl->tails.size());
   for (const Pattern* p : impl->anchored) {
     for (const std::string& a : p->bare_anchors) {
