@@ -134,6 +134,7 @@ struct Engine {
   struct BareAnchor {
     std::string text;
     const Pattern* pattern;
+    uint32_t before_tail;  // the 3 bytes before the last character
   };
   std::vector<std::vector<BareAnchor>> bare_by_tail;
   size_t max_finding = 0;
@@ -279,8 +280,7 @@ class Scanner {
     const auto& tails = impl_.tails;
     size_t i = 0;
 #if defined(__SSE2__)
-    // Compare the first two bytes of every tail at each position; the third
-    // byte is checked per hit.
+    // Compare all three bytes of every tail at each position.
     __m128i first[kMaxSimdTails], second[kMaxSimdTails], third[kMaxSimdTails];
     const size_t nt = std::min<size_t>(tails.size(), kMaxSimdTails);
     for (size_t t = 0; t < nt; ++t) {
@@ -952,8 +952,11 @@ class Scanner {
   // 我叫张三 / 寄到浙江省… / 持卡人姓名 曹一国: a bare anchor ends at `after`.
   void BareAnchorAt(size_t after, const std::vector<Engine::BareAnchor>& bare) {
     // The label ends here?
+    if (after < 6) return;
+    const uint32_t before = uint32_t{p_[after - 6]} << 16 | uint32_t{p_[after - 5]} << 8 | p_[after - 4];
     const Engine::BareAnchor* hit = nullptr;
     for (const Engine::BareAnchor& a : bare) {
+      if (a.before_tail != before) continue;  // cheap test first
       if (a.text.size() <= after && std::memcmp(p_ + after - a.text.size(), a.text.data(), a.text.size()) == 0) {
         hit = &a;
         break;
@@ -1704,7 +1707,9 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
       uint32_t tail = uint32_t{static_cast<uint8_t>(a[t - 3])} << 16 |
                       uint32_t{static_cast<uint8_t>(a[t - 2])} << 8 | static_cast<uint8_t>(a[t - 1]);
       size_t at = static_cast<size_t>(std::find(impl->tails.begin(), impl->tails.end(), tail) - impl->tails.begin());
-      impl->bare_by_tail[at].push_back({a, p});
+      uint32_t before = uint32_t{static_cast<uint8_t>(a[t - 6])} << 16 |
+                        uint32_t{static_cast<uint8_t>(a[t - 5])} << 8 | static_cast<uint8_t>(a[t - 4]);
+      impl->bare_by_tail[at].push_back({a, p, before});
     }
   }
   impl->digits_by_length.resize(impl->digits_max + 2);
