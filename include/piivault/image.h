@@ -70,7 +70,18 @@ struct ImageReport {
 struct ScrubOptions {
   bool keep_copyright = false;     // Exif Copyright, XMP dc:rights, IPTC copyright
   bool keep_capture_settings = false;  // exposure, focal length, DateTimeOriginal...
-  // Instead of dropping text fields, keep them with detected values redacted.
+  // Instead of dropping free-text fields, keep them with detected values
+  // redacted. Applies to JPEG COM segments, PNG tEXt/zTXt/iTXt chunks and GIF
+  // comment extensions (each up to 1 MiB): a text with no findings is kept
+  // byte for byte; otherwise every span the text detector finds is replaced
+  // by '*' (one per UTF-8 character) and the item re-emitted (PNG:
+  // uncompressed tEXt for Latin-1 text, else iTXt, keyword kept; GIF: re-split
+  // into sub-blocks). Still dropped: items always sensitive by name (PNG
+  // keywords Author, Copyright without keep_copyright...), embedded
+  // Exif/XMP/IPTC profiles, and Exif/XMP/IPTC text in every format (their
+  // structure is rebuilt from the allow-list). Needs the detector, so only
+  // ImageScanner::Scrub / ScrubStream honour it; ScrubImage() and
+  // ScrubImageStream() ignore it and drop text.
   bool redact_text_in_place = false;
 };
 
@@ -89,8 +100,8 @@ struct ImageScannerOptions {
 // it is also available without an ImageScanner: same output as
 // ImageScanner::Scrub / ScrubStream with these options' caps. Cheap to call
 // (no pattern compilation), for upload handlers and the CLI.
-// ScrubOptions::redact_text_in_place is not implemented yet: text fields are
-// dropped, which is the safe direction.
+// They have no text detector, so they ignore ScrubOptions::redact_text_in_place
+// and drop text fields (the safe direction): use ImageScanner::Scrub for it.
 absl::StatusOr<std::string> ScrubImage(std::string_view bytes, const ScrubOptions& options = {},
                                        const ImageScannerOptions& scanner_options = {});
 absl::Status ScrubImageStream(std::istream& in, std::ostream& out, const ScrubOptions& options = {},

@@ -6,6 +6,8 @@
 //    "findings":[{"type":"GEO_LOCATION","item":3,"confidence":1,"validated_by":"tag"}...]}
 // Values are never printed unless --show-values is given (then each item
 // carries "value": its bytes, at most 256, as text).
+// scrub --redact-text keeps free-text comments with detected values masked
+// (ScrubOptions::redact_text_in_place) instead of dropping them.
 // scrub writes through a temporary file in the destination directory,
 // fsync and rename: the destination (or, with --in-place, the original)
 // is never left half-written.
@@ -36,6 +38,7 @@ struct ImageScrubArgs {
   std::string output;
   bool in_place = false;
   std::vector<std::string> keep;
+  bool redact_text = false;
 };
 
 void AppendJsonString(std::string& out, std::string_view s) {
@@ -158,7 +161,16 @@ int RunScrub(const ImageScrubArgs& args) {
   }
   absl::StatusOr<std::string> bytes = internal::ReadFile(args.input, ImageScannerOptions{}.max_input_bytes);
   if (!bytes.ok()) return ReportError(bytes.status());
-  absl::StatusOr<std::string> clean = ScrubImage(*bytes, options);
+  absl::StatusOr<std::string> clean;
+  if (args.redact_text) {
+    // Masking needs the text detector (compiled once here).
+    options.redact_text_in_place = true;
+    absl::StatusOr<ImageScanner> scanner = ImageScanner::Create({});
+    if (!scanner.ok()) return ReportError(scanner.status());
+    clean = scanner->Scrub(*bytes, options);
+  } else {
+    clean = ScrubImage(*bytes, options);
+  }
   if (!clean.ok()) {
     return ReportError(absl::Status(clean.status().code(), absl::StrCat(args.input, ": ", clean.status().message())));
   }
@@ -198,6 +210,8 @@ void RegisterImageCommand(CLI::App& app, CommandRunner* runner) {
   scrub->add_option("--keep", scrub_args->keep, "Also keep: copyright, capture (exposure settings, dates)")
       ->delimiter(',')
       ->check(CLI::IsMember({"copyright", "capture"}));
+  scrub->add_flag("--redact-text", scrub_args->redact_text,
+                  "Keep comments (JPEG COM, PNG text, GIF comments) with detected values masked by '*'");
   scrub->callback([runner, scrub_args] { *runner = [scrub_args] { return RunScrub(*scrub_args); }; });
 }
 

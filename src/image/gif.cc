@@ -9,12 +9,17 @@
 //    and ICCRGBG1012 (colour profile), and the trailer 0x3B;
 //  - dropped: Comment extensions (0xFE) wherever they are, every other
 //    application extension (XMP DataXMP, MGK8BIM0000, MGKIPTC0000, ...),
-//    unknown extension labels, and every byte after the trailer.
+//    unknown extension labels, and every byte after the trailer;
+//  - with ParseLimits::redact_text, comments (up to kMaxRedactTextBytes) are
+//    kept: byte for byte when nothing is detected, else with detected values
+//    masked, re-split into sub-blocks of at most 255 bytes.
 // GIF has no offsets, so removal is skipping blocks. Memory is bounded by one
-// sub-block (<= 255 bytes) plus a fixed read buffer.
+// sub-block (<= 255 bytes) plus a fixed read buffer (plus one comment of at
+// most kMaxRedactTextBytes with redact_text).
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,11 +124,41 @@ absl::Status PassSubBlocks(Reader& in, ByteSink* out, uint64_t block_offset) {
   }
 }
 
+// Reads sub-blocks up to and including the terminator: `raw` gets them
+// verbatim, `data` their payload. Once the payload passes
+// kMaxRedactTextBytes the rest is skipped and false returned.
+absl::StatusOr<bool> ReadSubBlocks(Reader& in, uint64_t block_offset, std::string& raw, std::string& data) {
+  char block[256];
+  while (true) {
+    PIIVAULT_ASSIGN_OR_RETURN(size_t got, in.Read(block, 1));
+    if (got == 0) {
+      return absl::DataLossError(absl::StrFormat(
+          "gif: sub-blocks of the block at offset %d have no terminator", block_offset));
+    }
+    const size_t size = static_cast<unsigned char>(block[0]);
+    if (size > 0) {
+      PIIVAULT_ASSIGN_OR_RETURN(got, in.Read(block + 1, size));
+      if (got < size) {
+        return absl::DataLossError(absl::StrFormat(
+            "gif: sub-block at offset %d declares %d bytes, %d remain", in.offset() - got - 1,
+            size, got));
+      }
+    }
+    raw.append(block, size + 1);
+    data.append(block + 1, size);
+    if (size == 0) return true;
+    if (data.size() > kMaxRedactTextBytes) {
+      PIIVAULT_RETURN_IF_ERROR(PassSubBlocks(in, nullptr, block_offset));
+      return false;
+    }
+  }
+}
+
 bool KeepApplication(std::string_view id) {
   return id == "NETSCAPE2.0" || id == "ANIMEXTS1.0" || id == "ICCRGBG1012";
 }
 
-absl::Status ScrubGifCore(ByteSource& source, ByteSink& out) {
+absl::Status ScrubGifCore(ByteSource& source, ByteSink& out, const ParseLimits& limits) {
   Reader in(source);
   char head[13];
   PIIVAULT_ASSIGN_OR_RETURN(size_t got, in.Read(head, 13));
@@ -191,6 +226,30 @@ absl::Status ScrubGifCore(ByteSource& source, ByteSink& out) {
         PIIVAULT_RETURN_IF_ERROR(out.Write(std::string_view(first, size + 1)));
       }
       PIIVAULT_RETURN_IF_ERROR(PassSubBlocks(in, keep ? &out : nullptr, offset));
+      continue;
+    }
+    if (label == 0xFE && limits.redact_text) {
+      // Comment kept: unchanged, or masked and re-split into sub-blocks.
+      std::string raw;
+      std::string data;
+      PIIVAULT_ASSIGN_OR_RETURN(bool whole, ReadSubBlocks(in, offset, raw, data));
+      if (!whole) continue;
+      const std::string text = Utf8OrLatin1(data);
+      std::optional<std::string> masked = limits.redact_text(text);
+      if (!masked.has_value()) continue;
+      PIIVAULT_RETURN_IF_ERROR(out.Write(std::string_view(ext, 2)));
+      if (*masked == text) {
+        PIIVAULT_RETURN_IF_ERROR(out.Write(raw));
+        continue;
+      }
+      std::string blocks;
+      for (size_t at = 0; at < masked->size(); at += 255) {
+        const size_t n = std::min<size_t>(255, masked->size() - at);
+        blocks.push_back(static_cast<char>(n));
+        blocks.append(*masked, at, n);
+      }
+      blocks.push_back('\0');
+      PIIVAULT_RETURN_IF_ERROR(out.Write(blocks));
       continue;
     }
     // Comment (0xFE) and unknown extensions: dropped.
@@ -379,13 +438,13 @@ absl::StatusOr<std::string> ScrubGif(std::string_view bytes, const ScrubOptions&
   std::string out;
   out.reserve(bytes.size());
   StringSink sink(out);
-  PIIVAULT_RETURN_IF_ERROR(ScrubGifCore(source, sink));
+  PIIVAULT_RETURN_IF_ERROR(ScrubGifCore(source, sink, limits));
   return out;
 }
 
 absl::Status ScrubGifStream(ByteSource& in, ByteSink& out, const ScrubOptions& options,
                             const ParseLimits& limits) {
-  return ScrubGifCore(in, out);
+  return ScrubGifCore(in, out, limits);
 }
 
 }  // namespace piivault::image_internal

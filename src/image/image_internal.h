@@ -10,6 +10,7 @@
 #define PIIVAULT_IMAGE_IMAGE_INTERNAL_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,13 +35,29 @@ class MetadataSink {
   virtual void AddTextItem(MetadataItem item, std::string_view utf8_text) = 0;
 };
 
+// Redacts detected values inside one free-text value (UTF-8 in, UTF-8 out):
+// returns the text unchanged when nothing is found, the text with every
+// detected span masked otherwise, or nullopt when the item must be dropped
+// (too large, detector error, masking does not converge). Supplied by
+// ImageScanner::Scrub for ScrubOptions::redact_text_in_place, so container
+// modules never depend on the Detector.
+using TextRedactor = std::function<std::optional<std::string>(std::string_view utf8)>;
+
 // Limits shared by every parser (copied from ImageScannerOptions).
 struct ParseLimits {
   size_t max_decompressed_bytes = size_t{16} << 20;
   size_t max_ifd_count = 64;
   size_t max_ifd_entries = 4096;
   size_t max_nesting = 16;
+  // Scrub only. Empty: free-text items (JPEG COM, PNG tEXt/zTXt/iTXt, GIF
+  // comments) are dropped. Set: they are kept with detected values masked
+  // (items always sensitive by name are still dropped).
+  TextRedactor redact_text;
 };
+
+// Largest free-text item the scrubbers hand to `redact_text` (bytes, raw or
+// decoded); larger items are dropped.
+inline constexpr size_t kMaxRedactTextBytes = size_t{1} << 20;
 
 // What a rebuilt container needs from the metadata it drops.
 // One Exif tag copied verbatim (value bytes already little-endian, as the

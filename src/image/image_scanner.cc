@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -146,6 +147,104 @@ class OstreamSink : public ByteSink {
   std::ostream& out_;
 };
 
+// ParseLimits::redact_text for ImageScanner: masks every detected span with
+// one '*' per character (spans widened to whole UTF-8 characters), repeated
+// until the detector finds nothing new to mask, so a second scrub leaves the
+// text as is.
+std::optional<std::string> MaskDetected(const Detector& detector, std::string_view utf8) {
+  if (utf8.size() > kMaxRedactTextBytes) return std::nullopt;
+  auto continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+  std::string text(utf8);
+  for (int round = 0; round < 4; ++round) {
+    absl::StatusOr<std::vector<Finding>> found = detector.Scan(text);
+    if (!found.ok()) return std::nullopt;
+    if (found->empty()) return text;
+    std::vector<bool> mask(text.size(), false);
+    for (const Finding& f : *found) {
+      size_t b = std::min(f.begin, text.size());
+      size_t e = std::min(f.end, text.size());
+      while (b > 0 && b < text.size() && continuation(text[b])) --b;
+      while (e < text.size() && continuation(text[e])) ++e;
+      for (size_t i = b; i < e; ++i) mask[i] = true;
+    }
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (!mask[i]) {
+        out.push_back(text[i]);
+      } else if (!continuation(text[i])) {
+        out.push_back('*');
+      }
+    }
+    if (out == text) return text;  // only already-masked values found
+    text = std::move(out);
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::string> ScrubWithLimits(std::string_view bytes, const ScrubOptions& options,
+                                            const ImageScannerOptions& scanner_options,
+                                            const ParseLimits& limits) {
+  PIIVAULT_RETURN_IF_ERROR(CheckSize(bytes, scanner_options));
+  switch (SniffImageFormat(bytes)) {
+    case ImageFormat::kJpeg:
+      return ScrubJpeg(bytes, options, limits);
+    case ImageFormat::kPng:
+      return ScrubPng(bytes, options, limits);
+    case ImageFormat::kWebp:
+      return ScrubWebp(bytes, options, limits);
+    case ImageFormat::kTiff:
+      return ScrubTiff(bytes, options, limits);
+    case ImageFormat::kGif:
+      return ScrubGif(bytes, options, limits);
+    case ImageFormat::kHeif:
+      return ScrubHeif(bytes, options, limits);
+    case ImageFormat::kUnknown:
+      break;
+  }
+  return absl::InvalidArgumentError("image: unrecognised format at offset 0");
+}
+
+absl::Status ScrubStreamWithLimits(std::istream& in, std::ostream& out, const ScrubOptions& options,
+                                   const ImageScannerOptions& scanner_options, const ParseLimits& limits) {
+  // Sniff from the first bytes, then replay them to the container module.
+  std::string head(32, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  if (in.bad()) return absl::DataLossError("image: read error on input stream");
+  head.resize(static_cast<size_t>(in.gcount()));
+  const ImageFormat format = SniffImageFormat(head);
+  IstreamSource source(head, in);
+  OstreamSink sink(out);
+  switch (format) {
+    case ImageFormat::kJpeg:
+      return ScrubJpegStream(source, sink, options, limits);
+    case ImageFormat::kPng:
+      return ScrubPngStream(source, sink, options, limits);
+    case ImageFormat::kGif:
+      return ScrubGifStream(source, sink, options, limits);
+    case ImageFormat::kUnknown:
+      return absl::InvalidArgumentError("image: unrecognised format at offset 0");
+    default:
+      break;
+  }
+  // Formats with offsets (TIFF, HEIF) or a size header (WebP): read whole.
+  std::string all = head;
+  char buf[1 << 16];
+  for (;;) {
+    PIIVAULT_ASSIGN_OR_RETURN(size_t n, source.Read(buf, sizeof buf));
+    if (n == 0) break;
+    if (all.size() + n > scanner_options.max_input_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("image: input larger than the limit of ", scanner_options.max_input_bytes, " bytes"));
+    }
+    all.append(buf, n);
+  }
+  // `head` was replayed by source: drop the duplicate.
+  all.erase(0, head.size());
+  PIIVAULT_ASSIGN_OR_RETURN(std::string clean, ScrubWithLimits(all, options, scanner_options, limits));
+  return sink.Write(clean);
+}
+
 }  // namespace
 }  // namespace image_internal
 
@@ -199,73 +298,21 @@ ImageFormat SniffImageFormat(std::string_view b) {
 absl::StatusOr<std::string> ScrubImage(std::string_view bytes, const ScrubOptions& options,
                                        const ImageScannerOptions& scanner_options) {
   using namespace image_internal;
-  PIIVAULT_RETURN_IF_ERROR(CheckSize(bytes, scanner_options));
-  const ParseLimits limits = LimitsFrom(scanner_options);
-  switch (SniffImageFormat(bytes)) {
-    case ImageFormat::kJpeg:
-      return ScrubJpeg(bytes, options, limits);
-    case ImageFormat::kPng:
-      return ScrubPng(bytes, options, limits);
-    case ImageFormat::kWebp:
-      return ScrubWebp(bytes, options, limits);
-    case ImageFormat::kTiff:
-      return ScrubTiff(bytes, options, limits);
-    case ImageFormat::kGif:
-      return ScrubGif(bytes, options, limits);
-    case ImageFormat::kHeif:
-      return ScrubHeif(bytes, options, limits);
-    case ImageFormat::kUnknown:
-      break;
-  }
-  return absl::InvalidArgumentError("image: unrecognised format at offset 0");
+  return ScrubWithLimits(bytes, options, scanner_options, LimitsFrom(scanner_options));
 }
 
 absl::Status ScrubImageStream(std::istream& in, std::ostream& out, const ScrubOptions& options,
                               const ImageScannerOptions& scanner_options) {
   using namespace image_internal;
-  // Sniff from the first bytes, then replay them to the container module.
-  std::string head(32, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  if (in.bad()) return absl::DataLossError("image: read error on input stream");
-  head.resize(static_cast<size_t>(in.gcount()));
-  const ImageFormat format = SniffImageFormat(head);
-  const ParseLimits limits = LimitsFrom(scanner_options);
-  IstreamSource source(head, in);
-  OstreamSink sink(out);
-  switch (format) {
-    case ImageFormat::kJpeg:
-      return ScrubJpegStream(source, sink, options, limits);
-    case ImageFormat::kPng:
-      return ScrubPngStream(source, sink, options, limits);
-    case ImageFormat::kGif:
-      return ScrubGifStream(source, sink, options, limits);
-    case ImageFormat::kUnknown:
-      return absl::InvalidArgumentError("image: unrecognised format at offset 0");
-    default:
-      break;
-  }
-  // Formats with offsets (TIFF, HEIF) or a size header (WebP): read whole.
-  std::string all = head;
-  char buf[1 << 16];
-  for (;;) {
-    PIIVAULT_ASSIGN_OR_RETURN(size_t n, source.Read(buf, sizeof buf));
-    if (n == 0) break;
-    if (all.size() + n > scanner_options.max_input_bytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("image: input larger than the limit of ", scanner_options.max_input_bytes, " bytes"));
-    }
-    all.append(buf, n);
-  }
-  // `head` was replayed by source: drop the duplicate.
-  all.erase(0, head.size());
-  PIIVAULT_ASSIGN_OR_RETURN(std::string clean, ScrubImage(all, options, scanner_options));
-  return sink.Write(clean);
+  return ScrubStreamWithLimits(in, out, options, scanner_options, LimitsFrom(scanner_options));
 }
 
 struct ImageScanner::Impl {
   ImageScannerOptions options;
   image_internal::ParseLimits limits;
   Detector detector;
+  // `limits` plus, for redact_text_in_place, a redactor using `detector`.
+  image_internal::ParseLimits ScrubLimits(const ScrubOptions& scrub) const;
 };
 
 ImageScanner::ImageScanner(std::unique_ptr<const Impl> impl) : impl_(std::move(impl)) {}
@@ -338,12 +385,21 @@ absl::StatusOr<ImageReport> ImageScanner::Scan(std::string_view bytes) const {
   return report;
 }
 
+image_internal::ParseLimits ImageScanner::Impl::ScrubLimits(const ScrubOptions& scrub) const {
+  image_internal::ParseLimits l = limits;
+  if (scrub.redact_text_in_place) {
+    const Detector* d = &detector;  // Impl is heap-allocated: stable address
+    l.redact_text = [d](std::string_view utf8) { return image_internal::MaskDetected(*d, utf8); };
+  }
+  return l;
+}
+
 absl::StatusOr<std::string> ImageScanner::Scrub(std::string_view bytes, const ScrubOptions& options) const {
-  return ScrubImage(bytes, options, impl_->options);
+  return image_internal::ScrubWithLimits(bytes, options, impl_->options, impl_->ScrubLimits(options));
 }
 
 absl::Status ImageScanner::ScrubStream(std::istream& in, std::ostream& out, const ScrubOptions& options) const {
-  return ScrubImageStream(in, out, options, impl_->options);
+  return image_internal::ScrubStreamWithLimits(in, out, options, impl_->options, impl_->ScrubLimits(options));
 }
 
 }  // namespace piivault

@@ -8,8 +8,9 @@
 //   every non-APPn/COM segment before the first SOS in its original order,
 //   byte for byte (DQT, DHT, SOFn, DRI, ... and the first Adobe APP14,
 //   trimmed to its 12-byte payload), then SOS and everything up to EOI with
-//   APPn/COM removed; nothing after EOI. Fill bytes and garbage between
-//   segments are dropped. A file cut inside entropy-coded data keeps what
+//   APPn/COM removed; nothing after EOI. With ParseLimits::redact_text, COM
+//   segments stay in place, unchanged or with detected values masked. Fill
+//   bytes and garbage between segments are dropped. A file cut inside entropy-coded data keeps what
 //   is there and gets an EOI. Scrub(Scrub(x)) == Scrub(x).
 #include <algorithm>
 #include <cstring>
@@ -302,7 +303,8 @@ absl::StatusOr<bool> CopyEcs(In& in, Out& out) {
 }
 
 template <class In, class Out>
-absl::Status ScrubCore(In& in, Out& out, const ScrubOptions& options, Mode mode) {
+absl::Status ScrubCore(In& in, Out& out, const ScrubOptions& options, Mode mode,
+                       const TextRedactor* redact = nullptr) {
   if (!in.Ensure(3) || in.p()[0] != 0xFF || in.p()[1] != 0xD8) {
     PIIVAULT_RETURN_IF_ERROR(in.status());
     return absl::InvalidArgumentError("jpeg: missing SOI marker at offset 0");
@@ -381,6 +383,25 @@ absl::Status ScrubCore(In& in, Out& out, const ScrubOptions& options, Mode mode)
     }
     std::string_view seg(reinterpret_cast<const char*>(in.p()), 2 + len);
     std::string_view payload = seg.substr(4);
+    if (m == 0xFE && mode == Mode::kScrub && redact != nullptr) {
+      // Comment kept with detected values masked (dropped when the
+      // redactor says so or the masked text no longer fits a segment).
+      const std::string text = Utf8OrLatin1(payload);
+      std::optional<std::string> masked = (*redact)(text);
+      if (masked.has_value()) {
+        std::string kept = *masked == text ? std::string(seg) : std::string();
+        if (kept.empty() && masked->size() + 2 <= 0xFFFF) kept = Segment(0xFE, *masked);
+        if (!kept.empty()) {
+          if (in_header) {
+            header.push_back(std::move(kept));
+          } else {
+            PIIVAULT_RETURN_IF_ERROR(out.Write(kept.data(), kept.size()));
+          }
+        }
+      }
+      in.Consume(seg.size());
+      continue;
+    }
     if (IsAppOrCom(m)) {
       if (in_header && mode == Mode::kScrub) {
         if (m == 0xE0 && StartsWith(payload, kJfifSig) && payload.size() >= 14 && jfif.empty()) {
@@ -699,7 +720,8 @@ absl::StatusOr<std::string> ScrubJpeg(std::string_view bytes, const ScrubOptions
   out.reserve(bytes.size() + 64);
   BufferInput in(bytes);
   StringOutput o(&out);
-  PIIVAULT_RETURN_IF_ERROR(ScrubCore(in, o, options, Mode::kScrub));
+  PIIVAULT_RETURN_IF_ERROR(
+      ScrubCore(in, o, options, Mode::kScrub, limits.redact_text ? &limits.redact_text : nullptr));
   return out;
 }
 
@@ -707,7 +729,8 @@ absl::Status ScrubJpegStream(ByteSource& in, ByteSink& out, const ScrubOptions& 
                              const ParseLimits& limits) {
   StreamInput input(in);
   SinkOutput output(out);
-  return ScrubCore(input, output, options, Mode::kScrub);
+  return ScrubCore(input, output, options, Mode::kScrub,
+                   limits.redact_text ? &limits.redact_text : nullptr);
 }
 
 absl::StatusOr<std::string> JpegRenderBytes(std::string_view jpeg) {

@@ -14,6 +14,11 @@
 //    every other eXIf is dropped;
 //  - with ScrubOptions::keep_copyright, tEXt/zTXt/iTXt chunks whose keyword
 //    is "Copyright" are kept;
+//  - with ParseLimits::redact_text (ScrubOptions::redact_text_in_place via
+//    ImageScanner), text chunks up to kMaxRedactTextBytes are kept unchanged
+//    when nothing is detected, re-emitted uncompressed with detected values
+//    masked otherwise (tEXt for Latin-1, else iTXt), and dropped when their
+//    keyword is always sensitive (Author...) or they carry Exif/XMP/IPTC;
 //  - everything else (text, tIME, unknown ancillary chunks such as caBX, hIST,
 //    sPLT, private chunks) and all bytes after IEND is dropped.
 // CRCs are verified on every chunk (kept or dropped): a bad CRC is an error
@@ -29,6 +34,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -317,7 +323,12 @@ absl::Status PassChunkBody(Reader& in, ByteSink* out, std::string_view type, uin
 // The core of both scrubbers: one chunk at a time, IDAT streamed through a
 // fixed buffer; only an eXIf (<= kMaxExifForOrientation) or the first bytes
 // of a text chunk are ever held whole.
-absl::Status ScrubPngCore(Reader& in, ByteSink& out, const ScrubOptions& options) {
+// Defined with the scanner's inflater below.
+std::optional<std::string> RedactedTextChunk(std::string_view type, std::string_view data,
+                                             const TextRedactor& redact, size_t& budget);
+
+absl::Status ScrubPngCore(Reader& in, ByteSink& out, const ScrubOptions& options,
+                          const ParseLimits& limits) {
   char sig[8];
   PIIVAULT_ASSIGN_OR_RETURN(size_t got, in.ReadFull(sig, 8));
   if (got < 8 || std::string_view(sig, 8) != kPngSignature) {
@@ -328,6 +339,7 @@ absl::Status ScrubPngCore(Reader& in, ByteSink& out, const ScrubOptions& options
   bool seen_ihdr = false;
   bool seen_idat = false;
   bool exif_considered = false;
+  size_t budget = limits.max_decompressed_bytes;
   while (true) {
     const uint64_t offset = in.offset();
     char header[8];
@@ -355,6 +367,35 @@ absl::Status ScrubPngCore(Reader& in, ByteSink& out, const ScrubOptions& options
     seen_ihdr = true;
     const uint32_t type_crc = Crc(0, type);
     ChunkAction action = Classify(type);
+    if (action == ChunkAction::kText && limits.redact_text && length <= kMaxRedactTextBytes) {
+      // Held whole (bounded by kMaxRedactTextBytes), then kept unchanged,
+      // re-emitted masked, or dropped.
+      std::string data;
+      while (data.size() < length) {
+        PIIVAULT_ASSIGN_OR_RETURN(std::string_view part, in.ReadView(length - data.size(), buf));
+        if (part.empty()) return Truncated(type, offset, length, data.size());
+        data.append(part.data(), part.size());
+      }
+      char crc_bytes[4];
+      PIIVAULT_ASSIGN_OR_RETURN(got, in.ReadFull(crc_bytes, 4));
+      if (got < 4) {
+        return absl::DataLossError(absl::StrFormat("png: chunk '%s' at offset %d is cut in its CRC",
+                                                   TypeName(type), offset));
+      }
+      if (Be32(crc_bytes) != Crc(type_crc, data)) return BadCrc(type, offset);
+      const bool copyright =
+          options.keep_copyright && data.size() >= 10 && data.compare(0, 10, std::string_view("Copyright\0", 10)) == 0;
+      std::optional<std::string> chunk =
+          copyright ? std::optional<std::string>("") : RedactedTextChunk(type, data, limits.redact_text, budget);
+      if (chunk.has_value() && chunk->empty()) {  // unchanged: the original bytes
+        PIIVAULT_RETURN_IF_ERROR(out.Write(std::string_view(header, 8)));
+        PIIVAULT_RETURN_IF_ERROR(out.Write(data));
+        PIIVAULT_RETURN_IF_ERROR(out.Write(std::string_view(crc_bytes, 4)));
+      } else if (chunk.has_value()) {
+        PIIVAULT_RETURN_IF_ERROR(out.Write(*chunk));
+      }
+      continue;
+    }
     if (action == ChunkAction::kText) {
       action = ChunkAction::kDrop;
       if (options.keep_copyright) {
@@ -448,6 +489,112 @@ absl::StatusOr<Inflated> InflateBounded(std::string_view in, size_t& budget,
   }
   inflateEnd(&zs);
   return result;
+}
+
+// Latin-1 bytes for UTF-8 text whose code points are all <= U+00FF, else
+// nullopt. `utf8` must be valid UTF-8.
+std::optional<std::string> EncodeLatin1(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else if ((c == 0xC2 || c == 0xC3) && i + 1 < utf8.size()) {
+      out.push_back(static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3F)));
+      ++i;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::string BuildChunk(std::string_view type, std::string_view data) {
+  std::string chunk;
+  chunk.reserve(data.size() + 12);
+  PutBe32(chunk, static_cast<uint32_t>(data.size()));
+  chunk.append(type);
+  chunk.append(data);
+  PutBe32(chunk, Crc(Crc(0, type), data));
+  return chunk;
+}
+
+// A tEXt/zTXt/iTXt chunk's data under ParseLimits::redact_text: "" to keep
+// the original chunk, the complete replacement chunk (uncompressed tEXt for
+// Latin-1 text, else iTXt; keyword and language kept) when something was
+// masked, nullopt to drop it (malformed, always sensitive by keyword, an
+// embedded Exif/XMP/IPTC profile, compressed data that does not inflate
+// within the budget, or the redactor refused).
+std::optional<std::string> RedactedTextChunk(std::string_view type, std::string_view data,
+                                             const TextRedactor& redact, size_t& budget) {
+  const size_t nul = data.find('\0');
+  if (nul == std::string_view::npos || nul == 0 || nul > 79) return std::nullopt;
+  const std::string_view keyword = data.substr(0, nul);
+  constexpr std::string_view kRaw = "Raw profile type ";
+  if (keyword.substr(0, std::min(keyword.size(), kRaw.size())) == kRaw || keyword == "XML:com.adobe.xmp" ||
+      ClassifyMetadataName(type, DecodeLatin1(keyword)) != EntityType::kUnknown) {
+    return std::nullopt;
+  }
+  auto inflate = [&](std::string_view z) -> std::optional<std::string> {
+    absl::StatusOr<Inflated> inflated = InflateBounded(z, budget, type, 0);
+    if (!inflated.ok() || !inflated->complete) return std::nullopt;
+    return std::move(inflated->bytes);
+  };
+  if (type == "tEXt" || type == "zTXt") {
+    std::string text;
+    if (type == "tEXt") {
+      text = DecodeLatin1(data.substr(nul + 1));
+    } else {
+      if (data.size() - nul < 2 || data[nul + 1] != 0) return std::nullopt;
+      std::optional<std::string> raw = inflate(data.substr(nul + 2));
+      if (!raw.has_value()) return std::nullopt;
+      text = DecodeLatin1(*raw);
+    }
+    std::optional<std::string> masked = redact(text);
+    if (!masked.has_value()) return std::nullopt;
+    if (*masked == text) return std::string();
+    std::string out(keyword);
+    out.push_back('\0');
+    if (std::optional<std::string> latin1 = EncodeLatin1(*masked); latin1.has_value()) {
+      out.append(*latin1);
+      return BuildChunk("tEXt", out);
+    }
+    out.append(4, '\0');  // iTXt: uncompressed, no language, no translated keyword
+    out.append(*masked);
+    return BuildChunk("iTXt", out);
+  }
+  // iTXt: keyword 0 flag method language 0 translated-keyword 0 text
+  if (data.size() - nul < 3) return std::nullopt;
+  const bool compressed = data[nul + 1] != 0;
+  if (compressed && data[nul + 2] != 0) return std::nullopt;
+  const std::string_view rest = data.substr(nul + 3);
+  const size_t lang_end = rest.find('\0');
+  if (lang_end == std::string_view::npos) return std::nullopt;
+  const size_t tk_end = rest.find('\0', lang_end + 1);
+  if (tk_end == std::string_view::npos) return std::nullopt;
+  const std::string_view language = rest.substr(0, lang_end);
+  const std::string translated = Utf8OrLatin1(rest.substr(lang_end + 1, tk_end - lang_end - 1));
+  std::string text;
+  if (compressed) {
+    std::optional<std::string> raw = inflate(rest.substr(tk_end + 1));
+    if (!raw.has_value()) return std::nullopt;
+    text = Utf8OrLatin1(*raw);
+  } else {
+    text = Utf8OrLatin1(rest.substr(tk_end + 1));
+  }
+  std::optional<std::string> masked = redact(text);
+  std::optional<std::string> masked_tk = redact(translated);
+  if (!masked.has_value() || !masked_tk.has_value()) return std::nullopt;
+  if (*masked == text && *masked_tk == translated) return std::string();
+  std::string out(keyword);
+  out.append(3, '\0');  // keyword terminator, uncompressed, method 0
+  out.append(language);
+  out.push_back('\0');
+  out.append(*masked_tk);
+  out.push_back('\0');
+  out.append(*masked);
+  return BuildChunk("iTXt", out);
 }
 
 // ImageMagick/exiv2 "Raw profile type <name>" text: "\n<name>\n <length>\n<hex...>".
@@ -676,14 +823,14 @@ absl::StatusOr<std::string> ScrubPng(std::string_view bytes, const ScrubOptions&
   std::string out;
   out.reserve(bytes.size());
   StringSink sink(out);
-  PIIVAULT_RETURN_IF_ERROR(ScrubPngCore(reader, sink, options));
+  PIIVAULT_RETURN_IF_ERROR(ScrubPngCore(reader, sink, options, limits));
   return out;
 }
 
 absl::Status ScrubPngStream(ByteSource& in, ByteSink& out, const ScrubOptions& options,
                             const ParseLimits& limits) {
   Reader reader(in);
-  return ScrubPngCore(reader, out, options);
+  return ScrubPngCore(reader, out, options, limits);
 }
 
 }  // namespace piivault::image_internal
