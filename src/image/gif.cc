@@ -51,18 +51,6 @@ class MemorySource final : public ByteSource {
   size_t pos_ = 0;
 };
 
-class StringSink final : public ByteSink {
- public:
-  explicit StringSink(std::string& out) : out_(out) {}
-  absl::Status Write(std::string_view bytes) override {
-    out_.append(bytes.data(), bytes.size());
-    return absl::OkStatus();
-  }
-
- private:
-  std::string& out_;
-};
-
 // Buffered reader over a ByteSource, counting the offset.
 class Reader {
  public:
@@ -100,25 +88,32 @@ absl::Status EndsEarly(uint64_t offset, std::string_view what) {
       absl::StrFormat("gif: input ends at offset %d inside %s", offset, std::string(what)));
 }
 
+// Reads one sub-block (its size byte, then that many bytes) into `block`;
+// returns the payload size (0 for the terminator).
+absl::StatusOr<size_t> ReadSubBlock(Reader& in, uint64_t block_offset, char (&block)[256]) {
+  PIIVAULT_ASSIGN_OR_RETURN(size_t got, in.Read(block, 1));
+  if (got == 0) {
+    return absl::DataLossError(absl::StrFormat(
+        "gif: sub-blocks of the block at offset %d have no terminator", block_offset));
+  }
+  const size_t size = static_cast<unsigned char>(block[0]);
+  if (size > 0) {
+    PIIVAULT_ASSIGN_OR_RETURN(got, in.Read(block + 1, size));
+    if (got < size) {
+      return absl::DataLossError(absl::StrFormat(
+          "gif: sub-block at offset %d declares %d bytes, %d remain", in.offset() - got - 1,
+          size, got));
+    }
+  }
+  return size;
+}
+
 // Copies (out != nullptr) or skips sub-blocks up to and including the
 // terminating zero-size block.
 absl::Status PassSubBlocks(Reader& in, ByteSink* out, uint64_t block_offset) {
   char block[256];
   while (true) {
-    PIIVAULT_ASSIGN_OR_RETURN(size_t got, in.Read(block, 1));
-    if (got == 0) {
-      return absl::DataLossError(absl::StrFormat(
-          "gif: sub-blocks of the block at offset %d have no terminator", block_offset));
-    }
-    const size_t size = static_cast<unsigned char>(block[0]);
-    if (size > 0) {
-      PIIVAULT_ASSIGN_OR_RETURN(got, in.Read(block + 1, size));
-      if (got < size) {
-        return absl::DataLossError(absl::StrFormat(
-            "gif: sub-block at offset %d declares %d bytes, %d remain", in.offset() - got - 1,
-            size, got));
-      }
-    }
+    PIIVAULT_ASSIGN_OR_RETURN(const size_t size, ReadSubBlock(in, block_offset, block));
     if (out != nullptr) PIIVAULT_RETURN_IF_ERROR(out->Write(std::string_view(block, size + 1)));
     if (size == 0) return absl::OkStatus();
   }
@@ -130,20 +125,7 @@ absl::Status PassSubBlocks(Reader& in, ByteSink* out, uint64_t block_offset) {
 absl::StatusOr<bool> ReadSubBlocks(Reader& in, uint64_t block_offset, std::string& raw, std::string& data) {
   char block[256];
   while (true) {
-    PIIVAULT_ASSIGN_OR_RETURN(size_t got, in.Read(block, 1));
-    if (got == 0) {
-      return absl::DataLossError(absl::StrFormat(
-          "gif: sub-blocks of the block at offset %d have no terminator", block_offset));
-    }
-    const size_t size = static_cast<unsigned char>(block[0]);
-    if (size > 0) {
-      PIIVAULT_ASSIGN_OR_RETURN(got, in.Read(block + 1, size));
-      if (got < size) {
-        return absl::DataLossError(absl::StrFormat(
-            "gif: sub-block at offset %d declares %d bytes, %d remain", in.offset() - got - 1,
-            size, got));
-      }
-    }
+    PIIVAULT_ASSIGN_OR_RETURN(const size_t size, ReadSubBlock(in, block_offset, block));
     raw.append(block, size + 1);
     data.append(block + 1, size);
     if (size == 0) return true;
@@ -437,7 +419,7 @@ absl::StatusOr<std::string> ScrubGif(std::string_view bytes, const ScrubOptions&
   MemorySource source(bytes);
   std::string out;
   out.reserve(bytes.size());
-  StringSink sink(out);
+  AppendingByteSink sink(out);
   PIIVAULT_RETURN_IF_ERROR(ScrubGifCore(source, sink, limits));
   return out;
 }

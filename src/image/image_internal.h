@@ -162,6 +162,20 @@ class ByteSink {
   virtual absl::Status Write(std::string_view bytes) = 0;
 };
 
+// A ByteSink appending to a caller-owned string (buffer scrubbers reuse the
+// streaming code through it).
+class AppendingByteSink final : public ByteSink {
+ public:
+  explicit AppendingByteSink(std::string& out) : out_(out) {}
+  absl::Status Write(std::string_view bytes) override {
+    out_.append(bytes.data(), bytes.size());
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string& out_;
+};
+
 // Same output as the buffer versions; memory bounded by the largest kept
 // segment/chunk plus a fixed buffer (entropy-coded data / IDAT stream through).
 absl::Status ScrubJpegStream(ByteSource& in, ByteSink& out, const ScrubOptions& options,

@@ -224,18 +224,6 @@ std::string MinimalExifChunk(std::string_view exif_data, const ScrubOptions& opt
 
 // --- Byte sources ------------------------------------------------------------
 
-class StringSink final : public ByteSink {
- public:
-  explicit StringSink(std::string& out) : out_(out) {}
-  absl::Status Write(std::string_view bytes) override {
-    out_.append(bytes.data(), bytes.size());
-    return absl::OkStatus();
-  }
-
- private:
-  std::string& out_;
-};
-
 // Reads from a ByteSource or straight from memory, counting the offset.
 class Reader {
  public:
@@ -822,7 +810,7 @@ absl::StatusOr<std::string> ScrubPng(std::string_view bytes, const ScrubOptions&
   Reader reader(bytes);
   std::string out;
   out.reserve(bytes.size());
-  StringSink sink(out);
+  AppendingByteSink sink(out);
   PIIVAULT_RETURN_IF_ERROR(ScrubPngCore(reader, sink, options, limits));
   return out;
 }
