@@ -29,6 +29,7 @@
 #include "absl/strings/str_format.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
+#include "detect/keyword_prefilter.h"
 #include "detect/pattern_set.h"
 #include "detect/text_scan.h"
 #include "re2/re2.h"
@@ -138,6 +139,13 @@ struct Engine {
     uint32_t before_tail;  // the 3 bytes before the last character
   };
   std::vector<std::vector<BareAnchor>> bare_by_tail;
+  // Positive-keyword prefilters of requires_context patterns
+  // (Pattern::positive_prefilter indexes this).
+  std::vector<internal::KeywordPrefilter> prefilters;
+  // Scanner::Timestamp may be used: no digit or token pattern takes a value
+  // of 1-2 characters and no anchor keyword ends in a digit, so the time
+  // part of a timestamp cannot yield a candidate.
+  bool timestamp_fast_path = false;
   size_t max_finding = 0;
   size_t context_window = 0;
   // Every keyword of every pattern, indexed by its first two bytes.
@@ -209,10 +217,82 @@ class Scanner {
         i += len;
         continue;
       }
+      if (impl_.timestamp_fast_path && len == 1 && IsDigit(c)) {
+        if (size_t end = Timestamp(i); end != 0) {
+          i = end;
+          continue;
+        }
+      }
       size_t end = BuildSegment(i, false);
       ProcessSegment();
       i = std::max(end, i + 1);
     }
+  }
+
+  // A chat-export timestamp, "2024-02-15 17:18:00" or "2024-2-5 9:05",
+  // optionally closed by ']' or ')' and followed by spaces, that makes up a
+  // whole segment (the next character stops BuildSegment). Nearly every line
+  // of a transcript starts with one, and the general path spends thousands of
+  // instructions proving it holds nothing. This tries exactly the candidates
+  // the general path would (the date as a digit run YYYYMMDD / YYYY-MM-DD,
+  // then as a token; the time's 1-2 digit groups are shorter than any
+  // pattern, see Engine::timestamp_fast_path), in the same order. Returns
+  // the end of the segment, or 0 if the text is not of that shape.
+  size_t Timestamp(size_t i) {
+    auto Digits = [&](size_t* at, size_t lo, size_t hi) {
+      size_t k = 0;
+      while (*at < n_ && k < hi && IsDigit(static_cast<char>(p_[*at]))) {
+        ++*at;
+        ++k;
+      }
+      return k >= lo && (*at >= n_ || !IsDigit(static_cast<char>(p_[*at])));
+    };
+    auto Char = [&](size_t* at, char c) {
+      if (*at >= n_ || p_[*at] != static_cast<uint8_t>(c)) return false;
+      ++*at;
+      return true;
+    };
+    size_t q = i;
+    const size_t month_at = i + 5;
+    if (!Digits(&q, 4, 4) || !Char(&q, '-') || !Digits(&q, 1, 2) || !Char(&q, '-')) return 0;
+    const size_t day_at = q;
+    if (!Digits(&q, 1, 2)) return 0;
+    const size_t date_end = q;
+    if (!Char(&q, ' ') || !Digits(&q, 1, 2) || !Char(&q, ':') || !Digits(&q, 2, 2)) return 0;
+    if (Char(&q, ':') && !Digits(&q, 2, 2)) return 0;
+    if (q < n_ && (p_[q] == ']' || p_[q] == ')')) ++q;
+    while (q < n_ && p_[q] == ' ') ++q;
+    if (q < n_ && (p_[q] < 0x80 || NormAt(p_, n_, q, false).kind != NormKind::kStop)) return 0;
+
+    const std::string_view raw(reinterpret_cast<const char*>(p_ + i), date_end - i);
+    // As DigitRuns/SubSpans: groups YYYY -MM -DD, a value only if the left
+    // boundary allows (the run continues into the hour, so only the date).
+    if (LeftBoundaryOkAt(i)) {
+      value_.assign(raw.data(), 4);
+      value_.append(reinterpret_cast<const char*>(p_ + month_at), day_at - 1 - month_at);
+      value_.append(reinterpret_cast<const char*>(p_ + day_at), date_end - day_at);
+      const auto& by_len = impl_.digits_by_length;
+      const auto& raw_by_len = impl_.digits_raw_by_length;
+      const std::vector<const Pattern*>& plain = value_.size() < by_len.size() ? by_len[value_.size()] : by_len[0];
+      const std::vector<const Pattern*>& raws = raw.size() < raw_by_len.size() ? raw_by_len[raw.size()] : raw_by_len[0];
+      for (const std::vector<const Pattern*>* list : {&plain, &raws}) {
+        for (const Pattern* p : *list) {
+          if (p->type == EntityType::kMasked) continue;
+          std::string_view v = p->value_raw ? raw : std::string_view(value_);
+          if (v.size() < p->min_length || v.size() > p->max_length || 2 > p->max_separators) continue;
+          if (p->separators.find('-') == std::string::npos) continue;
+          Try(*p, v, i, date_end);
+        }
+      }
+    }
+    // As Tokens: "YYYY-MM-DD" is one all-digit token.
+    if (raw.size() >= impl_.tokens_min && raw.size() <= impl_.tokens_max) {
+      for (const Pattern* p : impl_.tokens) {
+        if (raw.size() < p->min_length || raw.size() > p->max_length || !p->allow_all_digits) continue;
+        Try(*p, raw, i, date_end);
+      }
+    }
+    return q;
   }
 
   // Finds runs of Chinese numerals (一三八 幺二三四 五六七八) by probing one
@@ -467,13 +547,7 @@ class Scanner {
     if (k == 0) {
       // Segments normally start after a non-token character; a segment cut
       // at kSegmentSoftCap (or a numeral run) may not.
-      size_t o = seg_.b[0];
-      if (o == 0) return true;
-      uint8_t prev = p_[o - 1];
-      if (prev >= 0x80) return true;
-      if ((prev == '.' || prev == ',') && o >= 2 && IsDigit(static_cast<char>(p_[o - 2]))) return false;
-      if (!IsAlnum(static_cast<char>(prev)) && prev != '_') return true;
-      return GlueOk(o);
+      return LeftBoundaryOkAt(seg_.b[0]);
     }
     char prev = s[k - 1];
     if (prev == '_') return false;
@@ -488,6 +562,17 @@ class Scanner {
       return IsGlue(std::string_view(s).substr(j, k - j));
     }
     return true;
+  }
+
+  // The same rule for a value starting at original offset o, judged on the
+  // bytes before it.
+  bool LeftBoundaryOkAt(size_t o) const {
+    if (o == 0) return true;
+    uint8_t prev = p_[o - 1];
+    if (prev >= 0x80) return true;
+    if ((prev == '.' || prev == ',') && o >= 2 && IsDigit(static_cast<char>(p_[o - 2]))) return false;
+    if (!IsAlnum(static_cast<char>(prev)) && prev != '_') return true;
+    return GlueOk(o);
   }
 
   // Glue rule on original bytes (numeral segments): letters right before o.
@@ -1341,7 +1426,9 @@ class Scanner {
     float pos = 0, neg = 0;
     if (p.requires_context) {
       // Most candidates of context-only patterns (QQ, dates of birth, device
-      // IDs) have no keyword nearby: check that before the regex.
+      // IDs) have no keyword nearby: check that before the regex, first with
+      // the SIMD prefilter, then exactly.
+      if (p.positive_prefilter >= 0 && !PositiveMayBeNear(p, begin, end)) return;
       Context(p, begin, end, &pos, &neg);
       if (pos <= 0) return;
       if (p.confidence + 0.1f + pos - neg < impl_.options.min_confidence) return;  // no validator adds > 0.1
@@ -1430,6 +1517,15 @@ class Scanner {
     *end = j;
     normalized->push_back('-');
     *normalized += ext;
+  }
+
+  // Could one of p's positive keywords lie in a window around [begin, end)?
+  // (A superset of the windows Context looks at.)
+  bool PositiveMayBeNear(const Pattern& p, size_t begin, size_t end) const {
+    const internal::KeywordPrefilter& f = impl_.prefilters[static_cast<size_t>(p.positive_prefilter)];
+    const size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
+    const size_t hi = std::min(n_, end + kAfterWindow);
+    return f.MayStartIn(p_, n_, lo, hi);  // one sweep; the value itself holds no keyword
   }
 
   // Finds the strongest positive and negative keyword in the windows around
@@ -1664,6 +1760,15 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
       }
     }
   }
+  for (auto& up : impl->owned) {
+    if (!up->requires_context || up->positive.empty()) continue;
+    std::vector<std::string> texts;
+    for (const Keyword& k : up->positive) texts.push_back(k.text);
+    internal::KeywordPrefilter filter(texts);
+    if (!filter.usable()) continue;
+    up->positive_prefilter = static_cast<int>(impl->prefilters.size());
+    impl->prefilters.push_back(std::move(filter));
+  }
   size_t max_anchor = 0;
   for (const auto& up : impl->owned) {
     const Pattern* p = up.get();
@@ -1748,6 +1853,10 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
       impl->bare_by_tail[at].push_back({a, p, before});
     }
   }
+  impl->timestamp_fast_path =
+      impl->digits_min > 2 && impl->tokens_min > 2 &&
+      std::none_of(impl->anchor_tails.begin(), impl->anchor_tails.end(),
+                   [](uint32_t t) { return (t & 0xFF) >= '0' && (t & 0xFF) <= '9'; });
   impl->digits_by_length.resize(impl->digits_max + 2);
   impl->digits_raw_by_length.resize(impl->digits_max + 2);
   for (const Pattern* p : impl->digits) {

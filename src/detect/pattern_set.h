@@ -80,6 +80,9 @@ struct Pattern {
   std::vector<Keyword> positive;
   std::vector<Keyword> negative;
   std::vector<Keyword> negative_after;  // only looked up after the value ("元")
+  // Index of this pattern's positive-keyword prefilter in the detector (set
+  // by the engine for requires_context patterns), or -1.
+  int positive_prefilter = -1;
   std::vector<std::string> anchors;
   // Labels written directly before the value, without a colon (我叫, 寄到).
   std::vector<std::string> bare_anchors;
