@@ -320,6 +320,7 @@ absl::StatusOr<Redactor> Redactor::CreateWithScanner(ScanFunction scan, size_t m
   impl->max_finding_bytes = std::max(max_finding_bytes, longest_term);
   impl->context_bytes = context_window_bytes;
   impl->hold_back = 2 * (impl->max_finding_bytes + impl->context_bytes);
+  impl->order_independent = !impl->policy.numbered_labels && impl->tokenizer == nullptr;
   for (size_t i = 0; i < impl->rules.size(); ++i)
     impl->rules[i] = impl->policy.RuleFor(static_cast<EntityType>(i));
   bool needs_key = impl->policy.default_operator == RedactOperator::kHash;
@@ -367,54 +368,132 @@ struct RedactStream::State {
   uint64_t emitted = 0;      // output written for input [0, emitted)
   uint64_t last_end = 0;     // end of the last finding applied
   size_t peak = 0;
+  uint64_t speculation_misses = 0;  // parallel windows redone serially
   bool failed = false;
   bool finished = false;
   DocState doc;
   RedactionReport report;
 
+  // One window's work. Workers fill it concurrently; the caller's thread
+  // then merges the windows in order.
+  struct WindowWork {
+    uint64_t scan_begin = 0;
+    absl::StatusOr<std::vector<Finding>> found = std::vector<Finding>{};
+    // Speculative result (parallel batches): the window planned and rendered
+    // on the assumption that the output before it ends at `assumed_start`.
+    bool speculated = false;
+    uint64_t assumed_start = 0;
+    bool owns_any = false;
+    uint64_t last_owned_end = 0;
+    uint64_t emit_to = 0;
+    absl::Status plan_status;
+    RedactionReport report;
+    std::string text;
+  };
+
+  // The findings of window k (scanned from `scan_begin`) that it owns, given
+  // that the previous windows' findings end at `last_end_in`; offsets made
+  // relative to buf_base. A finding that overlaps the previous window's last
+  // one is clipped and marked as a fragment.
+  std::vector<Finding> Owned(const std::vector<Finding>& found, uint64_t scan_begin, uint64_t k,
+                             bool last, uint64_t last_end_in, uint64_t* last_end_out) const {
+    uint64_t core_begin = k * window, core_end = (k + 1) * window;
+    std::vector<Finding> owned;
+    uint64_t le = last_end_in;
+    for (const Finding& src : found) {
+      uint64_t b = src.begin + scan_begin, e = src.end + scan_begin;
+      if (b < core_begin || (!last && b >= core_end) || e <= le) continue;
+      Finding& f = owned.emplace_back(src);
+      if (b < le) {  // disagrees with the previous window: mask the rest, leak nothing
+        b = le;
+        f.validated_by = redact_internal::kFragment;
+      }
+      f.begin = b - buf_base;
+      f.end = e - buf_base;
+      le = e;
+    }
+    *last_end_out = le;
+    return owned;
+  }
+
+  // Speculative plan + render of window k in a worker: assumes the output so
+  // far ends where this window's own scan says the previous finding ends (or
+  // at the window's start). The merge checks the assumption and redoes the
+  // window serially in the rare case it was wrong. Only for policies whose
+  // decisions do not depend on earlier windows (no numbered labels, no vault).
+  void Speculate(WindowWork& w, uint64_t k, bool last) const {
+    uint64_t core_begin = k * window, core_end = (k + 1) * window;
+    uint64_t start = core_begin;
+    for (const Finding& f : *w.found) {
+      uint64_t b = f.begin + w.scan_begin, e = f.end + w.scan_begin;
+      if (b >= core_begin) break;
+      start = std::max(start, e);
+    }
+    uint64_t le = 0;
+    std::vector<Finding> owned = Owned(*w.found, w.scan_begin, k, last, start, &le);
+    w.speculated = true;
+    w.assumed_start = start;
+    w.owns_any = !owned.empty();
+    w.last_owned_end = le;
+    w.emit_to = last ? total_in : std::min<uint64_t>(total_in, std::max(core_end, le));
+    DocState local_doc;
+    std::vector<Edit> edits;
+    w.plan_status = impl->Plan(buf, owned, &local_doc, &w.report, &edits);
+    if (!w.plan_status.ok()) return;
+    if (w.emit_to > start) {
+      w.text.reserve(w.emit_to - start + 64);
+      redact_internal::ApplyEdits(buf, start - buf_base, w.emit_to - buf_base, edits, &w.text);
+    }
+  }
+
   // Processes windows [k, k + count); `final` when no more input will come.
   absl::Status Process(uint64_t count, bool final, std::string* out) {
-    struct Scan {
-      uint64_t scan_begin = 0;
-      absl::StatusOr<std::vector<Finding>> found = std::vector<Finding>{};
-    };
-    std::vector<Scan> scans(count);
+    std::vector<WindowWork> work(count);
+    const bool parallel = count > 1 && threads > 1;
+    const bool speculate = parallel && impl->order_independent;
+    auto is_last = [&](uint64_t k) { return final && (k + 1) * window >= total_in; };
     auto run = [&](uint64_t i) {
       uint64_t k = next_window + i;
       uint64_t core_begin = k * window;
       uint64_t begin = core_begin >= hold ? core_begin - hold : 0;
       uint64_t end = std::min<uint64_t>(total_in, (k + 1) * window + hold);
-      scans[i].scan_begin = begin;
-      scans[i].found = impl->FindAll(std::string_view(buf).substr(begin - buf_base, end - begin));
+      work[i].scan_begin = begin;
+      work[i].found = impl->FindAll(std::string_view(buf).substr(begin - buf_base, end - begin));
+      if (speculate && work[i].found.ok()) Speculate(work[i], k, is_last(k));
     };
-    if (count == 1 || threads <= 1) {
+    if (!parallel) {
       for (uint64_t i = 0; i < count; ++i) run(i);
     } else {
+      // Each worker takes every `threads`-th window of the batch.
+      auto stride = [&](uint64_t first) {
+        for (uint64_t i = first; i < count; i += static_cast<uint64_t>(threads)) run(i);
+      };
       std::vector<std::thread> workers;
-      for (uint64_t i = 1; i < count; ++i) workers.emplace_back(run, i);
-      run(0);
+      for (uint64_t t = 1; t < std::min<uint64_t>(count, threads); ++t) workers.emplace_back(stride, t);
+      stride(0);
       for (std::thread& t : workers) t.join();
     }
     for (uint64_t i = 0; i < count; ++i) {
-      if (!scans[i].found.ok()) return scans[i].found.status();
+      WindowWork& w = work[i];
+      if (!w.found.ok()) return w.found.status();
       uint64_t k = next_window + i;
-      uint64_t core_begin = k * window, core_end = (k + 1) * window;
-      bool last = final && core_end >= total_in;
-      std::vector<Finding> owned;
-      for (Finding& f : *scans[i].found) {
-        uint64_t b = f.begin + scans[i].scan_begin, e = f.end + scans[i].scan_begin;
-        if (b < core_begin || (!last && b >= core_end) || e <= last_end) continue;
-        if (b < last_end) {  // disagrees with the previous window: mask the rest, leak nothing
-          b = last_end;
-          f.validated_by = redact_internal::kFragment;
-        }
-        f.begin = b - buf_base;
-        f.end = e - buf_base;
-        last_end = e;
-        owned.push_back(std::move(f));
+      bool last = is_last(k);
+      if (w.speculated && w.assumed_start == std::max(k * window, last_end) &&
+          w.assumed_start == emitted) {
+        PIIVAULT_RETURN_IF_ERROR(w.plan_status);
+        out->append(w.text);
+        report.Merge(w.report);
+        if (w.owns_any) last_end = w.last_owned_end;
+        emitted = w.emit_to;
+        continue;
       }
+      if (w.speculated) ++speculation_misses;
+      uint64_t le = 0;
+      std::vector<Finding> owned = Owned(*w.found, w.scan_begin, k, last, last_end, &le);
+      last_end = le;
       std::vector<Edit> edits;
       PIIVAULT_RETURN_IF_ERROR(impl->Plan(buf, owned, &doc, &report, &edits));
+      uint64_t core_end = (k + 1) * window;
       uint64_t emit_to = last ? total_in : std::min<uint64_t>(total_in, std::max(core_end, last_end));
       redact_internal::ApplyEdits(buf, emitted - buf_base, emit_to - buf_base, edits, out);
       emitted = emit_to;

@@ -53,6 +53,9 @@ struct Redactor::Impl {
   size_t hold_back = 0;
   size_t window_bytes = 0;
   size_t single_scan_limit = size_t{256} << 20;
+  // Plan() decides each window without state from earlier ones (no numbered
+  // labels, no vault): stream workers may plan and render windows in parallel.
+  bool order_independent = false;
   RedactionPolicy policy;
   std::array<TypeRule, 256> rules;  // by EntityType value
   absl::flat_hash_set<std::string> allow;

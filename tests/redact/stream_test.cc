@@ -80,6 +80,54 @@ TEST(RedactStream, EqualsWholeBufferForRandomChunkingsAndWindows) {
   }
 }
 
+// A scanner whose findings depend on where the scanned text starts (each
+// finding is widened by text.size() % 5 bytes on both sides): neighbouring
+// windows disagree about the values near their shared margin, so parallel
+// workers' assumptions about where the previous window ended are often wrong
+// and the stream must fall back to merging those windows serially. The
+// output must still be identical for every thread count and chunking. (Such
+// a scanner breaks the stream's premise, findings that depend only on nearby
+// bytes, so equality with Redact() is not expected here.)
+absl::StatusOr<std::vector<Finding>> ShiftyScan(std::string_view t) {
+  std::vector<Finding> found = redact_test::FakeScan(t);
+  const size_t widen = t.size() % 5;
+  std::vector<Finding> out;
+  for (Finding& f : found) {
+    f.begin = f.begin >= widen ? f.begin - widen : 0;
+    f.end = std::min(t.size(), f.end + widen);
+    if (!out.empty() && f.begin < out.back().end) f.begin = out.back().end;
+    if (f.begin >= f.end) continue;
+    f.normalized.clear();
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+TEST(RedactStream, DisagreeingWindowsGiveTheSameOutputForEveryThreadCount) {
+  std::mt19937_64 rng(77);
+  RedactionPolicy label = RedactionPolicy::Default();
+  label.default_operator = RedactOperator::kLabel;
+  label.rules.clear();
+  RedactionPolicy numbered = label;
+  numbered.numbered_labels = true;
+  for (const RedactionPolicy& policy : {RedactionPolicy::Default(), label, numbered}) {
+    for (size_t window : {size_t{1}, size_t{5}, size_t{31}, size_t{64}, size_t{500}}) {
+      RedactorOptions o;
+      o.policy = policy;
+      o.stream_window_bytes = window;
+      absl::StatusOr<Redactor> r = Redactor::CreateWithScanner(
+          ShiftyScan, redact_test::kFakeMaxFinding + 4, redact_test::kFakeContext, std::move(o));
+      ASSERT_TRUE(r.ok()) << r.status();
+      std::string text = redact_test::GenerateTranscript(window, window < 64 ? 1500 : 6000);
+      std::string one = Stream(*r, redact_test::RandomChunks(text, rng, 500), 1);
+      for (int threads : {2, 3, 4}) {
+        EXPECT_EQ(Stream(*r, redact_test::RandomChunks(text, rng, 900), threads), one)
+            << "window " << window << " threads " << threads;
+      }
+    }
+  }
+}
+
 TEST(RedactStream, OneByteChunks) {
   Redactor whole = MakeFake(size_t{1} << 20);
   Redactor r = MakeFake(100);
