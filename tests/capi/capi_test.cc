@@ -1,0 +1,1039 @@
+// Tests of the C ABI (include/piivault/piivault.h): every entry point, its
+// error paths (NULL pointers, bad options, bad policies, wrong vault key, call
+// order), the exception firewall, and differential checks against the C++ API
+// the C ABI wraps (same findings, same redacted bytes, same scrubbed image).
+#include "piivault/piivault.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <new>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "capi/internal.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "piivault/detector.h"
+#include "piivault/image.h"
+#include "piivault/redactor.h"
+#include "piivault/vault.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kText[] = "客户手机号13812345678，身份证11010519491231002X";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Transcript() { return ReadFile(PIIVAULT_SOURCE_DIR "/examples/transcript.txt"); }
+
+std::string LastError() { return piivault_last_error(); }
+
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base ? base : "/tmp") + "/piivault-capi-XXXXXX";
+    if (char* p = mkdtemp(tmpl.data()); p != nullptr) path_ = p;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Owning wrappers so a failed ASSERT does not leak under LeakSanitizer.
+struct DetectorPtr {
+  piivault_detector* p = nullptr;
+  ~DetectorPtr() { piivault_detector_free(p); }
+};
+struct RedactorPtr {
+  piivault_redactor* p = nullptr;
+  ~RedactorPtr() { piivault_redactor_free(p); }
+};
+struct RedactorOptionsPtr {
+  piivault_redactor_options* p = nullptr;
+  ~RedactorOptionsPtr() { piivault_redactor_options_free(p); }
+};
+struct DetectorOptionsPtr {
+  piivault_detector_options* p = nullptr;
+  ~DetectorOptionsPtr() { piivault_detector_options_free(p); }
+};
+struct StreamPtr {
+  piivault_redact_stream* p = nullptr;
+  ~StreamPtr() { piivault_redact_stream_free(p); }
+};
+struct VaultPtr {
+  piivault_vault* p = nullptr;
+  ~VaultPtr() { piivault_vault_close(p); }
+};
+struct Buffer {
+  char* p = nullptr;
+  size_t len = 0;
+  ~Buffer() { piivault_buffer_free(p); }
+  std::string str() const { return std::string(p, len); }
+};
+
+// ---- Version, codes, errors ------------------------------------------------
+
+TEST(CApiVersion, LibraryMatchesHeader) {
+  EXPECT_STREQ(piivault_version(), PIIVAULT_VERSION_STRING);
+  EXPECT_EQ(piivault_version_number(), PIIVAULT_VERSION_NUMBER);
+  EXPECT_EQ(piivault_abi_version(), PIIVAULT_ABI_VERSION);
+  EXPECT_EQ(PIIVAULT_VERSION_NUMBER, PIIVAULT_VERSION_MAJOR * 10000 +
+                                         PIIVAULT_VERSION_MINOR * 100 + PIIVAULT_VERSION_PATCH);
+}
+
+TEST(CApiStatus, NamesMatchAbslCodes) {
+  for (int code = 0; code <= 16; ++code) {
+    std::string expected =
+        absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+    // absl spells them "INVALID_ARGUMENT" etc.
+    EXPECT_EQ(piivault_status_name(code), expected) << code;
+  }
+  EXPECT_STREQ(piivault_status_name(-1), "UNKNOWN_CODE");
+  EXPECT_STREQ(piivault_status_name(17), "UNKNOWN_CODE");
+}
+
+TEST(CApiStatus, LastErrorIsResetBySuccessAndIsPerThread) {
+  DetectorOptionsPtr options;
+  ASSERT_EQ(piivault_detector_options_create(&options.p), PIIVAULT_OK);
+  EXPECT_EQ(piivault_detector_options_set_min_confidence(options.p, 2.0f),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), HasSubstr("min_confidence"));
+  std::string other_thread;
+  std::thread([&] { other_thread = piivault_last_error(); }).join();
+  EXPECT_EQ(other_thread, "");
+  EXPECT_EQ(piivault_detector_options_set_min_confidence(options.p, 0.7f), PIIVAULT_OK);
+  EXPECT_EQ(LastError(), "");
+}
+
+TEST(CApiGuard, ExceptionsBecomeStatusCodes) {
+  using piivault::capi::Guard;
+  EXPECT_EQ(Guard([]() -> absl::Status { throw std::bad_alloc(); }),
+            PIIVAULT_RESOURCE_EXHAUSTED);
+  EXPECT_THAT(LastError(), HasSubstr("out of memory"));
+  EXPECT_EQ(Guard([]() -> absl::Status { throw std::runtime_error("13812345678"); }),
+            PIIVAULT_INTERNAL);
+  // what() is never reported: it could quote data.
+  EXPECT_THAT(LastError(), Not(HasSubstr("13812345678")));
+  EXPECT_EQ(Guard([]() -> absl::Status { throw 42; }), PIIVAULT_INTERNAL);
+  EXPECT_EQ(Guard([]() -> absl::Status { return absl::DataLossError("x"); }),
+            PIIVAULT_DATA_LOSS);
+  EXPECT_EQ(LastError(), "x");
+  EXPECT_EQ(Guard([]() -> absl::Status { return absl::OkStatus(); }), PIIVAULT_OK);
+  EXPECT_EQ(LastError(), "");
+}
+
+TEST(CApiGuard, LongMessagesAreCutOnACharacterBoundary) {
+  std::string message;
+  while (message.size() < 3000) message += "错误";
+  EXPECT_EQ(piivault::capi::SetLastError(absl::InternalError(message)), PIIVAULT_INTERNAL);
+  std::string got = LastError();
+  EXPECT_LT(got.size(), 1024u);
+  EXPECT_GT(got.size(), 1000u);
+  EXPECT_EQ(got.size() % 3, 0u);  // whole 3-byte characters only
+  EXPECT_EQ(message.compare(0, got.size(), got), 0);
+}
+
+TEST(CApiBuffers, FreeFunctionsAcceptNull) {
+  piivault_buffer_free(nullptr);
+  piivault_findings_free(nullptr);
+  piivault_tokens_free(nullptr);
+  piivault_detokenized_free(nullptr);
+  piivault_detector_free(nullptr);
+  piivault_detector_options_free(nullptr);
+  piivault_redactor_free(nullptr);
+  piivault_redactor_options_free(nullptr);
+  piivault_redact_stream_free(nullptr);
+  piivault_vault_close(nullptr);
+}
+
+TEST(CApiBuffers, BlockWriterLaysOutHeadThenStrings) {
+  piivault::capi::BlockWriter block(2 * sizeof(const char*));
+  block.Reserve("ab");
+  block.Reserve("");
+  ASSERT_TRUE(block.Allocate());
+  auto* head = static_cast<const char**>(block.head());
+  EXPECT_EQ(head[0], nullptr);  // zeroed
+  head[0] = block.Copy("ab");
+  head[1] = block.Copy("");
+  EXPECT_STREQ(head[0], "ab");
+  EXPECT_STREQ(head[1], "");
+  EXPECT_EQ(head[1], head[0] + 3);
+  piivault::capi::FreeBlock(block.Release());
+}
+
+// ---- Detector --------------------------------------------------------------
+
+TEST(CApiDetector, OptionsRejectNullAndBadValues) {
+  EXPECT_EQ(piivault_detector_options_create(nullptr), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), HasSubstr("out is NULL"));
+  EXPECT_EQ(piivault_detector_options_set_builtin_patterns(nullptr, 1),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_options_add_pattern_file(nullptr, "x"), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_options_add_type(nullptr, "EMAIL"), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_options_set_min_confidence(nullptr, 0.5f),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_options_set_max_input_bytes(nullptr, 1), PIIVAULT_INVALID_ARGUMENT);
+
+  DetectorOptionsPtr options;
+  ASSERT_EQ(piivault_detector_options_create(&options.p), PIIVAULT_OK);
+  EXPECT_EQ(piivault_detector_options_add_pattern_file(options.p, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_options_add_type(options.p, nullptr), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_options_add_type(options.p, "cn_mobile"),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), Not(HasSubstr("cn_mobile")));
+  EXPECT_EQ(piivault_detector_options_add_type(options.p, "UNKNOWN"), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_options_set_min_confidence(options.p, -0.1f),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_options_set_min_confidence(options.p, std::nanf("")),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_create(options.p, nullptr), PIIVAULT_INVALID_ARGUMENT);
+}
+
+TEST(CApiDetector, MissingAndBadPatternFiles) {
+  DetectorOptionsPtr options;
+  ASSERT_EQ(piivault_detector_options_create(&options.p), PIIVAULT_OK);
+  ASSERT_EQ(piivault_detector_options_add_pattern_file(options.p, "/nonexistent/x.toml"),
+            PIIVAULT_OK);
+  piivault_detector* detector = reinterpret_cast<piivault_detector*>(0x1);
+  EXPECT_EQ(piivault_detector_create(options.p, &detector), PIIVAULT_NOT_FOUND);
+  EXPECT_EQ(detector, nullptr);
+  EXPECT_NE(LastError(), "");
+
+  TempDir dir;
+  const std::string bad = dir.Sub("bad.toml");
+  std::ofstream(bad) << "[[pattern]\nname = 13812345678\n";
+  DetectorOptionsPtr options2;
+  ASSERT_EQ(piivault_detector_options_create(&options2.p), PIIVAULT_OK);
+  ASSERT_EQ(piivault_detector_options_add_pattern_file(options2.p, bad.c_str()), PIIVAULT_OK);
+  DetectorPtr d;
+  EXPECT_EQ(piivault_detector_create(options2.p, &d.p), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), HasSubstr("bad.toml"));
+  EXPECT_THAT(LastError(), Not(HasSubstr("13812345678")));
+}
+
+TEST(CApiDetector, ScanFindsValuesWithByteOffsets) {
+  DetectorPtr d;
+  ASSERT_EQ(piivault_detector_create(nullptr, &d.p), PIIVAULT_OK) << LastError();
+  piivault_finding* found = nullptr;
+  size_t n = 0;
+  const std::string text = kText;
+  ASSERT_EQ(piivault_detector_scan(d.p, text.data(), text.size(), &found, &n), PIIVAULT_OK);
+  ASSERT_EQ(n, 2u);
+  EXPECT_STREQ(found[0].type, "CN_MOBILE");
+  EXPECT_EQ(text.substr(found[0].begin, found[0].end - found[0].begin), "13812345678");
+  EXPECT_STREQ(found[0].normalized, "13812345678");
+  EXPECT_EQ(found[0].normalized_len, 11u);
+  EXPECT_STREQ(found[0].masked_as, "UNKNOWN");
+  EXPECT_GT(found[0].confidence, 0.5f);
+  EXPECT_STREQ(found[1].type, "CN_RESIDENT_ID");
+  EXPECT_STREQ(found[1].normalized, "11010519491231002X");
+  EXPECT_STREQ(found[1].validated_by, "gb11643");
+  piivault_findings_free(found);
+}
+
+// Differential: the C array is the C++ vector, field for field.
+TEST(CApiDetector, ScanEqualsCxxScanOnTheTranscript) {
+  DetectorPtr d;
+  ASSERT_EQ(piivault_detector_create(nullptr, &d.p), PIIVAULT_OK);
+  absl::StatusOr<piivault::Detector> cxx = piivault::Detector::Create({});
+  ASSERT_TRUE(cxx.ok());
+  const std::string text = Transcript();
+  ASSERT_FALSE(text.empty());
+  absl::StatusOr<std::vector<piivault::Finding>> want = cxx->Scan(text);
+  ASSERT_TRUE(want.ok());
+  piivault_finding* found = nullptr;
+  size_t n = 0;
+  ASSERT_EQ(piivault_detector_scan(d.p, text.data(), text.size(), &found, &n), PIIVAULT_OK);
+  ASSERT_EQ(n, want->size());
+  ASSERT_GT(n, 10u);
+  for (size_t i = 0; i < n; ++i) {
+    const piivault::Finding& w = (*want)[i];
+    EXPECT_EQ(found[i].type, piivault::EntityTypeName(w.type)) << i;
+    EXPECT_EQ(found[i].begin, w.begin) << i;
+    EXPECT_EQ(found[i].end, w.end) << i;
+    EXPECT_EQ(found[i].confidence, w.confidence) << i;
+    EXPECT_EQ(std::string(found[i].normalized, found[i].normalized_len), w.normalized) << i;
+    EXPECT_EQ(std::strlen(found[i].normalized), found[i].normalized_len) << i;
+    EXPECT_EQ(found[i].validated_by, w.validated_by) << i;
+    EXPECT_EQ(found[i].masked_as, piivault::EntityTypeName(w.masked_as)) << i;
+  }
+  piivault_findings_free(found);
+}
+
+TEST(CApiDetector, ScanArgumentErrors) {
+  DetectorPtr d;
+  ASSERT_EQ(piivault_detector_create(nullptr, &d.p), PIIVAULT_OK);
+  piivault_finding* found = nullptr;
+  size_t n = 7;
+  // Empty input: OK, nothing allocated.
+  EXPECT_EQ(piivault_detector_scan(d.p, nullptr, 0, &found, &n), PIIVAULT_OK);
+  EXPECT_EQ(found, nullptr);
+  EXPECT_EQ(n, 0u);
+  EXPECT_EQ(piivault_detector_scan(d.p, "", 0, &found, &n), PIIVAULT_OK);
+  EXPECT_EQ(piivault_detector_scan(d.p, nullptr, 5, &found, &n), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), HasSubstr("text is NULL"));
+  EXPECT_EQ(piivault_detector_scan(nullptr, "x", 1, &found, &n), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_scan(d.p, "x", 1, nullptr, &n), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_detector_scan(d.p, "x", 1, &found, nullptr), PIIVAULT_INVALID_ARGUMENT);
+}
+
+TEST(CApiDetector, OptionsTakeEffect) {
+  DetectorOptionsPtr options;
+  ASSERT_EQ(piivault_detector_options_create(&options.p), PIIVAULT_OK);
+  ASSERT_EQ(piivault_detector_options_add_type(options.p, "CN_RESIDENT_ID"), PIIVAULT_OK);
+  ASSERT_EQ(piivault_detector_options_set_min_confidence(options.p, 0.3f), PIIVAULT_OK);
+  ASSERT_EQ(piivault_detector_options_set_max_input_bytes(options.p, 100), PIIVAULT_OK);
+  DetectorPtr d;
+  ASSERT_EQ(piivault_detector_create(options.p, &d.p), PIIVAULT_OK) << LastError();
+  piivault_detector_options_free(options.p);  // copied by create
+  options.p = nullptr;
+  piivault_finding* found = nullptr;
+  size_t n = 0;
+  ASSERT_EQ(piivault_detector_scan(d.p, kText, std::strlen(kText), &found, &n), PIIVAULT_OK);
+  ASSERT_EQ(n, 1u);
+  EXPECT_STREQ(found[0].type, "CN_RESIDENT_ID");
+  piivault_findings_free(found);
+
+  // Over max_input_bytes: refused, and the message does not quote the text.
+  std::string big;
+  while (big.size() <= 100) big += kText;
+  EXPECT_EQ(piivault_detector_scan(d.p, big.data(), big.size(), &found, &n),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), Not(HasSubstr("13812345678")));
+  EXPECT_THAT(LastError(), Not(HasSubstr("11010519491231002X")));
+}
+
+TEST(CApiDetector, BuiltinPatternsCanBeSwitchedOffForOwnFiles) {
+  DetectorOptionsPtr options;
+  ASSERT_EQ(piivault_detector_options_create(&options.p), PIIVAULT_OK);
+  ASSERT_EQ(piivault_detector_options_set_builtin_patterns(options.p, 0), PIIVAULT_OK);
+  ASSERT_EQ(piivault_detector_options_add_pattern_file(
+                options.p, PIIVAULT_SOURCE_DIR "/patterns/phone.toml"),
+            PIIVAULT_OK);
+  DetectorPtr d;
+  const int rc = piivault_detector_create(options.p, &d.p);
+  if (rc == PIIVAULT_NOT_FOUND) GTEST_SKIP() << "patterns/phone.toml not present";
+  ASSERT_EQ(rc, PIIVAULT_OK) << LastError();
+  piivault_finding* found = nullptr;
+  size_t n = 0;
+  ASSERT_EQ(piivault_detector_scan(d.p, kText, std::strlen(kText), &found, &n), PIIVAULT_OK);
+  for (size_t i = 0; i < n; ++i) EXPECT_STRNE(found[i].type, "CN_RESIDENT_ID");
+  piivault_findings_free(found);
+}
+
+// ---- Redactor --------------------------------------------------------------
+
+class CApiRedactor : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(piivault_detector_create(nullptr, &detector_.p), PIIVAULT_OK) << LastError();
+  }
+  DetectorPtr detector_;
+};
+
+TEST_F(CApiRedactor, DefaultPolicyMasksAndReports) {
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, nullptr, &r.p), PIIVAULT_OK) << LastError();
+  Buffer out;
+  piivault_redaction_report report;
+  const std::string text = "手机号13812345678";
+  ASSERT_EQ(piivault_redact(r.p, text.data(), text.size(), &out.p, &out.len, &report),
+            PIIVAULT_OK);
+  EXPECT_EQ(out.str(), "手机号138****5678");
+  EXPECT_EQ(out.p[out.len], '\0');
+  EXPECT_EQ(report.redacted, 1u);
+  EXPECT_EQ(report.by_operator[PIIVAULT_OPERATOR_MASK], 1u);
+  EXPECT_EQ(report.by_operator[PIIVAULT_OPERATOR_KEEP], 0u);
+  EXPECT_EQ(report.below_threshold, 0u);
+  // report may be NULL; empty input gives an empty, non-NULL buffer.
+  Buffer empty;
+  ASSERT_EQ(piivault_redact(r.p, nullptr, 0, &empty.p, &empty.len, nullptr), PIIVAULT_OK);
+  ASSERT_NE(empty.p, nullptr);
+  EXPECT_EQ(empty.len, 0u);
+}
+
+TEST_F(CApiRedactor, EqualsCxxRedactOnTheTranscriptWithEveryExamplePolicy) {
+  const std::string text = Transcript();
+  for (const char* policy : {"redact-policy.toml", "vault-redact-policy.toml"}) {
+    const std::string path = std::string(PIIVAULT_SOURCE_DIR "/examples/") + policy;
+    RedactorOptionsPtr options;
+    ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+    ASSERT_EQ(piivault_redactor_options_set_policy_file(options.p, path.c_str()), PIIVAULT_OK)
+        << LastError();
+    // The vault policy tokenizes: swap token for label so no vault is needed
+    // (checked separately below).
+    absl::StatusOr<piivault::RedactionPolicy> cxx_policy =
+        piivault::RedactionPolicy::LoadFile(path);
+    ASSERT_TRUE(cxx_policy.ok());
+    absl::StatusOr<piivault::Detector> cxx_detector = piivault::Detector::Create({});
+    ASSERT_TRUE(cxx_detector.ok());
+    absl::StatusOr<piivault::Redactor> cxx =
+        piivault::Redactor::Create(*cxx_detector, {.policy = *cxx_policy});
+    ASSERT_TRUE(cxx.ok());
+    piivault::RedactionReport cxx_report;
+    absl::StatusOr<std::string> want = cxx->Redact(text, &cxx_report);
+
+    RedactorPtr r;
+    ASSERT_EQ(piivault_redactor_create(detector_.p, options.p, &r.p), PIIVAULT_OK);
+    Buffer out;
+    piivault_redaction_report report;
+    const int rc = piivault_redact(r.p, text.data(), text.size(), &out.p, &out.len, &report);
+    if (!want.ok()) {
+      EXPECT_EQ(rc, static_cast<int>(want.status().code())) << policy;
+      EXPECT_EQ(out.p, nullptr);
+      continue;
+    }
+    ASSERT_EQ(rc, PIIVAULT_OK) << policy << ": " << LastError();
+    EXPECT_EQ(out.str(), *want) << policy;
+    EXPECT_EQ(report.redacted, cxx_report.Redacted());
+    for (int op = 0; op < PIIVAULT_OPERATOR_COUNT; ++op) {
+      EXPECT_EQ(report.by_operator[op],
+                cxx_report.Total(static_cast<piivault::RedactOperator>(op)));
+    }
+  }
+}
+
+TEST_F(CApiRedactor, PolicyTomlAndItsErrors) {
+  RedactorOptionsPtr options;
+  ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+  const std::string good = "[defaults]\noperator = \"label\"\n";
+  ASSERT_EQ(piivault_redactor_options_set_policy_toml(options.p, good.data(), good.size(),
+                                                      nullptr),
+            PIIVAULT_OK);
+  const std::string bad =
+      "[defaults]\noperator = \"label\"\n[allow]\nvalues = [\"13812345678\"]\n"
+      "[types.CN_MOBILE]\noperator = \"explode\"\n";
+  EXPECT_EQ(piivault_redactor_options_set_policy_toml(options.p, bad.data(), bad.size(),
+                                                      "mine.toml"),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), HasSubstr("mine.toml:"));
+  EXPECT_THAT(LastError(), Not(HasSubstr("13812345678")));
+  const std::string syntax = "[defaults\n";
+  EXPECT_EQ(piivault_redactor_options_set_policy_toml(options.p, syntax.data(), syntax.size(),
+                                                      nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), HasSubstr("<policy>:"));
+  EXPECT_EQ(piivault_redactor_options_set_policy_toml(options.p, nullptr, 3, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redactor_options_set_policy_toml(nullptr, good.data(), good.size(), nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+
+  // A failed set leaves the last good policy in place.
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, options.p, &r.p), PIIVAULT_OK);
+  Buffer out;
+  const std::string text = "手机号13812345678";
+  ASSERT_EQ(piivault_redact(r.p, text.data(), text.size(), &out.p, &out.len, nullptr),
+            PIIVAULT_OK);
+  EXPECT_EQ(out.str(), "手机号<CN_MOBILE>");
+}
+
+TEST_F(CApiRedactor, PolicyFileErrors) {
+  RedactorOptionsPtr options;
+  ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+  EXPECT_EQ(piivault_redactor_options_set_policy_file(options.p, "/nonexistent/p.toml"),
+            PIIVAULT_NOT_FOUND);
+  EXPECT_EQ(piivault_redactor_options_set_policy_file(options.p, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redactor_options_set_policy_file(nullptr, "x"), PIIVAULT_INVALID_ARGUMENT);
+  TempDir dir;
+  const std::string path = dir.Sub("p.toml");
+  std::ofstream(path) << "[defaults]\nmin_confidence = 7\n";
+  EXPECT_EQ(piivault_redactor_options_set_policy_file(options.p, path.c_str()),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), HasSubstr("p.toml:2"));
+}
+
+TEST_F(CApiRedactor, CreateErrors) {
+  piivault_redactor* r = nullptr;
+  EXPECT_EQ(piivault_redactor_create(nullptr, nullptr, &r), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redactor_create(detector_.p, nullptr, nullptr), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redactor_options_create(nullptr), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redactor_options_set_hash_key_file(nullptr, "k"), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redactor_options_set_vault(nullptr, nullptr, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redactor_options_set_stream_window_bytes(nullptr, 1),
+            PIIVAULT_INVALID_ARGUMENT);
+
+  // hash operator with a missing key file.
+  RedactorOptionsPtr options;
+  ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+  EXPECT_EQ(piivault_redactor_options_set_hash_key_file(options.p, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redactor_options_set_stream_window_bytes(options.p, 0),
+            PIIVAULT_INVALID_ARGUMENT);
+  const std::string hash = "[defaults]\noperator = \"hash\"\n";
+  ASSERT_EQ(piivault_redactor_options_set_policy_toml(options.p, hash.data(), hash.size(),
+                                                      nullptr),
+            PIIVAULT_OK);
+  ASSERT_EQ(piivault_redactor_options_set_hash_key_file(options.p, "/nonexistent/key"),
+            PIIVAULT_OK);
+  EXPECT_NE(piivault_redactor_create(detector_.p, options.p, &r), PIIVAULT_OK);
+  EXPECT_EQ(r, nullptr);
+  EXPECT_NE(LastError(), "");
+}
+
+TEST_F(CApiRedactor, HashOperatorWithAKeyFile) {
+  TempDir dir;
+  const std::string key = dir.Sub("hash.key");
+  std::ofstream(key) << std::string(64, 'a') << "\n";
+  ASSERT_EQ(chmod(key.c_str(), 0600), 0);
+  RedactorOptionsPtr options;
+  ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+  const std::string hash = "[defaults]\noperator = \"hash\"\n";
+  ASSERT_EQ(piivault_redactor_options_set_policy_toml(options.p, hash.data(), hash.size(),
+                                                      nullptr),
+            PIIVAULT_OK);
+  ASSERT_EQ(piivault_redactor_options_set_hash_key_file(options.p, key.c_str()), PIIVAULT_OK);
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, options.p, &r.p), PIIVAULT_OK) << LastError();
+  Buffer out;
+  piivault_redaction_report report;
+  ASSERT_EQ(piivault_redact(r.p, kText, std::strlen(kText), &out.p, &out.len, &report),
+            PIIVAULT_OK);
+  EXPECT_THAT(out.str(), HasSubstr("<CN_MOBILE#"));
+  EXPECT_THAT(out.str(), Not(HasSubstr("13812345678")));
+  EXPECT_EQ(report.by_operator[PIIVAULT_OPERATOR_HASH], 2u);
+}
+
+TEST_F(CApiRedactor, TokenOperatorWithoutVaultFailsPrecondition) {
+  RedactorOptionsPtr options;
+  ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+  const std::string token = "[defaults]\noperator = \"token\"\n";
+  ASSERT_EQ(piivault_redactor_options_set_policy_toml(options.p, token.data(), token.size(),
+                                                      nullptr),
+            PIIVAULT_OK);
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, options.p, &r.p), PIIVAULT_OK);
+  Buffer out;
+  out.len = 99;
+  EXPECT_EQ(piivault_redact(r.p, kText, std::strlen(kText), &out.p, &out.len, nullptr),
+            PIIVAULT_FAILED_PRECONDITION);
+  EXPECT_EQ(out.p, nullptr);
+  EXPECT_EQ(out.len, 0u);
+  EXPECT_THAT(LastError(), Not(HasSubstr("13812345678")));
+}
+
+TEST_F(CApiRedactor, RedactArgumentErrors) {
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, nullptr, &r.p), PIIVAULT_OK);
+  Buffer out;
+  EXPECT_EQ(piivault_redact(nullptr, "x", 1, &out.p, &out.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact(r.p, nullptr, 1, &out.p, &out.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact(r.p, "x", 1, nullptr, &out.len, nullptr), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact(r.p, "x", 1, &out.p, nullptr, nullptr), PIIVAULT_INVALID_ARGUMENT);
+}
+
+// Handles may be freed in any order: the stream keeps the redactor, the
+// redactor keeps the detector.
+TEST_F(CApiRedactor, StreamOutlivesItsRedactorAndDetector) {
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, nullptr, &r.p), PIIVAULT_OK);
+  StreamPtr s;
+  ASSERT_EQ(piivault_redact_stream_create(r.p, 1, &s.p), PIIVAULT_OK);
+  piivault_redactor_free(r.p);
+  r.p = nullptr;
+  piivault_detector_free(detector_.p);
+  detector_.p = nullptr;
+  Buffer a, b;
+  ASSERT_EQ(piivault_redact_stream_write(s.p, kText, std::strlen(kText), &a.p, &a.len),
+            PIIVAULT_OK);
+  ASSERT_NE(a.p, nullptr);
+  ASSERT_EQ(piivault_redact_stream_finish(s.p, &b.p, &b.len, nullptr), PIIVAULT_OK);
+  EXPECT_EQ(a.str() + b.str(), "客户手机号138****5678，身份证110105********002X");
+}
+
+// Property: the streamed output equals piivault_redact for every chunking
+// (small windows so many window boundaries fall inside values).
+TEST_F(CApiRedactor, StreamEqualsWholeBufferForEveryChunking) {
+  RedactorOptionsPtr options;
+  ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+  ASSERT_EQ(piivault_redactor_options_set_stream_window_bytes(options.p, 97), PIIVAULT_OK);
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, options.p, &r.p), PIIVAULT_OK);
+  const std::string text = Transcript();
+  Buffer whole;
+  piivault_redaction_report whole_report;
+  ASSERT_EQ(piivault_redact(r.p, text.data(), text.size(), &whole.p, &whole.len, &whole_report),
+            PIIVAULT_OK);
+  ASSERT_NE(whole.str(), text);
+  for (size_t chunk : {size_t{1}, size_t{7}, size_t{300}, text.size()}) {
+    for (int threads : {1, 2}) {
+      StreamPtr s;
+      ASSERT_EQ(piivault_redact_stream_create(r.p, threads, &s.p), PIIVAULT_OK);
+      std::string got;
+      for (size_t at = 0; at < text.size(); at += chunk) {
+        Buffer part;
+        const size_t n = std::min(chunk, text.size() - at);
+        ASSERT_EQ(piivault_redact_stream_write(s.p, text.data() + at, n, &part.p, &part.len),
+                  PIIVAULT_OK);
+        got += part.str();
+      }
+      Buffer tail;
+      piivault_redaction_report report;
+      ASSERT_EQ(piivault_redact_stream_finish(s.p, &tail.p, &tail.len, &report), PIIVAULT_OK);
+      got += tail.str();
+      EXPECT_EQ(got, whole.str()) << "chunk " << chunk << " threads " << threads;
+      EXPECT_EQ(report.redacted, whole_report.redacted);
+      for (int op = 0; op < PIIVAULT_OPERATOR_COUNT; ++op) {
+        EXPECT_EQ(report.by_operator[op], whole_report.by_operator[op]);
+      }
+    }
+  }
+}
+
+TEST_F(CApiRedactor, StreamCallOrderAndArgumentErrors) {
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, nullptr, &r.p), PIIVAULT_OK);
+  piivault_redact_stream* bad = nullptr;
+  EXPECT_EQ(piivault_redact_stream_create(r.p, 0, &bad), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_stream_create(r.p, 100000, &bad), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_stream_create(nullptr, 1, &bad), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_stream_create(r.p, 1, nullptr), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(bad, nullptr);
+
+  StreamPtr s;
+  ASSERT_EQ(piivault_redact_stream_create(r.p, 1, &s.p), PIIVAULT_OK);
+  Buffer out;
+  EXPECT_EQ(piivault_redact_stream_write(nullptr, "x", 1, &out.p, &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_stream_write(s.p, nullptr, 1, &out.p, &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_stream_write(s.p, "x", 1, nullptr, &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_stream_finish(nullptr, &out.p, &out.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_stream_finish(s.p, &out.p, nullptr, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  {
+    Buffer part;
+    ASSERT_EQ(piivault_redact_stream_write(s.p, nullptr, 0, &part.p, &part.len), PIIVAULT_OK);
+    EXPECT_EQ(part.len, 0u);
+    ASSERT_NE(part.p, nullptr);
+  }
+  ASSERT_EQ(piivault_redact_stream_finish(s.p, &out.p, &out.len, nullptr), PIIVAULT_OK);
+  Buffer again;
+  EXPECT_EQ(piivault_redact_stream_write(s.p, "x", 1, &again.p, &again.len),
+            PIIVAULT_FAILED_PRECONDITION);
+  EXPECT_THAT(LastError(), HasSubstr("finished"));
+  EXPECT_EQ(piivault_redact_stream_finish(s.p, &again.p, &again.len, nullptr),
+            PIIVAULT_FAILED_PRECONDITION);
+}
+
+TEST_F(CApiRedactor, StreamThatFailedStaysFailed) {
+  RedactorOptionsPtr options;
+  ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+  const std::string token = "[defaults]\noperator = \"token\"\n";
+  ASSERT_EQ(piivault_redactor_options_set_policy_toml(options.p, token.data(), token.size(),
+                                                      nullptr),
+            PIIVAULT_OK);
+  ASSERT_EQ(piivault_redactor_options_set_stream_window_bytes(options.p, 16), PIIVAULT_OK);
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, options.p, &r.p), PIIVAULT_OK);
+  StreamPtr s;
+  ASSERT_EQ(piivault_redact_stream_create(r.p, 1, &s.p), PIIVAULT_OK);
+  // No vault: the first window holding a value fails, at a write or at finish.
+  const std::string text = Transcript();
+  int rc = PIIVAULT_OK;
+  for (size_t at = 0; at < text.size() && rc == PIIVAULT_OK; at += 512) {
+    Buffer part;
+    rc = piivault_redact_stream_write(s.p, text.data() + at, std::min<size_t>(512, text.size() - at),
+                                      &part.p, &part.len);
+  }
+  Buffer tail;
+  if (rc == PIIVAULT_OK) rc = piivault_redact_stream_finish(s.p, &tail.p, &tail.len, nullptr);
+  EXPECT_EQ(rc, PIIVAULT_FAILED_PRECONDITION);
+  EXPECT_EQ(piivault_redact_stream_write(s.p, "x", 1, &tail.p, &tail.len),
+            PIIVAULT_FAILED_PRECONDITION);
+  EXPECT_THAT(LastError(), HasSubstr("failed earlier"));
+}
+
+// ---- Image -----------------------------------------------------------------
+
+constexpr char kImages[] = PIIVAULT_SHARED_DIR "/testdata/images/";
+
+TEST(CApiImage, FormatSniffing) {
+  const std::string jpeg = ReadFile(std::string(kImages) + "jpeg_gps_nikon_DSCN0010.jpg");
+  ASSERT_FALSE(jpeg.empty());
+  EXPECT_STREQ(piivault_image_format(jpeg.data(), jpeg.size()), "jpeg");
+  const std::string png = ReadFile(std::string(kImages) + "png_text_tEXt_ct1n0g04.png");
+  EXPECT_STREQ(piivault_image_format(png.data(), png.size()), "png");
+  EXPECT_STREQ(piivault_image_format("hello", 5), "unknown");
+  EXPECT_STREQ(piivault_image_format(nullptr, 3), "unknown");
+}
+
+// Differential: the C ABI returns exactly what ScrubImage returns, for every
+// test image and flag combination (errors included).
+TEST(CApiImage, ScrubEqualsCxxOnEveryTestImage) {
+  int scrubbed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kImages)) {
+    if (entry.path().extension() == ".tsv") continue;
+    const std::string bytes = ReadFile(entry.path().string());
+    for (uint32_t flags = 0; flags < 4; ++flags) {
+      piivault::ScrubOptions options;
+      options.keep_copyright = (flags & PIIVAULT_SCRUB_KEEP_COPYRIGHT) != 0;
+      options.keep_capture_settings = (flags & PIIVAULT_SCRUB_KEEP_CAPTURE_SETTINGS) != 0;
+      absl::StatusOr<std::string> want = piivault::ScrubImage(bytes, options);
+      Buffer out;
+      const int rc = piivault_image_scrub(bytes.data(), bytes.size(), flags, &out.p, &out.len);
+      if (!want.ok()) {
+        EXPECT_EQ(rc, static_cast<int>(want.status().code())) << entry.path();
+        EXPECT_EQ(out.p, nullptr);
+        continue;
+      }
+      ASSERT_EQ(rc, PIIVAULT_OK) << entry.path() << ": " << LastError();
+      EXPECT_TRUE(out.str() == *want) << entry.path();
+      ++scrubbed;
+    }
+  }
+  EXPECT_GE(scrubbed, 4 * 15);
+}
+
+TEST(CApiImage, ScrubRemovesGps) {
+  const std::string jpeg = ReadFile(std::string(kImages) + "jpeg_gps_nikon_DSCN0010.jpg");
+  Buffer out;
+  ASSERT_EQ(piivault_image_scrub(jpeg.data(), jpeg.size(), 0, &out.p, &out.len), PIIVAULT_OK);
+  EXPECT_LT(out.len, jpeg.size());
+  absl::StatusOr<piivault::ImageScanner> scanner = piivault::ImageScanner::Create({});
+  ASSERT_TRUE(scanner.ok());
+  absl::StatusOr<piivault::ImageReport> report = scanner->Scan(out.str());
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->findings.empty());
+}
+
+TEST(CApiImage, ScrubErrors) {
+  Buffer out;
+  EXPECT_EQ(piivault_image_scrub("not an image", 12, 0, &out.p, &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), Not(HasSubstr("not an image")));
+  const std::string jpeg = ReadFile(std::string(kImages) + "jpeg_gps_nikon_DSCN0010.jpg");
+  EXPECT_EQ(piivault_image_scrub(jpeg.data(), jpeg.size(), 0x4, &out.p, &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), HasSubstr("flag"));
+  // Cut inside the Exif segment.
+  EXPECT_EQ(piivault_image_scrub(jpeg.data(), 40, 0, &out.p, &out.len), PIIVAULT_DATA_LOSS)
+      << LastError();
+  EXPECT_THAT(LastError(), HasSubstr("jpeg"));
+  EXPECT_EQ(piivault_image_scrub(nullptr, 10, 0, &out.p, &out.len), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_image_scrub(jpeg.data(), jpeg.size(), 0, nullptr, &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_image_scrub(jpeg.data(), jpeg.size(), 0, &out.p, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(out.p, nullptr);
+}
+
+// ---- Vault -----------------------------------------------------------------
+
+constexpr char kVaultPolicy[] = R"(
+version = 1
+[roles]
+support = ["agent-1"]
+[fields.CN_MOBILE]
+mode = "deterministic"
+[[rules]]
+name = "mobile-security"
+fields = ["CN_MOBILE"]
+purposes = ["account_security"]
+principals = ["*"]
+decision = "plaintext"
+[[rules]]
+name = "id-support"
+fields = ["CN_RESIDENT_ID", "CN_MOBILE"]
+purposes = ["customer_service"]
+principals = ["role:support"]
+decision = "masked"
+[[rules]]
+name = "marketing"
+fields = ["CN_MOBILE"]
+purposes = ["marketing"]
+principals = ["*"]
+decision = "plaintext"
+require_consent = true
+)";
+
+class CApiVault : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = tmp_.Sub("vault");
+    ASSERT_EQ(piivault_vault_init(dir_.c_str(), kVaultPolicy, std::strlen(kVaultPolicy)),
+              PIIVAULT_OK)
+        << LastError();
+    ASSERT_EQ(piivault_vault_open(dir_.c_str(), nullptr, nullptr, PIIVAULT_VAULT_IGNORE_ENV,
+                                  &vault_.p),
+              PIIVAULT_OK)
+        << LastError();
+  }
+  std::vector<std::string> Tokenize(const char* type, std::vector<const char*> values,
+                                    const char* subject = nullptr) {
+    char** tokens = nullptr;
+    EXPECT_EQ(piivault_vault_tokenize(vault_.p, type, values.data(), nullptr, values.size(),
+                                      subject, "test", &tokens),
+              PIIVAULT_OK)
+        << LastError();
+    std::vector<std::string> out;
+    for (size_t i = 0; tokens != nullptr && i < values.size(); ++i) out.emplace_back(tokens[i]);
+    piivault_tokens_free(tokens);
+    return out;
+  }
+
+  TempDir tmp_;
+  std::string dir_;
+  VaultPtr vault_;
+};
+
+TEST_F(CApiVault, TokenizeAndDetokenizeForAnAllowedPurpose) {
+  const char* values[] = {"13812345678", "13900001111"};
+  const size_t lens[] = {11, 11};
+  char** tokens = nullptr;
+  ASSERT_EQ(piivault_vault_tokenize(vault_.p, "CN_MOBILE", values, lens, 2, nullptr, "svc",
+                                    &tokens),
+            PIIVAULT_OK)
+      << LastError();
+  ASSERT_NE(tokens, nullptr);
+  EXPECT_TRUE(piivault::LooksLikeToken(tokens[0])) << tokens[0];
+  EXPECT_NE(std::string(tokens[0]), tokens[1]);
+
+  piivault_detokenized* results = nullptr;
+  ASSERT_EQ(piivault_vault_detokenize(vault_.p, tokens, nullptr, 2, "account_security", "svc-a",
+                                      &results),
+            PIIVAULT_OK)
+      << LastError();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(results[i].status, PIIVAULT_OK);
+    EXPECT_STREQ(results[i].message, "");
+    EXPECT_STREQ(results[i].value, values[i]);
+    EXPECT_EQ(results[i].value_len, 11u);
+    EXPECT_STREQ(results[i].type, "CN_MOBILE");
+    EXPECT_STREQ(results[i].form, "plaintext");
+    EXPECT_STREQ(results[i].rule, "mobile-security");
+  }
+  piivault_detokenized_free(results);
+
+  // Masked for support, denied for anyone else: per-token status, no value.
+  ASSERT_EQ(piivault_vault_detokenize(vault_.p, tokens, nullptr, 2, "customer_service",
+                                      "agent-1", &results),
+            PIIVAULT_OK);
+  EXPECT_EQ(results[0].status, PIIVAULT_OK);
+  EXPECT_STREQ(results[0].form, "masked");
+  EXPECT_STREQ(results[0].value, "138****5678");
+  piivault_detokenized_free(results);
+  ASSERT_EQ(piivault_vault_detokenize(vault_.p, tokens, nullptr, 2, "customer_service",
+                                      "intruder", &results),
+            PIIVAULT_OK);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(results[i].status, PIIVAULT_PERMISSION_DENIED);
+    EXPECT_STREQ(results[i].value, "");
+    EXPECT_EQ(results[i].value_len, 0u);
+    EXPECT_STREQ(results[i].form, "deny");
+    EXPECT_THAT(results[i].message, Not(HasSubstr(values[i])));
+    EXPECT_THAT(results[i].message, Not(HasSubstr(tokens[i])));
+  }
+  piivault_detokenized_free(results);
+  piivault_tokens_free(tokens);
+}
+
+TEST_F(CApiVault, ConsentGatesARule) {
+  std::vector<std::string> tokens = Tokenize("CN_MOBILE", {"13812345678"}, "user-42");
+  ASSERT_EQ(tokens.size(), 1u);
+  const char* token = tokens[0].c_str();
+  piivault_detokenized* results = nullptr;
+  ASSERT_EQ(piivault_vault_detokenize(vault_.p, &token, nullptr, 1, "marketing", "svc", &results),
+            PIIVAULT_OK);
+  EXPECT_EQ(results[0].status, PIIVAULT_PERMISSION_DENIED);
+  piivault_detokenized_free(results);
+  ASSERT_EQ(piivault_vault_set_consent(vault_.p, "user-42", "marketing", 1, nullptr),
+            PIIVAULT_OK);
+  ASSERT_EQ(piivault_vault_detokenize(vault_.p, &token, nullptr, 1, "marketing", "svc", &results),
+            PIIVAULT_OK);
+  EXPECT_EQ(results[0].status, PIIVAULT_OK);
+  EXPECT_STREQ(results[0].value, "13812345678");
+  piivault_detokenized_free(results);
+  EXPECT_EQ(piivault_vault_set_consent(nullptr, "s", "p", 1, nullptr), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_set_consent(vault_.p, nullptr, "p", 1, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_set_consent(vault_.p, "s", nullptr, 1, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+}
+
+TEST_F(CApiVault, BadTokensGetPerTokenStatuses) {
+  const char* tokens[] = {"not-a-token", "tok_cnmb_aaaaaaaaaaaaaaaaaaaaaaaaaa"};
+  piivault_detokenized* results = nullptr;
+  ASSERT_EQ(piivault_vault_detokenize(vault_.p, tokens, nullptr, 2, "account_security", "svc",
+                                      &results),
+            PIIVAULT_OK)
+      << LastError();
+  EXPECT_EQ(results[0].status, PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_NE(results[1].status, PIIVAULT_OK);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_STRNE(results[i].message, "");
+    EXPECT_THAT(results[i].message, Not(HasSubstr(tokens[i])));
+  }
+  piivault_detokenized_free(results);
+}
+
+TEST_F(CApiVault, WrongKeyIsUnauthenticatedWithoutQuotingTheKey) {
+  const std::string wrong(64, 'b');
+  piivault_vault* other = nullptr;
+  EXPECT_EQ(piivault_vault_open(dir_.c_str(), wrong.c_str(), nullptr, PIIVAULT_VAULT_IGNORE_ENV,
+                                &other),
+            PIIVAULT_UNAUTHENTICATED);
+  EXPECT_EQ(other, nullptr);
+  EXPECT_THAT(LastError(), HasSubstr("key"));
+  EXPECT_THAT(LastError(), Not(HasSubstr("bbbbbbbb")));
+  const std::string malformed = "zz" + std::string(62, 'c');
+  EXPECT_NE(piivault_vault_open(dir_.c_str(), malformed.c_str(), nullptr,
+                                PIIVAULT_VAULT_IGNORE_ENV, &other),
+            PIIVAULT_OK);
+  EXPECT_THAT(LastError(), Not(HasSubstr("cccccccc")));
+}
+
+TEST_F(CApiVault, InitAndOpenErrors) {
+  EXPECT_EQ(piivault_vault_init(dir_.c_str(), nullptr, 0), PIIVAULT_ALREADY_EXISTS);
+  EXPECT_EQ(piivault_vault_init(nullptr, nullptr, 0), PIIVAULT_INVALID_ARGUMENT);
+  const std::string fresh = tmp_.Sub("fresh");
+  EXPECT_EQ(piivault_vault_init(fresh.c_str(), "", 0), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_init(fresh.c_str(), nullptr, 5), PIIVAULT_INVALID_ARGUMENT);
+  const std::string bad_policy = "version = 1\n[[rules]]\nname = 5\n";
+  EXPECT_EQ(piivault_vault_init(fresh.c_str(), bad_policy.data(), bad_policy.size()),
+            PIIVAULT_INVALID_ARGUMENT);
+
+  piivault_vault* v = nullptr;
+  EXPECT_EQ(piivault_vault_open(tmp_.Sub("none").c_str(), nullptr, nullptr,
+                                PIIVAULT_VAULT_IGNORE_ENV, &v),
+            PIIVAULT_NOT_FOUND);
+  EXPECT_EQ(piivault_vault_open(nullptr, nullptr, nullptr, 0, &v), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_open(dir_.c_str(), nullptr, nullptr, 0, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_open(dir_.c_str(), nullptr, nullptr, 0x80, &v),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(v, nullptr);
+}
+
+TEST_F(CApiVault, TokenizeErrors) {
+  const char* values[] = {"13812345678", ""};
+  char** tokens = nullptr;
+  EXPECT_EQ(piivault_vault_tokenize(vault_.p, "PHONE", values, nullptr, 1, nullptr, nullptr,
+                                    &tokens),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_tokenize(vault_.p, nullptr, values, nullptr, 1, nullptr, nullptr,
+                                    &tokens),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_tokenize(vault_.p, "CN_MOBILE", values, nullptr, 2, nullptr, nullptr,
+                                    &tokens),
+            PIIVAULT_INVALID_ARGUMENT);  // empty value: all or none
+  EXPECT_THAT(LastError(), Not(HasSubstr("13812345678")));
+  EXPECT_EQ(piivault_vault_tokenize(vault_.p, "CN_MOBILE", nullptr, nullptr, 1, nullptr, nullptr,
+                                    &tokens),
+            PIIVAULT_INVALID_ARGUMENT);
+  const char* with_null[] = {nullptr};
+  const size_t three[] = {3};
+  EXPECT_EQ(piivault_vault_tokenize(vault_.p, "CN_MOBILE", with_null, three, 1, nullptr, nullptr,
+                                    &tokens),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_tokenize(nullptr, "CN_MOBILE", values, nullptr, 1, nullptr, nullptr,
+                                    &tokens),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_tokenize(vault_.p, "CN_MOBILE", values, nullptr, 1, nullptr, nullptr,
+                                    nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(tokens, nullptr);
+  // Zero values: OK, nothing allocated.
+  EXPECT_EQ(piivault_vault_tokenize(vault_.p, "CN_MOBILE", nullptr, nullptr, 0, nullptr, nullptr,
+                                    &tokens),
+            PIIVAULT_OK);
+  EXPECT_EQ(tokens, nullptr);
+}
+
+TEST_F(CApiVault, DetokenizeArgumentErrors) {
+  const char* tokens[] = {"x"};
+  piivault_detokenized* results = nullptr;
+  EXPECT_EQ(piivault_vault_detokenize(vault_.p, tokens, nullptr, 1, nullptr, "p", &results),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_detokenize(vault_.p, tokens, nullptr, 1, "p", nullptr, &results),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_detokenize(nullptr, tokens, nullptr, 1, "p", "p", &results),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_detokenize(vault_.p, nullptr, nullptr, 1, "p", "p", &results),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_detokenize(vault_.p, tokens, nullptr, 1, "p", "p", nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_detokenize(vault_.p, nullptr, nullptr, 0, "p", "p", &results),
+            PIIVAULT_OK);
+  EXPECT_EQ(results, nullptr);
+}
+
+// The token operator through the C ABI; the redactor keeps the vault open
+// after the caller closes its handle.
+TEST_F(CApiVault, RedactorTokenizesIntoTheVault) {
+  DetectorPtr d;
+  ASSERT_EQ(piivault_detector_create(nullptr, &d.p), PIIVAULT_OK);
+  RedactorOptionsPtr options;
+  ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+  const std::string policy = "[types.CN_MOBILE]\noperator = \"token\"\n";
+  ASSERT_EQ(piivault_redactor_options_set_policy_toml(options.p, policy.data(), policy.size(),
+                                                      nullptr),
+            PIIVAULT_OK);
+  ASSERT_EQ(piivault_redactor_options_set_vault(options.p, vault_.p, "c-test"), PIIVAULT_OK);
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(d.p, options.p, &r.p), PIIVAULT_OK) << LastError();
+  piivault_redactor_options_free(options.p);
+  options.p = nullptr;
+  piivault_vault_close(vault_.p);
+  vault_.p = nullptr;
+
+  Buffer out;
+  piivault_redaction_report report;
+  ASSERT_EQ(piivault_redact(r.p, kText, std::strlen(kText), &out.p, &out.len, &report),
+            PIIVAULT_OK)
+      << LastError();
+  EXPECT_EQ(report.by_operator[PIIVAULT_OPERATOR_TOKEN], 1u);
+  const std::string redacted = out.str();
+  EXPECT_THAT(redacted, Not(HasSubstr("13812345678")));
+  const size_t at = redacted.find("tok_");
+  ASSERT_NE(at, std::string::npos) << redacted;
+  const std::string token = redacted.substr(at, redacted.find("，", at) - at);
+  piivault_redactor_free(r.p);  // the last user of the vault: closes it
+  r.p = nullptr;
+
+  ASSERT_EQ(piivault_vault_open(dir_.c_str(), nullptr, nullptr, PIIVAULT_VAULT_IGNORE_ENV,
+                                &vault_.p),
+            PIIVAULT_OK);
+  const char* tokens[] = {token.c_str()};
+  piivault_detokenized* results = nullptr;
+  ASSERT_EQ(piivault_vault_detokenize(vault_.p, tokens, nullptr, 1, "account_security", "svc",
+                                      &results),
+            PIIVAULT_OK);
+  EXPECT_EQ(results[0].status, PIIVAULT_OK) << results[0].message;
+  EXPECT_STREQ(results[0].value, "13812345678");
+  piivault_detokenized_free(results);
+}
+
+}  // namespace
