@@ -288,6 +288,21 @@ absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
                                           std::string_view purpose, std::string_view principal,
                                           RestoreReport* report, bool json_escape = false);
 
+// JSON Lines, field-scoped: restores tokens only inside the string values at
+// `fields` (paths as for Redactor::RedactJsonRecord: "text", "meta.note",
+// "messages[].content") of each record of `jsonl` (one or more lines; blank
+// lines are copied). Every other byte of every record is kept as it was,
+// tokens elsewhere included. Tokens are looked for in the decoded strings (so
+// "\ntok_..." is found) and released values are escaped as JSON string
+// content. One Detokenize batch per call. kInvalidArgument "line N: ..." (N
+// counted from 1 within `jsonl`) for a malformed record or path; nothing is
+// restored and no audit row is written then.
+absl::StatusOr<std::string> RestoreJsonLinesTokens(std::string_view jsonl,
+                                                   const std::vector<std::string>& fields,
+                                                   Vault& vault, std::string_view purpose,
+                                                   std::string_view principal,
+                                                   RestoreReport* report);
+
 }  // namespace piivault
 
 #endif  // PIIVAULT_REDACTOR_H_

@@ -13,6 +13,15 @@
 // of input (about 1 MB, cut at a line end) is one detokenise batch with its
 // audit rows. --vault defaults to $PIIVAULT_DIR, else ./piivault-data; a
 // passphrase-protected key is unlocked from $PIIVAULT_PASSPHRASE.
+//
+// JSON Lines: `--jsonl` alone restores every token anywhere in the records
+// (values escaped as JSON string content); `--jsonl --field PATH` (repeatable,
+// the paths of `redact --field`) restores only inside those string fields and
+// leaves every other byte of each record unchanged. A malformed record then
+// stops the run with its line number (exit 1).
+//
+//   piivault restore --vault vd --purpose customer_service --principal a1
+//       --jsonl --field 'messages[].content' redacted.jsonl
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +32,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -41,6 +51,7 @@ struct RestoreFlags {
   std::string principal;
   bool stats = false;
   bool jsonl = false;
+  std::vector<std::string> fields;
 };
 
 bool IsTokenChar(char c) {
@@ -72,6 +83,16 @@ int Run(const RestoreFlags& flags) {
   if (flags.purpose.empty() || flags.principal.empty()) {
     std::fprintf(stderr, "piivault: restore needs --purpose and --principal\n");
     return kExitUsage;
+  }
+  if (!flags.fields.empty() && !flags.jsonl) {
+    std::fprintf(stderr, "piivault: --field needs --jsonl\n");
+    return kExitUsage;
+  }
+  for (const std::string& f : flags.fields) {
+    if (absl::Status s = Redactor::ValidateFieldPath(f); !s.ok()) {
+      std::fprintf(stderr, "piivault: %s\n", std::string(s.message()).c_str());
+      return kExitUsage;
+    }
   }
   VaultOptions vo;
   vo.dir = flags.vault;
@@ -117,6 +138,8 @@ int Run(const RestoreFlags& flags) {
   };
 
   RestoreReport report;
+  const bool scoped = !flags.fields.empty();
+  uint64_t lines_done = 0;  // complete lines before `buf` (for messages)
   std::string buf;
   bool eof = false;
   constexpr size_t kBlock = size_t{1} << 20;
@@ -138,7 +161,7 @@ int Run(const RestoreFlags& flags) {
       size_t nl = buf.rfind('\n');
       if (nl != std::string::npos) {
         cut = nl + 1;
-      } else if (buf.size() >= kBlock) {
+      } else if (buf.size() >= kBlock && !scoped) {
         cut = buf.size();
         while (cut > 0 && IsTokenChar(buf[cut - 1])) --cut;
       } else {
@@ -146,10 +169,24 @@ int Run(const RestoreFlags& flags) {
       }
       if (cut == 0) continue;
     }
+    std::string_view block = std::string_view(buf).substr(0, cut);
     absl::StatusOr<std::string> restored =
-        RestoreTokens(std::string_view(buf).substr(0, cut), *vault, flags.purpose, flags.principal,
-                      &report, flags.jsonl);
-    if (!restored.ok()) return fail(restored.status());
+        scoped ? RestoreJsonLinesTokens(block, flags.fields, *vault, flags.purpose, flags.principal,
+                                        &report)
+               : RestoreTokens(block, *vault, flags.purpose, flags.principal, &report, flags.jsonl);
+    if (!restored.ok()) {
+      absl::Status s = restored.status();
+      // "line N: ..." counts from the block's start: make it the file's line.
+      const std::string msg(s.message());
+      size_t colon = msg.find(':');
+      if (scoped && s.code() == absl::StatusCode::kInvalidArgument && msg.rfind("line ", 0) == 0 &&
+          colon != std::string::npos) {
+        uint64_t n = std::strtoull(msg.c_str() + 5, nullptr, 10);
+        s = absl::InvalidArgumentError(absl::StrCat(in_name, ":", lines_done + n, msg.substr(colon)));
+      }
+      return fail(s);
+    }
+    for (char c : block) lines_done += c == '\n';
     if (absl::Status s = WriteAll(out_fd, *restored, out_name); !s.ok()) return fail(s);
     buf.erase(0, cut);
   }
@@ -196,6 +233,9 @@ void RegisterRestoreCommand(CLI::App& app, CommandRunner* runner) {
   cmd->add_flag("--stats", flags->stats, "Print counts (JSON) on stderr");
   cmd->add_flag("--jsonl", flags->jsonl,
                 "Input is JSON (Lines): escape released values as JSON string content");
+  cmd->add_option("--field", flags->fields,
+                  "With --jsonl: restore only inside this string field of each record, e.g. "
+                  "text, meta.note, messages[].content (repeatable); other bytes stay unchanged");
   cmd->callback([runner, flags] {
     *runner = [flags] { return Run(*flags); };
   });

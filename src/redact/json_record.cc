@@ -51,11 +51,6 @@ absl::StatusOr<Path> ParsePath(std::string_view path) {
   return out;
 }
 
-struct StringRange {
-  size_t begin = 0;  // first byte after the opening quote
-  size_t end = 0;    // the closing quote
-};
-
 class Scanner {
  public:
   Scanner(std::string_view json, const std::vector<Path>& paths) : s_(json), paths_(paths) {}
@@ -339,10 +334,10 @@ absl::Status Redactor::ValidateFieldPath(std::string_view path) {
   return redact_internal::ParsePath(path).status();
 }
 
-absl::StatusOr<std::string> Redactor::RedactJsonRecord(std::string_view record,
-                                                       const std::vector<std::string>& fields,
-                                                       RedactionReport* report) const {
-  using redact_internal::Edit;
+namespace redact_internal {
+
+absl::Status FieldStrings(std::string_view record, const std::vector<std::string>& fields,
+                          std::vector<StringRange>* ranges) {
   thread_local simdjson::dom::parser parser;
   simdjson::error_code err = parser.parse(record.data(), record.size(), true).error();
   if (err != simdjson::SUCCESS)
@@ -351,19 +346,34 @@ absl::StatusOr<std::string> Redactor::RedactJsonRecord(std::string_view record,
   // Parsed paths are cached per thread: the CLI passes the same fields for
   // every record.
   thread_local std::vector<std::string> cached_fields;
-  thread_local std::vector<redact_internal::Path> paths;
+  thread_local std::vector<Path> paths;
   if (cached_fields != fields) {
     cached_fields.clear();
     paths.clear();
     for (const std::string& f : fields) {
-      PIIVAULT_ASSIGN_OR_RETURN(redact_internal::Path p, redact_internal::ParsePath(f));
+      PIIVAULT_ASSIGN_OR_RETURN(Path p, ParsePath(f));
       paths.push_back(std::move(p));
     }
     cached_fields = fields;
   }
+  ranges->clear();
+  Scanner scanner(record, paths);
+  return scanner.Run(ranges);
+}
+
+absl::Status DecodeJsonString(std::string_view raw, std::string* out,
+                              std::vector<uint32_t>* unit_start) {
+  return Scanner::DecodeJsonString(raw, out, unit_start);
+}
+
+}  // namespace redact_internal
+
+absl::StatusOr<std::string> Redactor::RedactJsonRecord(std::string_view record,
+                                                       const std::vector<std::string>& fields,
+                                                       RedactionReport* report) const {
+  using redact_internal::Edit;
   std::vector<redact_internal::StringRange> ranges;
-  redact_internal::Scanner scanner(record, paths);
-  PIIVAULT_RETURN_IF_ERROR(scanner.Run(&ranges));
+  PIIVAULT_RETURN_IF_ERROR(redact_internal::FieldStrings(record, fields, &ranges));
 
   RedactionReport local;
   RedactionReport* r = report != nullptr ? report : &local;

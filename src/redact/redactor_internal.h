@@ -44,6 +44,22 @@ void ApplyEdits(std::string_view text, size_t from, size_t to, const std::vector
 std::string JsonEscape(std::string_view s);
 absl::StatusOr<std::string> DecodeJsonStringForTest(std::string_view raw);
 
+// The body of one JSON string value in a record (offsets into the record).
+struct StringRange {
+  size_t begin = 0;  // first byte after the opening quote
+  size_t end = 0;    // the closing quote
+};
+// Validates `record` (simdjson: grammar and UTF-8) and lists the string values
+// at `fields` (Redactor::RedactJsonRecord paths), in record order.
+// kInvalidArgument for a malformed record or path.
+absl::Status FieldStrings(std::string_view record, const std::vector<std::string>& fields,
+                          std::vector<StringRange>* ranges);
+// Decodes a JSON string body; unit_start (if not null) gets, for each decoded
+// byte, the offset in `raw` of the escape or byte it came from, plus a final
+// entry raw.size().
+absl::Status DecodeJsonString(std::string_view raw, std::string* out,
+                              std::vector<uint32_t>* unit_start);
+
 }  // namespace redact_internal
 
 struct Redactor::Impl {

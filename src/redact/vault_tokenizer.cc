@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "piivault/redactor.h"
 #include "piivault/vault.h"
 #include "redact/redactor_internal.h"
@@ -46,17 +47,18 @@ void RestoreReport::Merge(const RestoreReport& other) {
   for (const auto& [code, n] : other.refused_by_reason) refused_by_reason[code] += n;
 }
 
-absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
-                                          std::string_view purpose, std::string_view principal,
-                                          RestoreReport* report, bool json_escape) {
-  // Candidates: maximal runs of [A-Za-z0-9_]; a run is a token if the vault's
-  // own LooksLikeToken says so (random tokens tok_<tag>_<base32> and
-  // format-preserving ID/card/USCC tokens).
-  struct Span {
-    size_t begin, end;
-  };
-  std::vector<Span> spans;
-  std::vector<std::string> tokens;
+namespace {
+
+// A candidate token: text[begin, end) of the scanned text; `raw_begin` and
+// `raw_end` are where it is replaced in the output's source bytes.
+struct TokenSpan {
+  size_t raw_begin, raw_end;
+};
+
+// Candidates: maximal runs of [A-Za-z0-9_]; a run is a token if the vault's
+// own LooksLikeToken says so (random tokens tok_<tag>_<base32> and
+// format-preserving ID/card/USCC tokens). Appends [begin, end) pairs.
+void FindTokens(std::string_view text, std::vector<std::pair<size_t, size_t>>* spans) {
   for (size_t i = 0; i < text.size();) {
     if (!IsTokenChar(text[i])) {
       ++i;
@@ -65,16 +67,19 @@ absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
     size_t j = i;
     while (j < text.size() && IsTokenChar(text[j])) ++j;
     std::string_view run = text.substr(i, j - i);
-    if (run.size() >= 8 && run.size() <= 64 && LooksLikeToken(run)) {
-      spans.push_back({i, j});
-      tokens.emplace_back(run);
-    }
+    if (run.size() >= 8 && run.size() <= 64 && LooksLikeToken(run)) spans->push_back({i, j});
     i = j;
   }
-  RestoreReport local;
-  RestoreReport* r = report != nullptr ? report : &local;
+}
+
+// One Detokenize batch for `tokens`; replaces source[spans[k]] by what is
+// released (JSON-escaped if asked) and keeps every other byte.
+absl::StatusOr<std::string> Release(std::string_view source, const std::vector<TokenSpan>& spans,
+                                    const std::vector<std::string>& tokens, Vault& vault,
+                                    std::string_view purpose, std::string_view principal,
+                                    RestoreReport* r, bool json_escape) {
   r->tokens += tokens.size();
-  if (tokens.empty()) return std::string(text);
+  if (tokens.empty()) return std::string(source);
   AccessContext context;
   context.purpose = purpose;
   context.principal = principal;
@@ -85,7 +90,7 @@ absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
     return absl::InternalError(absl::StrCat("vault returned ", results->size(), " results for ",
                                             tokens.size(), " tokens"));
   std::string out;
-  out.reserve(text.size());
+  out.reserve(source.size());
   size_t pos = 0;
   for (size_t k = 0; k < spans.size(); ++k) {
     const DetokenizeResult& res = (*results)[k];
@@ -94,13 +99,82 @@ absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
       ++r->refused_by_reason[res.status.ok() ? absl::StatusCode::kPermissionDenied : res.status.code()];
       continue;
     }
-    out.append(text.substr(pos, spans[k].begin - pos));
+    out.append(source.substr(pos, spans[k].raw_begin - pos));
     out.append(json_escape ? redact_internal::JsonEscape(res.value) : res.value);
-    pos = spans[k].end;
+    pos = spans[k].raw_end;
     ++r->restored;
   }
-  out.append(text.substr(pos));
+  out.append(source.substr(pos));
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
+                                          std::string_view purpose, std::string_view principal,
+                                          RestoreReport* report, bool json_escape) {
+  std::vector<std::pair<size_t, size_t>> found;
+  FindTokens(text, &found);
+  std::vector<TokenSpan> spans;
+  std::vector<std::string> tokens;
+  for (const auto& [b, e] : found) {
+    spans.push_back({b, e});
+    tokens.emplace_back(text.substr(b, e - b));
+  }
+  RestoreReport local;
+  return Release(text, spans, tokens, vault, purpose, principal,
+                 report != nullptr ? report : &local, json_escape);
+}
+
+absl::StatusOr<std::string> RestoreJsonLinesTokens(std::string_view jsonl,
+                                                   const std::vector<std::string>& fields,
+                                                   Vault& vault, std::string_view purpose,
+                                                   std::string_view principal,
+                                                   RestoreReport* report) {
+  if (fields.empty()) return absl::InvalidArgumentError("no field paths given");
+  for (const std::string& f : fields) PIIVAULT_RETURN_IF_ERROR(Redactor::ValidateFieldPath(f));
+  std::vector<TokenSpan> spans;
+  std::vector<std::string> tokens;
+  std::vector<redact_internal::StringRange> ranges;
+  std::vector<std::pair<size_t, size_t>> found;
+  std::string decoded;
+  std::vector<uint32_t> unit;
+  uint64_t line = 0;
+  for (size_t p = 0; p < jsonl.size();) {
+    size_t nl = jsonl.find('\n', p);
+    size_t e = nl == std::string_view::npos ? jsonl.size() : nl;
+    std::string_view record = jsonl.substr(p, e - p);
+    const size_t base = p;
+    p = nl == std::string_view::npos ? jsonl.size() : nl + 1;
+    ++line;
+    if (record.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank
+    if (absl::Status st = redact_internal::FieldStrings(record, fields, &ranges); !st.ok())
+      return absl::Status(st.code(), absl::StrCat("line ", line, ": ", st.message()));
+    for (const redact_internal::StringRange& range : ranges) {
+      std::string_view raw = record.substr(range.begin, range.end - range.begin);
+      // Tokens are found in the decoded string (a token right after an
+      // escape such as \n is still a whole run there) and replaced as whole
+      // escape units of the raw bytes.
+      const bool escaped = raw.find('\\') != std::string_view::npos;
+      std::string_view text = raw;
+      if (escaped) {
+        if (absl::Status st = redact_internal::DecodeJsonString(raw, &decoded, &unit); !st.ok())
+          return absl::Status(st.code(), absl::StrCat("line ", line, ": ", st.message()));
+        text = decoded;
+      }
+      found.clear();
+      FindTokens(text, &found);
+      for (const auto& [tb, te] : found) {
+        size_t rb = escaped ? unit[tb] : tb;
+        size_t re = escaped ? unit[te] : te;  // te < text.size() or the final entry
+        spans.push_back({base + range.begin + rb, base + range.begin + re});
+        tokens.emplace_back(text.substr(tb, te - tb));
+      }
+    }
+  }
+  RestoreReport local;
+  return Release(jsonl, spans, tokens, vault, purpose, principal,
+                 report != nullptr ? report : &local, /*json_escape=*/true);
 }
 
 }  // namespace piivault

@@ -4,14 +4,21 @@
 #ifndef PIIVAULT_TESTS_REDACT_TEST_UTIL_H_
 #define PIIVAULT_TESTS_REDACT_TEST_UTIL_H_
 
+#include <stdlib.h>
+
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "gtest/gtest.h"
 #include "piivault/detector.h"
+#include "piivault/vault.h"
 
 namespace piivault::redact_test {
 
@@ -186,6 +193,41 @@ inline std::vector<std::string_view> RandomChunks(std::string_view text, std::mt
   }
   return chunks;
 }
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base ? base : "/tmp") + "/piivault-redact-XXXXXX";
+    char* p = mkdtemp(tmpl.data());
+    if (p != nullptr) path_ = p;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A vault in a temp directory with the key passed as hex (no env, no file).
+struct TestVault {
+  TempDir tmp;
+  std::optional<Vault> vault;
+  explicit TestVault(const std::string& policy) {
+    const std::string dir = tmp.path() + "/v";
+    const std::string key(64, 'a');
+    absl::Status st = Vault::Init({.dir = dir, .master_key_hex = key, .policy_toml = policy});
+    EXPECT_TRUE(st.ok()) << st;
+    absl::StatusOr<Vault> v = Vault::Open(
+        {.dir = dir, .key = {.master_key_hex = key, .use_env = false}, .fsync_every_commit = false});
+    EXPECT_TRUE(v.ok()) << v.status();
+    if (v.ok()) vault.emplace(*std::move(v));
+  }
+};
 
 }  // namespace piivault::redact_test
 

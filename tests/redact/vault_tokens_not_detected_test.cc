@@ -23,27 +23,10 @@
 #include "piivault/detector.h"
 #include "piivault/entity_type.h"
 #include "piivault/vault.h"
+#include "redact/test_util.h"
 
 namespace piivault {
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base ? base : "/tmp") + "/piivault-tokdet-XXXXXX";
-    char* p = mkdtemp(tmpl.data());
-    if (p != nullptr) path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 const Detector& TheDetector() {
   static const Detector* d = [] {
@@ -66,22 +49,6 @@ mode = "format_preserving"
 [fields.CN_USCC]
 mode = "format_preserving"
 )";
-
-// A vault in a temp directory with the key passed as hex (no env, no file).
-struct TestVault {
-  TempDir tmp;
-  std::optional<Vault> vault;
-  explicit TestVault(const std::string& policy) {
-    const std::string dir = tmp.path() + "/v";
-    const std::string key(64, 'a');
-    absl::Status st = Vault::Init({.dir = dir, .master_key_hex = key, .policy_toml = policy});
-    EXPECT_TRUE(st.ok()) << st;
-    absl::StatusOr<Vault> v = Vault::Open(
-        {.dir = dir, .key = {.master_key_hex = key, .use_env = false}, .fsync_every_commit = false});
-    EXPECT_TRUE(v.ok()) << v.status();
-    if (v.ok()) vault.emplace(*std::move(v));
-  }
-};
 
 // Real-looking values to tokenise (the token shape depends on the value only
 // through its length for cards).
@@ -213,7 +180,7 @@ TEST(VaultTokensNotDetected, ValidValuesInTheSameSentencesAreDetected) {
 }
 
 TEST(VaultTokensNotDetected, FormatPreservingTokensAreNeverRealData) {
-  TestVault tv(kFpePolicy);
+  redact_test::TestVault tv(kFpePolicy);
   ASSERT_TRUE(tv.vault.has_value());
   std::mt19937_64 rng(20261129);
   constexpr size_t kPerField = 300;
@@ -267,7 +234,7 @@ TEST(VaultTokensNotDetected, FormatPreservingTokensAreNeverRealData) {
 }
 
 TEST(VaultTokensNotDetected, RandomTokensOfEveryFieldAreNeverTheirField) {
-  TestVault tv("version = 1\n");
+  redact_test::TestVault tv("version = 1\n");
   ASSERT_TRUE(tv.vault.has_value());
   std::mt19937_64 rng(7);
   constexpr size_t kPerField = 40;
