@@ -19,7 +19,6 @@
 #include <emmintrin.h>
 #include <immintrin.h>
 #endif
-#include <map>
 #include <string>
 #include <utility>
 
@@ -139,8 +138,8 @@ struct Engine {
     uint32_t before_tail;  // the 3 bytes before the last character
   };
   std::vector<std::vector<BareAnchor>> bare_by_tail;
-  // Positive-keyword prefilters of requires_context patterns
-  // (Pattern::positive_prefilter indexes this).
+  // Positive-keyword prefilters (Pattern::positive_prefilter indexes this),
+  // asked when a candidate counts only next to a positive keyword.
   std::vector<internal::KeywordPrefilter> prefilters;
   // Scanner::Timestamp may be used: no digit or token pattern takes a value
   // of 1-2 characters and no anchor keyword ends in a digit, so the time
@@ -218,7 +217,9 @@ class Scanner {
         continue;
       }
       if (impl_.timestamp_fast_path && len == 1 && IsDigit(c)) {
-        if (size_t end = Timestamp(i); end != 0) {
+        size_t end = Timestamp(i);
+        if (end == 0) end = DigitsOnly(i);
+        if (end != 0) {
           i = end;
           continue;
         }
@@ -295,6 +296,44 @@ class Scanner {
     return q;
   }
 
+  // A segment of ASCII digits alone, ended by a character that stops
+  // BuildSegment (手机号13812345678，…): the commonest shape of a value in
+  // Chinese text. Tries exactly what DigitRuns, CnDate and Tokens would for
+  // it, in the same order. Returns the end of the segment, or 0 if the text
+  // is not of that shape.
+  size_t DigitsOnly(size_t i) {
+    size_t q = i;
+    while (q < n_ && IsDigit(static_cast<char>(p_[q]))) ++q;
+    const size_t len = q - i;
+    if (len >= kSegmentSoftCap) return 0;
+    if (q < n_ && (p_[q] < 0x80 || NormAt(p_, n_, q, false).kind != NormKind::kStop)) return 0;
+    const std::string_view digits(reinterpret_cast<const char*>(p_ + i), len);
+    const bool left_ok = LeftBoundaryOkAt(i);  // the right boundary is the stop character
+    // DigitRuns / SubSpans / TryDigitSpan with one group, no separators.
+    if (left_ok && len >= impl_.digits_min) {
+      const auto& by_len = impl_.digits_by_length;
+      const auto& raw_by_len = impl_.digits_raw_by_length;
+      const std::vector<const Pattern*>& plain = len < by_len.size() ? by_len[len] : by_len[0];
+      const std::vector<const Pattern*>& raws = len < raw_by_len.size() ? raw_by_len[len] : raw_by_len[0];
+      for (const std::vector<const Pattern*>* list : {&plain, &raws}) {
+        for (const Pattern* p : *list) {
+          if (p->type == EntityType::kMasked) continue;
+          if (len < p->min_length || len > p->max_length) continue;
+          Try(*p, digits, i, q);
+        }
+      }
+    }
+    if (left_ok && len == 4 && !impl_.cn_dates.empty()) CnDateAt(digits, i, q);
+    // Tokens: the segment is one all-digit token.
+    if (len >= impl_.tokens_min && len <= impl_.tokens_max) {
+      for (const Pattern* p : impl_.tokens) {
+        if (len < p->min_length || len > p->max_length || !p->allow_all_digits) continue;
+        Try(*p, digits, i, q);
+      }
+    }
+    return q;
+  }
+
   // Finds runs of Chinese numerals (一三八 幺二三四 五六七八) by probing one
   // byte in kNumeralStride: a run long enough to matter always spans a probe.
   void ScanNumerals() {
@@ -363,23 +402,21 @@ class Scanner {
 #if defined(__SSE2__)
     static const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
     if (kHaveAvx2 && tails.size() <= kMaxSimdTails) i = ScanTailsAvx2();
-    // Compare all three bytes of every tail at each position.
-    __m128i first[kMaxSimdTails], second[kMaxSimdTails], third[kMaxSimdTails];
+    // Compare the last two bytes of every tail at each position (the lead
+    // byte, E4..E9 for most Han characters, tells little; TailAt checks it).
+    __m128i second[kMaxSimdTails], third[kMaxSimdTails];
     const size_t nt = std::min<size_t>(tails.size(), kMaxSimdTails);
     for (size_t t = 0; t < nt; ++t) {
-      first[t] = _mm_set1_epi8(static_cast<char>(tails[t] >> 16));
       second[t] = _mm_set1_epi8(static_cast<char>(tails[t] >> 8));
       third[t] = _mm_set1_epi8(static_cast<char>(tails[t]));
     }
     if (tails.size() <= kMaxSimdTails) {
       for (; i + 18 <= n_; i += 16) {
-        __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + i));
         __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + i + 1));
         __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + i + 2));
         __m128i any = _mm_setzero_si128();
         for (size_t t = 0; t < nt; ++t) {
-          any = _mm_or_si128(any, _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(a, first[t]), _mm_cmpeq_epi8(b, second[t])),
-                                                _mm_cmpeq_epi8(c, third[t])));
+          any = _mm_or_si128(any, _mm_and_si128(_mm_cmpeq_epi8(b, second[t]), _mm_cmpeq_epi8(c, third[t])));
         }
         unsigned m = static_cast<unsigned>(_mm_movemask_epi8(any));
         while (m != 0) {
@@ -399,23 +436,19 @@ class Scanner {
   // where it stopped.
   __attribute__((target("avx2"))) size_t ScanTailsAvx2() {
     const auto& tails = impl_.tails;
-    __m256i first[kMaxSimdTails], second[kMaxSimdTails], third[kMaxSimdTails];
+    __m256i second[kMaxSimdTails], third[kMaxSimdTails];
     const size_t nt = tails.size();
     for (size_t t = 0; t < nt; ++t) {
-      first[t] = _mm256_set1_epi8(static_cast<char>(tails[t] >> 16));
       second[t] = _mm256_set1_epi8(static_cast<char>(tails[t] >> 8));
       third[t] = _mm256_set1_epi8(static_cast<char>(tails[t]));
     }
     size_t i = 0;
     for (; i + 34 <= n_; i += 32) {
-      __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p_ + i));
       __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p_ + i + 1));
       __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p_ + i + 2));
       __m256i any = _mm256_setzero_si256();
       for (size_t t = 0; t < nt; ++t) {
-        any = _mm256_or_si256(any, _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(a, first[t]),
-                                                                     _mm256_cmpeq_epi8(b, second[t])),
-                                                    _mm256_cmpeq_epi8(c, third[t])));
+        any = _mm256_or_si256(any, _mm256_and_si256(_mm256_cmpeq_epi8(b, second[t]), _mm256_cmpeq_epi8(c, third[t])));
       }
       uint32_t m = static_cast<uint32_t>(_mm256_movemask_epi8(any));
       while (m != 0) {
@@ -774,7 +807,12 @@ class Scanner {
 
   void CnDate(size_t year_at) {
     // The 4 digits end the segment; read 年 M 月 [D 日|号] from the original.
-    size_t o = seg_.e[year_at + 3];
+    CnDateAt(std::string_view(seg_.s).substr(year_at, 4), seg_.b[year_at], seg_.e[year_at + 3]);
+  }
+
+  // `year` (4 ASCII digits) spans original bytes [begin, year_end).
+  void CnDateAt(std::string_view year, size_t begin, size_t year_end) {
+    size_t o = year_end;
     auto Is = [&](size_t at, const char* u8) {
       return at + 3 <= n_ && std::memcmp(p_ + at, u8, 3) == 0;
     };
@@ -791,7 +829,7 @@ class Scanner {
       }
       return count > 0;
     };
-    std::string v(seg_.s, year_at, 4);
+    std::string v(year);
     v.push_back('-');
     if (!ReadNum(&o, &v) || !Is(o, "\xE6\x9C\x88")) return;  // 月
     o += 3;
@@ -807,7 +845,7 @@ class Scanner {
     }
     for (const Pattern* p : impl_.cn_dates) {
       if (v.size() < p->min_length || v.size() > p->max_length) continue;
-      Try(*p, v, seg_.b[year_at], end);
+      Try(*p, v, begin, end);
     }
   }
 
@@ -1467,14 +1505,20 @@ class Scanner {
         }
       }
     }
-    std::string normalized;
-    normalized.reserve(picked.size());
-    for (char c : picked) {
-      if (p.strip.find(c) == std::string::npos) normalized.push_back(c);
+    std::string normalized(picked);
+    if (!p.strip.empty()) {
+      normalized.erase(std::remove_if(normalized.begin(), normalized.end(),
+                                      [&](char c) { return p.strip.find(c) != std::string::npos; }),
+                       normalized.end());
     }
     Verdict verdict = p.validator(normalized, p, &normalized);
     if (!verdict.ok) return Remember();
-    if (!p.requires_context) Context(p, begin, end, &pos, &neg);
+    if (!p.requires_context) {
+      // A value its validator doubts (a card number failing Luhn) counts only
+      // next to a positive keyword: most such look-alikes have none.
+      if (verdict.needs_context && p.positive_prefilter >= 0 && !PositiveMayBeNear(p, begin, end)) return;
+      Context(p, begin, end, &pos, &neg);
+    }
     if ((p.requires_context || verdict.needs_context) && pos <= 0) return;
     float conf = p.confidence + verdict.adjust + pos - neg;
     conf = std::clamp(conf, 0.0f, 1.0f);
@@ -1638,31 +1682,56 @@ class Scanner {
 
   // ------------------------------------------------------------- overlaps
   std::vector<Finding> Resolve() {
-    std::vector<size_t> order(cands_.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    // Greedy: longest, then most confident, then highest priority, then
+    // leftmost (then first found) wins; a candidate overlapping one already
+    // chosen is dropped. A candidate can only clash with candidates of its
+    // own cluster (a maximal chain of overlapping spans), so each cluster is
+    // resolved on its own and the common lone candidate costs no sort.
+    auto Wins = [&](size_t x, size_t y) {
       const Candidate& a = cands_[x];
       const Candidate& b = cands_[y];
       size_t la = a.end - a.begin, lb = b.end - b.begin;
       if (la != lb) return la > lb;
       if (a.confidence != b.confidence) return a.confidence > b.confidence;
       if (a.pattern->priority != b.pattern->priority) return a.pattern->priority > b.pattern->priority;
-      return a.begin < b.begin;
+      if (a.begin != b.begin) return a.begin < b.begin;
+      return x < y;
+    };
+    std::vector<size_t> by_begin(cands_.size());
+    for (size_t i = 0; i < by_begin.size(); ++i) by_begin[i] = i;
+    std::sort(by_begin.begin(), by_begin.end(), [&](size_t x, size_t y) {
+      return cands_[x].begin != cands_[y].begin ? cands_[x].begin < cands_[y].begin : x < y;
     });
-    std::map<size_t, size_t> chosen;  // begin -> candidate index
-    for (size_t idx : order) {
-      const Candidate& c = cands_[idx];
-      auto it = chosen.lower_bound(c.begin);
-      if (it != chosen.end() && it->first < c.end) continue;
-      if (it != chosen.begin()) {
-        auto pv = std::prev(it);
-        if (cands_[pv->second].end > c.begin) continue;
+    std::vector<size_t> chosen_idx;
+    std::vector<size_t> cluster, kept;
+    for (size_t at = 0; at < by_begin.size();) {
+      size_t stop = at + 1;
+      size_t reach = cands_[by_begin[at]].end;
+      while (stop < by_begin.size() && cands_[by_begin[stop]].begin < reach) {
+        reach = std::max(reach, cands_[by_begin[stop]].end);
+        ++stop;
       }
-      chosen.emplace(c.begin, idx);
+      if (stop == at + 1) {
+        chosen_idx.push_back(by_begin[at]);
+      } else {
+        cluster.assign(by_begin.begin() + static_cast<std::ptrdiff_t>(at), by_begin.begin() + static_cast<std::ptrdiff_t>(stop));
+        std::sort(cluster.begin(), cluster.end(), Wins);
+        kept.clear();
+        for (size_t idx : cluster) {
+          const Candidate& c = cands_[idx];
+          bool clash = std::any_of(kept.begin(), kept.end(), [&](size_t k) {
+            return cands_[k].begin < c.end && c.begin < cands_[k].end;
+          });
+          if (!clash) kept.push_back(idx);
+        }
+        std::sort(kept.begin(), kept.end(), [&](size_t x, size_t y) { return cands_[x].begin < cands_[y].begin; });
+        chosen_idx.insert(chosen_idx.end(), kept.begin(), kept.end());
+      }
+      at = stop;
     }
     std::vector<Finding> out;
-    out.reserve(chosen.size());
-    for (const auto& [b, idx] : chosen) {
+    out.reserve(chosen_idx.size());
+    for (size_t idx : chosen_idx) {
       Candidate& c = cands_[idx];
       Finding f;
       f.type = c.pattern->type;
@@ -1761,7 +1830,7 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
     }
   }
   for (auto& up : impl->owned) {
-    if (!up->requires_context || up->positive.empty()) continue;
+    if (up->positive.empty()) continue;
     std::vector<std::string> texts;
     for (const Keyword& k : up->positive) texts.push_back(k.text);
     internal::KeywordPrefilter filter(texts);

@@ -17,7 +17,7 @@ namespace piivault::internal {
 class KeywordPrefilter {
  public:
   // More distinct prefixes than this and the filter costs more than it saves.
-  static constexpr size_t kMaxPrefixes = 10;
+  static constexpr size_t kMaxPrefixes = 24;
 
   // `keywords` are lower-cased (as in pattern files). usable() is false if
   // there are none or too many distinct prefixes.

@@ -1,11 +1,12 @@
 // The scanner's shortcuts must not change what it finds:
 // - KeywordPrefilter never says "no keyword here" when one starts there;
-// - the timestamp fast path (Scanner::Timestamp) finds exactly what the
-//   general path finds for the same text.
+// - the fast paths for whole-segment shapes (Scanner::Timestamp,
+//   Scanner::DigitsOnly) find exactly what the general path finds.
 #include <random>
 #include <string>
 #include <vector>
 
+#include "detect/checksum.h"
 #include "detect/keyword_prefilter.h"
 #include "gtest/gtest.h"
 #include "piivault/detector.h"
@@ -62,6 +63,17 @@ TEST(KeywordPrefilterTest, UnusableWithTooManyPrefixes) {
   EXPECT_FALSE(internal::KeywordPrefilter({}).usable());
 }
 
+void ExpectSameFindings(const std::vector<Finding>& a, const std::vector<Finding>& b, const std::string& text) {
+  ASSERT_EQ(a.size(), b.size()) << text;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].type, b[i].type) << text;
+    EXPECT_EQ(a[i].begin, b[i].begin) << text;
+    EXPECT_EQ(a[i].end, b[i].end) << text;
+    EXPECT_EQ(a[i].normalized, b[i].normalized) << text;
+    EXPECT_FLOAT_EQ(a[i].confidence, b[i].confidence) << text;
+  }
+}
+
 // The fast path takes "YYYY-MM-DD hh:mm[:ss]" only when a space (or ']'/')'
 // and spaces) and then a Chinese character follow; a tab instead of the
 // space after the time sends the same text down the general path, at the
@@ -93,17 +105,79 @@ TEST(TimestampFastPathTest, SameFindingsAsGeneralPath) {
     absl::StatusOr<std::vector<Finding>> a = detector->Scan(fast);
     absl::StatusOr<std::vector<Finding>> b = detector->Scan(general);
     ASSERT_TRUE(a.ok() && b.ok());
-    ASSERT_EQ(a->size(), b->size()) << fast;
-    for (size_t i = 0; i < a->size(); ++i) {
-      EXPECT_EQ((*a)[i].type, (*b)[i].type) << fast;
-      EXPECT_EQ((*a)[i].begin, (*b)[i].begin) << fast;
-      EXPECT_EQ((*a)[i].end, (*b)[i].end) << fast;
-      EXPECT_EQ((*a)[i].normalized, (*b)[i].normalized) << fast;
-      EXPECT_FLOAT_EQ((*a)[i].confidence, (*b)[i].confidence) << fast;
-    }
+    ExpectSameFindings(*a, *b, fast);
     compared += static_cast<int>(a->size());
   }
   EXPECT_GT(compared, 500);  // the comparison saw dates of birth, phones, ...
+}
+
+// A run of ASCII digits followed directly by a Chinese character takes the
+// fast path; a tab after the digits sends the same value down the general
+// path at the same offsets.
+TEST(DigitsOnlyFastPathTest, SameFindingsAsGeneralPath) {
+  absl::StatusOr<Detector> detector = Detector::Create({});
+  ASSERT_TRUE(detector.ok()) << detector.status();
+  const std::vector<std::string> before = {"", "手机号", "电话：", "卡号", "银行卡号 ", "身份证", "QQ", "qq号", "订单号",
+                                           "验证码", "出生", "x.", "1.", "IMEI", "A", "尾号", "营业执照", "开户许可证",
+                                           "统一社会信用代码：", "组织机构代码", "出生于"};
+  std::mt19937 rng(13);
+  auto Digits = [&](int n) {
+    std::string d;
+    for (int i = 0; i < n; ++i) d.push_back(static_cast<char>('0' + rng() % 10));
+    return d;
+  };
+  int compared = 0;
+  for (int trial = 0; trial < 6000; ++trial) {
+    std::string value;
+    switch (rng() % 6) {
+      case 0: value = "1" + std::string(1, "3456789"[rng() % 7]) + Digits(9); break;
+      case 1: {
+        std::string body = "110105" + std::to_string(1950 + rng() % 60) + "0" + std::to_string(1 + rng() % 9) + "1" +
+                           std::to_string(rng() % 9) + Digits(3);
+        value = body + internal::ResidentIdCheckChar(body);
+        if (value.back() == 'X') value.back() = '0';
+        break;
+      }
+      case 2: {
+        std::string body = "622202" + Digits(12);
+        for (char c = '0'; c <= '9'; ++c) {
+          if (internal::LuhnValid(body + c)) {
+            value = body + c;
+            break;
+          }
+        }
+        break;
+      }
+      case 3: value = std::to_string(1950 + rng() % 60); break;  // 1990年3月7日
+      case 4: {
+        // All-digit codes found as tokens: a USCC, an organisation code.
+        for (int attempt = 0; attempt < 100 && value.empty(); ++attempt) {
+          std::string org = Digits(8);
+          org += internal::OrgCodeCheckChar(org);
+          std::string body = "91110108" + org;
+          std::string uscc = body + internal::UsccCheckChar(body);
+          std::string pick = rng() % 2 ? uscc : org;
+          if (pick.find_first_not_of("0123456789") == std::string::npos) value = pick;
+        }
+        break;
+      }
+      default: value = Digits(1 + static_cast<int>(rng() % 21)); break;
+    }
+    const std::string prefix = before[rng() % before.size()];
+    const std::string suffix = rng() % 2 ? "年3月7日" : "，谢谢";
+    const std::string fast = prefix + value + suffix;
+    const std::string general = prefix + value + "\t" + suffix;
+    absl::StatusOr<std::vector<Finding>> a = detector->Scan(fast);
+    absl::StatusOr<std::vector<Finding>> b = detector->Scan(general);
+    ASSERT_TRUE(a.ok() && b.ok());
+    if (suffix[0] == '\xE5') {
+      // "1990年3月7日" is one date only without the tab; compare the rest.
+      std::erase_if(*a, [](const Finding& f) { return f.type == EntityType::kDateOfBirth; });
+    }
+    ExpectSameFindings(*a, *b, fast);
+    compared += static_cast<int>(a->size());
+  }
+  EXPECT_GT(compared, 1000);
 }
 
 }  // namespace
