@@ -30,6 +30,12 @@
 //   numbered_labels = false    # true: <CN_MOBILE_1>, <CN_MOBILE_2> per distinct
 //                              # value within a document (a JSONL record, or a
 //                              # whole plain-text stream)
+//   max_numbered_values = 100000  # per document, all types together; once
+//                              # reached, values not yet numbered get the plain
+//                              # label (<CN_MOBILE>) and are counted in the
+//                              # report's numbering_capped. Bounds memory: a
+//                              # number costs ~40 bytes (a 128-bit hash of the
+//                              # value is kept, never the value).
 //   [types.CN_RESIDENT_ID]     # any EntityTypeName
 //   operator = "token"
 //   min_confidence = 0.8
@@ -103,6 +109,8 @@ struct RedactionPolicy {
   float default_min_confidence = 0.5f;
   LabelStyle label_style = LabelStyle::kAngle;
   bool numbered_labels = false;
+  // Distinct values numbered per document (see the format above), >= 1.
+  uint32_t max_numbered_values = 100000;
   std::map<EntityType, TypeRule> rules = {};  // types not listed use the defaults
   std::vector<std::string> allow_list = {};
   std::vector<std::string> deny_list = {};
@@ -130,6 +138,9 @@ struct RedactionReport {
   std::map<EntityType, std::array<uint64_t, kRedactOperatorCount>> counts = {};
   uint64_t below_threshold = 0;  // findings left because of min_confidence
   uint64_t allow_listed = 0;     // findings left because of the allow-list
+  // Labels written without a number because their document had already
+  // numbered max_numbered_values distinct values.
+  uint64_t numbering_capped = 0;
 
   void Add(EntityType type, RedactOperator op, uint64_t n = 1);
   void Merge(const RedactionReport& other);
@@ -137,7 +148,8 @@ struct RedactionReport {
   uint64_t Total(RedactOperator op) const;
   // Findings changed (every operator but keep).
   uint64_t Redacted() const;
-  // {"by_type":{...},"by_operator":{...},"below_threshold":N,"allow_listed":N}
+  // {"by_type":{...},"by_operator":{...},"below_threshold":N,"allow_listed":N,
+  //  "numbering_capped":N}
   std::string ToJson() const;
 };
 
@@ -255,6 +267,9 @@ class RedactStream {
   size_t peak_buffered_bytes() const;
   // The bound buffered_bytes() never exceeds: threads * window + 2 * hold-back.
   size_t max_buffered_bytes() const;
+  // Distinct values given a number so far by numbered labels (the stream is
+  // one document); never more than the policy's max_numbered_values.
+  size_t numbered_values() const;
 
  private:
   struct State;

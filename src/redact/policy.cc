@@ -97,6 +97,11 @@ class PolicyParser {
             const auto* b = dv.as_boolean();
             if (b == nullptr) return Error(dv, "numbered_labels must be true or false");
             p->numbered_labels = b->get();
+          } else if (d == "max_numbered_values") {
+            const auto* n = dv.as_integer();
+            if (n == nullptr || n->get() < 1 || n->get() > 100000000)
+              return Error(dv, "max_numbered_values must be an integer from 1 to 100000000");
+            p->max_numbered_values = static_cast<uint32_t>(n->get());
           } else {
             return Error(dk.source().begin.line, absl::StrCat("unknown key \"", std::string(d), "\" in [defaults]"));
           }
@@ -237,6 +242,7 @@ void RedactionReport::Merge(const RedactionReport& other) {
     for (size_t i = 0; i < ops.size(); ++i) counts[type][i] += ops[i];
   below_threshold += other.below_threshold;
   allow_listed += other.allow_listed;
+  numbering_capped += other.numbering_capped;
 }
 
 uint64_t RedactionReport::Total(EntityType type) const {
@@ -282,7 +288,7 @@ std::string RedactionReport::ToJson() const {
     first = false;
   }
   absl::StrAppend(&out, "},\"below_threshold\":", below_threshold, ",\"allow_listed\":", allow_listed,
-                  "}");
+                  ",\"numbering_capped\":", numbering_capped, "}");
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -131,6 +132,23 @@ std::string HashValue(const uint8_t* key, size_t key_size, EntityType type,
   return out;
 }
 
+// 128-bit BLAKE2b of the type and canonical value: numbered labels remember
+// values by this, never by the value itself.
+std::pair<uint64_t, uint64_t> ValueKey(uint16_t type, std::string_view canonical) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 16);
+  const unsigned char t[2] = {static_cast<unsigned char>(type & 0xFF), static_cast<unsigned char>(type >> 8)};
+  crypto_generichash_update(&st, t, sizeof t);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(canonical.data()),
+                            canonical.size());
+  unsigned char digest[16];
+  crypto_generichash_final(&st, digest, sizeof digest);
+  std::pair<uint64_t, uint64_t> key;
+  std::memcpy(&key.first, digest, 8);
+  std::memcpy(&key.second, digest + 8, 8);
+  return key;
+}
+
 }  // namespace
 
 namespace redact_internal {
@@ -228,9 +246,15 @@ absl::Status Redactor::Impl::Plan(std::string_view text, const std::vector<Findi
         int number = 0;
         if (policy.numbered_labels) {
           const uint16_t t = static_cast<uint16_t>(f.type);
-          auto [it, inserted] = doc->numbers.try_emplace({t, std::string(canonical)}, 0);
-          if (inserted) it->second = ++doc->next[t];
-          number = it->second;
+          const std::pair<uint64_t, uint64_t> key = ValueKey(t, canonical);
+          if (auto it = doc->numbers.find(key); it != doc->numbers.end()) {
+            number = static_cast<int>(it->second);
+          } else if (doc->numbers.size() < policy.max_numbered_values) {
+            number = static_cast<int>(++doc->next[t]);
+            doc->numbers.emplace(key, static_cast<uint32_t>(number));
+          } else {
+            ++report->numbering_capped;  // plain label: the document has too many values
+          }
         }
         edits->push_back(
             {f.begin, f.end, redact_internal::MakeLabel(f.type, rule, policy.label_style, number)});
@@ -303,6 +327,7 @@ absl::StatusOr<Redactor> Redactor::CreateWithScanner(ScanFunction scan, size_t m
                                                      size_t context_window_bytes,
                                                      RedactorOptions options) {
   if (!scan) return absl::InvalidArgumentError("scan function is empty");
+  if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialise");
   if (options.stream_window_bytes == 0)
     return absl::InvalidArgumentError("stream_window_bytes must be at least 1");
   auto impl = std::make_shared<Impl>();
@@ -559,6 +584,7 @@ const RedactionReport& RedactStream::report() const { return state_->report; }
 uint64_t RedactStream::bytes_in() const { return state_->total_in; }
 size_t RedactStream::buffered_bytes() const { return state_->buf.size(); }
 size_t RedactStream::peak_buffered_bytes() const { return state_->peak; }
+size_t RedactStream::numbered_values() const { return state_->doc.numbers.size(); }
 size_t RedactStream::max_buffered_bytes() const {
   return static_cast<size_t>(state_->threads) * state_->window + 2 * state_->hold;
 }

@@ -25,10 +25,16 @@ struct Edit {
   std::string replacement;
 };
 
-// Per-document state: the numbers given to distinct values by numbered labels.
+// Per-document state: the numbers given to distinct values by numbered
+// labels, keyed by a 128-bit hash (BLAKE2b) of type and canonical value, so
+// that no value is held. At most policy.max_numbered_values entries.
 struct DocState {
-  absl::flat_hash_map<std::pair<uint16_t, std::string>, int> numbers;
-  absl::flat_hash_map<uint16_t, int> next;
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint32_t> numbers;
+  absl::flat_hash_map<uint16_t, uint32_t> next;
+  // Bytes held by `numbers` (for tests of the bound).
+  size_t MemoryBytes() const {
+    return numbers.capacity() * (sizeof(std::pair<uint64_t, uint64_t>) + sizeof(uint32_t) + 1);
+  }
 };
 
 // Marks a finding that had to be clipped at a window boundary; it is fully

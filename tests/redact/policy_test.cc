@@ -36,6 +36,7 @@ operator = "label"
 min_confidence = 0.7
 label_style = "chinese"
 numbered_labels = true
+max_numbered_values = 7
 [types.CN_MOBILE]
 label = "<电话>"
 [allow]
@@ -47,6 +48,7 @@ terms = ["天穹计划", "X-42"]
   EXPECT_EQ(p->default_operator, RedactOperator::kLabel);
   EXPECT_EQ(p->label_style, LabelStyle::kChinese);
   EXPECT_TRUE(p->numbered_labels);
+  EXPECT_EQ(p->max_numbered_values, 7u);
   EXPECT_EQ(p->RuleFor(EntityType::kCnResidentId).op, RedactOperator::kToken);
   EXPECT_FLOAT_EQ(p->RuleFor(EntityType::kCnResidentId).min_confidence, 0.8f);
   // Fields a rule does not set come from [defaults], wherever [defaults] is.
@@ -77,6 +79,8 @@ TEST(Policy, ErrorsNameFileAndLine) {
       {"[extra]\nx = 1\n", 1, "unknown section"},
       {"[defaults]\nlabel_style = \"fancy\"\n", 2, "label_style"},
       {"[defaults]\nnumbered_labels = \"yes\"\n", 2, "numbered_labels"},
+      {"[defaults]\nmax_numbered_values = 0\n", 2, "max_numbered_values"},
+      {"[defaults]\n\nmax_numbered_values = \"many\"\n", 3, "max_numbered_values"},
       {"[types.CN_MOBILE]\nlabel = \"\"\n", 2, "label"},
   };
   for (const BadCase& c : cases) {

@@ -113,6 +113,22 @@ TEST(Redactor, LabelsAngleChineseAndNumbered) {
   EXPECT_EQ(MustRedact(MakeFake(p), "手机13812345678，13900001111"), "手机<电话_1>，<电话_2>");
 }
 
+TEST(Redactor, NumberedLabelsAreCappedPerDocument) {
+  RedactionPolicy p = PolicyWith(RedactOperator::kLabel);
+  p.numbered_labels = true;
+  p.max_numbered_values = 2;  // all types together
+  RedactionReport report;
+  EXPECT_EQ(MustRedact(MakeFake(p),
+                       "13812345678，11010519491231002X，13900001111，13812345678，13700002222，"
+                       "11010519491231002X，13900001111",
+                       &report),
+            "<CN_MOBILE_1>，<CN_RESIDENT_ID_1>，<CN_MOBILE>，<CN_MOBILE_1>，<CN_MOBILE>，"
+            "<CN_RESIDENT_ID_1>，<CN_MOBILE>");
+  EXPECT_EQ(report.numbering_capped, 3u);
+  EXPECT_EQ(report.Total(RedactOperator::kLabel), 7u);
+  EXPECT_NE(report.ToJson().find("\"numbering_capped\":3"), std::string::npos);
+}
+
 TEST(Redactor, DropAndKeep) {
   RedactionPolicy p = PolicyWith(RedactOperator::kDrop);
   p.rules[EntityType::kCnResidentId] = {RedactOperator::kKeep, 0.5f, ""};

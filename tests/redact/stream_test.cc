@@ -59,7 +59,9 @@ TEST(RedactStream, EqualsWholeBufferForRandomChunkingsAndWindows) {
   numbered.default_operator = RedactOperator::kLabel;
   numbered.rules.clear();
   numbered.numbered_labels = true;
-  for (const RedactionPolicy& policy : {RedactionPolicy::Default(), numbered}) {
+  RedactionPolicy capped = numbered;
+  capped.max_numbered_values = 5;
+  for (const RedactionPolicy& policy : {RedactionPolicy::Default(), numbered, capped}) {
     Redactor whole = MakeFake(size_t{1} << 20, policy);
     for (const std::string& text : Corpus()) {
       RedactionReport whole_report;
@@ -183,6 +185,40 @@ TEST(RedactStream, LargeInputHasBoundedMemory) {
   EXPECT_EQ(s.bytes_in(), 16 * block.size());
   EXPECT_LE(s.peak_buffered_bytes(), s.max_buffered_bytes());
   EXPECT_LE(s.max_buffered_bytes(), size_t{2} * (64 << 10) + 2 * r.hold_back_bytes());
+}
+
+TEST(RedactStream, NumberedLabelMemoryIsBoundedByTheCap) {
+  // A plain-text stream is one document: without a cap every distinct value
+  // would be remembered until Finish. 60000 distinct mobiles, cap 1000: the
+  // first 1000 are numbered, the rest get the plain label, and the stream
+  // never remembers more than 1000 values.
+  RedactionPolicy p = RedactionPolicy::Default();
+  p.default_operator = RedactOperator::kLabel;
+  p.rules.clear();
+  p.numbered_labels = true;
+  p.max_numbered_values = 1000;
+  Redactor r = MakeFake(size_t{16} << 10, p);
+  RedactStream s(r);
+  std::string out, line;
+  uint64_t plain = 0, numbered = 0;
+  for (int i = 0; i < 60000; ++i) {
+    line = "手机" + std::to_string(13000000000LL + i * 7919LL) + "\n";
+    ASSERT_TRUE(s.Write(line, &out).ok());
+    ASSERT_LE(s.numbered_values(), 1000u);
+    if (out.size() > (1 << 16)) {
+      for (size_t pos = 0; (pos = out.find("<CN_MOBILE", pos)) != std::string::npos; ++pos)
+        ++(out[pos + 10] == '>' ? plain : numbered);
+      out.clear();  // (drops a label cut at the end at most: counted below)
+    }
+  }
+  ASSERT_TRUE(s.Finish(&out).ok());
+  for (size_t pos = 0; (pos = out.find("<CN_MOBILE", pos)) != std::string::npos; ++pos)
+    ++(out[pos + 10] == '>' ? plain : numbered);
+  EXPECT_EQ(s.numbered_values(), 1000u);
+  EXPECT_EQ(s.report().numbering_capped, 59000u);
+  EXPECT_EQ(s.report().Total(RedactOperator::kLabel), 60000u);
+  EXPECT_GE(numbered + plain, 59990u);
+  EXPECT_LE(numbered, 1000u);
 }
 
 TEST(RedactStream, WriteAfterFinishFails) {
