@@ -32,31 +32,6 @@ class TouchingSink final : public MetadataSink {
   uint64_t total = 0;
 };
 
-class SliceSource final : public ByteSource {
- public:
-  SliceSource(std::string_view bytes, size_t step) : bytes_(bytes), step_(step) {}
-  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
-    n = std::min({n, step_, bytes_.size() - pos_});
-    if (n > 0) std::memcpy(buf, bytes_.data() + pos_, n);  // data() may be null when empty
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string_view bytes_;
-  size_t step_;
-  size_t pos_ = 0;
-};
-
-class StringSink final : public ByteSink {
- public:
-  absl::Status Write(std::string_view bytes) override {
-    out.append(bytes.data(), bytes.size());
-    return absl::OkStatus();
-  }
-  std::string out;
-};
-
 using ScanFn = absl::Status (*)(std::string_view, const ParseLimits&, MetadataSink&);
 using ScrubFn = absl::StatusOr<std::string> (*)(std::string_view, const ScrubOptions&,
                                                 const ParseLimits&);
@@ -76,11 +51,12 @@ inline int FuzzContainer(const uint8_t* data, size_t size, ScanFn scan, ScrubFn 
   options.keep_capture_settings = size > 0 && (data[size - 1] & 2);
   absl::StatusOr<std::string> out = scrub(in, options, limits);
   if (scrub_stream != nullptr) {
-    SliceSource source(in, 1 + size % 61);
-    StringSink streamed;
-    absl::Status status = scrub_stream(source, streamed, options, limits);
+    image_internal::MemoryByteSource source(in, 1 + size % 61);
+    std::string streamed;
+    image_internal::AppendingByteSink sink(streamed);
+    absl::Status status = scrub_stream(source, sink, options, limits);
     if (status.ok() != out.ok()) std::abort();
-    if (out.ok() && streamed.out != *out) std::abort();
+    if (out.ok() && streamed != *out) std::abort();
   }
   if (!out.ok()) return 0;
   TouchingSink again_sink;

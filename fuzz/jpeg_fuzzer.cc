@@ -4,7 +4,6 @@
 // and the rendering segments (entropy-coded data) are unchanged.
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -25,30 +24,6 @@ class NullSink : public MetadataSink {
   uint64_t size = 0;
 };
 
-class Source : public ByteSource {
- public:
-  explicit Source(std::string_view d) : d_(d) {}
-  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
-    size_t k = std::min<size_t>({n, d_.size() - pos_, 777});
-    if (k > 0) std::memcpy(buf, d_.data() + pos_, k);  // data() may be null when empty
-    pos_ += k;
-    return k;
-  }
-
- private:
-  std::string_view d_;
-  size_t pos_ = 0;
-};
-
-class Sink : public ByteSink {
- public:
-  absl::Status Write(std::string_view b) override {
-    out.append(b);
-    return absl::OkStatus();
-  }
-  std::string out;
-};
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -59,12 +34,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sink.size = size;
   (void)ScanJpeg(in, limits, sink);
   absl::StatusOr<std::string> out = ScrubJpeg(in, ScrubOptions{}, limits);
-  Source src(in);
-  Sink streamed;
-  absl::Status s = ScrubJpegStream(src, streamed, ScrubOptions{}, limits);
+  MemoryByteSource src(in, 777);
+  std::string streamed;
+  AppendingByteSink streamed_sink(streamed);
+  absl::Status s = ScrubJpegStream(src, streamed_sink, ScrubOptions{}, limits);
   if (s.ok() != out.ok()) std::abort();
   if (!out.ok()) return 0;
-  if (streamed.out != *out) std::abort();
+  if (streamed != *out) std::abort();
   NullSink sink2;
   sink2.size = out->size();
   if (!ScanJpeg(*out, limits, sink2).ok()) std::abort();

@@ -36,21 +36,6 @@ namespace {
 
 constexpr size_t kReadBuffer = 64 * 1024;
 
-class MemorySource final : public ByteSource {
- public:
-  explicit MemorySource(std::string_view bytes) : bytes_(bytes) {}
-  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
-    n = std::min(n, bytes_.size() - pos_);
-    if (n > 0) std::memcpy(buf, bytes_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
-
 // Buffered reader over a ByteSource, counting the offset.
 class Reader {
  public:
@@ -287,12 +272,7 @@ class GifScanner {
       PIIVAULT_RETURN_IF_ERROR(OnExtension(label, offset, pos));
     }
     if (pos < bytes_.size()) {
-      MetadataItem item;
-      item.location = "trailer";
-      item.name = "TrailingData";
-      item.offset = pos;
-      item.size = bytes_.size() - pos;
-      sink_.AddItem(std::move(item));
+      sink_.AddItem(MakeItem("trailer", "TrailingData", pos, bytes_.size() - pos));
     }
     return absl::OkStatus();
   }
@@ -326,15 +306,6 @@ class GifScanner {
     }
   }
 
-  MetadataItem Item(std::string location, std::string name, uint64_t offset, uint64_t size) {
-    MetadataItem item;
-    item.location = std::move(location);
-    item.name = std::move(name);
-    item.offset = offset;
-    item.size = size;
-    return item;
-  }
-
   absl::Status OnExtension(uint8_t label, size_t offset, size_t& pos) {
     if (label == 0xF9) {
       PIIVAULT_ASSIGN_OR_RETURN(pos, WalkSubBlocks(pos, offset, nullptr));
@@ -348,9 +319,9 @@ class GifScanner {
         // 12 bytes of text-grid geometry, then the text shown on the image.
         std::string_view text(data);
         text.remove_prefix(std::min<size_t>(text.size(), 12));
-        sink_.AddTextItem(Item("PlainText", "PlainText", offset, end - offset), DecodeLatin1(text));
+        sink_.AddTextItem(MakeItem("PlainText", "PlainText", offset, end - offset), DecodeLatin1(text));
       } else {
-        sink_.AddTextItem(Item("Comment", "Comment", offset, end - offset), Utf8OrLatin1(data));
+        sink_.AddTextItem(MakeItem("Comment", "Comment", offset, end - offset), Utf8OrLatin1(data));
       }
       return absl::OkStatus();
     }
@@ -381,25 +352,25 @@ class GifScanner {
           }
           if (magic) raw.remove_suffix(257);
         }
-        sink_.AddItem(Item("AppExt/XMP", "XMP", offset, end - offset));
+        sink_.AddItem(MakeItem("AppExt/XMP", "XMP", offset, end - offset));
         return ParseXmpMetadata(raw, data_start, "AppExt/XMP", limits_, sink_);
       }
       if (id == "ICCRGBG1012") {
-        sink_.AddItem(Item("AppExt/ICC", "ICC_Profile", offset, end - offset));
+        sink_.AddItem(MakeItem("AppExt/ICC", "ICC_Profile", offset, end - offset));
         return absl::OkStatus();
       }
       if (id == "MGKIPTC0000") {
         std::string data;
         PIIVAULT_RETURN_IF_ERROR(WalkSubBlocks(data_start, offset, &data).status());
-        sink_.AddItem(Item("AppExt/IPTC", "IPTC", offset, end - offset));
+        sink_.AddItem(MakeItem("AppExt/IPTC", "IPTC", offset, end - offset));
         return ParseIptcMetadata(data, data_start, "AppExt/IPTC", sink_);
       }
-      sink_.AddItem(Item("AppExt", PrintableId(id), offset, end - offset));
+      sink_.AddItem(MakeItem("AppExt", PrintableId(id), offset, end - offset));
       return absl::OkStatus();
     }
     PIIVAULT_ASSIGN_OR_RETURN(size_t end, WalkSubBlocks(pos, offset, nullptr));
     pos = end;
-    sink_.AddItem(Item("Extension", absl::StrFormat("Extension 0x%02x", label), offset, end - offset));
+    sink_.AddItem(MakeItem("Extension", absl::StrFormat("Extension 0x%02x", label), offset, end - offset));
     return absl::OkStatus();
   }
 
@@ -416,7 +387,7 @@ absl::Status ScanGif(std::string_view bytes, const ParseLimits& limits, Metadata
 
 absl::StatusOr<std::string> ScrubGif(std::string_view bytes, const ScrubOptions& options,
                                      const ParseLimits& limits) {
-  MemorySource source(bytes);
+  MemoryByteSource source(bytes);
   std::string out;
   out.reserve(bytes.size());
   AppendingByteSink sink(out);

@@ -9,11 +9,14 @@
 #ifndef PIIVAULT_IMAGE_IMAGE_INTERNAL_H_
 #define PIIVAULT_IMAGE_IMAGE_INTERNAL_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -110,6 +113,25 @@ absl::StatusOr<ExifEssentials> ReadExifEssentials(std::string_view tiff,
 // too (capture settings in an ExifIFD).
 std::string BuildMinimalExifTiff(const ExifEssentials& essentials);
 
+// `data` without the "Exif\0\0" prefix some writers put before the TIFF
+// header (PNG eXIf, WebP EXIF).
+std::string_view StripExifPrefix(std::string_view data);
+
+// The minimal TIFF a scrubber writes in place of an Exif block: Orientation
+// when it is 2..8 (plus Copyright / capture settings when `options` keep
+// them), or "" when nothing is worth keeping or the block does not parse.
+std::string MinimalExifTiff(std::string_view tiff, const ScrubOptions& options);
+
+// An item with no type assigned yet (the front end classifies it by name).
+inline MetadataItem MakeItem(std::string location, std::string name, uint64_t offset, uint64_t size) {
+  MetadataItem item;
+  item.location = std::move(location);
+  item.name = std::move(name);
+  item.offset = offset;
+  item.size = size;
+  return item;
+}
+
 // XMP packet (RDF/XML): every property with a text value goes to the sink.
 absl::Status ParseXmpMetadata(std::string_view xmp, uint64_t file_offset,
                               std::string_view location, const ParseLimits& limits,
@@ -160,6 +182,33 @@ class ByteSink {
  public:
   virtual ~ByteSink() = default;
   virtual absl::Status Write(std::string_view bytes) = 0;
+};
+
+// A ByteSource over bytes in memory (the buffer scrubbers reuse the streaming
+// code through it). `max_read` caps what one Read hands out, so tests and
+// fuzzers can exercise partial reads.
+class MemoryByteSource final : public ByteSource {
+ public:
+  explicit MemoryByteSource(std::string_view bytes, size_t max_read = SIZE_MAX)
+      : bytes_(bytes), max_read_(max_read) {}
+  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
+    const std::string_view part = Take(n);
+    if (!part.empty()) std::memcpy(buf, part.data(), part.size());  // data() may be null
+    return part.size();
+  }
+  // The next (at most `n`, at most max_read) bytes without a copy; valid as
+  // long as the bytes given to the constructor.
+  std::string_view Take(size_t n) {
+    n = std::min({n, max_read_, bytes_.size() - pos_});
+    const std::string_view part = bytes_.substr(pos_, n);
+    pos_ += n;
+    return part;
+  }
+
+ private:
+  std::string_view bytes_;
+  size_t max_read_;
+  size_t pos_ = 0;
 };
 
 // A ByteSink appending to a caller-owned string (buffer scrubbers reuse the

@@ -174,6 +174,22 @@ bool IsChunkLetter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 
 // A printable name for a chunk type that is known to be four ASCII letters.
 std::string TypeName(std::string_view type) { return std::string(type); }
 
+// A chunk header both the scanner and the scrubber accept: four letters and a
+// length within the PNG limit.
+absl::Status CheckChunkHeader(std::string_view type, uint32_t length, uint64_t offset) {
+  if (!IsChunkLetter(type[0]) || !IsChunkLetter(type[1]) || !IsChunkLetter(type[2]) ||
+      !IsChunkLetter(type[3])) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("png: chunk at offset %d has an invalid type", offset));
+  }
+  if (length > kMaxChunkLength) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "png: chunk '%s' at offset %d declares %d bytes (limit 2^31-1)", TypeName(type), offset,
+        length));
+  }
+  return absl::OkStatus();
+}
+
 enum class ChunkAction { kKeep, kDrop, kExif, kText };
 
 ChunkAction Classify(std::string_view type) {
@@ -190,26 +206,6 @@ ChunkAction Classify(std::string_view type) {
   return ChunkAction::kDrop;
 }
 
-// Strips an "Exif\0\0" prefix some writers put before the TIFF header.
-std::string_view StripExifPrefix(std::string_view data) {
-  if (data.size() >= 6 && data.substr(0, 4) == "Exif" && data[4] == '\0') data.remove_prefix(6);
-  return data;
-}
-
-// The minimal TIFF the scrubber writes in place of an Exif block: Orientation
-// when it is not 1 (plus Copyright / capture settings when the options keep
-// them), or "" when nothing is worth keeping or the block does not parse.
-std::string MinimalExifTiff(std::string_view tiff, const ScrubOptions& options) {
-  absl::StatusOr<ExifEssentials> essentials = ReadExifEssentials(tiff, options);
-  if (!essentials.ok()) return "";
-  ExifEssentials keep = *std::move(essentials);
-  if (keep.orientation.has_value() && (*keep.orientation <= 1 || *keep.orientation > 8)) {
-    keep.orientation.reset();
-  }
-  if (!keep.orientation.has_value() && keep.copyright.empty() && keep.capture.empty()) return "";
-  return BuildMinimalExifTiff(keep);
-}
-
 // The chunk bytes (length, type, data, CRC) of a fresh minimal eXIf, or "".
 std::string MinimalExifChunk(std::string_view exif_data, const ScrubOptions& options) {
   std::string tiff = MinimalExifTiff(StripExifPrefix(exif_data), options);
@@ -224,21 +220,15 @@ std::string MinimalExifChunk(std::string_view exif_data, const ScrubOptions& opt
 
 // --- Byte sources ------------------------------------------------------------
 
-// Reads from a ByteSource or straight from memory, counting the offset.
+// Reads from a ByteSource, or from memory without copying (ReadView),
+// counting the offset.
 class Reader {
  public:
   explicit Reader(ByteSource& src) : src_(&src) {}
-  explicit Reader(std::string_view memory) : memory_(memory) {}
+  explicit Reader(MemoryByteSource& memory) : src_(&memory), memory_(&memory) {}
 
   // Copies up to n bytes into dst (fewer only at end of input).
   absl::StatusOr<size_t> ReadFull(char* dst, size_t n) {
-    if (src_ == nullptr) {
-      n = std::min<size_t>(n, memory_.size() - pos_);
-      if (n > 0) std::memcpy(dst, memory_.data() + pos_, n);
-      pos_ += n;
-      offset_ += n;
-      return n;
-    }
     size_t got = 0;
     while (got < n) {
       PIIVAULT_ASSIGN_OR_RETURN(size_t r, src_->Read(dst + got, n - got));
@@ -253,11 +243,9 @@ class Reader {
   // a slice of the input when it is in memory (no copy, any n), else read
   // into `scratch` (at most scratch.size() bytes).
   absl::StatusOr<std::string_view> ReadView(uint64_t n, std::vector<char>& scratch) {
-    if (src_ == nullptr) {
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(n, memory_.size() - pos_));
-      std::string_view view = memory_.substr(pos_, take);
-      pos_ += take;
-      offset_ += take;
+    if (memory_ != nullptr) {
+      std::string_view view = memory_->Take(static_cast<size_t>(std::min<uint64_t>(n, SIZE_MAX)));
+      offset_ += view.size();
       return view;
     }
     const size_t want = static_cast<size_t>(std::min<uint64_t>(n, scratch.size()));
@@ -268,9 +256,8 @@ class Reader {
   uint64_t offset() const { return offset_; }
 
  private:
-  ByteSource* src_ = nullptr;
-  std::string_view memory_;
-  size_t pos_ = 0;
+  ByteSource* src_;
+  MemoryByteSource* memory_ = nullptr;
   uint64_t offset_ = 0;
 };
 
@@ -338,16 +325,7 @@ absl::Status ScrubPngCore(Reader& in, ByteSink& out, const ScrubOptions& options
     }
     const uint32_t length = Be32(header);
     const std::string_view type(header + 4, 4);
-    if (!IsChunkLetter(type[0]) || !IsChunkLetter(type[1]) || !IsChunkLetter(type[2]) ||
-        !IsChunkLetter(type[3])) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("png: chunk at offset %d has an invalid type", offset));
-    }
-    if (length > kMaxChunkLength) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "png: chunk '%s' at offset %d declares %d bytes (limit 2^31-1)", TypeName(type), offset,
-          length));
-    }
+    PIIVAULT_RETURN_IF_ERROR(CheckChunkHeader(type, length, offset));
     if (!seen_ihdr && type != "IHDR") {
       return absl::InvalidArgumentError(
           absl::StrFormat("png: first chunk at offset %d is '%s', not IHDR", offset, TypeName(type)));
@@ -645,16 +623,7 @@ class PngScanner {
       }
       const uint32_t length = Be32(bytes_.data() + pos);
       const std::string_view type = bytes_.substr(pos + 4, 4);
-      if (!IsChunkLetter(type[0]) || !IsChunkLetter(type[1]) || !IsChunkLetter(type[2]) ||
-          !IsChunkLetter(type[3])) {
-        return absl::InvalidArgumentError(
-            absl::StrFormat("png: chunk at offset %d has an invalid type", pos));
-      }
-      if (length > kMaxChunkLength) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "png: chunk '%s' at offset %d declares %d bytes (limit 2^31-1)", TypeName(type), pos,
-            length));
-      }
+      PIIVAULT_RETURN_IF_ERROR(CheckChunkHeader(type, length, pos));
       const size_t remain = bytes_.size() - pos - 8;
       if (length > remain || remain - length < 4) {
         return absl::DataLossError(absl::StrFormat(
@@ -675,26 +644,12 @@ class PngScanner {
       if (type == "IEND") break;
     }
     if (pos < bytes_.size()) {
-      MetadataItem item;
-      item.location = "trailer";
-      item.name = "TrailingData";
-      item.offset = pos;
-      item.size = bytes_.size() - pos;
-      sink_.AddItem(std::move(item));
+      sink_.AddItem(MakeItem("trailer", "TrailingData", pos, bytes_.size() - pos));
     }
     return absl::OkStatus();
   }
 
  private:
-  MetadataItem Item(std::string_view location, std::string name, uint64_t offset, uint64_t size) {
-    MetadataItem item;
-    item.location = std::string(location);
-    item.name = std::move(name);
-    item.offset = offset;
-    item.size = size;
-    return item;
-  }
-
   absl::Status OnChunk(std::string_view type, std::string_view data, uint64_t offset,
                        bool after_idat) {
     if (type == "tEXt") {
@@ -706,7 +661,7 @@ class PngScanner {
     if (type == "zTXt") {
       size_t nul = data.find('\0');
       if (nul == std::string_view::npos || data.size() - nul < 2) {
-        sink_.AddTextItem(Item(type, "", offset, data.size()), DecodeLatin1(data));
+        sink_.AddTextItem(MakeItem(std::string(type), "", offset, data.size()), DecodeLatin1(data));
         return absl::OkStatus();
       }
       std::string_view keyword = data.substr(0, nul);
@@ -718,7 +673,7 @@ class PngScanner {
       // keyword 0 flag method language 0 translated-keyword 0 text
       size_t nul = data.find('\0');
       if (nul == std::string_view::npos || data.size() - nul < 3) {
-        sink_.AddTextItem(Item(type, "", offset, data.size()), Utf8OrLatin1(data));
+        sink_.AddTextItem(MakeItem(std::string(type), "", offset, data.size()), Utf8OrLatin1(data));
         return absl::OkStatus();
       }
       std::string_view keyword = data.substr(0, nul);
@@ -736,7 +691,7 @@ class PngScanner {
         value = std::string(text);
       }
       if (keyword == "XML:com.adobe.xmp") {
-        sink_.AddItem(Item("iTXt", "XMP", offset, data.size()));
+        sink_.AddItem(MakeItem("iTXt", "XMP", offset, data.size()));
         return ParseXmpMetadata(value, offset, "iTXt/XMP", limits_, sink_);
       }
       return OnText(type, keyword, Utf8OrLatin1(value), offset, data.size());
@@ -746,7 +701,7 @@ class PngScanner {
       return ParseTiffMetadata(tiff, offset + (data.size() - tiff.size()), "eXIf", limits_, sink_);
     }
     if (type == "tIME") {
-      MetadataItem item = Item(type, "ModifyDate", offset, data.size());
+      MetadataItem item = MakeItem(std::string(type), "ModifyDate", offset, data.size());
       if (data.size() == 7) {
         const auto* u = reinterpret_cast<const unsigned char*>(data.data());
         std::string when = absl::StrFormat("%04d-%02d-%02d %02d:%02d:%02d", (u[0] << 8) | u[1],
@@ -758,11 +713,11 @@ class PngScanner {
       return absl::OkStatus();
     }
     if (type == "iCCP") {
-      sink_.AddItem(Item(type, "ICC_Profile", offset, data.size()));
+      sink_.AddItem(MakeItem(std::string(type), "ICC_Profile", offset, data.size()));
       return absl::OkStatus();
     }
     if (Classify(type) == ChunkAction::kDrop) {
-      sink_.AddItem(Item(type, TypeName(type), offset, data.size()));
+      sink_.AddItem(MakeItem(std::string(type), TypeName(type), offset, data.size()));
     }
     (void)after_idat;
     return absl::OkStatus();
@@ -774,7 +729,7 @@ class PngScanner {
     constexpr std::string_view kRaw = "Raw profile type ";
     if (keyword.substr(0, std::min(keyword.size(), kRaw.size())) == kRaw) {
       std::string_view kind = keyword.substr(kRaw.size());
-      sink_.AddItem(Item(type, name, offset, size));
+      sink_.AddItem(MakeItem(std::string(type), name, offset, size));
       std::string raw = DecodeRawProfile(utf8);
       std::string location = absl::StrCat(std::string(type), "/RawProfile");
       if (kind == "exif" || kind == "APP1") {
@@ -789,7 +744,7 @@ class PngScanner {
       }
       return absl::OkStatus();
     }
-    sink_.AddTextItem(Item(type, std::move(name), offset, size), utf8);
+    sink_.AddTextItem(MakeItem(std::string(type), std::move(name), offset, size), utf8);
     return absl::OkStatus();
   }
 
@@ -807,7 +762,8 @@ absl::Status ScanPng(std::string_view bytes, const ParseLimits& limits, Metadata
 
 absl::StatusOr<std::string> ScrubPng(std::string_view bytes, const ScrubOptions& options,
                                      const ParseLimits& limits) {
-  Reader reader(bytes);
+  MemoryByteSource memory(bytes);
+  Reader reader(memory);
   std::string out;
   out.reserve(bytes.size());
   AppendingByteSink sink(out);

@@ -156,13 +156,31 @@ size_t TypeSize(uint16_t type) {
   }
 }
 
-// Bounds-checked reads in the block's byte order.
+// Bounds-checked reads in the block's byte order. A BigTIFF block (standalone
+// files only) has 8-byte IFD counts, 20-byte entries, 8-byte value fields and
+// offsets, and the 8-byte types LONG8/SLONG8/IFD8.
 class Block {
  public:
-  Block(std::string_view data, bool little_endian) : data_(data), le_(little_endian) {}
+  Block(std::string_view data, bool little_endian, bool big = false)
+      : data_(data), le_(little_endian), big_(big) {}
   size_t size() const { return data_.size(); }
   std::string_view data() const { return data_; }
   bool little_endian() const { return le_; }
+  bool big() const { return big_; }
+  uint64_t count_size() const { return big_ ? 8 : 2; }   // IFD entry count
+  uint64_t entry_size() const { return big_ ? 20 : 12; }
+  uint64_t field_size() const { return big_ ? 8 : 4; }   // value field, IFD offsets
+  // Size of one value of `type`; 0 for a type unknown in this kind of file.
+  size_t ElemSize(uint16_t type) const {
+    if (type >= 16 && type <= 18) return big_ ? 8 : 0;
+    return TypeSize(type);
+  }
+  // SHORT, LONG (and LONG8): the types of offsets and byte counts.
+  bool IsUnsigned(uint16_t type) const { return type == 3 || type == 4 || (big_ && type == 16); }
+  // LONG, IFD (and LONG8, IFD8): the types of sub-IFD offset arrays.
+  bool IsIfdPointer(uint16_t type) const {
+    return type == 4 || type == 13 || (big_ && (type == 16 || type == 18));
+  }
   bool Has(uint64_t off, uint64_t n) const { return off <= data_.size() && n <= data_.size() - off; }
   uint16_t U16(uint64_t off) const {  // REQUIRES: Has(off, 2)
     const auto* p = reinterpret_cast<const unsigned char*>(data_.data() + off);
@@ -173,16 +191,32 @@ class Block {
     return le_ ? (uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24)
                : (uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]});
   }
-  // Value number i of an entry's SHORT/LONG array.
-  uint32_t UInt(uint16_t type, uint64_t off) const { return type == 3 ? U16(off) : U32(off); }
+  uint64_t U64(uint64_t off) const {  // REQUIRES: Has(off, 8)
+    const uint64_t a = U32(off), b = U32(off + 4);
+    return le_ ? (b << 32 | a) : (a << 32 | b);
+  }
+  // An IFD offset or next-IFD field (4 or 8 bytes).  REQUIRES: Has(off, field_size())
+  uint64_t Field(uint64_t off) const { return big_ ? U64(off) : U32(off); }
+  // The entry count at the start of an IFD.  REQUIRES: Has(off, count_size())
+  uint64_t IfdCount(uint64_t off) const { return big_ ? U64(off) : U16(off); }
+  // A value of an entry's SHORT/LONG(/LONG8/IFD8) array.
+  uint64_t UInt(uint16_t type, uint64_t off) const {
+    if (type == 3) return U16(off);
+    if (big_ && (type == 16 || type == 18)) return U64(off);
+    return U32(off);
+  }
 
  private:
   std::string_view data_;
   bool le_;
+  bool big_;
 };
 
-// Parses the 8-byte header: byte order and IFD0 offset.
-absl::StatusOr<Block> OpenTiff(std::string_view tiff, uint64_t file_offset, uint32_t* ifd0) {
+// Parses the header (8 bytes; BigTIFF 16): byte order and IFD0 offset.
+// BigTIFF is accepted only where `allow_big` (standalone files: Exif blocks
+// are classic TIFF by definition).
+absl::StatusOr<Block> OpenTiff(std::string_view tiff, uint64_t file_offset, uint64_t* ifd0,
+                               bool allow_big) {
   if (tiff.size() < 8) {
     return absl::InvalidArgumentError(
         absl::StrCat("tiff: header truncated at offset ", file_offset, " (", tiff.size(), " bytes)"));
@@ -198,8 +232,21 @@ absl::StatusOr<Block> OpenTiff(std::string_view tiff, uint64_t file_offset, uint
   Block b(tiff, le);
   uint16_t magic = b.U16(2);
   if (magic == 43) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tiff: BigTIFF is not supported (offset ", file_offset, ")"));
+    if (!allow_big) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tiff: BigTIFF inside an Exif block is not supported (offset ", file_offset, ")"));
+    }
+    if (tiff.size() < 16) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tiff: BigTIFF header truncated at offset ", file_offset, " (", tiff.size(), " bytes)"));
+    }
+    if (b.U16(4) != 8 || b.U16(6) != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tiff: BigTIFF offset size is not 8 at offset ", file_offset + 4));
+    }
+    Block big(tiff, le, /*big=*/true);
+    *ifd0 = big.U64(8);
+    return big;
   }
   if (magic != 42) {
     return absl::InvalidArgumentError(absl::StrCat("tiff: bad magic at offset ", file_offset + 2));
@@ -211,8 +258,8 @@ absl::StatusOr<Block> OpenTiff(std::string_view tiff, uint64_t file_offset, uint
 struct Entry {
   uint16_t tag = 0;
   uint16_t type = 0;
-  uint32_t count = 0;
-  uint64_t entry_off = 0;  // of the 12-byte entry
+  uint64_t count = 0;
+  uint64_t entry_off = 0;  // of the 12-byte (BigTIFF: 20-byte) entry
   uint64_t value_off = 0;  // of the value bytes (inline or not)
   uint64_t size = 0;       // count * TypeSize(type)
   bool in_range = false;   // value bytes inside the block
@@ -223,11 +270,16 @@ Entry ReadEntry(const Block& b, uint64_t entry_off) {
   e.entry_off = entry_off;
   e.tag = b.U16(entry_off);
   e.type = b.U16(entry_off + 2);
-  e.count = b.U32(entry_off + 4);
-  size_t ts = TypeSize(e.type);
-  e.size = uint64_t{e.count} * ts;
+  e.count = b.big() ? b.U64(entry_off + 4) : b.U32(entry_off + 4);
+  const size_t ts = b.ElemSize(e.type);
   if (ts == 0) return e;
-  e.value_off = e.size <= 4 ? entry_off + 8 : b.U32(entry_off + 8);
+  if (e.count > b.size()) {  // cannot fit (and count * ts could overflow)
+    e.size = UINT64_MAX;
+    return e;
+  }
+  e.size = e.count * ts;
+  const uint64_t field = entry_off + (b.big() ? 12 : 8);
+  e.value_off = e.size <= b.field_size() ? field : b.Field(field);
   e.in_range = b.Has(e.value_off, e.size);
   return e;
 }
@@ -282,12 +334,12 @@ std::string DecodeCharsetText(std::string_view v, bool file_little_endian) {
   return AsciiText(v);  // garbage header: scan everything
 }
 
-bool IsThumbnailIfd(const Block& b, uint64_t ifd_off, uint16_t count) {
-  for (uint16_t i = 0; i < count; ++i) {
-    uint64_t eo = ifd_off + 2 + uint64_t{i} * 12;
-    if (!b.Has(eo, 12)) break;
+bool IsThumbnailIfd(const Block& b, uint64_t ifd_off, uint64_t count) {
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t eo = ifd_off + b.count_size() + i * b.entry_size();
+    if (!b.Has(eo, b.entry_size())) break;
     Entry e = ReadEntry(b, eo);
-    if (e.tag == 0x00FE && e.count >= 1 && e.in_range && (e.type == 4 || e.type == 3)) {
+    if (e.tag == 0x00FE && e.count >= 1 && e.in_range && b.IsUnsigned(e.type)) {
       return (b.UInt(e.type, e.value_off) & 1) != 0;
     }
     if (e.tag == 0x00FF && e.count >= 1 && e.in_range && e.type == 3) {
@@ -326,7 +378,7 @@ class TiffWalker {
         sink_(sink),
         standalone_(standalone_file) {}
 
-  absl::Status Run(uint32_t ifd0) {
+  absl::Status Run(uint64_t ifd0) {
     uint64_t off = ifd0;
     for (int index = 0; off != 0; ++index) {
       absl::StatusOr<uint64_t> next = WalkIfd(off, absl::StrCat("IFD", index), IfdKind::kMain, 0,
@@ -365,14 +417,14 @@ class TiffWalker {
           absl::StrCat("tiff: more than ", limits_.max_ifd_count, " IFDs (offset ", FileOff(off), ")")));
       return uint64_t{0};
     }
-    if (!b_.Has(off, 2)) {
+    if (!b_.Has(off, b_.count_size())) {
       Fail(absl::InvalidArgumentError(
           absl::StrCat("tiff: IFD offset ", FileOff(off), " out of range")));
       return uint64_t{0};
     }
-    uint16_t count = b_.U16(off);
-    uint64_t fits = (b_.size() - off - 2) / 12;
-    uint16_t usable = static_cast<uint16_t>(std::min<uint64_t>(count, fits));
+    const uint64_t count = b_.IfdCount(off);
+    const uint64_t fits = (b_.size() - off - b_.count_size()) / b_.entry_size();
+    const uint64_t usable = std::min(count, fits);
     if (usable < count) {
       Fail(absl::InvalidArgumentError(absl::StrCat("tiff: IFD at offset ", FileOff(off), " declares ",
                                                    count, " entries; only ", usable, " fit")));
@@ -398,10 +450,12 @@ class TiffWalker {
     const Entry* strip_counts = nullptr;
     std::vector<Entry> entries;
     entries.reserve(usable);
-    for (uint16_t i = 0; i < usable; ++i) entries.push_back(ReadEntry(b_, off + 2 + uint64_t{i} * 12));
+    for (uint64_t i = 0; i < usable; ++i) {
+      entries.push_back(ReadEntry(b_, off + b_.count_size() + i * b_.entry_size()));
+    }
 
     for (const Entry& e : entries) {
-      if (TypeSize(e.type) == 0) continue;  // unknown type: size unknown, skip
+      if (b_.ElemSize(e.type) == 0) continue;  // unknown type: size unknown, skip
       if (!e.in_range) {
         Fail(absl::InvalidArgumentError(absl::StrCat("tiff: value of tag 0x", absl::Hex(e.tag),
                                                      " at offset ", FileOff(e.entry_off),
@@ -424,33 +478,34 @@ class TiffWalker {
       }
       if (sub_name != nullptr) {
         if (e.size >= 4) {
-          (void)WalkIfd(b_.U32(e.value_off), sub_name, sub, depth + 1, 0);
+          const bool wide = e.size >= 8 && (e.type == 16 || e.type == 18);  // BigTIFF LONG8/IFD8
+          (void)WalkIfd(wide ? b_.U64(e.value_off) : b_.U32(e.value_off), sub_name, sub, depth + 1, 0);
         } else {
           Fail(absl::InvalidArgumentError(
               absl::StrCat("tiff: bad sub-IFD pointer at offset ", FileOff(e.entry_off))));
         }
         continue;
       }
-      if (e.tag == 0x014A && kind == IfdKind::kMain && (e.type == 4 || e.type == 13)) {
-        for (uint32_t k = 0; k < e.count && k < 64; ++k) {
-          (void)WalkIfd(b_.U32(e.value_off + uint64_t{k} * 4), absl::StrCat(ifd_name, "/SubIFD", k),
-                        IfdKind::kSub, depth + 1, 0);
+      if (e.tag == 0x014A && kind == IfdKind::kMain && b_.IsIfdPointer(e.type)) {
+        for (uint64_t k = 0; k < e.count && k < 64; ++k) {
+          (void)WalkIfd(b_.UInt(e.type, e.value_off + k * b_.ElemSize(e.type)),
+                        absl::StrCat(ifd_name, "/SubIFD", k), IfdKind::kSub, depth + 1, 0);
         }
         continue;
       }
       if (kind != IfdKind::kGps && kind != IfdKind::kInterop) {
-        if (e.tag == 0x0201 && e.count >= 1 && (e.type == 4 || e.type == 3)) {
+        if (e.tag == 0x0201 && e.count >= 1 && b_.IsUnsigned(e.type)) {
           jpeg_off = b_.UInt(e.type, e.value_off);
           has_jpeg_off = true;
           if (!standalone_) continue;
         }
-        if (e.tag == 0x0202 && e.count >= 1 && (e.type == 4 || e.type == 3)) {
+        if (e.tag == 0x0202 && e.count >= 1 && b_.IsUnsigned(e.type)) {
           jpeg_len = b_.UInt(e.type, e.value_off);
           has_jpeg_len = true;
           if (!standalone_) continue;
         }
-        if (e.tag == 0x0111) strip_offsets = &e;
-        if (e.tag == 0x0117) strip_counts = &e;
+        if (e.tag == 0x0111 && b_.IsUnsigned(e.type)) strip_offsets = &e;
+        if (e.tag == 0x0117 && b_.IsUnsigned(e.type)) strip_counts = &e;
       }
       if (standalone_ && kind == IfdKind::kMain && !thumbnail_ifd && IsRenderTag(e.tag) &&
           e.tag != 0x0112 && e.tag != 0x8773) {
@@ -476,9 +531,9 @@ class TiffWalker {
     }
     if (thumbnail_ifd && strip_offsets != nullptr && strip_counts != nullptr) {
       uint64_t total = 0, first = UINT64_MAX;
-      for (uint32_t k = 0; k < strip_offsets->count && k < strip_counts->count && k < 4096; ++k) {
-        uint64_t so = b_.UInt(strip_offsets->type, strip_offsets->value_off + k * TypeSize(strip_offsets->type));
-        uint64_t sc = b_.UInt(strip_counts->type, strip_counts->value_off + k * TypeSize(strip_counts->type));
+      for (uint64_t k = 0; k < strip_offsets->count && k < strip_counts->count && k < 4096; ++k) {
+        uint64_t so = b_.UInt(strip_offsets->type, strip_offsets->value_off + k * b_.ElemSize(strip_offsets->type));
+        uint64_t sc = b_.UInt(strip_counts->type, strip_counts->value_off + k * b_.ElemSize(strip_counts->type));
         first = std::min(first, so);
         total += sc;
       }
@@ -491,9 +546,10 @@ class TiffWalker {
       sink_.AddItem(std::move(item));
     }
 
-    uint64_t next_at = off + 2 + uint64_t{count} * 12;
-    if (kind != IfdKind::kMain || !b_.Has(next_at, 4)) return uint64_t{0};
-    return uint64_t{b_.U32(next_at)};
+    if (usable < count) return uint64_t{0};  // the table runs past the end
+    const uint64_t next_at = off + b_.count_size() + count * b_.entry_size();
+    if (kind != IfdKind::kMain || !b_.Has(next_at, b_.field_size())) return uint64_t{0};
+    return b_.Field(next_at);
   }
 
   void EmitEntry(const Entry& e, std::string_view value, IfdKind kind, const std::string& loc) {
@@ -633,8 +689,8 @@ void WriteIfdLe(std::string& out, const std::vector<RawExifTag>& entries, size_t
 
 absl::Status ParseTiffMetadata(std::string_view tiff, uint64_t file_offset, std::string_view location,
                                const ParseLimits& limits, MetadataSink& sink) {
-  uint32_t ifd0 = 0;
-  PIIVAULT_ASSIGN_OR_RETURN(Block b, OpenTiff(tiff, file_offset, &ifd0));
+  uint64_t ifd0 = 0;
+  PIIVAULT_ASSIGN_OR_RETURN(Block b, OpenTiff(tiff, file_offset, &ifd0, /*allow_big=*/false));
   TiffWalker walker(b, file_offset, location, limits, sink, /*standalone_file=*/false);
   return walker.Run(ifd0);
 }
@@ -644,8 +700,8 @@ absl::StatusOr<ExifEssentials> ReadExifEssentials(std::string_view tiff) {
 }
 
 absl::StatusOr<ExifEssentials> ReadExifEssentials(std::string_view tiff, const ScrubOptions& options) {
-  uint32_t ifd0 = 0;
-  PIIVAULT_ASSIGN_OR_RETURN(Block b, OpenTiff(tiff, 0, &ifd0));
+  uint64_t ifd0 = 0;
+  PIIVAULT_ASSIGN_OR_RETURN(Block b, OpenTiff(tiff, 0, &ifd0, /*allow_big=*/false));
   if (!b.Has(ifd0, 2)) {
     return absl::InvalidArgumentError(absl::StrCat("tiff: IFD0 offset ", ifd0, " out of range"));
   }
@@ -694,7 +750,7 @@ absl::StatusOr<ExifEssentials> ReadExifEssentials(std::string_view tiff, const S
       RawExifTag t;
       t.tag = e.tag;
       t.type = e.type;
-      t.count = e.count;
+      t.count = static_cast<uint32_t>(e.count);  // e.size <= 64
       t.value = ToLittleEndian(b.data().substr(e.value_off, e.size), e.type, b.little_endian());
       out.capture.push_back(std::move(t));
     }
@@ -750,12 +806,28 @@ std::string BuildMinimalExifTiff(const ExifEssentials& essentials) {
   return out;
 }
 
+std::string_view StripExifPrefix(std::string_view data) {
+  if (data.size() >= 6 && data.substr(0, 4) == "Exif" && data[4] == '\0') data.remove_prefix(6);
+  return data;
+}
+
+std::string MinimalExifTiff(std::string_view tiff, const ScrubOptions& options) {
+  absl::StatusOr<ExifEssentials> essentials = ReadExifEssentials(tiff, options);
+  if (!essentials.ok()) return "";
+  ExifEssentials keep = *std::move(essentials);
+  if (keep.orientation.has_value() && (*keep.orientation <= 1 || *keep.orientation > 8)) {
+    keep.orientation.reset();
+  }
+  if (!keep.orientation.has_value() && keep.copyright.empty() && keep.capture.empty()) return "";
+  return BuildMinimalExifTiff(keep);
+}
+
 // --- Standalone TIFF files --------------------------------------------------
 
 absl::Status ScanTiff(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink) {
-  uint32_t ifd0 = 0;
-  PIIVAULT_ASSIGN_OR_RETURN(Block b, OpenTiff(bytes, 0, &ifd0));
-  if (!b.Has(ifd0, 2)) {
+  uint64_t ifd0 = 0;
+  PIIVAULT_ASSIGN_OR_RETURN(Block b, OpenTiff(bytes, 0, &ifd0, /*allow_big=*/true));
+  if (!b.Has(ifd0, b.count_size())) {
     return absl::InvalidArgumentError(absl::StrCat("tiff: IFD0 offset ", ifd0, " out of range"));
   }
   TiffWalker walker(b, 0, "TIFF", limits, sink, /*standalone_file=*/true);
@@ -771,7 +843,7 @@ namespace {
 struct OutEntry {
   uint16_t tag = 0;
   uint16_t type = 0;
-  uint32_t count = 0;
+  uint64_t count = 0;
   std::string value;               // raw bytes in the file's byte order
   std::vector<size_t> data_items;  // for offset arrays: indexes into Page::blobs
 };
@@ -781,39 +853,33 @@ struct Page {
   std::vector<std::string_view> blobs;  // strips / tiles / old-JPEG data
 };
 
-void PutU16Order(std::string& s, uint16_t v, bool le) {
-  if (le) {
-    s.push_back(static_cast<char>(v & 0xFF));
-    s.push_back(static_cast<char>(v >> 8));
-  } else {
-    s.push_back(static_cast<char>(v >> 8));
-    s.push_back(static_cast<char>(v & 0xFF));
-  }
-}
-void PutU32Order(std::string& s, uint32_t v, bool le) {
-  for (int i = 0; i < 4; ++i) {
-    int shift = le ? 8 * i : 8 * (3 - i);
+// Writes `v` as `bytes` bytes (2, 4 or 8) in the file's byte order, appended
+// or at `at`.
+void PutOrder(std::string& s, uint64_t v, int bytes, bool le) {
+  for (int i = 0; i < bytes; ++i) {
+    int shift = le ? 8 * i : 8 * (bytes - 1 - i);
     s.push_back(static_cast<char>((v >> shift) & 0xFF));
   }
 }
-void SetU32Order(std::string& s, size_t at, uint32_t v, bool le) {
-  for (int i = 0; i < 4; ++i) {
-    int shift = le ? 8 * i : 8 * (3 - i);
+void SetOrder(std::string& s, size_t at, uint64_t v, int bytes, bool le) {
+  for (int i = 0; i < bytes; ++i) {
+    int shift = le ? 8 * i : 8 * (bytes - 1 - i);
     s[at + i] = static_cast<char>((v >> shift) & 0xFF);
   }
 }
 
-// Reads one page's allow-listed entries and pixel data.
-absl::Status ReadPage(const Block& b, uint64_t off, const ScrubOptions& options, Page* page,
+// Reads one page's allow-listed entries and pixel data. `count` is the IFD's
+// entry count, already checked against the entry cap.
+absl::Status ReadPage(const Block& b, uint64_t off, uint64_t count, const ScrubOptions& options, Page* page,
                       uint64_t* next) {
-  if (!b.Has(off, 2)) return absl::InvalidArgumentError(absl::StrCat("tiff: IFD offset ", off, " out of range"));
-  uint16_t count = b.U16(off);
-  if (!b.Has(off + 2, uint64_t{count} * 12)) {
+  const uint64_t table = off + b.count_size();
+  if (!b.Has(off, b.count_size()) || count > (b.size() - table) / b.entry_size()) {
     return absl::InvalidArgumentError(absl::StrCat("tiff: IFD at offset ", off, " runs past the end"));
   }
-  *next = b.Has(off + 2 + uint64_t{count} * 12, 4) ? b.U32(off + 2 + uint64_t{count} * 12) : 0;
+  const uint64_t next_at = table + count * b.entry_size();
+  *next = b.Has(next_at, b.field_size()) ? b.Field(next_at) : 0;
   std::vector<Entry> entries;
-  for (uint16_t i = 0; i < count; ++i) entries.push_back(ReadEntry(b, off + 2 + uint64_t{i} * 12));
+  for (uint64_t i = 0; i < count; ++i) entries.push_back(ReadEntry(b, table + i * b.entry_size()));
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) { return x.tag < y.tag; });
   auto find = [&](uint16_t tag) -> const Entry* {
     for (const Entry& e : entries) {
@@ -828,7 +894,7 @@ absl::Status ReadPage(const Block& b, uint64_t off, const ScrubOptions& options,
     first = false;
     prev = e.tag;
     bool keep = IsRenderTag(e.tag) || (options.keep_copyright && e.tag == 0x8298);
-    if (!keep || TypeSize(e.type) == 0) continue;
+    if (!keep || b.ElemSize(e.type) == 0) continue;
     if (!e.in_range) {
       return absl::InvalidArgumentError(
           absl::StrCat("tiff: value of tag 0x", absl::Hex(e.tag), " at offset ", e.entry_off, " out of range"));
@@ -843,15 +909,15 @@ absl::Status ReadPage(const Block& b, uint64_t off, const ScrubOptions& options,
     oe.count = e.count;
     if (counts_tag != 0) {
       const Entry* c = find(counts_tag);
-      if (c == nullptr || !c->in_range || (c->type != 3 && c->type != 4) || (e.type != 3 && e.type != 4) ||
+      if (c == nullptr || !c->in_range || !b.IsUnsigned(c->type) || !b.IsUnsigned(e.type) ||
           c->count < e.count) {
         return absl::InvalidArgumentError(
             absl::StrCat("tiff: data offsets at ", e.entry_off, " without matching byte counts"));
       }
-      oe.type = 4;  // offsets are rewritten as LONG
-      for (uint32_t k = 0; k < e.count; ++k) {
-        uint64_t so = b.UInt(e.type, e.value_off + uint64_t{k} * TypeSize(e.type));
-        uint64_t sc = b.UInt(c->type, c->value_off + uint64_t{k} * TypeSize(c->type));
+      oe.type = b.big() ? 16 : 4;  // offsets are rewritten as LONG (BigTIFF: LONG8)
+      for (uint64_t k = 0; k < e.count; ++k) {
+        uint64_t so = b.UInt(e.type, e.value_off + k * b.ElemSize(e.type));
+        uint64_t sc = b.UInt(c->type, c->value_off + k * b.ElemSize(c->type));
         if (!b.Has(so, sc)) {
           return absl::InvalidArgumentError(
               absl::StrCat("tiff: image data block ", k, " of IFD at ", off, " lies outside the file"));
@@ -871,9 +937,10 @@ absl::Status ReadPage(const Block& b, uint64_t off, const ScrubOptions& options,
 
 absl::StatusOr<std::string> ScrubTiff(std::string_view bytes, const ScrubOptions& options,
                                       const ParseLimits& limits) {
-  uint32_t ifd0 = 0;
-  PIIVAULT_ASSIGN_OR_RETURN(Block b, OpenTiff(bytes, 0, &ifd0));
+  uint64_t ifd0 = 0;
+  PIIVAULT_ASSIGN_OR_RETURN(Block b, OpenTiff(bytes, 0, &ifd0, /*allow_big=*/true));
   const bool le = b.little_endian();
+  const bool big = b.big();
   std::vector<Page> pages;
   absl::flat_hash_set<uint64_t> visited;
   uint64_t off = ifd0;
@@ -885,33 +952,45 @@ absl::StatusOr<std::string> ScrubTiff(std::string_view bytes, const ScrubOptions
     if (visited.size() > limits.max_ifd_count) {
       return absl::InvalidArgumentError(absl::StrCat("tiff: more than ", limits.max_ifd_count, " IFDs"));
     }
-    if (b.Has(off, 2)) entries_seen += b.U16(off);
-    if (entries_seen > limits.max_ifd_entries) {
+    if (!b.Has(off, b.count_size())) {
+      return absl::InvalidArgumentError(absl::StrCat("tiff: IFD offset ", off, " out of range"));
+    }
+    const uint64_t count = b.IfdCount(off);
+    if (count > limits.max_ifd_entries - entries_seen) {
       return absl::InvalidArgumentError(absl::StrCat("tiff: more than ", limits.max_ifd_entries, " entries"));
     }
-    bool thumb = pages.empty() ? false : (b.Has(off, 2) && IsThumbnailIfd(b, off, b.U16(off)));
+    entries_seen += count;
+    bool thumb = !pages.empty() && IsThumbnailIfd(b, off, count);
     Page page;
     uint64_t next = 0;
-    PIIVAULT_RETURN_IF_ERROR(ReadPage(b, off, options, &page, &next));
+    PIIVAULT_RETURN_IF_ERROR(ReadPage(b, off, count, options, &page, &next));
     if (!thumb) pages.push_back(std::move(page));
     off = next;
   }
   if (pages.empty()) return absl::InvalidArgumentError("tiff: no image IFD");
 
-  // Layout: header, then per page: pixel data, out-of-line values, IFD.
+  // Layout: header, then per page: pixel data, out-of-line values, IFD. The
+  // output keeps the input's kind: classic (4-byte fields, < 4 GiB) or
+  // BigTIFF (8-byte fields and counts, offsets as LONG8).
+  const int field = static_cast<int>(b.field_size());
+  const uint64_t max_offset = big ? UINT64_MAX : UINT32_MAX;
   std::string out;
   out.reserve(bytes.size());
-  out += le ? std::string("II*\0", 4) : std::string("MM\0*", 4);
-  PutU32Order(out, 0, le);
-  size_t link_at = 4;  // where the offset of the next IFD goes
+  if (big) {
+    out += le ? std::string("II+\0\x08\0\0\0", 8) : std::string("MM\0+\0\x08\0\0", 8);
+  } else {
+    out += le ? std::string("II*\0", 4) : std::string("MM\0*", 4);
+  }
+  size_t link_at = out.size();  // where the offset of the next IFD goes
+  PutOrder(out, 0, field, le);
   for (const Page& page : pages) {
-    std::vector<uint32_t> blob_at(page.blobs.size());
+    std::vector<uint64_t> blob_at(page.blobs.size());
     for (size_t i = 0; i < page.blobs.size(); ++i) {
       if (out.size() & 1) out.push_back('\0');
-      if (out.size() + page.blobs[i].size() > UINT32_MAX) {
+      if (out.size() + page.blobs[i].size() > max_offset) {
         return absl::InvalidArgumentError("tiff: output would exceed 4 GiB");
       }
-      blob_at[i] = static_cast<uint32_t>(out.size());
+      blob_at[i] = out.size();
       out.append(page.blobs[i]);
     }
     // Values (offset arrays rebuilt with the new positions).
@@ -922,34 +1001,35 @@ absl::StatusOr<std::string> ScrubTiff(std::string_view bytes, const ScrubOptions
         continue;
       }
       std::string v;
-      for (size_t idx : e.data_items) PutU32Order(v, blob_at[idx], le);
+      for (size_t idx : e.data_items) PutOrder(v, blob_at[idx], field, le);
       values.push_back(std::move(v));
     }
-    std::vector<uint32_t> value_at(values.size(), 0);
+    std::vector<uint64_t> value_at(values.size(), 0);
     for (size_t i = 0; i < values.size(); ++i) {
-      if (values[i].size() <= 4) continue;
+      if (values[i].size() <= b.field_size()) continue;
       if (out.size() & 1) out.push_back('\0');
-      value_at[i] = static_cast<uint32_t>(out.size());
+      value_at[i] = out.size();
       out += values[i];
     }
     if (out.size() & 1) out.push_back('\0');
-    SetU32Order(out, link_at, static_cast<uint32_t>(out.size()), le);
-    PutU16Order(out, static_cast<uint16_t>(page.entries.size()), le);
+    if (out.size() > max_offset) return absl::InvalidArgumentError("tiff: output would exceed 4 GiB");
+    SetOrder(out, link_at, out.size(), field, le);
+    PutOrder(out, page.entries.size(), static_cast<int>(b.count_size()), le);
     for (size_t i = 0; i < page.entries.size(); ++i) {
       const OutEntry& e = page.entries[i];
-      PutU16Order(out, e.tag, le);
-      PutU16Order(out, e.type, le);
-      PutU32Order(out, e.count, le);
-      if (values[i].size() <= 4) {
+      PutOrder(out, e.tag, 2, le);
+      PutOrder(out, e.type, 2, le);
+      PutOrder(out, e.count, field, le);
+      if (values[i].size() <= b.field_size()) {
         std::string v = values[i];
-        v.resize(4, '\0');
+        v.resize(b.field_size(), '\0');
         out += v;
       } else {
-        PutU32Order(out, value_at[i], le);
+        PutOrder(out, value_at[i], field, le);
       }
     }
     link_at = out.size();
-    PutU32Order(out, 0, le);
+    PutOrder(out, 0, field, le);
   }
   return out;
 }

@@ -107,24 +107,6 @@ bool IsXmp(std::string_view fourcc) {
   return fourcc == "XMP " || fourcc == std::string_view("XMP\0", 4);
 }
 
-std::string_view StripExifPrefix(std::string_view data) {
-  if (data.size() >= 6 && data.substr(0, 4) == "Exif" && data[4] == '\0') data.remove_prefix(6);
-  return data;
-}
-
-// Orientation when not 1 (plus Copyright / capture settings when the options
-// keep them), or "" when nothing is worth keeping or the block does not parse.
-std::string MinimalExifTiff(std::string_view tiff, const ScrubOptions& options) {
-  absl::StatusOr<ExifEssentials> essentials = ReadExifEssentials(tiff, options);
-  if (!essentials.ok()) return "";
-  ExifEssentials keep = *std::move(essentials);
-  if (keep.orientation.has_value() && (*keep.orientation <= 1 || *keep.orientation > 8)) {
-    keep.orientation.reset();
-  }
-  if (!keep.orientation.has_value() && keep.copyright.empty() && keep.capture.empty()) return "";
-  return BuildMinimalExifTiff(keep);
-}
-
 bool Kept(std::string_view fourcc) {
   return fourcc == "VP8X" || fourcc == "ICCP" || fourcc == "ANIM" || fourcc == "ANMF" ||
          fourcc == "ALPH" || fourcc == "VP8 " || fourcc == "VP8L";

@@ -60,8 +60,9 @@ TEST(HazardsTest, PngTruncatedAtEveryByte) {
         png, [](std::string_view b, MetadataSink& s) { return ScanPng(b, SmallLimits(), s); },
         [](std::string_view b) { return ScrubPng(b, {}, SmallLimits()); }, "png");
     for (size_t n : {size_t{0}, size_t{8}, size_t{20}, png.size() / 2, png.size() - 1}) {
-      ChunkedSource source(std::string_view(png).substr(0, n), 5);
-      StringByteSink sink;
+      MemoryByteSource source(std::string_view(png).substr(0, n), 5);
+      std::string streamed;
+      AppendingByteSink sink(streamed);
       EXPECT_FALSE(ScrubPngStream(source, sink, {}, SmallLimits()).ok()) << name << " " << n;
     }
   }
@@ -243,8 +244,9 @@ TEST(HazardsTest, GifTruncatedAtEveryByte) {
       gif, [](std::string_view b, MetadataSink& s) { return ScanGif(b, SmallLimits(), s); },
       [](std::string_view b) { return ScrubGif(b, {}, SmallLimits()); }, "gif");
   for (size_t n = 0; n < gif.size(); n += 37) {
-    ChunkedSource source(std::string_view(gif).substr(0, n), 3);
-    StringByteSink sink;
+    MemoryByteSource source(std::string_view(gif).substr(0, n), 3);
+    std::string streamed;
+    AppendingByteSink sink(streamed);
     EXPECT_FALSE(ScrubGifStream(source, sink, {}, SmallLimits()).ok()) << n;
   }
 }
@@ -280,19 +282,6 @@ TEST(HazardsTest, GifStructure) {
 }
 
 // --- HEIF --------------------------------------------------------------------
-
-std::string Box(std::string_view type, std::string_view payload) {
-  std::string out;
-  PutBe(out, 8 + payload.size(), 4);
-  out += type;
-  out += payload;
-  return out;
-}
-std::string FullBox(std::string_view type, int version, std::string_view payload) {
-  std::string p;
-  PutBe(p, uint32_t{static_cast<uint8_t>(version)} << 24, 4);
-  return Box(type, p + std::string(payload));
-}
 
 std::string Ftyp() { return Box("ftyp", Bin("heic\0\0\0\0mif1heic")); }
 

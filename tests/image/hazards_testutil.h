@@ -1,5 +1,7 @@
 // Helpers shared by the PNG/WebP/GIF/HEIF container tests: a MetadataSink that
-// records items, test-image loading, chunked byte sources and byte builders.
+// records items, test-image loading and byte builders. (Chunked reads:
+// image_internal::MemoryByteSource with a max_read; string sinks:
+// image_internal::AppendingByteSink.)
 #ifndef PIIVAULT_TESTS_IMAGE_HAZARDS_TESTUTIL_H_
 #define PIIVAULT_TESTS_IMAGE_HAZARDS_TESTUTIL_H_
 
@@ -57,32 +59,6 @@ inline std::string ReadTestImage(std::string_view name) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// Hands out at most `step` bytes per Read, to exercise partial reads.
-class ChunkedSource final : public ByteSource {
- public:
-  ChunkedSource(std::string_view bytes, size_t step) : bytes_(bytes), step_(step) {}
-  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
-    n = std::min({n, step_, bytes_.size() - pos_});
-    if (n > 0) std::memcpy(buf, bytes_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string_view bytes_;
-  size_t step_;
-  size_t pos_ = 0;
-};
-
-class StringByteSink final : public ByteSink {
- public:
-  absl::Status Write(std::string_view bytes) override {
-    out.append(bytes.data(), bytes.size());
-    return absl::OkStatus();
-  }
-  std::string out;
-};
-
 // A string from a literal that may hold NULs: Bin("a\0b") has 3 bytes.
 template <size_t N>
 std::string Bin(const char (&literal)[N]) {
@@ -102,6 +78,38 @@ inline uint32_t GetBe32(std::string_view s, size_t pos) {
 inline uint32_t GetLe32(std::string_view s, size_t pos) {
   const auto* u = reinterpret_cast<const unsigned char*>(s.data() + pos);
   return uint32_t{u[0]} | (uint32_t{u[1]} << 8) | (uint32_t{u[2]} << 16) | (uint32_t{u[3]} << 24);
+}
+
+// ISO BMFF box (HEIF): 32-bit size, type, payload.
+inline std::string Box(std::string_view type, std::string_view payload) {
+  std::string out;
+  PutBe(out, 8 + payload.size(), 4);
+  out += type;
+  out += payload;
+  return out;
+}
+
+// ISO BMFF full box: version and 24-bit flags before the payload.
+inline std::string FullBox(std::string_view type, int version, uint32_t flags, std::string_view payload) {
+  std::string p;
+  PutBe(p, (uint32_t{static_cast<uint8_t>(version)} << 24) | flags, 4);
+  return Box(type, p + std::string(payload));
+}
+inline std::string FullBox(std::string_view type, int version, std::string_view payload) {
+  return FullBox(type, version, 0, payload);
+}
+
+// GIF data sub-blocks (at most 255 bytes each) and the terminator.
+inline std::string SubBlocks(std::string_view data) {
+  std::string out;
+  while (!data.empty()) {
+    size_t n = std::min<size_t>(255, data.size());
+    out.push_back(static_cast<char>(n));
+    out.append(data.substr(0, n));
+    data.remove_prefix(n);
+  }
+  out.push_back('\0');
+  return out;
 }
 
 inline std::string Deflate(std::string_view data) {

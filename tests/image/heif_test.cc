@@ -16,19 +16,6 @@ namespace {
 using ::testing::HasSubstr;
 using namespace ::piivault::image_internal::testing;  // NOLINT
 
-std::string Box(std::string_view type, std::string_view payload) {
-  std::string out;
-  PutBe(out, 8 + payload.size(), 4);
-  out += type;
-  out += payload;
-  return out;
-}
-std::string FullBox(std::string_view type, int version, uint32_t flags, std::string_view payload) {
-  std::string p;
-  PutBe(p, (uint32_t{static_cast<uint8_t>(version)} << 24) | flags, 4);
-  return Box(type, p + std::string(payload));
-}
-
 // Test's own top-level walk: type -> (offset, size).
 struct TopBox {
   std::string type;

@@ -21,38 +21,13 @@ using ::testing::HasSubstr;
 
 ParseLimits Limits() { return ParseLimits{}; }
 
-// A ByteSource handing out the input in small, uneven pieces.
-class ChunkedSource : public ByteSource {
- public:
-  ChunkedSource(std::string_view data, size_t max_chunk) : data_(data), max_(max_chunk) {}
-  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
-    size_t k = std::min({n, data_.size() - pos_, max_ - (pos_ % max_)});
-    if (k > 0) std::memcpy(buf, data_.data() + pos_, k);
-    pos_ += k;
-    return k;
-  }
-
- private:
-  std::string_view data_;
-  size_t max_;
-  size_t pos_ = 0;
-};
-
-class StringByteSink : public ByteSink {
- public:
-  absl::Status Write(std::string_view bytes) override {
-    out.append(bytes);
-    return absl::OkStatus();
-  }
-  std::string out;
-};
-
 absl::StatusOr<std::string> ScrubViaStream(std::string_view in, size_t chunk) {
-  ChunkedSource src(in, chunk);
-  StringByteSink sink;
+  MemoryByteSource src(in, chunk);  // small, uneven pieces
+  std::string out;
+  AppendingByteSink sink(out);
   absl::Status s = ScrubJpegStream(src, sink, ScrubOptions{}, Limits());
   if (!s.ok()) return s;
-  return sink.out;
+  return out;
 }
 
 std::string ExifWithOrientation(uint16_t orientation) {

@@ -23,6 +23,7 @@ using ::piivault::image_internal::testing::PngConcat;
 using ::piivault::image_internal::testing::PngEnd;
 using ::piivault::image_internal::testing::PngHead;
 using ::piivault::image_internal::testing::PngIdat;
+using ::piivault::image_internal::testing::SubBlocks;
 using ::piivault::image_testing::JpegSegment;
 using ::piivault::image_testing::MakeJpeg;
 
@@ -150,18 +151,6 @@ TEST(RedactText, PngCompressedTextWithoutFindingsStaysCompressed) {
 }
 
 // --- GIF ----------------------------------------------------------------------
-
-std::string SubBlocks(std::string_view data) {
-  std::string out;
-  while (!data.empty()) {
-    size_t n = std::min<size_t>(255, data.size());
-    out.push_back(static_cast<char>(n));
-    out.append(data.substr(0, n));
-    data.remove_prefix(n);
-  }
-  out.push_back('\0');
-  return out;
-}
 
 std::string TinyGif(std::string_view middle) {
   std::string gif = "GIF89a";

@@ -67,12 +67,14 @@ class TiffBuilder {
  public:
   struct Entry {
     uint16_t tag, type;
-    uint32_t count;
+    uint64_t count;
     std::string value;            // raw bytes (already in the file's byte order)
     int sub_ifd = -1;             // if >= 0: value is the offset of IFD #sub_ifd
     int64_t raw_offset = -1;      // if >= 0: write this as the value/offset field verbatim
+    std::vector<std::string> blobs = {};  // if set: value is the array of their offsets (LONG / LONG8)
   };
-  explicit TiffBuilder(bool little_endian = true) : le_(little_endian) {}
+  // `big`: BigTIFF (version 43, 8-byte counts, value fields and offsets).
+  explicit TiffBuilder(bool little_endian = true, bool big = false) : le_(little_endian), big_(big) {}
   int AddIfd() {
     ifds_.push_back({});
     next_.push_back(-1);
@@ -90,72 +92,99 @@ class TiffBuilder {
     uint32_t n = static_cast<uint32_t>(v.size());
     Add(ifd, {tag, type, n, std::move(v)});
   }
-  void Pointer(int ifd, uint16_t tag, int target) { Add(ifd, {tag, 4, 1, U32(0), target}); }
-  void SetNext(int ifd, int next) { next_[ifd] = next; }
-  void SetNextRaw(int ifd, uint32_t raw) { next_raw_.emplace_back(ifd, raw); }
-
-  std::string U16(uint16_t v) const {
-    std::string s(2, '\0');
-    s[le_ ? 0 : 1] = static_cast<char>(v & 0xFF);
-    s[le_ ? 1 : 0] = static_cast<char>(v >> 8);
-    return s;
+  // A sub-IFD pointer: LONG (BigTIFF: IFD8).
+  void Pointer(int ifd, uint16_t tag, int target) {
+    Add(ifd, {tag, static_cast<uint16_t>(big_ ? 18 : 4), 1, Field(0), target});
   }
-  std::string U32(uint32_t v) const {
-    std::string s(4, '\0');
-    for (int i = 0; i < 4; ++i) s[le_ ? i : 3 - i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  // Pixel data: StripOffsets (LONG, BigTIFF LONG8) pointing at `strips` in
+  // the data area, and StripByteCounts (LONG).
+  void Strips(int ifd, std::vector<std::string> strips) {
+    std::string counts;
+    for (const std::string& s : strips) counts += U32(static_cast<uint32_t>(s.size()));
+    const uint64_t n = strips.size();
+    Add(ifd, {0x0111, static_cast<uint16_t>(big_ ? 16 : 4), n, "", -1, -1, std::move(strips)});
+    Add(ifd, {0x0117, 4, n, counts});
+  }
+  void SetNext(int ifd, int next) { next_[ifd] = next; }
+  void SetNextRaw(int ifd, uint64_t raw) { next_raw_.emplace_back(ifd, raw); }
+
+  std::string U16(uint16_t v) const { return UN(v, 2); }
+  std::string U32(uint32_t v) const { return UN(v, 4); }
+  std::string U64(uint64_t v) const { return UN(v, 8); }
+  // A value/offset field: 4 bytes (BigTIFF 8).
+  std::string Field(uint64_t v) const { return UN(v, big_ ? 8 : 4); }
+  std::string UN(uint64_t v, int bytes) const {
+    std::string s(bytes, '\0');
+    for (int i = 0; i < bytes; ++i) s[le_ ? i : bytes - 1 - i] = static_cast<char>((v >> (8 * i)) & 0xFF);
     return s;
   }
 
   std::string Build() const {
+    const size_t count_size = big_ ? 8 : 2, entry_size = big_ ? 20 : 12, field = big_ ? 8 : 4;
     std::vector<size_t> ifd_at;
-    size_t at = 8;
+    size_t at = big_ ? 16 : 8;
     for (const auto& ifd : ifds_) {
       ifd_at.push_back(at);
-      at += 2 + ifd.size() * 12 + 4;
+      at += count_size + ifd.size() * entry_size + field;
     }
     std::string data;
     size_t data_at = at;
-    std::string out = le_ ? std::string("II*\0", 4) : std::string("MM\0*", 4);
-    out += U32(ifds_.empty() ? 0 : static_cast<uint32_t>(ifd_at[0]));
+    auto put_data = [&](const std::string& bytes) {
+      const size_t where = data_at + data.size();
+      data += bytes;
+      if (data.size() & 1) data.push_back('\0');
+      return where;
+    };
+    std::string out;
+    if (big_) {
+      out = le_ ? std::string("II+\0", 4) : std::string("MM\0+", 4);
+      out += U16(8) + U16(0);
+    } else {
+      out = le_ ? std::string("II*\0", 4) : std::string("MM\0*", 4);
+    }
+    out += Field(ifds_.empty() ? 0 : ifd_at[0]);
     for (size_t i = 0; i < ifds_.size(); ++i) {
-      out += U16(static_cast<uint16_t>(ifds_[i].size()));
+      out += UN(ifds_[i].size(), static_cast<int>(count_size));
       for (const Entry& e : ifds_[i]) {
         out += U16(e.tag);
         out += U16(e.type);
-        out += U32(e.count);
+        out += UN(e.count, static_cast<int>(field));
+        std::string value = e.value;
+        if (!e.blobs.empty()) {
+          value.clear();
+          for (const std::string& blob : e.blobs) value += big_ ? U64(put_data(blob)) : U32(static_cast<uint32_t>(put_data(blob)));
+        }
         if (e.raw_offset >= 0) {
-          out += U32(static_cast<uint32_t>(e.raw_offset));
+          out += Field(static_cast<uint64_t>(e.raw_offset));
         } else if (e.sub_ifd >= 0) {
-          out += U32(static_cast<uint32_t>(ifd_at[e.sub_ifd]));
-        } else if (e.value.size() <= 4) {
-          std::string v = e.value;
-          v.resize(4, '\0');
-          out += v;
+          out += Field(ifd_at[e.sub_ifd]);
+        } else if (value.size() <= field) {
+          value.resize(field, '\0');
+          out += value;
         } else {
-          out += U32(static_cast<uint32_t>(data_at + data.size()));
-          data += e.value;
-          if (data.size() & 1) data.push_back('\0');
+          out += Field(put_data(value));
         }
       }
       auto raw = std::find_if(next_raw_.begin(), next_raw_.end(),
                               [&](const auto& p) { return p.first == static_cast<int>(i); });
       if (raw != next_raw_.end()) {
-        out += U32(raw->second);
+        out += Field(raw->second);
       } else {
-        out += U32(next_[i] >= 0 ? static_cast<uint32_t>(ifd_at[next_[i]]) : 0);
+        out += Field(next_[i] >= 0 ? ifd_at[next_[i]] : 0);
       }
     }
     return out + data;
   }
 
-  // Extra bytes appended after the data area (e.g. strips); returns their offset.
   bool little_endian() const { return le_; }
+  bool big() const { return big_; }
 
  private:
   bool le_;
+  bool big_;
   std::vector<std::vector<Entry>> ifds_;
   std::vector<int> next_;
-  std::vector<std::pair<int, uint32_t>> next_raw_;
+  std::vector<std::pair<int, uint64_t>> next_raw_;
 };
 
 inline std::string JpegSegment(uint8_t marker, std::string_view payload) {

@@ -1,0 +1,1 @@
+piivault_fuzzer(redact_text piivault_image ZLIB::ZLIB)
