@@ -61,6 +61,17 @@ size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
 
 namespace {
 
+bool IsAsciiAlnum(uint8_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Is the character ending right before p[i] a digit (ASCII 0-9 or a
+// full-width ０-９, EF BC 90..99)?
+bool IsDigitByteBefore(const uint8_t* p, size_t i) {
+  if (p[i - 1] >= '0' && p[i - 1] <= '9') return true;
+  return i >= 3 && p[i - 3] == 0xEF && p[i - 2] == 0xBC && p[i - 1] >= 0x90 && p[i - 1] <= 0x99;
+}
+
 NormChar Char(char c, uint8_t len) {
   NormChar r;
   r.kind = NormKind::kChar;
@@ -93,6 +104,16 @@ NormChar NormAt(const uint8_t* p, size_t n, size_t i, bool numerals) {
   }
   if (b == 0xC2) {
     if (i + 1 < n && p[i + 1] == 0xA0) return Char(' ', 2);  // NBSP
+    return NormChar{};
+  }
+  if (b == 0xC3) {
+    // × typed for the ID check character X (pii-formats.md §1.1): only right
+    // after a digit and not before another letter or digit, so 3×4 stays
+    // arithmetic.
+    if (i + 1 < n && p[i + 1] == 0x97 && i > 0 && IsDigitByteBefore(p, i) &&
+        (i + 2 >= n || !IsAsciiAlnum(p[i + 2]))) {
+      return Char('X', 2);
+    }
     return NormChar{};
   }
   if (b < 0xE2 || b > 0xEF || i + 2 >= n) return NormChar{};

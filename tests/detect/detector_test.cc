@@ -103,6 +103,17 @@ TEST(ResidentId, LowerCaseXAndFullWidth) {
                 "１１０１０５１９４９１２３１００２Ｘ", "11010519491231002X");
 }
 
+TEST(ResidentId, MultiplicationSignAsCheckCharacter) {
+  // pii-formats.md §1.1: × typed for X in the last position.
+  ExpectFinding("身份证号11010519491231002×，", EntityType::kCnResidentId, "11010519491231002×",
+                "11010519491231002X");
+  ExpectFinding("身份证：１１０１０５１９４９１２３１００２×", EntityType::kCnResidentId,
+                "１１０１０５１９４９１２３１００２×", "11010519491231002X");
+  // Not after a letter, not before another digit, not arithmetic.
+  ExpectNoType("身份证号11010519491231002×1", EntityType::kCnResidentId);
+  EXPECT_TRUE(ScanOk("3×4=12，2×5=10").empty());
+}
+
 TEST(ResidentId, BoundariesAndLookAlikes) {
   // Inside a longer digit run: not a finding.
   ExpectNoType("12011010519491231002X", EntityType::kCnResidentId);
@@ -274,6 +285,12 @@ TEST(Landline, Shapes) {
   ExpectFinding("电话0571-8888666 分机 12", EntityType::kCnLandline, "0571-8888666 分机 12", "05718888666-12");
   ExpectFinding("热线400-123-4567", EntityType::kCnLandline, "400-123-4567", "4001234567");
   ExpectFinding("800-820-8820", EntityType::kCnLandline, "800-820-8820", "8008208820");
+  // Without an area code only next to a landline keyword (pii-formats.md §7).
+  ExpectFinding("电话：62345678", EntityType::kCnLandline, "62345678", "62345678");
+  ExpectFinding("办公电话 2345678转801", EntityType::kCnLandline, "2345678转801", "2345678-801");
+  ExpectNoType("62345678", EntityType::kCnLandline);
+  ExpectNoType("电话验证码62345678", EntityType::kCnLandline);
+  ExpectNoType("电话费62345678元", EntityType::kCnLandline);
   ExpectNoType("010-1234567", EntityType::kCnLandline);
   ExpectNoType("026-62345678", EntityType::kCnLandline);
   ExpectNoType("0755-0612345", EntityType::kCnLandline);
