@@ -1,0 +1,93 @@
+# Installs this build into a temporary prefix and builds examples/consumer/
+# (a C++ program using find_package(piivault) + the C++ API, and a C11 program
+# using the C ABI) against it, then runs the installed CLI and both programs.
+# This file is both the registration (included from tests/CMakeLists.txt) and
+# the test itself (run with cmake -P). It needs the whole build (install
+# copies every target), so run it after `cmake --build`.
+if(NOT CMAKE_SCRIPT_MODE_FILE)
+  add_test(NAME install_consumer
+    COMMAND ${CMAKE_COMMAND}
+            -DBUILD_DIR=${PROJECT_BINARY_DIR}
+            -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/install_consumer
+            -DGENERATOR=${CMAKE_GENERATOR}
+            -DC_COMPILER=${CMAKE_C_COMPILER}
+            -DCXX_COMPILER=${CMAKE_CXX_COMPILER}
+            -DCONFIG=$<CONFIG>
+            -DHAS_CLI=$<TARGET_EXISTS:piivault_cli>
+            -P ${CMAKE_CURRENT_LIST_FILE})
+  # Serial: it compiles and links, which would slow the 2-core test run.
+  set_tests_properties(install_consumer PROPERTIES
+    LABELS "install" TIMEOUT 300 RUN_SERIAL TRUE)
+  return()
+endif()
+
+# ---- script mode -----------------------------------------------------------
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    string(REPLACE ";" " " cmd "${ARGN}")
+    message(FATAL_ERROR "failed (${rc}): ${cmd}\n--- stdout\n${out}\n--- stderr\n${err}")
+  endif()
+  set(run_out "${out}" PARENT_SCOPE)
+endfunction()
+
+set(prefix ${WORK}/prefix)
+set(consumer ${WORK}/consumer)
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} --config ${CONFIG})
+
+# What a consumer gets.
+foreach(f include/piivault/piivault.h include/piivault/detector.h include/piivault/vault.h)
+  if(NOT EXISTS ${prefix}/${f})
+    message(FATAL_ERROR "not installed: ${f}")
+  endif()
+endforeach()
+file(GLOB_RECURSE configs ${prefix}/*/piivaultConfig.cmake)
+file(GLOB_RECURSE versions ${prefix}/*/piivaultConfigVersion.cmake)
+if(NOT configs OR NOT versions)
+  message(FATAL_ERROR "piivaultConfig.cmake / piivaultConfigVersion.cmake not installed")
+endif()
+file(GLOB_RECURSE private_headers ${prefix}/include/*internal*.h ${prefix}/include/capi/*)
+if(private_headers)
+  message(FATAL_ERROR "private headers installed: ${private_headers}")
+endif()
+
+if(HAS_CLI)
+  file(WRITE ${WORK}/input.txt "手机号13812345678\n")
+  run(${prefix}/bin/piivault scan ${WORK}/input.txt)
+  if(NOT run_out MATCHES "CN_MOBILE" OR run_out MATCHES "13812345678")
+    message(FATAL_ERROR "installed CLI: unexpected scan output: ${run_out}")
+  endif()
+endif()
+
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/consumer -B ${consumer} -G ${GENERATOR}
+    -DCMAKE_BUILD_TYPE=${CONFIG}
+    -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    -DCMAKE_PREFIX_PATH=${prefix})
+run(${CMAKE_COMMAND} --build ${consumer} --config ${CONFIG})
+run(${consumer}/consumer_cxx)
+message(STATUS "${run_out}")
+run(${consumer}/consumer_c)
+message(STATUS "${run_out}")
+
+# The same consumer linking the shared Debian libraries instead.
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/consumer -B ${consumer}-shared -G ${GENERATOR}
+    -DCMAKE_BUILD_TYPE=${CONFIG}
+    -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    -DCMAKE_PREFIX_PATH=${prefix} -Dpiivault_STATIC_DEPS=OFF)
+run(${CMAKE_COMMAND} --build ${consumer}-shared --config ${CONFIG} --target consumer_c)
+run(${consumer}-shared/consumer_c)
+
+# A version the package does not provide must be refused.
+file(WRITE ${WORK}/too_new/CMakeLists.txt
+  "cmake_minimum_required(VERSION 3.25)\nproject(too_new LANGUAGES CXX)\nfind_package(piivault 9.0 REQUIRED)\n")
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${WORK}/too_new -B ${WORK}/too_new/build -G ${GENERATOR}
+                        -DCMAKE_PREFIX_PATH=${prefix}
+                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "find_package(piivault 9.0) succeeded against ${prefix}")
+endif()
+file(REMOVE_RECURSE ${WORK})
