@@ -1,0 +1,1 @@
+piivault_fuzzer(c_api piivault_capi)
