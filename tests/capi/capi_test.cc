@@ -915,6 +915,42 @@ TEST_F(CApiVault, WrongKeyIsUnauthenticatedWithoutQuotingTheKey) {
   EXPECT_THAT(LastError(), Not(HasSubstr("cccccccc")));
 }
 
+// The key sources in order: hex argument, PIIVAULT_MASTER_KEY (unless
+// PIIVAULT_VAULT_IGNORE_ENV), key file.
+TEST_F(CApiVault, EnvironmentKeyIsUsedUnlessIgnored) {
+  const std::string wrong(64, 'd');
+  ASSERT_EQ(setenv("PIIVAULT_MASTER_KEY", wrong.c_str(), 1), 0);
+  piivault_vault* v = nullptr;
+  EXPECT_EQ(piivault_vault_open(dir_.c_str(), nullptr, nullptr, 0, &v), PIIVAULT_UNAUTHENTICATED);
+  EXPECT_THAT(LastError(), Not(HasSubstr("dddddddd")));
+  EXPECT_EQ(piivault_vault_open(dir_.c_str(), nullptr, nullptr, PIIVAULT_VAULT_IGNORE_ENV, &v),
+            PIIVAULT_OK);
+  piivault_vault_close(v);
+  ASSERT_EQ(unsetenv("PIIVAULT_MASTER_KEY"), 0);
+}
+
+// A passphrase-wrapped key file (made with the C++ API at the minimum argon2id
+// cost) opens with the right passphrase only.
+TEST(CApiVaultPassphrase, WrongPassphraseIsUnauthenticated) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("vault");
+  ASSERT_TRUE(piivault::Vault::Init({.dir = dir,
+                                     .passphrase = "correct horse",
+                                     .cost = piivault::PassphraseCost::Minimum()})
+                  .ok());
+  piivault_vault* v = nullptr;
+  EXPECT_EQ(piivault_vault_open(dir.c_str(), nullptr, "wrong horse", PIIVAULT_VAULT_IGNORE_ENV,
+                                &v),
+            PIIVAULT_UNAUTHENTICATED);
+  EXPECT_THAT(LastError(), Not(HasSubstr("horse")));
+  EXPECT_EQ(v, nullptr);
+  ASSERT_EQ(piivault_vault_open(dir.c_str(), nullptr, "correct horse",
+                                PIIVAULT_VAULT_IGNORE_ENV, &v),
+            PIIVAULT_OK)
+      << LastError();
+  piivault_vault_close(v);
+}
+
 TEST_F(CApiVault, InitAndOpenErrors) {
   EXPECT_EQ(piivault_vault_init(dir_.c_str(), nullptr, 0), PIIVAULT_ALREADY_EXISTS);
   EXPECT_EQ(piivault_vault_init(nullptr, nullptr, 0), PIIVAULT_INVALID_ARGUMENT);
