@@ -187,6 +187,75 @@ TEST(RedactStream, LargeInputHasBoundedMemory) {
   EXPECT_LE(s.max_buffered_bytes(), size_t{2} * (64 << 10) + 2 * r.hold_back_bytes());
 }
 
+// A scanner cheap enough for gigabytes even under ASan: 11 digits right after
+// "tel:" are a CN_MOBILE (found with find(), i.e. memchr for the rare 't').
+absl::StatusOr<std::vector<Finding>> MarkerScan(std::string_view t) {
+  static constexpr std::string_view kMarker = "tel:";
+  std::vector<Finding> out;
+  for (size_t p = t.find(kMarker); p != std::string_view::npos; p = t.find(kMarker, p + 1)) {
+    size_t b = p + kMarker.size(), e = b;
+    while (e < t.size() && e - b < 11 && redact_test::IsDigit(t[e])) ++e;
+    if (e - b != 11) continue;
+    Finding f;
+    f.type = EntityType::kCnMobile;
+    f.begin = b;
+    f.end = e;
+    f.confidence = 0.9f;
+    f.normalized = std::string(t.substr(b, 11));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+TEST(RedactStream, OneGigabyteWithFlatMemory) {
+  // 1 GiB through the stream (2 threads, random chunk sizes from 1 byte to
+  // 600 KB): the bytes held inside the stream never exceed its bound,
+  // threads * window + 2 * hold-back (~512 KB here), whatever has gone
+  // through, and the output is exactly the whole-buffer redaction of each
+  // block. The test keeps only one block of output at a time itself.
+  std::string block;
+  std::mt19937_64 rng(11);
+  while (block.size() < (size_t{1} << 20) - 256) {
+    if (rng() % 4 == 0)
+      block += "客户：tel:" + redact_test::RandomDigits(rng, 11, '1') + "，谢谢\n";
+    else
+      block += "客服：好的，请稍等，正在为您查询物流信息。\n";
+  }
+  RedactorOptions o;
+  o.stream_window_bytes = size_t{256} << 10;
+  absl::StatusOr<Redactor> r = Redactor::CreateWithScanner(MarkerScan, 11, 4, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  absl::StatusOr<std::string> expected_block = r->Redact(block, nullptr);
+  ASSERT_TRUE(expected_block.ok());
+  ASSERT_NE(*expected_block, block);
+  RedactStream s(*r, 2);
+  std::string out;
+  const size_t blocks = size_t{1} << 30 >> 20;  // 1 GiB of 1 MiB blocks
+  size_t matched = 0;
+  for (size_t i = 0; i < blocks; ++i) {
+    for (std::string_view c : redact_test::RandomChunks(block, rng, 600000)) {
+      ASSERT_TRUE(s.Write(c, &out).ok());
+    }
+    ASSERT_LE(s.buffered_bytes(), s.max_buffered_bytes());
+    size_t at = 0;
+    while (out.size() - at >= expected_block->size()) {
+      ASSERT_EQ(out.compare(at, expected_block->size(), *expected_block), 0) << "block " << matched;
+      at += expected_block->size();
+      ++matched;
+    }
+    out.erase(0, at);
+  }
+  ASSERT_TRUE(s.Finish(&out).ok());
+  ASSERT_EQ(out.size() % expected_block->size(), 0u);
+  for (size_t at = 0; at < out.size(); at += expected_block->size(), ++matched)
+    ASSERT_EQ(out.compare(at, expected_block->size(), *expected_block), 0) << "block " << matched;
+  EXPECT_EQ(matched, blocks);
+  EXPECT_EQ(s.bytes_in(), blocks * block.size());
+  EXPECT_LE(s.peak_buffered_bytes(), s.max_buffered_bytes());
+  EXPECT_LE(s.max_buffered_bytes(), 2 * (size_t{256} << 10) + 2 * r->hold_back_bytes());
+  EXPECT_GT(s.report().Total(RedactOperator::kMask), blocks * 1000);
+}
+
 TEST(RedactStream, NumberedLabelMemoryIsBoundedByTheCap) {
   // A plain-text stream is one document: without a cap every distinct value
   // would be remembered until Finish. 60000 distinct mobiles, cap 1000: the
