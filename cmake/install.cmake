@@ -31,7 +31,6 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/piivault
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
 
-target_include_directories(piivault INTERFACE $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 if(PIIVAULT_SANITIZE)
   # Archives built with sanitizers need the sanitizer runtimes at link time.
   target_link_options(piivault INTERFACE
