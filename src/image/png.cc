@@ -274,6 +274,25 @@ absl::Status BadCrc(std::string_view type, uint64_t offset) {
 
 // Copies (or skips, when `out` is null) `remaining` data bytes of a chunk,
 // then reads and checks its CRC (and writes it when copying).
+// Reads a whole chunk body (growing with the bytes actually read, never from
+// the declared length) and its CRC into `crc_bytes`, and checks the CRC.
+absl::StatusOr<std::string> ReadChunkBody(Reader& in, std::string_view type, uint64_t offset, uint32_t length,
+                                          uint32_t type_crc, std::vector<char>& buf, char crc_bytes[4]) {
+  std::string data;
+  while (data.size() < length) {
+    PIIVAULT_ASSIGN_OR_RETURN(std::string_view part, in.ReadView(length - data.size(), buf));
+    if (part.empty()) return Truncated(type, offset, length, data.size());
+    data.append(part.data(), part.size());
+  }
+  PIIVAULT_ASSIGN_OR_RETURN(size_t got, in.ReadFull(crc_bytes, 4));
+  if (got < 4) {
+    return absl::DataLossError(
+        absl::StrFormat("png: chunk '%s' at offset %d is cut in its CRC", TypeName(type), offset));
+  }
+  if (Be32(crc_bytes) != Crc(type_crc, data)) return BadCrc(type, offset);
+  return data;
+}
+
 absl::Status PassChunkBody(Reader& in, ByteSink* out, std::string_view type, uint64_t offset,
                            uint32_t length, uint32_t already, uint32_t crc, std::vector<char>& buf) {
   uint64_t remaining = length - already;
@@ -336,19 +355,9 @@ absl::Status ScrubPngCore(Reader& in, ByteSink& out, const ScrubOptions& options
     if (action == ChunkAction::kText && limits.redact_text && length <= kMaxRedactTextBytes) {
       // Held whole (bounded by kMaxRedactTextBytes), then kept unchanged,
       // re-emitted masked, or dropped.
-      std::string data;
-      while (data.size() < length) {
-        PIIVAULT_ASSIGN_OR_RETURN(std::string_view part, in.ReadView(length - data.size(), buf));
-        if (part.empty()) return Truncated(type, offset, length, data.size());
-        data.append(part.data(), part.size());
-      }
       char crc_bytes[4];
-      PIIVAULT_ASSIGN_OR_RETURN(got, in.ReadFull(crc_bytes, 4));
-      if (got < 4) {
-        return absl::DataLossError(absl::StrFormat("png: chunk '%s' at offset %d is cut in its CRC",
-                                                   TypeName(type), offset));
-      }
-      if (Be32(crc_bytes) != Crc(type_crc, data)) return BadCrc(type, offset);
+      PIIVAULT_ASSIGN_OR_RETURN(std::string data,
+                                ReadChunkBody(in, type, offset, length, type_crc, buf, crc_bytes));
       const bool copyright =
           options.keep_copyright && data.size() >= 10 && data.compare(0, 10, std::string_view("Copyright\0", 10)) == 0;
       std::optional<std::string> chunk =
@@ -384,20 +393,9 @@ absl::Status ScrubPngCore(Reader& in, ByteSink& out, const ScrubOptions& options
     if (action == ChunkAction::kExif) {
       if (!seen_idat && !exif_considered && length <= kMaxExifForOrientation) {
         exif_considered = true;
-        // Grows with the bytes actually read, never from the declared length.
-        std::string data;
-        while (data.size() < length) {
-          PIIVAULT_ASSIGN_OR_RETURN(std::string_view part, in.ReadView(length - data.size(), buf));
-          if (part.empty()) return Truncated(type, offset, length, data.size());
-          data.append(part.data(), part.size());
-        }
         char crc_bytes[4];
-        PIIVAULT_ASSIGN_OR_RETURN(got, in.ReadFull(crc_bytes, 4));
-        if (got < 4) {
-          return absl::DataLossError(
-              absl::StrFormat("png: chunk 'eXIf' at offset %d is cut in its CRC", offset));
-        }
-        if (Be32(crc_bytes) != Crc(type_crc, data)) return BadCrc(type, offset);
+        PIIVAULT_ASSIGN_OR_RETURN(std::string data,
+                                  ReadChunkBody(in, type, offset, length, type_crc, buf, crc_bytes));
         std::string chunk = MinimalExifChunk(data, options);
         if (!chunk.empty()) PIIVAULT_RETURN_IF_ERROR(out.Write(chunk));
         continue;

@@ -541,8 +541,14 @@ class TiffWalker {
       item.location = loc;
       item.name = "ThumbnailImage";
       item.sensitive_as = EntityType::kThumbnail;
-      item.offset = FileOff(first == UINT64_MAX ? 0 : first);
-      item.size = total;
+      if (first != UINT64_MAX && b_.Has(first, total)) {
+        item.offset = FileOff(first);
+        item.size = total;
+      } else {
+        // Strips outside the block: still report the thumbnail, with no extent.
+        item.offset = FileOff(std::min<uint64_t>(first == UINT64_MAX ? 0 : first, b_.size()));
+        item.size = 0;
+      }
       sink_.AddItem(std::move(item));
     }
 
