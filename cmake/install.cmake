@@ -10,6 +10,7 @@
 #                                        piivault::piivault links all of them
 #   lib/cmake/piivault/                  piivaultConfig.cmake, ...ConfigVersion.cmake,
 #                                        piivaultTargets*.cmake, piivault-static-deps.cmake
+#   lib/pkgconfig/piivault.pc            for builds without CMake (C, cgo, ...)
 #   bin/piivault                         the CLI (src/cli/CMakeLists.txt)
 #
 # Component archives rather than one merged archive: CMake exports them with
@@ -22,6 +23,10 @@
 # (cmake/static_deps.cmake, installed as piivault-static-deps.cmake; libcrypto,
 # libdl and pthreads for SQLCipher included). A consumer can set
 # piivault_STATIC_DEPS=OFF before find_package to link the shared libraries.
+# piivault.pc lists the dependencies' own .pc files in Requires (not
+# Requires.private: the archives need them at every link), so
+# `pkg-config --cflags --libs piivault` is a complete link line (shared deps,
+# plus -lstdc++ so a C compiler driver can link).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -62,3 +67,16 @@ install(FILES
 install(FILES ${PROJECT_SOURCE_DIR}/cmake/static_deps.cmake
   DESTINATION ${PIIVAULT_INSTALL_CMAKEDIR}
   RENAME piivault-static-deps.cmake)
+
+# pkg-config: relocatable (paths relative to the .pc file).
+file(RELATIVE_PATH PIIVAULT_PC_TO_PREFIX
+  /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+string(REGEX REPLACE "/$" "" PIIVAULT_PC_TO_PREFIX "${PIIVAULT_PC_TO_PREFIX}")
+set(PIIVAULT_PC_REQUIRES
+  "re2 libsodium sqlcipher libhwy zlib tomlplusplus simdjson absl_status absl_statusor absl_strings absl_str_format absl_span absl_flat_hash_map absl_time")
+set(PIIVAULT_PC_SANITIZE "")
+if(PIIVAULT_SANITIZE)
+  set(PIIVAULT_PC_SANITIZE " -fsanitize=${PIIVAULT_SANITIZE}")
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/piivault.pc.in ${PROJECT_BINARY_DIR}/piivault.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/piivault.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

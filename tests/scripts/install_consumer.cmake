@@ -1,6 +1,7 @@
 # Installs this build into a temporary prefix and builds examples/consumer/
 # (a C++ program using find_package(piivault) + the C++ API, and a C11 program
-# using the C ABI) against it, then runs the installed CLI and both programs.
+# using the C ABI) against it, then runs the installed CLI and both programs;
+# the C program is built a second time from piivault.pc (pkg-config).
 # This file is both the registration (included from tests/CMakeLists.txt) and
 # the test itself (run with cmake -P). It needs the whole build (install
 # copies every target), so run it after `cmake --build`.
@@ -15,6 +16,8 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
             -DCXX_COMPILER=${CMAKE_CXX_COMPILER}
             -DCONFIG=$<CONFIG>
             -DHAS_CLI=$<TARGET_EXISTS:piivault_cli>
+            -DPKG_CONFIG=${PKG_CONFIG_EXECUTABLE}
+            -DSANITIZE=${PIIVAULT_SANITIZE}
             -P ${CMAKE_CURRENT_LIST_FILE})
   # Serial: it compiles and links, which would slow the 2-core test run.
   set_tests_properties(install_consumer PROPERTIES
@@ -80,6 +83,28 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/consumer -B ${consumer}-shared -G
     -DCMAKE_PREFIX_PATH=${prefix} -Dpiivault_STATIC_DEPS=OFF)
 run(${CMAKE_COMMAND} --build ${consumer}-shared --config ${CONFIG} --target consumer_c)
 run(${consumer}-shared/consumer_c)
+
+# Without CMake: the C program built from `pkg-config --cflags --libs piivault`
+# (linked by the C driver; with sanitizers by the C++ driver, which brings the
+# sanitizers' C++ runtime parts).
+set(ENV{PKG_CONFIG_PATH} "")
+file(GLOB_RECURSE pc_files ${prefix}/*/piivault.pc)
+list(GET pc_files 0 pc_file)
+get_filename_component(pc_dir ${pc_file} DIRECTORY)
+set(ENV{PKG_CONFIG_PATH} ${pc_dir})
+run(${PKG_CONFIG} --cflags piivault)
+separate_arguments(pc_cflags UNIX_COMMAND "${run_out}")
+run(${PKG_CONFIG} --libs piivault)
+separate_arguments(pc_libs UNIX_COMMAND "${run_out}")
+run(${C_COMPILER} -std=c11 -Wall -Wextra -Werror -pedantic ${pc_cflags}
+    -c ${SOURCE_DIR}/examples/consumer/main.c -o ${WORK}/main_pc.o)
+if(SANITIZE)
+  set(linker ${CXX_COMPILER})
+else()
+  set(linker ${C_COMPILER})
+endif()
+run(${linker} ${WORK}/main_pc.o ${pc_libs} -o ${WORK}/consumer_c_pkgconfig)
+run(${WORK}/consumer_c_pkgconfig)
 
 # A version the package does not provide must be refused.
 file(WRITE ${WORK}/too_new/CMakeLists.txt
