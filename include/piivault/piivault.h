@@ -248,6 +248,16 @@ PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_redact(
     const piivault_redactor *redactor, const char *text, size_t text_len, char **out,
     size_t *out_len, piivault_redaction_report *report);
 
+/* Redacts the string values at `fields` (field_count paths such as "text",
+   "meta.note", "messages[].content"; "[]" = every array element) in one JSON
+   record (one line of JSON Lines, without its newline). Every other byte of
+   the record is kept; replacements are JSON-escaped. Each record is one
+   document. PIIVAULT_INVALID_ARGUMENT for a malformed record or path. */
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_redact_json_record(
+    const piivault_redactor *redactor, const char *record, size_t record_len,
+    const char *const *fields, size_t field_count, char **out, size_t *out_len,
+    piivault_redaction_report *report);
+
 /* Streaming redaction of one document: output is byte-identical to
    piivault_redact for every chunking, memory is bounded. threads >= 1 windows
    are scanned concurrently (output unchanged). */
@@ -353,6 +363,27 @@ PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_vault_detokenize(
     piivault_vault *vault, const char *const *tokens, const size_t *token_lens, size_t count,
     const char *purpose, const char *principal, piivault_detokenized **results);
 PIIVAULT_EXPORT void piivault_detokenized_free(piivault_detokenized *results);
+
+/* Counts from piivault_vault_restore; never values or tokens. Layout frozen. */
+typedef struct piivault_restore_report {
+  uint64_t tokens;   /* tokens found in the text */
+  uint64_t restored; /* replaced by what the policy releases (plaintext, masked, last4) */
+  uint64_t refused;  /* left as they were */
+} piivault_restore_report;
+
+/* Flags for piivault_vault_restore. */
+#define PIIVAULT_RESTORE_JSON 0x1u /* text is JSON (Lines): escape released values */
+
+/* Finds vault tokens in text (tok_<type>_..., and format-preserving tokens)
+   and replaces each with what the purpose policy releases to (purpose,
+   principal); refused tokens stay and are counted. One detokenize batch (and
+   audit rows) per call. *out: free with piivault_buffer_free (wiped: it holds
+   released values). report may be NULL. Fails only when the batch could not
+   run (I/O, audit write) or for bad arguments. */
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_vault_restore(
+    piivault_vault *vault, const char *text, size_t text_len, const char *purpose,
+    const char *principal, uint32_t flags, char **out, size_t *out_len,
+    piivault_restore_report *report);
 
 /* Records (granted != 0) or withdraws consent of `subject` for `purpose`. */
 PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_vault_set_consent(piivault_vault *vault,

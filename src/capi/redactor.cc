@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -183,6 +184,39 @@ int piivault_redact(const piivault_redactor* redactor, const char* text, size_t 
     }
     piivault::RedactionReport cxx_report;
     absl::StatusOr<std::string> redacted = redactor->holder->redactor.Redact(view, &cxx_report);
+    if (!redacted.ok()) return redacted.status();
+    if (absl::Status s = HandOver(*redacted, out, out_len); !s.ok()) return s;
+    FillReport(cxx_report, report);
+    return absl::OkStatus();
+  });
+}
+
+int piivault_redact_json_record(const piivault_redactor* redactor, const char* record,
+                                size_t record_len, const char* const* fields,
+                                size_t field_count, char** out, size_t* out_len,
+                                piivault_redaction_report* report) {
+  return Guard([&]() -> absl::Status {
+    constexpr char kFn[] = "piivault_redact_json_record";
+    if (absl::Status s = CheckOutputs(kFn, out, out_len); !s.ok()) return s;
+    if (redactor == nullptr) return NullArgument(kFn, "redactor");
+    std::string_view view;
+    if (absl::Status s = piivault::capi::InputView(kFn, "record", record, record_len, &view);
+        !s.ok()) {
+      return s;
+    }
+    if (fields == nullptr && field_count != 0) return NullArgument(kFn, "fields");
+    std::vector<std::string> paths;
+    paths.reserve(field_count);
+    for (size_t i = 0; i < field_count; ++i) {
+      if (fields[i] == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(kFn, ": fields[", i, "] is NULL"));
+      }
+      paths.emplace_back(fields[i]);
+      if (absl::Status s = piivault::Redactor::ValidateFieldPath(paths.back()); !s.ok()) return s;
+    }
+    piivault::RedactionReport cxx_report;
+    absl::StatusOr<std::string> redacted =
+        redactor->holder->redactor.RedactJsonRecord(view, paths, &cxx_report);
     if (!redacted.ok()) return redacted.status();
     if (absl::Status s = HandOver(*redacted, out, out_len); !s.ok()) return s;
     FillReport(cxx_report, report);

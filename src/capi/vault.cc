@@ -12,6 +12,7 @@
 #include "capi/internal.h"
 #include "piivault/entity_type.h"
 #include "piivault/piivault.h"
+#include "piivault/redactor.h"
 #include "piivault/vault.h"
 
 using piivault::capi::Guard;
@@ -206,6 +207,43 @@ int piivault_vault_detokenize(piivault_vault* vault, const char* const* tokens,
 
 void piivault_detokenized_free(piivault_detokenized* results) {
   piivault::capi::FreeBlock(results);
+}
+
+int piivault_vault_restore(piivault_vault* vault, const char* text, size_t text_len,
+                           const char* purpose, const char* principal, uint32_t flags,
+                           char** out, size_t* out_len, piivault_restore_report* report) {
+  return Guard([&]() -> absl::Status {
+    constexpr char kFn[] = "piivault_vault_restore";
+    if (out != nullptr) *out = nullptr;
+    if (out_len != nullptr) *out_len = 0;
+    if (out == nullptr) return NullArgument(kFn, "out");
+    if (out_len == nullptr) return NullArgument(kFn, "out_len");
+    if (vault == nullptr) return NullArgument(kFn, "vault");
+    if (purpose == nullptr) return NullArgument(kFn, "purpose");
+    if (principal == nullptr) return NullArgument(kFn, "principal");
+    if ((flags & ~PIIVAULT_RESTORE_JSON) != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(kFn, ": unknown flag bits 0x", absl::Hex(flags & ~PIIVAULT_RESTORE_JSON)));
+    }
+    std::string_view view;
+    if (absl::Status s = piivault::capi::InputView(kFn, "text", text, text_len, &view); !s.ok()) {
+      return s;
+    }
+    piivault::RestoreReport cxx_report;
+    absl::StatusOr<std::string> restored =
+        piivault::RestoreTokens(view, *vault->vault, purpose, principal, &cxx_report,
+                                (flags & PIIVAULT_RESTORE_JSON) != 0);
+    if (!restored.ok()) return restored.status();
+    absl::Status s = piivault::capi::ReturnBuffer(*restored, out, out_len);
+    piivault::capi::Wipe(*restored);
+    if (!s.ok()) return s;
+    if (report != nullptr) {
+      report->tokens = cxx_report.tokens;
+      report->restored = cxx_report.restored;
+      report->refused = cxx_report.refused;
+    }
+    return absl::OkStatus();
+  });
 }
 
 int piivault_vault_set_consent(piivault_vault* vault, const char* subject, const char* purpose,

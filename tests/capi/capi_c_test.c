@@ -1,8 +1,8 @@
 /* The C ABI used from C: compiled as C11 (and C99) with -Wall -Wextra -Werror
  * -pedantic by tests/scripts/capi_c.cmake, then run under ctest. It checks
  * that piivault.h is valid C and that a C program can drive every group of
- * functions end to end: detect, redact (whole and streaming), image scrub,
- * vault tokenize/detokenize, and the error paths.
+ * functions end to end: detect, redact (whole, streaming, JSON record), image
+ * scrub, vault tokenize/detokenize/restore, and the error paths.
  *
  * Usage: piivault_capi_c_test VAULT_DIR   (must not exist; its parent must)
  */
@@ -105,6 +105,17 @@ static void test_redactor(const piivault_detector *detector) {
         PIIVAULT_FAILED_PRECONDITION);
   piivault_redact_stream_free(stream);
   piivault_buffer_free(out);
+  out = NULL;
+
+  {
+    static const char kRecord[] = "{\"id\":7,\"text\":\"13812345678\"}";
+    const char *fields[1];
+    fields[0] = "text";
+    CHECK(piivault_redact_json_record(redactor, kRecord, sizeof kRecord - 1, fields, 1, &out,
+                                      &out_len, NULL) == PIIVAULT_OK);
+    CHECK(out != NULL && strcmp(out, "{\"id\":7,\"text\":\"<CN_MOBILE>\"}") == 0);
+    piivault_buffer_free(out);
+  }
   piivault_redactor_free(redactor);
 }
 
@@ -159,6 +170,18 @@ static void test_vault(const char *dir) {
     CHECK(results != NULL && results[0].status == PIIVAULT_PERMISSION_DENIED &&
           results[0].value_len == 0);
     piivault_detokenized_free(results);
+  }
+  if (tokens != NULL) {
+    char text[128];
+    char *restored = NULL;
+    size_t restored_len = 0;
+    piivault_restore_report report;
+    snprintf(text, sizeof text, "call %s now", tokens[0]);
+    CHECK(piivault_vault_restore(vault, text, strlen(text), "account_security", "c-test", 0,
+                                 &restored, &restored_len, &report) == PIIVAULT_OK);
+    CHECK(restored != NULL && strcmp(restored, "call 13812345678 now") == 0);
+    CHECK(report.tokens == 1 && report.restored == 1 && report.refused == 0);
+    piivault_buffer_free(restored);
   }
   piivault_tokens_free(tokens);
   piivault_vault_close(vault);

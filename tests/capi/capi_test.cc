@@ -552,6 +552,82 @@ TEST_F(CApiRedactor, RedactArgumentErrors) {
   EXPECT_EQ(piivault_redact(r.p, "x", 1, &out.p, nullptr, nullptr), PIIVAULT_INVALID_ARGUMENT);
 }
 
+TEST_F(CApiRedactor, JsonRecordRedactsOnlyTheFields) {
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, nullptr, &r.p), PIIVAULT_OK);
+  const std::string record =
+      R"({"id":"13812345678","text":"手机号13812345678","n":[{"t":"邮箱 ana@example.org"}]})";
+  const char* fields[] = {"text", "n[].t"};
+  Buffer out;
+  piivault_redaction_report report;
+  ASSERT_EQ(piivault_redact_json_record(r.p, record.data(), record.size(), fields, 2, &out.p,
+                                        &out.len, &report),
+            PIIVAULT_OK)
+      << LastError();
+  EXPECT_THAT(out.str(), HasSubstr(R"("id":"13812345678")"));  // not a listed field
+  EXPECT_THAT(out.str(), HasSubstr(R"("text":"手机号138****5678")"));
+  EXPECT_THAT(out.str(), Not(HasSubstr("ana@example.org")));
+  EXPECT_EQ(report.redacted, 2u);
+
+  // No fields: the record comes back unchanged.
+  Buffer same;
+  ASSERT_EQ(piivault_redact_json_record(r.p, record.data(), record.size(), nullptr, 0, &same.p,
+                                        &same.len, nullptr),
+            PIIVAULT_OK);
+  EXPECT_EQ(same.str(), record);
+
+  const std::string broken = R"({"text":"13812345678")";
+  Buffer bad;
+  EXPECT_EQ(piivault_redact_json_record(r.p, broken.data(), broken.size(), fields, 1, &bad.p,
+                                        &bad.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), Not(HasSubstr("13812345678")));
+  const char* bad_path[] = {"text..x"};
+  EXPECT_EQ(piivault_redact_json_record(r.p, record.data(), record.size(), bad_path, 1, &bad.p,
+                                        &bad.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  const char* null_path[] = {nullptr};
+  EXPECT_EQ(piivault_redact_json_record(r.p, record.data(), record.size(), null_path, 1, &bad.p,
+                                        &bad.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_json_record(r.p, record.data(), record.size(), nullptr, 1, &bad.p,
+                                        &bad.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_json_record(nullptr, record.data(), record.size(), fields, 1, &bad.p,
+                                        &bad.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_json_record(r.p, nullptr, 4, fields, 1, &bad.p, &bad.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_redact_json_record(r.p, record.data(), record.size(), fields, 1, nullptr,
+                                        &bad.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(bad.p, nullptr);
+}
+
+// Differential: every line of examples/transcript.jsonl as the C++ API does it.
+TEST_F(CApiRedactor, JsonRecordEqualsCxxOnTheExampleJsonLines) {
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, nullptr, &r.p), PIIVAULT_OK);
+  absl::StatusOr<piivault::Detector> cxx_detector = piivault::Detector::Create({});
+  ASSERT_TRUE(cxx_detector.ok());
+  absl::StatusOr<piivault::Redactor> cxx = piivault::Redactor::Create(*cxx_detector, {});
+  ASSERT_TRUE(cxx.ok());
+  std::istringstream lines(ReadFile(PIIVAULT_SOURCE_DIR "/examples/transcript.jsonl"));
+  const char* fields[] = {"text", "meta.agent_note"};
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    absl::StatusOr<std::string> want =
+        cxx->RedactJsonRecord(line, {"text", "meta.agent_note"}, nullptr);
+    ASSERT_TRUE(want.ok()) << n;
+    Buffer out;
+    ASSERT_EQ(piivault_redact_json_record(r.p, line.data(), line.size(), fields, 2, &out.p,
+                                          &out.len, nullptr),
+              PIIVAULT_OK);
+    EXPECT_EQ(out.str(), *want) << n;
+  }
+  EXPECT_GE(n, 5);
+}
+
 // Handles may be freed in any order: the stream keeps the redactor, the
 // redactor keeps the detector.
 TEST_F(CApiRedactor, StreamOutlivesItsRedactorAndDetector) {
@@ -1070,6 +1146,47 @@ TEST_F(CApiVault, RedactorTokenizesIntoTheVault) {
   EXPECT_EQ(results[0].status, PIIVAULT_OK) << results[0].message;
   EXPECT_STREQ(results[0].value, "13812345678");
   piivault_detokenized_free(results);
+
+  // The whole text back, per purpose.
+  Buffer restored;
+  piivault_restore_report restore;
+  ASSERT_EQ(piivault_vault_restore(vault_.p, redacted.data(), redacted.size(), "account_security",
+                                   "svc", 0, &restored.p, &restored.len, &restore),
+            PIIVAULT_OK)
+      << LastError();
+  EXPECT_EQ(restored.str(), "客户手机号13812345678，身份证110105********002X");
+  EXPECT_EQ(restore.tokens, 1u);
+  EXPECT_EQ(restore.restored, 1u);
+  EXPECT_EQ(restore.refused, 0u);
+  Buffer refused;
+  ASSERT_EQ(piivault_vault_restore(vault_.p, redacted.data(), redacted.size(), "marketing", "svc",
+                                   PIIVAULT_RESTORE_JSON, &refused.p, &refused.len, &restore),
+            PIIVAULT_OK);
+  EXPECT_EQ(refused.str(), redacted);  // no consent: the token stays
+  EXPECT_EQ(restore.refused, 1u);
+  EXPECT_EQ(restore.restored, 0u);
+}
+
+TEST_F(CApiVault, RestoreArgumentErrors) {
+  Buffer out;
+  EXPECT_EQ(piivault_vault_restore(vault_.p, "x", 1, "p", "q", 0x8, &out.p, &out.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_restore(nullptr, "x", 1, "p", "q", 0, &out.p, &out.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_restore(vault_.p, nullptr, 1, "p", "q", 0, &out.p, &out.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_restore(vault_.p, "x", 1, nullptr, "q", 0, &out.p, &out.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_restore(vault_.p, "x", 1, "p", nullptr, 0, &out.p, &out.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_restore(vault_.p, "x", 1, "p", "q", 0, nullptr, &out.len, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_vault_restore(vault_.p, "x", 1, "p", "q", 0, &out.p, nullptr, nullptr),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(out.p, nullptr);
+  ASSERT_EQ(piivault_vault_restore(vault_.p, nullptr, 0, "p", "q", 0, &out.p, &out.len, nullptr),
+            PIIVAULT_OK);
+  EXPECT_EQ(out.len, 0u);
 }
 
 }  // namespace
