@@ -25,8 +25,9 @@
  *   - On failure, piivault_last_error() returns a message for the calling
  *     thread; it never contains personal data, tokens or keys (sizes, offsets,
  *     file:line only). A call that returns a status resets it.
- *   - Results come back through out-parameters, which are written only on
- *     success (on failure they are set to NULL / 0 where possible).
+ *   - Results come back through out-parameters. On failure, result pointers
+ *     are set to NULL and lengths/counts to 0 (if the out-parameter itself is
+ *     not NULL), and report structs are left unchanged.
  *   - Everything the library allocates has its own free function; every free
  *     function accepts NULL. Freed buffers are wiped first (they may hold
  *     personal data). Never pass library memory to free() or vice versa.
@@ -46,8 +47,9 @@
  *   - Structures returned by the library have a frozen layout; new fields
  *     will come as new structures and functions (_v2), never by changing these.
  *
- * Linking: CMake target piivault::piivault (find_package(piivault)); the
- * library is C++, so link with the C++ driver or add the C++ runtime.
+ * Linking: CMake target piivault::piivault (find_package(piivault)), or
+ * `pkg-config --cflags --libs piivault`. The library is C++: CMake links with
+ * the C++ driver; the pkg-config line adds -lstdc++ for a C driver.
  */
 #ifndef PIIVAULT_PIIVAULT_H_
 #define PIIVAULT_PIIVAULT_H_
