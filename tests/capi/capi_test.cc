@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -626,6 +627,41 @@ TEST_F(CApiRedactor, JsonRecordEqualsCxxOnTheExampleJsonLines) {
     EXPECT_EQ(out.str(), *want) << n;
   }
   EXPECT_GE(n, 5);
+}
+
+// One detector and one redactor handle shared by several threads (the
+// header promises it); every thread gets the single-threaded result.
+TEST_F(CApiRedactor, HandlesAreSharedAcrossThreads) {
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, nullptr, &r.p), PIIVAULT_OK);
+  const std::string text = Transcript();
+  Buffer want;
+  ASSERT_EQ(piivault_redact(r.p, text.data(), text.size(), &want.p, &want.len, nullptr),
+            PIIVAULT_OK);
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        Buffer out;
+        if (piivault_redact(r.p, text.data(), text.size(), &out.p, &out.len, nullptr) !=
+                PIIVAULT_OK ||
+            out.str() != want.str()) {
+          ++mismatches;
+        }
+        piivault_finding* found = nullptr;
+        size_t n = 0;
+        if (piivault_detector_scan(detector_.p, text.data(), text.size(), &found, &n) !=
+                PIIVAULT_OK ||
+            n == 0) {
+          ++mismatches;
+        }
+        piivault_findings_free(found);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 // Handles may be freed in any order: the stream keeps the redactor, the
