@@ -11,6 +11,7 @@
 #   lib/cmake/piivault/                  piivaultConfig.cmake, ...ConfigVersion.cmake,
 #                                        piivaultTargets*.cmake, piivault-static-deps.cmake
 #   lib/pkgconfig/piivault.pc            for builds without CMake (C, cgo, ...)
+#   lib/libpiivault.so.1                 the C ABI alone, for FFI (cmake/capi_shared.cmake)
 #   bin/piivault                         the CLI (src/cli/CMakeLists.txt)
 #
 # Component archives rather than one merged archive: CMake exports them with

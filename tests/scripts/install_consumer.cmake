@@ -6,6 +6,8 @@
 # the test itself (run with cmake -P). It needs the whole build (install
 # copies every target), so run it after `cmake --build`.
 if(NOT CMAKE_SCRIPT_MODE_FILE)
+  find_program(PIIVAULT_SYSTEM_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+  find_program(PIIVAULT_SYSTEM_PYTHON3 NAMES python3)
   add_test(NAME install_consumer
     COMMAND ${CMAKE_COMMAND}
             -DBUILD_DIR=${PROJECT_BINARY_DIR}
@@ -18,6 +20,7 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
             -DHAS_CLI=$<TARGET_EXISTS:piivault_cli>
             -DPKG_CONFIG=${PKG_CONFIG_EXECUTABLE}
             -DSANITIZE=${PIIVAULT_SANITIZE}
+            -DPYTHON=${PIIVAULT_SYSTEM_PYTHON3}
             -P ${CMAKE_CURRENT_LIST_FILE})
   # Serial: it compiles and links, which would slow the 2-core test run.
   set_tests_properties(install_consumer PROPERTIES
@@ -105,6 +108,17 @@ else()
 endif()
 run(${linker} ${WORK}/main_pc.o ${pc_libs} -o ${WORK}/consumer_c_pkgconfig)
 run(${WORK}/consumer_c_pkgconfig)
+
+# libpiivault.so (cmake/capi_shared.cmake), loaded from the prefix by ctypes.
+file(GLOB_RECURSE shared_objects ${prefix}/*/libpiivault.so)
+if(shared_objects AND NOT SANITIZE AND PYTHON)
+  list(GET shared_objects 0 so)
+  file(STRINGS ${prefix}/include/piivault/piivault.h version_line
+    REGEX "^#define PIIVAULT_VERSION_STRING ")
+  string(REGEX REPLACE ".*\"(.*)\".*" "\\1" header_version "${version_line}")
+  run(${PYTHON} -c "import ctypes, sys; l = ctypes.CDLL(sys.argv[1]); l.piivault_version.restype = ctypes.c_char_p; v = l.piivault_version().decode(); print(v); sys.exit(v != sys.argv[2])"
+      ${so} ${header_version})
+endif()
 
 # A version the package does not provide must be refused.
 file(WRITE ${WORK}/too_new/CMakeLists.txt
