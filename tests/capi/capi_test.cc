@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -105,6 +106,35 @@ TEST(CApiVersion, LibraryMatchesHeader) {
   EXPECT_EQ(piivault_abi_version(), PIIVAULT_ABI_VERSION);
   EXPECT_EQ(PIIVAULT_VERSION_NUMBER, PIIVAULT_VERSION_MAJOR * 10000 +
                                          PIIVAULT_VERSION_MINOR * 100 + PIIVAULT_VERSION_PATCH);
+}
+
+// The structs' layouts are frozen (piivault.h): FFI bindings hard-code them.
+// These are the LP64 (x86-64, AArch64 Linux) values; a change here is an ABI
+// break and needs a _v2 struct instead.
+TEST(CApiAbi, StructLayoutsAreFrozen) {
+  static_assert(sizeof(void*) == 8 && sizeof(size_t) == 8, "LP64 layouts below");
+  EXPECT_EQ(sizeof(piivault_finding), 64u);
+  EXPECT_EQ(offsetof(piivault_finding, begin), 8u);
+  EXPECT_EQ(offsetof(piivault_finding, end), 16u);
+  EXPECT_EQ(offsetof(piivault_finding, confidence), 24u);
+  EXPECT_EQ(offsetof(piivault_finding, normalized), 32u);
+  EXPECT_EQ(offsetof(piivault_finding, normalized_len), 40u);
+  EXPECT_EQ(offsetof(piivault_finding, validated_by), 48u);
+  EXPECT_EQ(offsetof(piivault_finding, masked_as), 56u);
+  EXPECT_EQ(sizeof(piivault_redaction_report), 72u);
+  EXPECT_EQ(offsetof(piivault_redaction_report, by_operator), 24u);
+  EXPECT_EQ(sizeof(piivault_detokenized), 56u);
+  EXPECT_EQ(offsetof(piivault_detokenized, message), 8u);
+  EXPECT_EQ(offsetof(piivault_detokenized, value), 32u);
+  EXPECT_EQ(offsetof(piivault_detokenized, value_len), 40u);
+  EXPECT_EQ(offsetof(piivault_detokenized, rule), 48u);
+  EXPECT_EQ(sizeof(piivault_restore_report), 24u);
+  // The numbers FFI bindings copy.
+  EXPECT_EQ(PIIVAULT_OPERATOR_COUNT, 6);
+  EXPECT_EQ(PIIVAULT_SCRUB_KEEP_COPYRIGHT, 1u);
+  EXPECT_EQ(PIIVAULT_SCRUB_KEEP_CAPTURE_SETTINGS, 2u);
+  EXPECT_EQ(PIIVAULT_VAULT_IGNORE_ENV, 1u);
+  EXPECT_EQ(PIIVAULT_RESTORE_JSON, 1u);
 }
 
 TEST(CApiStatus, NamesMatchAbslCodes) {
