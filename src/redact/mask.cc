@@ -60,9 +60,43 @@ bool IsSpace(uint32_t cp) {
   return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x3000 || cp == 0xA0;
 }
 
+bool IsAscii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+// IsSignificant / IsSpace restricted to ASCII.
+bool AsciiSignificant(char c) {
+  const char l = static_cast<char>(c | 0x20);
+  return c == '*' || (c >= '0' && c <= '9') || (l >= 'a' && l <= 'z');
+}
+bool AsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 // Keeps the first `first` and last `last` significant characters, replaces the
 // other significant characters with '*', keeps everything else.
 std::string KeepEnds(std::string_view raw, size_t first, size_t last) {
+  if (IsAscii(raw)) {  // most values: same rules, one byte per character, no decoding
+    std::string out(raw);
+    size_t n = 0;
+    for (char c : out) n += AsciiSignificant(c);
+    if (n == 0) {
+      for (char& c : out)
+        if (!AsciiSpace(c)) c = '*';
+      return out;
+    }
+    if (first + last >= n) {
+      first = std::min(first, n / 3);
+      last = std::min(last, n / 3);
+    }
+    size_t k = 0;
+    for (char& c : out) {
+      if (!AsciiSignificant(c)) continue;
+      if (k >= first && k < n - last) c = '*';
+      ++k;
+    }
+    return out;
+  }
   std::vector<CodePoint> cps = Split(raw);
   size_t n = 0;
   for (const CodePoint& c : cps) n += IsSignificant(c.cp);
@@ -95,6 +129,11 @@ std::string KeepEnds(std::string_view raw, size_t first, size_t last) {
 
 std::string SignificantAscii(std::string_view raw) {
   std::string s;
+  if (IsAscii(raw)) {
+    for (char c : raw)
+      if (AsciiSignificant(c)) s.push_back(c);
+    return s;
+  }
   for (const CodePoint& c : Split(raw)) {
     if (!IsSignificant(c.cp)) continue;
     uint32_t cp = c.cp;

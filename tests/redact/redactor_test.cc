@@ -4,9 +4,11 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <random>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -97,6 +99,39 @@ TEST(Redactor, MasksWithDefaultPolicy) {
             "手机号138****5678，身份证号110105********002X");
   EXPECT_EQ(report.Total(EntityType::kCnMobile), 1u);
   EXPECT_EQ(report.Total(RedactOperator::kMask), 2u);
+}
+
+TEST(Mask, AsciiFastPathEqualsTheGeneralPath) {
+  // Values made only of ASCII take a byte-wise path. Appending a character
+  // that is neither significant nor a space ("中") forces the general
+  // (decoding) path and must change nothing but that character itself:
+  // kept as it is, or '*' when the value has no significant character.
+  using redact_internal::MaskValue;
+  std::mt19937_64 rng(8);
+  const std::string alphabet = "0123456789Xx*AbZz -./+()\t\n#@";
+  const EntityType types[] = {EntityType::kCnResidentId, EntityType::kCnPassport,
+                              EntityType::kCnUscc,       EntityType::kCnBusinessRegNo,
+                              EntityType::kBankCard,     EntityType::kCnMobile,
+                              EntityType::kCnPlate,      EntityType::kImei,
+                              EntityType::kMacAddress,   EntityType::kDateOfBirth,
+                              EntityType::kQq,           EntityType::kCnAccountPermit};
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::string v;
+    const size_t len = rng() % 24;
+    for (size_t i = 0; i < len; ++i) v.push_back(alphabet[rng() % alphabet.size()]);
+    if (trial % 3 == 0)  // mostly digits, like real values
+      for (char& c : v) c = rng() % 5 ? static_cast<char>('0' + rng() % 10) : c;
+    bool any_sig = false;
+    for (char c : v) any_sig |= c == '*' || std::isalnum(static_cast<unsigned char>(c));
+    for (EntityType t : types) {
+      std::string fast = MaskValue(t, v, "");
+      std::string general = MaskValue(t, v + "中", "");
+      // (A USCC that is not an individual business's 92... code is public:
+      // returned as it is, suffix included.)
+      const std::string suffix = any_sig || t == EntityType::kCnUscc ? "中" : "*";
+      ASSERT_EQ(general, fast + suffix) << EntityTypeName(t) << " [" << v << "]";
+    }
+  }
 }
 
 TEST(Redactor, LabelsAngleChineseAndNumbered) {
