@@ -7,7 +7,9 @@
 //     finding (then the output legitimately keeps that other occurrence).
 //
 // Input layout: byte 0 picks the window size, byte 1 seeds the chunking,
-// byte 2 the thread count (1 or 2); the rest is the text.
+// byte 2 the thread count (bit 0: 1 or 2) and whether labels are numbered
+// (bit 1; unnumbered labels let 2 threads plan windows in parallel, numbered
+// ones plan serially); the rest is the text.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -32,23 +34,24 @@ const piivault::Detector& TheDetector() {
   return *d;
 }
 
-piivault::RedactionPolicy FuzzPolicy() {
+piivault::RedactionPolicy FuzzPolicy(bool numbered) {
   piivault::RedactionPolicy p;
   p.default_operator = piivault::RedactOperator::kLabel;
-  p.numbered_labels = true;
+  p.numbered_labels = numbered;
   p.default_min_confidence = 0.0f;
   p.deny_list = {"机密", "ZZTOP"};
   return p;
 }
 
-const piivault::Redactor& Whole() {
-  static const piivault::Redactor* r = [] {
+const piivault::Redactor& Whole(bool numbered) {
+  static const piivault::Redactor* r[2] = {nullptr, nullptr};
+  if (r[numbered] == nullptr) {
     piivault::RedactorOptions o;
-    o.policy = FuzzPolicy();
+    o.policy = FuzzPolicy(numbered);
     o.stream_window_bytes = size_t{1} << 30;
-    return new piivault::Redactor(*piivault::Redactor::Create(TheDetector(), o));
-  }();
-  return *r;
+    r[numbered] = new piivault::Redactor(*piivault::Redactor::Create(TheDetector(), o));
+  }
+  return *r[numbered];
 }
 
 void Fail(const char* what) {
@@ -63,15 +66,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t windows[] = {1, 3, 16, 64, 100, 257, 1000, 4096};
   const size_t window = windows[data[0] % 8];
   std::mt19937_64 rng(data[1]);
-  const int threads = 1 + data[2] % 2;
+  const int threads = 1 + (data[2] & 1);
+  const bool numbered = (data[2] & 2) != 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 3, size - 3);
   if (window < 64 && text.size() > 4096) return 0;  // tiny windows rescan a lot
 
-  absl::StatusOr<std::string> expected = Whole().Redact(text, nullptr);
+  absl::StatusOr<std::string> expected = Whole(numbered).Redact(text, nullptr);
   if (!expected.ok()) Fail("whole-buffer redaction failed");
 
   piivault::RedactorOptions o;
-  o.policy = FuzzPolicy();
+  o.policy = FuzzPolicy(numbered);
   o.stream_window_bytes = window;
   absl::StatusOr<piivault::Redactor> r = piivault::Redactor::Create(TheDetector(), o);
   if (!r.ok()) Fail("create failed");
