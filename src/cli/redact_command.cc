@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -280,24 +281,29 @@ absl::Status RedactJsonl(const Redactor& redactor, const RedactFlags& flags, int
       p = e;
     }
     std::vector<RecordResult> results(lines.size());
+    // Workers take runs of records as they go (records differ in size and
+    // in how much they contain, so equal shares would leave one core idle).
+    constexpr size_t kRun = 64;
+    std::atomic<size_t> next_run{0};
     auto work = [&](int t) {
-      size_t per = (lines.size() + threads - 1) / threads;
-      size_t lo = std::min(lines.size(), per * t), hi = std::min(lines.size(), lo + per);
-      for (size_t i = lo; i < hi; ++i) {
-        std::string_view line = lines[i];
-        bool nl = !line.empty() && line.back() == '\n';
-        std::string_view rec = nl ? line.substr(0, line.size() - 1) : line;
-        if (IsBlank(rec)) {
-          results[i].text = std::string(line);
-          continue;
+      for (size_t lo; (lo = next_run.fetch_add(kRun)) < lines.size();) {
+        const size_t hi = std::min(lines.size(), lo + kRun);
+        for (size_t i = lo; i < hi; ++i) {
+          std::string_view line = lines[i];
+          bool nl = !line.empty() && line.back() == '\n';
+          std::string_view rec = nl ? line.substr(0, line.size() - 1) : line;
+          if (IsBlank(rec)) {
+            results[i].text = std::string(line);
+            continue;
+          }
+          absl::StatusOr<std::string> r = redactor.RedactJsonRecord(rec, flags.fields, &reports[t]);
+          if (!r.ok()) {
+            results[i].status = r.status();
+            continue;
+          }
+          results[i].text = *std::move(r);
+          if (nl) results[i].text.push_back('\n');
         }
-        absl::StatusOr<std::string> r = redactor.RedactJsonRecord(rec, flags.fields, &reports[t]);
-        if (!r.ok()) {
-          results[i].status = r.status();
-          continue;
-        }
-        results[i].text = *std::move(r);
-        if (nl) results[i].text.push_back('\n');
       }
     };
     if (threads == 1 || lines.size() < 2) {
