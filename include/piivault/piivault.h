@@ -281,7 +281,8 @@ PIIVAULT_EXPORT void piivault_redact_stream_free(piivault_redact_stream *stream)
 
 /* ---- Image metadata -------------------------------------------------------- */
 
-/* Flags for piivault_image_scrub. Unknown bits are PIIVAULT_INVALID_ARGUMENT. */
+/* Flags for piivault_image_scrub. Unknown bits are PIIVAULT_INVALID_ARGUMENT
+   (and so is PIIVAULT_SCRUB_REDACT_TEXT, which needs an image scanner). */
 #define PIIVAULT_SCRUB_KEEP_COPYRIGHT 0x1u        /* Exif Copyright, XMP dc:rights, IPTC */
 #define PIIVAULT_SCRUB_KEEP_CAPTURE_SETTINGS 0x2u /* exposure, focal length, dates */
 
@@ -298,6 +299,61 @@ PIIVAULT_EXPORT const char *piivault_image_format(const char *bytes, size_t len)
 PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_image_scrub(const char *bytes, size_t len,
                                                             uint32_t flags, char **out,
                                                             size_t *out_len);
+
+/* Scanning image metadata, and scrubbing with detected values masked inside
+   kept text fields, need the text detector: an image scanner holds one. */
+typedef struct piivault_image_scanner piivault_image_scanner; /* opaque */
+
+/* Keep free-text fields (JPEG COM, PNG tEXt/zTXt/iTXt, GIF comments) with the
+   values the detector finds masked, instead of dropping them. Only for
+   piivault_image_scanner_scrub. */
+#define PIIVAULT_SCRUB_REDACT_TEXT 0x4u
+
+/* Creates a scanner whose text detector uses `options` (NULL: defaults; copied).
+   Errors as piivault_detector_create. Immutable, thread-safe. */
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_image_scanner_create(
+    const piivault_detector_options *options, piivault_image_scanner **out);
+PIIVAULT_EXPORT void piivault_image_scanner_free(piivault_image_scanner *scanner);
+
+/* One metadata item of the file. Layout frozen. */
+typedef struct piivault_image_item {
+  const char *location;     /* outermost first, e.g. "APP1/Exif/GPS", "tEXt" */
+  const char *name;         /* e.g. "GPSLatitude", "Artist", "Comment" */
+  uint64_t offset;          /* byte offset of the item's data in the file */
+  uint64_t size;            /* bytes */
+  const char *sensitive_as; /* type if always sensitive (GPS, serials...), else "UNKNOWN" */
+} piivault_image_item;
+
+/* Personal data in an item. Layout frozen. */
+typedef struct piivault_image_finding {
+  const char *type;         /* e.g. "GEO_LOCATION", "CN_MOBILE" */
+  size_t item;              /* index into piivault_image_report.items */
+  float confidence;
+  const char *validated_by; /* "tag" (sensitive by name) or the detector's validator */
+} piivault_image_finding;
+
+/* What piivault_image_scan returns: one allocation, free it with
+   piivault_image_report_free. Never holds the metadata values. */
+typedef struct piivault_image_report {
+  const char *format; /* "jpeg", "png", ... */
+  piivault_image_item *items;
+  size_t item_count;
+  piivault_image_finding *findings;
+  size_t finding_count;
+} piivault_image_report;
+
+/* Every metadata item and every finding in the file. PIIVAULT_INVALID_ARGUMENT
+   for an unrecognised or malformed container (message: format and offset). */
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_image_scan(const piivault_image_scanner *scanner,
+                                                           const char *bytes, size_t len,
+                                                           piivault_image_report **report);
+PIIVAULT_EXPORT void piivault_image_report_free(piivault_image_report *report);
+
+/* piivault_image_scrub with the scanner's detector; flags may include
+   PIIVAULT_SCRUB_REDACT_TEXT. */
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_image_scanner_scrub(
+    const piivault_image_scanner *scanner, const char *bytes, size_t len, uint32_t flags,
+    char **out, size_t *out_len);
 
 /* ---- Vault ------------------------------------------------------------------ */
 

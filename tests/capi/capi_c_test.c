@@ -129,6 +129,18 @@ static void test_image(void) {
   CHECK(out == NULL);
   CHECK(piivault_image_scrub(kNotAnImage, 3, 0x100u, &out, &out_len) ==
         PIIVAULT_INVALID_ARGUMENT);
+  {
+    piivault_image_scanner *scanner = NULL;
+    piivault_image_report *report = NULL;
+    CHECK(piivault_image_scanner_create(NULL, &scanner) == PIIVAULT_OK);
+    CHECK(piivault_image_scan(scanner, kNotAnImage, sizeof kNotAnImage - 1, &report) !=
+          PIIVAULT_OK);
+    CHECK(report == NULL);
+    CHECK(piivault_image_scanner_scrub(scanner, kNotAnImage, sizeof kNotAnImage - 1,
+                                       PIIVAULT_SCRUB_REDACT_TEXT, &out, &out_len) != PIIVAULT_OK);
+    piivault_image_report_free(report);
+    piivault_image_scanner_free(scanner);
+  }
 }
 
 static void test_vault(const char *dir) {

@@ -129,6 +129,11 @@ TEST(CApiAbi, StructLayoutsAreFrozen) {
   EXPECT_EQ(offsetof(piivault_detokenized, value_len), 40u);
   EXPECT_EQ(offsetof(piivault_detokenized, rule), 48u);
   EXPECT_EQ(sizeof(piivault_restore_report), 24u);
+  EXPECT_EQ(sizeof(piivault_image_item), 40u);
+  EXPECT_EQ(sizeof(piivault_image_finding), 32u);
+  EXPECT_EQ(offsetof(piivault_image_finding, confidence), 16u);
+  EXPECT_EQ(sizeof(piivault_image_report), 40u);
+  EXPECT_EQ(PIIVAULT_SCRUB_REDACT_TEXT, 4u);
   // The numbers FFI bindings copy.
   EXPECT_EQ(PIIVAULT_OPERATOR_COUNT, 6);
   EXPECT_EQ(PIIVAULT_SCRUB_KEEP_COPYRIGHT, 1u);
@@ -890,6 +895,124 @@ TEST(CApiImage, ScrubErrors) {
   EXPECT_EQ(piivault_image_scrub(jpeg.data(), jpeg.size(), 0, &out.p, nullptr),
             PIIVAULT_INVALID_ARGUMENT);
   EXPECT_EQ(out.p, nullptr);
+}
+
+struct ScannerPtr {
+  piivault_image_scanner* p = nullptr;
+  ~ScannerPtr() { piivault_image_scanner_free(p); }
+};
+
+// Differential: the C report is the C++ ImageReport, item for item, for every
+// test image (errors included).
+TEST(CApiImage, ScanEqualsCxxOnEveryTestImage) {
+  ScannerPtr scanner;
+  ASSERT_EQ(piivault_image_scanner_create(nullptr, &scanner.p), PIIVAULT_OK) << LastError();
+  absl::StatusOr<piivault::ImageScanner> cxx = piivault::ImageScanner::Create({});
+  ASSERT_TRUE(cxx.ok());
+  int scanned = 0;
+  size_t total_findings = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kImages)) {
+    if (entry.path().extension() == ".tsv") continue;
+    const std::string bytes = ReadFile(entry.path().string());
+    absl::StatusOr<piivault::ImageReport> want = cxx->Scan(bytes);
+    piivault_image_report* report = reinterpret_cast<piivault_image_report*>(0x1);
+    const int rc = piivault_image_scan(scanner.p, bytes.data(), bytes.size(), &report);
+    if (!want.ok()) {
+      EXPECT_EQ(rc, static_cast<int>(want.status().code())) << entry.path();
+      EXPECT_EQ(report, nullptr);
+      continue;
+    }
+    ASSERT_EQ(rc, PIIVAULT_OK) << entry.path() << ": " << LastError();
+    ++scanned;
+    EXPECT_EQ(report->format, piivault::ImageFormatName(want->format)) << entry.path();
+    ASSERT_EQ(report->item_count, want->items.size()) << entry.path();
+    ASSERT_EQ(report->finding_count, want->findings.size()) << entry.path();
+    EXPECT_EQ(report->items == nullptr, want->items.empty());
+    for (size_t i = 0; i < report->item_count; ++i) {
+      const piivault::MetadataItem& w = want->items[i];
+      EXPECT_EQ(report->items[i].location, w.location);
+      EXPECT_EQ(report->items[i].name, w.name);
+      EXPECT_EQ(report->items[i].offset, w.offset);
+      EXPECT_EQ(report->items[i].size, w.size);
+      EXPECT_EQ(report->items[i].sensitive_as, piivault::EntityTypeName(w.sensitive_as));
+    }
+    for (size_t i = 0; i < report->finding_count; ++i) {
+      const piivault::ImageFinding& w = want->findings[i];
+      EXPECT_EQ(report->findings[i].type, piivault::EntityTypeName(w.type));
+      EXPECT_EQ(report->findings[i].item, w.item);
+      EXPECT_EQ(report->findings[i].confidence, w.confidence);
+      EXPECT_EQ(report->findings[i].validated_by, w.validated_by);
+    }
+    total_findings += report->finding_count;
+    piivault_image_report_free(report);
+  }
+  EXPECT_GE(scanned, 15);
+  EXPECT_GT(total_findings, 10u);
+}
+
+TEST(CApiImage, ScannerScrubRedactsTextInPlace) {
+  ScannerPtr scanner;
+  ASSERT_EQ(piivault_image_scanner_create(nullptr, &scanner.p), PIIVAULT_OK);
+  absl::StatusOr<piivault::ImageScanner> cxx = piivault::ImageScanner::Create({});
+  ASSERT_TRUE(cxx.ok());
+  for (const char* name : {"gif_comments_multi.gif", "png_text_tEXt_ct1n0g04.png",
+                           "jpeg_com_gimp_decodable.jpg", "jpeg_gps_nikon_DSCN0010.jpg"}) {
+    const std::string bytes = ReadFile(std::string(kImages) + name);
+    for (uint32_t flags : {0u, PIIVAULT_SCRUB_REDACT_TEXT,
+                           PIIVAULT_SCRUB_REDACT_TEXT | PIIVAULT_SCRUB_KEEP_COPYRIGHT}) {
+      piivault::ScrubOptions options;
+      options.redact_text_in_place = (flags & PIIVAULT_SCRUB_REDACT_TEXT) != 0;
+      options.keep_copyright = (flags & PIIVAULT_SCRUB_KEEP_COPYRIGHT) != 0;
+      absl::StatusOr<std::string> want = cxx->Scrub(bytes, options);
+      ASSERT_TRUE(want.ok()) << name;
+      Buffer out;
+      ASSERT_EQ(piivault_image_scanner_scrub(scanner.p, bytes.data(), bytes.size(), flags, &out.p,
+                                             &out.len),
+                PIIVAULT_OK)
+          << name << ": " << LastError();
+      EXPECT_TRUE(out.str() == *want) << name << " flags " << flags;
+    }
+  }
+  // The plain scrub has no detector, so it refuses the flag and says why.
+  const std::string gif = ReadFile(std::string(kImages) + "gif_comments_multi.gif");
+  Buffer out;
+  EXPECT_EQ(piivault_image_scrub(gif.data(), gif.size(), PIIVAULT_SCRUB_REDACT_TEXT, &out.p,
+                                 &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), HasSubstr("piivault_image_scanner_scrub"));
+}
+
+TEST(CApiImage, ScannerErrors) {
+  DetectorOptionsPtr options;
+  ASSERT_EQ(piivault_detector_options_create(&options.p), PIIVAULT_OK);
+  ASSERT_EQ(piivault_detector_options_add_pattern_file(options.p, "/nonexistent.toml"),
+            PIIVAULT_OK);
+  piivault_image_scanner* bad = nullptr;
+  EXPECT_EQ(piivault_image_scanner_create(options.p, &bad), PIIVAULT_NOT_FOUND);
+  EXPECT_EQ(bad, nullptr);
+  EXPECT_EQ(piivault_image_scanner_create(nullptr, nullptr), PIIVAULT_INVALID_ARGUMENT);
+
+  ScannerPtr scanner;
+  ASSERT_EQ(piivault_image_scanner_create(nullptr, &scanner.p), PIIVAULT_OK);
+  piivault_image_report* report = nullptr;
+  EXPECT_EQ(piivault_image_scan(scanner.p, "13812345678", 11, &report), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_THAT(LastError(), Not(HasSubstr("13812345678")));
+  EXPECT_EQ(report, nullptr);
+  EXPECT_EQ(piivault_image_scan(nullptr, "x", 1, &report), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_image_scan(scanner.p, nullptr, 1, &report), PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_image_scan(scanner.p, "x", 1, nullptr), PIIVAULT_INVALID_ARGUMENT);
+  Buffer out;
+  EXPECT_EQ(piivault_image_scanner_scrub(nullptr, "x", 1, 0, &out.p, &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_image_scanner_scrub(scanner.p, "x", 1, 0x80, &out.p, &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_image_scanner_scrub(scanner.p, "x", 1, 0, nullptr, &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(piivault_image_scanner_scrub(scanner.p, "not an image", 12, 0, &out.p, &out.len),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(out.p, nullptr);
+  piivault_image_scanner_free(nullptr);
+  piivault_image_report_free(nullptr);
 }
 
 // ---- Vault -----------------------------------------------------------------
