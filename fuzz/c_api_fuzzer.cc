@@ -4,7 +4,8 @@
 //      NUL-terminated strings whose lengths match.
 //   1: piivault_redact vs piivault_redact_stream_* with a small window and
 //      the chosen chunking: identical bytes and identical report counts.
-//   2: piivault_image_scrub: the result equals the C++ ScrubImage and
+//   2: piivault_image_scan: items inside the file, findings on items;
+//      piivault_image_scrub: the result equals the C++ ScrubImage and
 //      scrubbing it again changes nothing.
 //   3: piivault_redactor_options_set_policy_toml on the input: an error has a
 //      message; an accepted policy gives a redactor that can redact.
@@ -137,7 +138,38 @@ void Redact(std::string_view text, size_t chunk) {
   piivault_buffer_free(whole);
 }
 
+const piivault_image_scanner* TheScanner() {
+  static const piivault_image_scanner* s = [] {
+    piivault_image_scanner* scanner = nullptr;
+    if (piivault_image_scanner_create(nullptr, &scanner) != PIIVAULT_OK) Fail("scanner");
+    return scanner;
+  }();
+  return s;
+}
+
+// Items lie inside the file; findings point at items.
+void ScanImage(std::string_view bytes) {
+  piivault_image_report* report = nullptr;
+  const int rc = piivault_image_scan(TheScanner(), bytes.data(), bytes.size(), &report);
+  CheckError(rc);
+  if (rc != PIIVAULT_OK) {
+    if (report != nullptr) Fail("report set on failure");
+    return;
+  }
+  for (size_t i = 0; i < report->item_count; ++i) {
+    const piivault_image_item& item = report->items[i];
+    if (item.offset > bytes.size() || item.size > bytes.size() - item.offset) {
+      Fail("item outside the file");
+    }
+  }
+  for (size_t i = 0; i < report->finding_count; ++i) {
+    if (report->findings[i].item >= report->item_count) Fail("finding without its item");
+  }
+  piivault_image_report_free(report);
+}
+
 void Scrub(std::string_view bytes, uint32_t flags) {
+  ScanImage(bytes);
   char* out = nullptr;
   size_t out_len = 0;
   const int rc = piivault_image_scrub(bytes.data(), bytes.size(), flags, &out, &out_len);
