@@ -56,6 +56,12 @@ constexpr size_t kSegmentSoftCap = 2048;
 // buffer's alignment), and a value taken from it must span that much too:
 // six spoken digits, or five with spaces.
 constexpr size_t kNumeralStride = 16;
+// A value taken from a numeral run must itself hold this many Chinese
+// numerals (the run-level count would depend on text far from the value,
+// so a window of the text could decide differently).
+constexpr size_t kMinNumerals = 3;
+// The longest e-mail local part (RFC 5321).
+constexpr size_t kMaxEmailLocal = 64;
 // Name values are read this many characters ahead before deciding.
 constexpr size_t kNameLookahead = 20;
 // The tail pass compares up to this many characters in SIMD registers.
@@ -212,7 +218,11 @@ class Scanner {
           i += len;
           continue;
         }
-      } else if (!(IsAlnum(c) || c == '+' || c == '(' || c == '*' || c == '_' || c == '.' || c == '-')) {
+      } else if (!(IsAlnum(c) || c == '+' || c == '(' || c == '*' || c == '_' || c == '.' || c == '-' || c == '%')) {
+        // Every character an extractor looks back over (here: those of an
+        // e-mail local part, hence '%') must be able to start a segment, or
+        // where a segment starts would depend on text further left and a
+        // window of the text could find something else.
         i += len;
         continue;
       }
@@ -346,7 +356,10 @@ class Scanner {
       size_t left = q;
       while (left > 0) {
         size_t prev = internal::PrevCharStart(p_, left);
-        if (!NumeralOrGlue(prev)) break;
+        // The character must reach `left` ("3\xAA8": CharStart steps over a
+        // stray continuation byte, which BuildSegment would stop at, so the
+        // run would be cut at a different place in a window of the text).
+        if (!NumeralOrGlue(prev) || prev + NormAt(p_, n_, prev, true).len < left) break;
         left = prev;
       }
       size_t right = q;
@@ -373,20 +386,25 @@ class Scanner {
       // Decided by the run alone (not by where the probes fell): a run of at
       // least kNumeralStride bytes always contains a probe, whatever the
       // alignment of the buffer -- so a streaming window sees the same runs.
-      if (right - left < kNumeralStride || numerals < 3) continue;
+      if (right - left < kNumeralStride || numerals < kMinNumerals) continue;
       // Up to two ASCII/full-width letters right before the run belong to it
       // (passport E八零四九二七三八, permit H…).
       size_t letters = 0;
+      const size_t digits_left = left;
       while (left > 0 && letters < 2) {
         size_t prev = internal::PrevCharStart(p_, left);
         NormChar c = NormAt(p_, n_, prev, false);
-        if (c.kind != NormKind::kChar || !IsAlpha(c.c)) break;
+        if (c.kind != NormKind::kChar || !IsAlpha(c.c) || prev + c.len < left) break;
         left = prev;
         ++letters;
       }
       if (letters > 0 && left > 0) {
         NormChar c = NormAt(p_, n_, internal::PrevCharStart(p_, left), false);
-        if (c.kind == NormKind::kChar && (IsAlnum(c.c) || c.c == '_')) continue;  // part of a longer word
+        // Letters that are the end of a longer word are not part of the run;
+        // the run itself is still searched (dropping it would make what is
+        // found far to the right depend on this word), and the boundary
+        // rules keep its first group from starting a value.
+        if (c.kind == NormKind::kChar && (IsAlnum(c.c) || c.c == '_')) left = digits_left;
       }
       BuildSegment(left, true);
       ProcessSegment();
@@ -543,6 +561,16 @@ class Scanner {
       return last;
     }
     return i;
+  }
+
+  // How many characters of segment range [b, e) were Chinese numerals (a
+  // 3-byte digit that is not a full-width ０-９).
+  size_t NumeralsIn(size_t b, size_t e) const {
+    size_t count = 0;
+    for (size_t t = b; t < e; ++t) {
+      count += IsDigit(seg_.s[t]) && seg_.e[t] - seg_.b[t] == 3 && p_[seg_.b[t]] != 0xEF;
+    }
+    return count;
   }
 
   // ------------------------------------------------------------ extractors
@@ -784,7 +812,7 @@ class Scanner {
     size_t end = seg_.e[raw_e - 1];
     size_t seps = b - a;
     // A value from a numeral run must itself span a probe (see ScanNumerals).
-    if (seg_.numerals && end - begin < kNumeralStride) return;
+    if (seg_.numerals && (end - begin < kNumeralStride || NumeralsIn(raw_b, raw_e) < kMinNumerals)) return;
     // Patterns that can take a value of this length (digits or raw form).
     const auto& by_len = impl_.digits_by_length;
     const std::vector<const Pattern*>& plain = value_.size() < by_len.size() ? by_len[value_.size()] : by_len[0];
@@ -868,7 +896,9 @@ class Scanner {
       while (b < e && (s[b] == '-' || s[b] == '_')) ++b;
       while (e > b && (s[e - 1] == '-' || s[e - 1] == '_')) --e;
       if (e > b && !seg_.numerals) JoinAcrossLineBreak(b, e, k);
-      if (seg_.numerals && (e <= b || seg_.e[e - 1] - seg_.b[b] < kNumeralStride)) continue;
+      if (seg_.numerals && (e <= b || seg_.e[e - 1] - seg_.b[b] < kNumeralStride || NumeralsIn(b, e) < kMinNumerals)) {
+        continue;
+      }
       if (e - b < impl_.tokens_min || e - b > impl_.tokens_max) continue;
       // Parts of e-mail addresses, domains and file names are not tokens.
       if (b > 0 && (s[b - 1] == '@' || (s[b - 1] == '.' && b >= 2 && IsAlnum(s[b - 2])))) continue;
@@ -911,12 +941,23 @@ class Scanner {
     for (size_t at = 0; at < s.size(); ++at) {
       if (s[at] != '@') continue;
       size_t b = at;
-      while (b > 0 && EmailLocal(s[b - 1]) && at - b < 64) --b;
+      while (b > 0 && EmailLocal(s[b - 1]) && at - b < kMaxEmailLocal) --b;
+      // A longer local part is not an address (RFC 5321); cutting it would
+      // make the finding depend on how far back the text goes.
+      if (b > 0 && EmailLocal(s[b - 1])) continue;
       size_t e = at + 1;
       while (e < s.size() && EmailDomain(s[e]) && e - at < 190) ++e;
       while (e > at + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) --e;
       while (b < at && s[b] == '.') ++b;
       if (b == at || e == at + 1) continue;
+      // "a@b@c": a part shared with a neighbouring address makes the
+      // candidates chain, and which of them wins would depend on text
+      // arbitrarily far away; such runs are not addresses. (A lone '@' after
+      // an address, as in "x@qq.com@ 客服", is not a chain.)
+      if ((b >= 2 && s[b - 1] == '@' && EmailLocal(s[b - 2])) ||
+          (e + 1 < s.size() && s[e] == '@' && EmailDomain(s[e + 1]))) {
+        continue;
+      }
       std::string_view v(s.data() + b, e - b);
       for (const Pattern* p : impl_.emails) {
         if (v.size() < p->min_length || v.size() > p->max_length) continue;
@@ -954,7 +995,11 @@ class Scanner {
       // to a word -- the decision must not depend on how far back it goes.
       size_t first_colon = b;
       while (first_colon < e && s[first_colon] != ':') ++first_colon;
-      if (first_colon - b > 4 && first_colon < e) b = first_colon;
+      // Likewise after a dot ("9....111::2"): judged on the group and the
+      // character before it only, wherever the run began.
+      size_t group = first_colon;
+      while (group > b && IsHex(s[group - 1])) --group;
+      if (first_colon < e && (first_colon - group > 4 || (group > 0 && s[group - 1] == '.'))) b = first_colon;
       if (s[b] == ':' && (b + 1 >= m || s[b + 1] != ':')) {  // "IPv6:2001:db8::1"
         ++b;
         --colons;
@@ -1936,9 +1981,11 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   }
   // Everything that can change a finding lies within this many bytes of it:
   // keyword windows, the anchor keyword + colon + spaces before a value, the
-  // lookahead that decides where a name ends.
+  // lookahead that decides where a name ends, and the look-behind that
+  // decides whether text before an '@' is too long to be a local part (the
+  // '@' of an address that contains this finding's start).
   impl->context_window = std::max({kBeforeWindow, kAfterWindow, max_anchor + 3 + 9,
-                                   kNameLookahead * 3 + 3});
+                                   kNameLookahead * 3 + 3, kMaxEmailLocal + 2});
   return Detector(std::move(impl));
 }
 

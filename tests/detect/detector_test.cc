@@ -329,6 +329,18 @@ TEST(Plate, Shapes) {
 }
 
 // ------------------------------------------------------------ online
+TEST(Email, NoChainsAndNoOverlongLocalParts) {
+  // A part shared by two '@'s is not an address (the candidates would chain).
+  ExpectNoType("a1@b2.cn@c3.com", EntityType::kEmail);
+  // A trailing '@' with nothing after it does not spoil the address before it.
+  ExpectFinding("邮箱x1@qq.com@ 客服", EntityType::kEmail, "x1@qq.com", "x1@qq.com");
+  // More than 64 characters before the '@': not an address, and not its tail.
+  ExpectNoType(std::string(65, 'a') + "@example.com", EntityType::kEmail);
+  ExpectType(std::string(64, 'a') + "@example.com", EntityType::kEmail);
+  // '%' may start a local part.
+  ExpectFinding("|||%@x.co", EntityType::kEmail, "%@x.co", "%@x.co");
+}
+
 TEST(Email, Shapes) {
   ExpectFinding("邮箱zhang.san@example.com。", EntityType::kEmail, "zhang.san@example.com", "zhang.san@example.com");
   ExpectFinding("ＡＢＣ＠１６３．ｃｏｍ", EntityType::kEmail, "ＡＢＣ＠１６３．ｃｏｍ", "ABC@163.com");
