@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <functional>
@@ -389,7 +390,9 @@ namespace {
 // `size` threads that run one job at a time together with the caller: a
 // stream hands every batch of windows to the same threads instead of starting
 // new ones per batch (thread start-up, and a new thread's first touches of
-// its stack and malloc arena, cost ~2% of a 256 KB-window batch).
+// its stack and malloc arena, cost ~2% of a 256 KB-window batch). Both sides
+// spin briefly before sleeping: batches follow each other within tens of
+// microseconds, and waking a sleeping thread costs about that much on a VM.
 class WorkerPool {
  public:
   explicit WorkerPool(int size) {
@@ -398,7 +401,7 @@ class WorkerPool {
   ~WorkerPool() {
     {
       std::lock_guard<std::mutex> l(mu_);
-      stop_ = true;
+      stop_.store(true);
     }
     work_cv_.notify_all();
     for (std::thread& t : threads_) t.join();
@@ -409,43 +412,59 @@ class WorkerPool {
   // Runs job(0) on the caller and job(1..size) on the pool; returns when all
   // have returned.
   void Run(const std::function<void(int)>& job) {
+    job_.store(&job, std::memory_order_relaxed);
+    pending_.store(threads_.size(), std::memory_order_relaxed);
     {
-      std::lock_guard<std::mutex> l(mu_);
-      job_ = &job;
-      pending_ = threads_.size();
-      ++generation_;
+      std::lock_guard<std::mutex> l(mu_);  // a worker about to sleep sees it
+      generation_.fetch_add(1, std::memory_order_release);
     }
     work_cv_.notify_all();
     job(0);
-    std::unique_lock<std::mutex> l(mu_);
-    done_cv_.wait(l, [&] { return pending_ == 0; });
-    job_ = nullptr;
+    for (int i = 0; i < kSpins && pending_.load(std::memory_order_acquire) != 0; ++i) Pause();
+    if (pending_.load(std::memory_order_acquire) != 0) {
+      std::unique_lock<std::mutex> l(mu_);
+      done_cv_.wait(l, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
   }
 
  private:
+  static constexpr int kSpins = 1 << 14;  // ~100-300 us of pause instructions
+
+  static void Pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    std::this_thread::yield();
+#endif
+  }
+
   void Loop(int index) {
     uint64_t seen = 0;
     while (true) {
-      const std::function<void(int)>* job;
-      {
+      for (int i = 0; i < kSpins && generation_.load(std::memory_order_acquire) == seen &&
+                      !stop_.load(std::memory_order_relaxed);
+           ++i)
+        Pause();
+      if (generation_.load(std::memory_order_acquire) == seen) {
         std::unique_lock<std::mutex> l(mu_);
-        work_cv_.wait(l, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
-        job = job_;
+        work_cv_.wait(l, [&] { return stop_.load() || generation_.load() != seen; });
       }
-      (*job)(index);
-      std::lock_guard<std::mutex> l(mu_);
-      if (--pending_ == 0) done_cv_.notify_one();
+      if (stop_.load()) return;
+      seen = generation_.load(std::memory_order_acquire);
+      (*job_.load(std::memory_order_relaxed))(index);
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> l(mu_);
+        done_cv_.notify_one();
+      }
     }
   }
 
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
-  const std::function<void(int)>* job_ = nullptr;
-  size_t pending_ = 0;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  std::atomic<const std::function<void(int)>*> job_{nullptr};
+  std::atomic<size_t> pending_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
 };
 
