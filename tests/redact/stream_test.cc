@@ -302,11 +302,14 @@ TEST(RedactStream, TokenErrorsPropagate) {
   RedactionPolicy p;
   p.default_operator = RedactOperator::kToken;
   Redactor r = MakeFake(64, p);
-  RedactStream s(r);
-  std::string out;
-  absl::Status st = s.Write(redact_test::GenerateTranscript(3, 2000), &out);
-  if (st.ok()) st = s.Finish(&out);
-  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  for (int threads : {1, 2}) {  // 2: the error comes from a worker's plan
+    RedactStream s(r, threads);
+    std::string out;
+    absl::Status st = s.Write(redact_test::GenerateTranscript(3, 2000), &out);
+    if (st.ok()) st = s.Finish(&out);
+    EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition) << threads;
+    EXPECT_FALSE(s.Write("x", &out).ok());  // unusable after the error
+  }
 }
 
 }  // namespace
