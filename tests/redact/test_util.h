@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "piivault/detector.h"
 #include "piivault/vault.h"
+#include "vault/vault_test_util.h"
 
 namespace piivault::redact_test {
 
@@ -195,23 +196,7 @@ inline std::vector<std::string_view> RandomChunks(std::string_view text, std::mt
 }
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base ? base : "/tmp") + "/piivault-redact-XXXXXX";
-    char* p = mkdtemp(tmpl.data());
-    if (p != nullptr) path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::piivault::testing_util::TempDir;
 
 // A vault in a temp directory with the key passed as hex (no env, no file).
 struct TestVault {
