@@ -282,26 +282,12 @@ class Scanner {
       value_.assign(raw.data(), 4);
       value_.append(reinterpret_cast<const char*>(p_ + month_at), day_at - 1 - month_at);
       value_.append(reinterpret_cast<const char*>(p_ + day_at), date_end - day_at);
-      const auto& by_len = impl_.digits_by_length;
-      const auto& raw_by_len = impl_.digits_raw_by_length;
-      const std::vector<const Pattern*>& plain = value_.size() < by_len.size() ? by_len[value_.size()] : by_len[0];
-      const std::vector<const Pattern*>& raws = raw.size() < raw_by_len.size() ? raw_by_len[raw.size()] : raw_by_len[0];
-      for (const std::vector<const Pattern*>* list : {&plain, &raws}) {
-        for (const Pattern* p : *list) {
-          if (p->type == EntityType::kMasked) continue;
-          std::string_view v = p->value_raw ? raw : std::string_view(value_);
-          if (v.size() < p->min_length || v.size() > p->max_length || 2 > p->max_separators) continue;
-          if (p->separators.find('-') == std::string::npos) continue;
-          Try(*p, v, i, date_end);
-        }
-      }
+      TryDigitPatterns(value_, raw, 2, false, [](const Pattern& p) { return p.separators.find('-') != std::string::npos; },
+                       i, date_end);
     }
     // As Tokens: "YYYY-MM-DD" is one all-digit token.
     if (raw.size() >= impl_.tokens_min && raw.size() <= impl_.tokens_max) {
-      for (const Pattern* p : impl_.tokens) {
-        if (raw.size() < p->min_length || raw.size() > p->max_length || !p->allow_all_digits) continue;
-        Try(*p, raw, i, date_end);
-      }
+      TryTokenPatterns(raw, /*has_letter=*/false, i, date_end);
     }
     return q;
   }
@@ -321,25 +307,12 @@ class Scanner {
     const bool left_ok = LeftBoundaryOkAt(i);  // the right boundary is the stop character
     // DigitRuns / SubSpans / TryDigitSpan with one group, no separators.
     if (left_ok && len >= impl_.digits_min) {
-      const auto& by_len = impl_.digits_by_length;
-      const auto& raw_by_len = impl_.digits_raw_by_length;
-      const std::vector<const Pattern*>& plain = len < by_len.size() ? by_len[len] : by_len[0];
-      const std::vector<const Pattern*>& raws = len < raw_by_len.size() ? raw_by_len[len] : raw_by_len[0];
-      for (const std::vector<const Pattern*>* list : {&plain, &raws}) {
-        for (const Pattern* p : *list) {
-          if (p->type == EntityType::kMasked) continue;
-          if (len < p->min_length || len > p->max_length) continue;
-          Try(*p, digits, i, q);
-        }
-      }
+      TryDigitPatterns(digits, digits, 0, false, [](const Pattern&) { return true; }, i, q);
     }
     if (left_ok && len == 4 && !impl_.cn_dates.empty()) CnDateAt(digits, i, q);
     // Tokens: the segment is one all-digit token.
     if (len >= impl_.tokens_min && len <= impl_.tokens_max) {
-      for (const Pattern* p : impl_.tokens) {
-        if (len < p->min_length || len > p->max_length || !p->allow_all_digits) continue;
-        Try(*p, digits, i, q);
-      }
+      TryTokenPatterns(digits, /*has_letter=*/false, i, q);
     }
     return q;
   }
@@ -813,23 +786,33 @@ class Scanner {
     size_t seps = b - a;
     // A value from a numeral run must itself span a probe (see ScanNumerals).
     if (seg_.numerals && (end - begin < kNumeralStride || NumeralsIn(raw_b, raw_e) < kMinNumerals)) return;
-    // Patterns that can take a value of this length (digits or raw form).
-    const auto& by_len = impl_.digits_by_length;
-    const std::vector<const Pattern*>& plain = value_.size() < by_len.size() ? by_len[value_.size()] : by_len[0];
-    const std::vector<const Pattern*>& raws = raw.size() < impl_.digits_raw_by_length.size()
-                                                  ? impl_.digits_raw_by_length[raw.size()]
-                                                  : impl_.digits_raw_by_length[0];
-    for (const std::vector<const Pattern*>* list : {&plain, &raws})
-    for (const Pattern* p : *list) {
-      if ((p->type == EntityType::kMasked) != star) continue;
-      std::string_view v = p->value_raw ? raw : std::string_view(value_);
-      if (v.size() < p->min_length || v.size() > p->max_length || seps > p->max_separators) continue;
-      bool seps_ok = true;
-      for (size_t t = a + 1; t <= b && seps_ok; ++t) {
-        seps_ok = p->separators.find(groups_[t].sep) != std::string::npos;
+    TryDigitPatterns(value_, raw, seps, star, [&](const Pattern& p) {
+      for (size_t t = a + 1; t <= b; ++t) {
+        if (p.separators.find(groups_[t].sep) == std::string::npos) return false;
       }
-      if (!seps_ok) continue;
-      Try(*p, v, begin, end);
+      return true;
+    }, begin, end);
+  }
+
+  // Tries every digits pattern that takes `value` (or `raw`, the text with
+  // its separators, for patterns with value = "raw") at its length, with
+  // `seps` separators the pattern allows (`seps_ok`), as a candidate at
+  // original bytes [begin, end). `star`: the value holds '*' (MASKED only).
+  template <typename SepsOk>
+  void TryDigitPatterns(std::string_view value, std::string_view raw, size_t seps, bool star, SepsOk seps_ok,
+                        size_t begin, size_t end) {
+    const auto& by_len = impl_.digits_by_length;
+    const auto& raw_by_len = impl_.digits_raw_by_length;
+    const std::vector<const Pattern*>& plain = value.size() < by_len.size() ? by_len[value.size()] : by_len[0];
+    const std::vector<const Pattern*>& raws = raw.size() < raw_by_len.size() ? raw_by_len[raw.size()] : raw_by_len[0];
+    for (const std::vector<const Pattern*>* list : {&plain, &raws}) {
+      for (const Pattern* p : *list) {
+        if ((p->type == EntityType::kMasked) != star) continue;
+        std::string_view v = p->value_raw ? raw : value;
+        if (v.size() < p->min_length || v.size() > p->max_length || seps > p->max_separators) continue;
+        if (!seps_ok(*p)) continue;
+        Try(*p, v, begin, end);
+      }
     }
   }
 
@@ -904,11 +887,17 @@ class Scanner {
       if (b > 0 && (s[b - 1] == '@' || (s[b - 1] == '.' && b >= 2 && IsAlnum(s[b - 2])))) continue;
       if (e < m && (s[e] == '@' || (s[e] == '.' && e + 1 < m && IsAlnum(s[e + 1])))) continue;
       std::string_view v(s.data() + b, e - b);
-      for (const Pattern* p : impl_.tokens) {
-        if (v.size() < p->min_length || v.size() > p->max_length) continue;
-        if (!letter && !p->allow_all_digits) continue;
-        Try(*p, v, seg_.b[b], seg_.e[e - 1]);
-      }
+      TryTokenPatterns(v, letter, seg_.b[b], seg_.e[e - 1]);
+    }
+  }
+
+  // Tries every token pattern that takes a token of v's length (all-digit
+  // tokens only where the pattern allows them) at original bytes [begin, end).
+  void TryTokenPatterns(std::string_view v, bool has_letter, size_t begin, size_t end) {
+    for (const Pattern* p : impl_.tokens) {
+      if (v.size() < p->min_length || v.size() > p->max_length) continue;
+      if (!has_letter && !p->allow_all_digits) continue;
+      Try(*p, v, begin, end);
     }
   }
 
