@@ -325,6 +325,38 @@ class Scanner {
       if (probe < resume) continue;
       size_t q = internal::CharStart(p_, probe);
       if (!NumeralOrGlue(q)) continue;
+      if (p_[q] < 0x80) {
+        // Most probes land in plain ASCII numbers (timestamps, amounts). If
+        // the ASCII stretch around the probe cannot continue into a numeral
+        // on either side, its run holds none: skip it without normalising it
+        // character by character (the general expansion below would stop at
+        // the same two places).
+        size_t r = q;
+        while (r < n_) {
+          const uint8_t b = p_[r];
+          if (IsDigit(static_cast<char>(b)) || b == ' ' || b == '\t' || b == '\n' || b == '-') {
+            ++r;
+          } else if (b == '\r' && r + 1 < n_ && p_[r + 1] == '\n') {
+            r += 2;
+          } else {
+            break;
+          }
+        }
+        size_t l = q;
+        while (l > 0 && (IsDigit(static_cast<char>(p_[l - 1])) || p_[l - 1] == ' ' || p_[l - 1] == '\t' || p_[l - 1] == '-')) {
+          --l;
+        }
+        bool right_closed = true;
+        if (r < n_) {
+          const NormChar c = NormAt(p_, n_, r, true);
+          right_closed = c.kind != NormKind::kChar || !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-');
+        }
+        const bool left_closed = l == 0 || p_[l - 1] < 0x80 || !NumeralOrGlue(internal::PrevCharStart(p_, l));
+        if (right_closed && left_closed) {
+          resume = r;
+          continue;
+        }
+      }
       // Expand to the whole run of numerals, digits and single separators.
       size_t left = q;
       while (left > 0) {

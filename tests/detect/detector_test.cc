@@ -241,6 +241,14 @@ TEST(Mobile, PeopleWriteItLikeThis) {
   ExpectFinding("手机138\xE2\x80\x8B" "12345678", EntityType::kCnMobile, "138\xE2\x80\x8B" "12345678", "13812345678");
 }
 
+TEST(Mobile, AsciiDigitsAndNumeralsInOneRun) {
+  // The numeral pass skips a plain ASCII stretch only when neither side can
+  // continue into a numeral: these runs cross from one to the other.
+  ExpectFinding("电话138 1234 五六七八", EntityType::kCnMobile, "138 1234 五六七八", "13812345678");
+  ExpectFinding("电话一三八 1234 5678", EntityType::kCnMobile, "一三八 1234 5678", "13812345678");
+  ExpectFinding("电话一三八幺二三四 5678", EntityType::kCnMobile, "一三八幺二三四 5678", "13812345678");
+}
+
 TEST(Mobile, ChineseNumerals) {
   ExpectFinding("我的手机是一三八 幺二三四 五六七八好的", EntityType::kCnMobile, "一三八 幺二三四 五六七八",
                 "13812345678");
