@@ -13,17 +13,7 @@
 namespace piivault {
 namespace {
 
-const Detector& TheDetector() {
-  static const Detector* d = [] {
-    absl::StatusOr<Detector> det = Detector::Create({});
-    if (!det.ok()) {
-      ADD_FAILURE() << det.status();
-      std::abort();
-    }
-    return new Detector(*std::move(det));
-  }();
-  return *d;
-}
+using redact_test::TheDetector;
 
 std::string Transcript() {
   std::ifstream in(std::string(PIIVAULT_SOURCE_DIR) + "/examples/transcript.txt", std::ios::binary);

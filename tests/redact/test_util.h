@@ -23,6 +23,19 @@
 
 namespace piivault::redact_test {
 
+// One Detector with the built-in patterns, shared by the tests of a binary.
+inline const Detector& TheDetector() {
+  static const Detector* d = [] {
+    absl::StatusOr<Detector> det = Detector::Create({});
+    if (!det.ok()) {
+      ADD_FAILURE() << det.status();
+      std::abort();
+    }
+    return new Detector(*std::move(det));
+  }();
+  return *d;
+}
+
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Finds maximal ASCII digit runs (a single space or '-' may separate groups):

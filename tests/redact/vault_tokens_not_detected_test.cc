@@ -28,17 +28,7 @@
 namespace piivault {
 namespace {
 
-const Detector& TheDetector() {
-  static const Detector* d = [] {
-    absl::StatusOr<Detector> det = Detector::Create({});
-    if (!det.ok()) {
-      ADD_FAILURE() << det.status();
-      std::abort();
-    }
-    return new Detector(*std::move(det));
-  }();
-  return *d;
-}
+using redact_test::TheDetector;
 
 constexpr char kFpePolicy[] = R"(
 version = 1
