@@ -42,115 +42,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "image/bmff_internal.h"
 #include "image/image_internal.h"
 
 namespace piivault::image_internal {
 namespace {
 
-std::string TypeName(std::string_view t) {
-  std::string out;
-  for (char c : t) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  return out;
-}
-
-// Bounds-checked big-endian cursor over [pos, end) of the file.
-class Cursor {
- public:
-  Cursor(std::string_view file, uint64_t pos, uint64_t end, std::string_view what)
-      : file_(file), pos_(pos), end_(end), what_(what) {}
-
-  absl::StatusOr<uint64_t> Uint(int bytes) {
-    if (bytes == 0) return 0;
-    if (end_ - pos_ < static_cast<uint64_t>(bytes)) return Short(bytes);
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(file_[pos_ + i]);
-    pos_ += bytes;
-    return v;
-  }
-  absl::StatusOr<std::string_view> Bytes(uint64_t n) {
-    if (end_ - pos_ < n) return Short(n);
-    std::string_view v = file_.substr(pos_, n);
-    pos_ += n;
-    return v;
-  }
-  // A NUL-terminated string; an unterminated one runs to the end.
-  std::string_view CString() {
-    std::string_view rest = file_.substr(pos_, end_ - pos_);
-    size_t nul = rest.find('\0');
-    if (nul == std::string_view::npos) {
-      pos_ = end_;
-      return rest;
-    }
-    pos_ += nul + 1;
-    return rest.substr(0, nul);
-  }
-  uint64_t pos() const { return pos_; }
-  uint64_t end() const { return end_; }
-  bool done() const { return pos_ >= end_; }
-
- private:
-  absl::Status Short(uint64_t n) const {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "heif: %s at offset %d needs %d bytes, %d remain", std::string(what_), pos_, n, end_ - pos_));
-  }
-  std::string_view file_;
-  uint64_t pos_;
-  uint64_t end_;
-  std::string_view what_;
-};
-
-struct Box {
-  uint64_t offset = 0;  // of the header
-  uint64_t size = 0;    // whole box
-  uint64_t header = 0;  // header bytes (8, 16, +16 for uuid)
-  std::string_view type;
-  uint64_t payload() const { return offset + header; }
-  uint64_t end() const { return offset + size; }
-};
-
-// The box at `pos`, which must end by `end` (size 0 = runs to `end`).
-absl::StatusOr<Box> ReadBox(std::string_view file, uint64_t pos, uint64_t end) {
-  if (end - pos < 8) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "heif: box header at offset %d needs 8 bytes, %d remain", pos, end - pos));
-  }
-  Cursor c(file, pos, end, "box header");
-  Box box;
-  box.offset = pos;
-  PIIVAULT_ASSIGN_OR_RETURN(uint64_t size, c.Uint(4));
-  PIIVAULT_ASSIGN_OR_RETURN(box.type, c.Bytes(4));
-  box.header = 8;
-  if (size == 1) {
-    PIIVAULT_ASSIGN_OR_RETURN(size, c.Uint(8));
-    box.header = 16;
-  } else if (size == 0) {
-    size = end - pos;
-  }
-  if (box.type == "uuid") box.header += 16;
-  if (size < box.header) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "heif: box '%s' at offset %d declares %d bytes, less than its header", TypeName(box.type),
-        pos, size));
-  }
-  if (size > end - pos) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "heif: box '%s' at offset %d declares %d bytes, %d remain", TypeName(box.type), pos, size,
-        end - pos));
-  }
-  box.size = size;
-  return box;
-}
-
-absl::StatusOr<std::vector<Box>> Children(std::string_view file, uint64_t begin, uint64_t end) {
-  std::vector<Box> boxes;
-  uint64_t pos = begin;
-  while (pos < end) {
-    PIIVAULT_ASSIGN_OR_RETURN(Box box, ReadBox(file, pos, end));
-    boxes.push_back(box);
-    pos = box.end();
-  }
-  return boxes;
-}
+using bmff::Box;
+using bmff::Children;
+using bmff::Cursor;
+using bmff::ReadBox;
+using bmff::TypeName;
 
 struct ItemInfo {
   uint32_t id = 0;
@@ -364,6 +266,46 @@ absl::Status ParseIprp(std::string_view file, const Box& box, Meta& meta) {
   return absl::OkStatus();
 }
 
+// A meta box whose children start at `children_begin` (after version and
+// flags for an ISO FullBox).
+absl::StatusOr<Meta> ParseMeta(std::string_view file, const Box& box, uint64_t children_begin) {
+  Meta meta;
+  meta.box = box;
+  PIIVAULT_ASSIGN_OR_RETURN(meta.children, Children(file, children_begin, box.end()));
+  for (const Box& child : meta.children) {
+    // A second copy of a structural box would hide items from one reader
+    // or another (and from this scrubber): refuse.
+    const bool second = (child.type == "iinf" && meta.iinf) || (child.type == "iloc" && meta.iloc) ||
+                        (child.type == "iref" && meta.iref) || (child.type == "iprp" && meta.iprp) ||
+                        (child.type == "idat" && meta.idat) || (child.type == "pitm" && meta.primary);
+    if (second) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "heif: meta has a second '%s' box at offset %d", TypeName(child.type), child.offset));
+    }
+    if (child.type == "iinf" && !meta.iinf) {
+      meta.iinf = child;
+      PIIVAULT_RETURN_IF_ERROR(ParseIinf(file, child, meta));
+    } else if (child.type == "iloc" && !meta.iloc) {
+      meta.iloc = child;
+      PIIVAULT_RETURN_IF_ERROR(ParseIloc(file, child, meta));
+    } else if (child.type == "iref" && !meta.iref) {
+      meta.iref = child;
+      PIIVAULT_RETURN_IF_ERROR(ParseIref(file, child, meta));
+    } else if (child.type == "iprp" && !meta.iprp) {
+      meta.iprp = child;
+      PIIVAULT_RETURN_IF_ERROR(ParseIprp(file, child, meta));
+    } else if (child.type == "idat" && !meta.idat) {
+      meta.idat = child;
+    } else if (child.type == "pitm") {
+      Cursor p(file, child.payload(), child.end(), "pitm");
+      PIIVAULT_ASSIGN_OR_RETURN(uint64_t vflags, p.Uint(4));
+      PIIVAULT_ASSIGN_OR_RETURN(uint64_t id, p.Uint((vflags >> 24) == 0 ? 2 : 4));
+      meta.primary = static_cast<uint32_t>(id);
+    }
+  }
+  return meta;
+}
+
 absl::StatusOr<File> ParseFile(std::string_view file) {
   File f;
   PIIVAULT_ASSIGN_OR_RETURN(f.top, Children(file, 0, file.size()));
@@ -377,42 +319,9 @@ absl::StatusOr<File> ParseFile(std::string_view file) {
       return absl::InvalidArgumentError(
           absl::StrFormat("heif: second top-level 'meta' box at offset %d", box.offset));
     }
-    Meta meta;
-    meta.box = box;
     Cursor c(file, box.payload(), box.end(), "meta");
     PIIVAULT_RETURN_IF_ERROR(c.Uint(4).status());  // version, flags
-    PIIVAULT_ASSIGN_OR_RETURN(meta.children, Children(file, c.pos(), box.end()));
-    for (const Box& child : meta.children) {
-      // A second copy of a structural box would hide items from one reader
-      // or another (and from this scrubber): refuse.
-      const bool second = (child.type == "iinf" && meta.iinf) || (child.type == "iloc" && meta.iloc) ||
-                          (child.type == "iref" && meta.iref) || (child.type == "iprp" && meta.iprp) ||
-                          (child.type == "idat" && meta.idat) || (child.type == "pitm" && meta.primary);
-      if (second) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "heif: meta has a second '%s' box at offset %d", TypeName(child.type), child.offset));
-      }
-      if (child.type == "iinf" && !meta.iinf) {
-        meta.iinf = child;
-        PIIVAULT_RETURN_IF_ERROR(ParseIinf(file, child, meta));
-      } else if (child.type == "iloc" && !meta.iloc) {
-        meta.iloc = child;
-        PIIVAULT_RETURN_IF_ERROR(ParseIloc(file, child, meta));
-      } else if (child.type == "iref" && !meta.iref) {
-        meta.iref = child;
-        PIIVAULT_RETURN_IF_ERROR(ParseIref(file, child, meta));
-      } else if (child.type == "iprp" && !meta.iprp) {
-        meta.iprp = child;
-        PIIVAULT_RETURN_IF_ERROR(ParseIprp(file, child, meta));
-      } else if (child.type == "idat" && !meta.idat) {
-        meta.idat = child;
-      } else if (child.type == "pitm") {
-        Cursor p(file, child.payload(), child.end(), "pitm");
-        PIIVAULT_ASSIGN_OR_RETURN(uint64_t vflags, p.Uint(4));
-        PIIVAULT_ASSIGN_OR_RETURN(uint64_t id, p.Uint((vflags >> 24) == 0 ? 2 : 4));
-        meta.primary = static_cast<uint32_t>(id);
-      }
-    }
+    PIIVAULT_ASSIGN_OR_RETURN(Meta meta, ParseMeta(file, box, c.pos()));
     f.meta = std::move(meta);
   }
   return f;
@@ -513,33 +422,12 @@ absl::StatusOr<std::vector<Extent>> ResolveExtents(std::string_view file, const 
   return out;
 }
 
-}  // namespace
-
-absl::Status ScanHeif(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink) {
-  PIIVAULT_ASSIGN_OR_RETURN(File f, ParseFile(bytes));
-  if (!f.meta) return absl::OkStatus();
-  const Meta& meta = *f.meta;
+// Reports the Exif and XMP items of `meta` (and the items parsed from them)
+// under `location` ("meta/iinf", "moov/trak/meta/iinf"...). `budget` bounds
+// the bytes copied for all items (items may share bytes).
+absl::Status ReportMetaItems(std::string_view bytes, const Meta& meta, const std::string& location,
+                             const ParseLimits& limits, MetadataSink& sink, uint64_t& budget) {
   const auto locations = LocationIndex(meta);
-  absl::flat_hash_set<uint32_t> main_thumbnails;
-  ThumbnailItems(meta, &main_thumbnails);
-  for (const ItemInfo& item : meta.items) {
-    if (!main_thumbnails.contains(item.id)) continue;
-    MetadataItem report;
-    report.location = "meta/iinf";
-    report.name = "Thumbnail";
-    report.offset = item.box.offset;
-    report.sensitive_as = EntityType::kThumbnail;
-    auto found = locations.find(item.id);
-    if (found != locations.end()) {
-      PIIVAULT_ASSIGN_OR_RETURN(std::vector<Extent> extents,
-                                ResolveExtents(bytes, meta, *found->second));
-      if (!extents.empty()) report.offset = extents[0].offset;
-      for (const Extent& e : extents) report.size += e.length;
-    }
-    sink.AddItem(std::move(report));
-  }
-  // Items may share bytes; bound the total copied for all of them.
-  uint64_t budget = bytes.size() + limits.max_decompressed_bytes;
   for (const ItemInfo& item : meta.items) {
     const MetaKind kind = KindOf(item);
     if (kind == MetaKind::kNone) continue;
@@ -563,7 +451,7 @@ absl::Status ScanHeif(std::string_view bytes, const ParseLimits& limits, Metadat
       if (!extents.empty()) first_offset = extents[0].offset;
     }
     MetadataItem report;
-    report.location = "meta/iinf";
+    report.location = location;
     report.name = kind == MetaKind::kExif ? "Exif" : "XMP";
     report.offset = first_offset;
     report.size = data.size();
@@ -587,11 +475,51 @@ absl::Status ScanHeif(std::string_view bytes, const ParseLimits& limits, Metadat
       }
       std::string_view tiff = std::string_view(data).substr(4 + skip);
       PIIVAULT_RETURN_IF_ERROR(
-          ParseTiffMetadata(tiff, first_offset + 4 + skip, "meta/iinf/Exif", limits, sink));
+          ParseTiffMetadata(tiff, first_offset + 4 + skip, location + "/Exif", limits, sink));
     } else if (item.content_encoding.empty()) {
       PIIVAULT_RETURN_IF_ERROR(
-          ParseXmpMetadata(data, first_offset, "meta/iinf/XMP", limits, sink));
+          ParseXmpMetadata(data, first_offset, location + "/XMP", limits, sink));
     }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ScanHeif(std::string_view bytes, const ParseLimits& limits, MetadataSink& sink) {
+  PIIVAULT_ASSIGN_OR_RETURN(File f, ParseFile(bytes));
+  // Items may share bytes; bound the total copied for all of them.
+  uint64_t budget = bytes.size() + limits.max_decompressed_bytes;
+  if (f.meta) {
+    const Meta& meta = *f.meta;
+    const auto locations = LocationIndex(meta);
+    absl::flat_hash_set<uint32_t> main_thumbnails;
+    ThumbnailItems(meta, &main_thumbnails);
+    for (const ItemInfo& item : meta.items) {
+      if (!main_thumbnails.contains(item.id)) continue;
+      MetadataItem report;
+      report.location = "meta/iinf";
+      report.name = "Thumbnail";
+      report.offset = item.box.offset;
+      report.sensitive_as = EntityType::kThumbnail;
+      auto found = locations.find(item.id);
+      if (found != locations.end()) {
+        PIIVAULT_ASSIGN_OR_RETURN(std::vector<Extent> extents,
+                                  ResolveExtents(bytes, meta, *found->second));
+        if (!extents.empty()) report.offset = extents[0].offset;
+        for (const Extent& e : extents) report.size += e.length;
+      }
+      sink.AddItem(std::move(report));
+    }
+    PIIVAULT_RETURN_IF_ERROR(ReportMetaItems(bytes, meta, "meta/iinf", limits, sink, budget));
+  }
+  // Metadata outside the top-level meta's items: uuid boxes, user data,
+  // meta boxes in moov and its tracks.
+  PIIVAULT_ASSIGN_OR_RETURN(bmff::UserData user_data, bmff::FindUserData(bytes, f.top, limits, &sink));
+  for (const bmff::NestedMeta& nested : user_data.metas) {
+    PIIVAULT_ASSIGN_OR_RETURN(Meta meta, ParseMeta(bytes, nested.box, nested.children_begin));
+    PIIVAULT_RETURN_IF_ERROR(
+        ReportMetaItems(bytes, meta, nested.location + "/iinf", limits, sink, budget));
   }
   return absl::OkStatus();
 }
@@ -623,18 +551,45 @@ std::string MakeBox(std::string_view type, std::string_view payload) {
 absl::StatusOr<std::string> ScrubHeif(std::string_view bytes, const ScrubOptions& options,
                                       const ParseLimits& limits) {
   PIIVAULT_ASSIGN_OR_RETURN(File f, ParseFile(bytes));
-  if (!f.meta) return std::string(bytes);
-  const Meta& meta = *f.meta;
+  PIIVAULT_ASSIGN_OR_RETURN(bmff::UserData user_data,
+                            bmff::FindUserData(bytes, f.top, limits, /*sink=*/nullptr));
+  const Meta no_meta;
+  const Meta& meta = f.meta ? *f.meta : no_meta;
   absl::flat_hash_set<uint32_t> removed;
   for (const ItemInfo& item : meta.items) {
     if (KindOf(item) != MetaKind::kNone) removed.insert(item.id);
   }
   for (uint32_t id : ThumbnailItems(meta)) removed.insert(id);
-  if (removed.empty()) return std::string(bytes);  // nothing to do: byte-identical
+  if (removed.empty() && user_data.removed.empty()) {
+    return std::string(bytes);  // nothing to do: byte-identical
+  }
   if (meta.primary && removed.contains(*meta.primary)) {
     return absl::InvalidArgumentError(
         absl::StrFormat("heif: primary item %d is a metadata item", *meta.primary));
   }
+  // Top-level mdats are sorted by offset: the last one starting at or before
+  // the extent is the only candidate.
+  auto in_mdat = [&f](const Extent& e) {
+    auto next = std::upper_bound(f.mdats.begin(), f.mdats.end(), e.offset,
+                                 [](uint64_t off, const Box& b) { return off < b.offset; });
+    return next != f.mdats.begin() && e.offset >= std::prev(next)->payload() &&
+           e.offset + e.length <= std::prev(next)->end();
+  };
+  // The removed user-data boxes (disjoint, in file order): the one starting
+  // at or before `e` is the only one that can hold it.
+  const std::vector<Box>& neutralised = user_data.removed;
+  auto in_neutralised = [&neutralised](uint64_t offset, uint64_t length) {
+    auto next = std::upper_bound(neutralised.begin(), neutralised.end(), offset,
+                                 [](uint64_t off, const Box& b) { return off < b.offset; });
+    return next != neutralised.begin() && offset >= std::prev(next)->offset &&
+           offset + length <= std::prev(next)->end();
+  };
+  // Does [offset, offset + length) meet any removed user-data box?
+  auto meets_neutralised = [&neutralised](uint64_t offset, uint64_t length) {
+    auto past = std::lower_bound(neutralised.begin(), neutralised.end(), offset + length,
+                                 [](const Box& b, uint64_t end) { return b.offset < end; });
+    return past != neutralised.begin() && std::prev(past)->end() > offset;
+  };
 
   // Where the removed items' bytes are, and where the kept items' are.
   std::vector<Extent> zero_file;  // absolute, method 0
@@ -648,13 +603,7 @@ absl::StatusOr<std::string> ScrubHeif(std::string_view bytes, const ScrubOptions
           zero_idat.push_back(e);
           continue;
         }
-        // Top-level mdats are sorted by offset: the last one starting at or
-        // before the extent is the only candidate.
-        auto next = std::upper_bound(f.mdats.begin(), f.mdats.end(), e.offset,
-                                     [](uint64_t off, const Box& b) { return off < b.offset; });
-        const bool in_mdat = next != f.mdats.begin() && e.offset >= std::prev(next)->payload() &&
-                             e.offset + e.length <= std::prev(next)->end();
-        if (!in_mdat) {
+        if (!in_mdat(e)) {
           return absl::InvalidArgumentError(absl::StrFormat(
               "heif: metadata item %d has data at offset %d outside every mdat", loc.id,
               e.offset));
@@ -663,14 +612,50 @@ absl::StatusOr<std::string> ScrubHeif(std::string_view bytes, const ScrubOptions
       }
     } else {
       for (const Extent& e : extents) {
-        if (loc.construction_method == 0 && e.offset < meta.box.end() &&
+        if (!removed.empty() && loc.construction_method == 0 && e.offset < meta.box.end() &&
             e.offset + e.length > meta.box.offset && e.length > 0) {
           return absl::InvalidArgumentError(absl::StrFormat(
               "heif: item %d has data at offset %d inside the meta box, which is rebuilt",
               loc.id, e.offset));
         }
+        if (e.length > 0 && meets_neutralised(e.offset, e.length)) {
+          return absl::InvalidArgumentError(absl::StrFormat(
+              "heif: item %d has data at offset %d inside a user-data box, which is removed",
+              loc.id, e.offset));
+        }
         kept.push_back(e);
       }
+    }
+  }
+  // Exif/XMP items of meta boxes below the top level: the boxes themselves
+  // are removed (so is an idat in them); item bytes elsewhere must lie in an
+  // mdat, where they are zeroed.
+  for (const bmff::NestedMeta& nested : user_data.metas) {
+    PIIVAULT_ASSIGN_OR_RETURN(Meta inner, ParseMeta(bytes, nested.box, nested.children_begin));
+    absl::flat_hash_set<uint32_t> inner_removed;
+    for (const ItemInfo& item : inner.items) {
+      if (KindOf(item) != MetaKind::kNone) inner_removed.insert(item.id);
+    }
+    for (const ItemLocation& loc : inner.locations) {
+      if (!inner_removed.contains(loc.id)) continue;
+      PIIVAULT_ASSIGN_OR_RETURN(std::vector<Extent> extents, ResolveExtents(bytes, inner, loc));
+      for (const Extent& e : extents) {
+        if (in_neutralised(e.offset, e.length)) continue;
+        if (!in_mdat(e)) {
+          return absl::InvalidArgumentError(absl::StrFormat(
+              "heif: metadata item %d of the meta box at offset %d has data at offset %d outside "
+              "every mdat",
+              loc.id, nested.box.offset, e.offset));
+        }
+        zero_file.push_back(e);
+      }
+    }
+  }
+  // Media chunks of tracks must not start inside a removed box.
+  for (uint64_t chunk : user_data.chunk_offsets) {
+    if (meets_neutralised(chunk, 1)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "heif: a track chunk at offset %d lies inside a user-data box, which is removed", chunk));
     }
   }
   // Overlap check in O((Z + K) log K): kept extents sorted by start, with the
@@ -695,120 +680,124 @@ absl::StatusOr<std::string> ScrubHeif(std::string_view bytes, const ScrubOptions
     }
   }
 
-  // Rebuild meta.
-  std::string meta_payload(bytes.substr(meta.box.payload(), 4));  // version, flags
-  for (const Box& child : meta.children) {
-    std::string_view raw = bytes.substr(child.offset, child.size);
-    if (meta.iinf && child.offset == meta.iinf->offset) {
-      std::string p(bytes.substr(child.payload(), 4));
-      uint64_t count = 0;
-      std::string body;
-      for (const ItemInfo& item : meta.items) {
-        if (removed.contains(item.id)) continue;
-        ++count;
-        body.append(bytes.substr(item.box.offset, item.box.size));
-      }
-      PutBe(p, count, meta.iinf_version == 0 ? 2 : 4);
-      p += body;
-      // Non-infe children of iinf (none are defined) are dropped.
-      meta_payload += MakeBox("iinf", p);
-    } else if (meta.iloc && child.offset == meta.iloc->offset) {
-      std::string p(bytes.substr(child.payload(), 6));  // version, flags, field sizes
-      uint64_t count = 0;
-      std::string body;
-      for (const ItemLocation& loc : meta.locations) {
-        if (removed.contains(loc.id)) continue;
-        ++count;
-        body.append(bytes.substr(loc.raw_begin, loc.raw_end - loc.raw_begin));
-      }
-      PutBe(p, count, meta.iloc_version < 2 ? 2 : 4);
-      p += body;
-      meta_payload += MakeBox("iloc", p);
-    } else if (meta.iref && child.offset == meta.iref->offset) {
-      const int id_size = meta.iref_version == 0 ? 2 : 4;
-      std::string p(bytes.substr(child.payload(), 4));
-      bool any = false;
-      for (const Reference& ref : meta.references) {
-        if (removed.contains(ref.from)) continue;
-        std::vector<uint32_t> to;
-        for (uint32_t id : ref.to) {
-          if (!removed.contains(id)) to.push_back(id);
-        }
-        if (to.empty()) continue;
-        any = true;
-        if (to.size() == ref.to.size()) {
-          p.append(bytes.substr(ref.box.offset, ref.box.size));
-          continue;
-        }
-        std::string r;
-        PutBe(r, ref.from, id_size);
-        PutBe(r, to.size(), 2);
-        for (uint32_t id : to) PutBe(r, id, id_size);
-        p += MakeBox(ref.box.type, r);
-      }
-      if (any) meta_payload += MakeBox("iref", p);
-    } else if (meta.iprp && child.offset == meta.iprp->offset) {
-      std::string p;
-      size_t next_ipma = 0;  // ipmas were parsed in iprp child order
-      for (const Box& pc : meta.iprp_children) {
-        const Meta::Ipma* ipma = nullptr;
-        if (next_ipma < meta.ipmas.size() && meta.ipmas[next_ipma].box.offset == pc.offset) {
-          ipma = &meta.ipmas[next_ipma++];
-        }
-        if (ipma == nullptr) {
-          p.append(bytes.substr(pc.offset, pc.size));
-          continue;
-        }
-        std::string q(bytes.substr(pc.payload(), 4));
+  std::string out(bytes);
+  if (!removed.empty()) {
+    // Rebuild meta.
+    std::string meta_payload(bytes.substr(meta.box.payload(), 4));  // version, flags
+    for (const Box& child : meta.children) {
+      std::string_view raw = bytes.substr(child.offset, child.size);
+      if (meta.iinf && child.offset == meta.iinf->offset) {
+        std::string p(bytes.substr(child.payload(), 4));
         uint64_t count = 0;
         std::string body;
-        for (const Association& a : ipma->entries) {
-          if (removed.contains(a.id)) continue;
+        for (const ItemInfo& item : meta.items) {
+          if (removed.contains(item.id)) continue;
           ++count;
-          body.append(bytes.substr(a.raw_begin, a.raw_end - a.raw_begin));
+          body.append(bytes.substr(item.box.offset, item.box.size));
         }
-        PutBe(q, count, 4);
-        q += body;
-        p += MakeBox("ipma", q);
+        PutBe(p, count, meta.iinf_version == 0 ? 2 : 4);
+        p += body;
+        // Non-infe children of iinf (none are defined) are dropped.
+        meta_payload += MakeBox("iinf", p);
+      } else if (meta.iloc && child.offset == meta.iloc->offset) {
+        std::string p(bytes.substr(child.payload(), 6));  // version, flags, field sizes
+        uint64_t count = 0;
+        std::string body;
+        for (const ItemLocation& loc : meta.locations) {
+          if (removed.contains(loc.id)) continue;
+          ++count;
+          body.append(bytes.substr(loc.raw_begin, loc.raw_end - loc.raw_begin));
+        }
+        PutBe(p, count, meta.iloc_version < 2 ? 2 : 4);
+        p += body;
+        meta_payload += MakeBox("iloc", p);
+      } else if (meta.iref && child.offset == meta.iref->offset) {
+        const int id_size = meta.iref_version == 0 ? 2 : 4;
+        std::string p(bytes.substr(child.payload(), 4));
+        bool any = false;
+        for (const Reference& ref : meta.references) {
+          if (removed.contains(ref.from)) continue;
+          std::vector<uint32_t> to;
+          for (uint32_t id : ref.to) {
+            if (!removed.contains(id)) to.push_back(id);
+          }
+          if (to.empty()) continue;
+          any = true;
+          if (to.size() == ref.to.size()) {
+            p.append(bytes.substr(ref.box.offset, ref.box.size));
+            continue;
+          }
+          std::string r;
+          PutBe(r, ref.from, id_size);
+          PutBe(r, to.size(), 2);
+          for (uint32_t id : to) PutBe(r, id, id_size);
+          p += MakeBox(ref.box.type, r);
+        }
+        if (any) meta_payload += MakeBox("iref", p);
+      } else if (meta.iprp && child.offset == meta.iprp->offset) {
+        std::string p;
+        size_t next_ipma = 0;  // ipmas were parsed in iprp child order
+        for (const Box& pc : meta.iprp_children) {
+          const Meta::Ipma* ipma = nullptr;
+          if (next_ipma < meta.ipmas.size() && meta.ipmas[next_ipma].box.offset == pc.offset) {
+            ipma = &meta.ipmas[next_ipma++];
+          }
+          if (ipma == nullptr) {
+            p.append(bytes.substr(pc.offset, pc.size));
+            continue;
+          }
+          std::string q(bytes.substr(pc.payload(), 4));
+          uint64_t count = 0;
+          std::string body;
+          for (const Association& a : ipma->entries) {
+            if (removed.contains(a.id)) continue;
+            ++count;
+            body.append(bytes.substr(a.raw_begin, a.raw_end - a.raw_begin));
+          }
+          PutBe(q, count, 4);
+          q += body;
+          p += MakeBox("ipma", q);
+        }
+        meta_payload += MakeBox("iprp", p);
+      } else if (meta.idat && child.offset == meta.idat->offset) {
+        std::string p(bytes.substr(child.payload(), child.end() - child.payload()));
+        for (const Extent& z : zero_idat) {
+          std::fill_n(p.begin() + static_cast<ptrdiff_t>(z.offset - child.payload()), z.length, '\0');
+        }
+        meta_payload += MakeBox("idat", p);
+      } else {
+        meta_payload.append(raw.data(), raw.size());
       }
-      meta_payload += MakeBox("iprp", p);
-    } else if (meta.idat && child.offset == meta.idat->offset) {
-      std::string p(bytes.substr(child.payload(), child.end() - child.payload()));
-      for (const Extent& z : zero_idat) {
-        std::fill_n(p.begin() + static_cast<ptrdiff_t>(z.offset - child.payload()), z.length, '\0');
+    }
+    std::string new_meta = MakeBox("meta", meta_payload);
+    if (new_meta.size() > meta.box.size || meta.box.size - new_meta.size() < 8) {
+      if (new_meta.size() != meta.box.size) {
+        return absl::InternalError(absl::StrFormat(
+            "heif: rebuilt meta is %d bytes for %d: cannot pad", new_meta.size(), meta.box.size));
       }
-      meta_payload += MakeBox("idat", p);
-    } else {
-      meta_payload.append(raw.data(), raw.size());
     }
-  }
-  std::string new_meta = MakeBox("meta", meta_payload);
-  if (new_meta.size() > meta.box.size || meta.box.size - new_meta.size() < 8) {
-    if (new_meta.size() != meta.box.size) {
-      return absl::InternalError(absl::StrFormat(
-          "heif: rebuilt meta is %d bytes for %d: cannot pad", new_meta.size(), meta.box.size));
+    const uint64_t pad = meta.box.size - new_meta.size();
+    if (pad > 0) {
+      std::string free_box;
+      if (pad <= 0xffffffffu) {
+        PutBe(free_box, pad, 4);
+        free_box += "free";
+        free_box.append(pad - 8, '\0');
+      } else {
+        PutBe(free_box, 1, 4);
+        free_box += "free";
+        PutBe(free_box, pad, 8);
+        free_box.append(pad - 16, '\0');
+      }
+      new_meta += free_box;
     }
+    out.replace(meta.box.offset, meta.box.size, new_meta);
   }
-  const uint64_t pad = meta.box.size - new_meta.size();
-  if (pad > 0) {
-    std::string free_box;
-    if (pad <= 0xffffffffu) {
-      PutBe(free_box, pad, 4);
-      free_box += "free";
-      free_box.append(pad - 8, '\0');
-    } else {
-      PutBe(free_box, 1, 4);
-      free_box += "free";
-      PutBe(free_box, pad, 8);
-      free_box.append(pad - 16, '\0');
-    }
-    new_meta += free_box;
-  }
-  std::string out(bytes);
   for (const Extent& z : zero_file) {
     std::fill_n(out.begin() + static_cast<ptrdiff_t>(z.offset), z.length, '\0');
   }
-  out.replace(meta.box.offset, meta.box.size, new_meta);
+  // Same size, so no offset anywhere changes.
+  for (const Box& box : user_data.removed) bmff::Neutralise(out, box);
   return out;
 }
 
