@@ -462,26 +462,157 @@ TEST(IsobmffUdtaTest, FrontEndFindings) {
   EXPECT_TRUE(after->items.empty());
 }
 
-// Same-size rewrite whatever the box header: a 64-bit largesize udta and a
-// size-0 uuid running to the end of the file keep their size fields.
-TEST(IsobmffUdtaTest, LargesizeAndSizeZeroBoxes) {
+// --- Odd and hostile layouts (also written as fuzz seeds below) ------------
+
+std::string Mvhd() { return FullBox("mvhd", 0, 0, std::string(96, '\0')); }
+
+// A 64-bit largesize moov/udta and a size-0 uuid running to the end of the file.
+std::string LargesizeAndSizeZero() {
   const std::string body = QtText("\xa9xyz", "+39.9042+116.4074/") + QtText("\xa9" "ART", "Zhang Wei");
   std::string large = Bin("\0\0\0\x01udta");
   PutBe(large, 16 + body.size(), 8);
   large += body;
-  std::string to_end = Bin("\0\0\0\0uuid") + kXmpUuid + XmpPacket("Sun Qi");
+  const std::string to_end = Bin("\0\0\0\0uuid") + kXmpUuid + XmpPacket("Sun Qi");
   Parts parts;
-  parts.post = [&](uint64_t, uint64_t) {
-    return std::vector<std::string>{Box("moov", FullBox("mvhd", 0, 0, std::string(96, '\0')) + large), to_end};
-  };
-  Built b = Build(parts);
-  RecordingSink sink = MustScan(b.bytes);
-  EXPECT_TRUE(sink.Has("moov/udta", "GPSCoordinates", "+39.9042"));
-  EXPECT_TRUE(sink.Has("uuid/XMP", {}, "Sun Qi"));
-  CheckScrub(b.bytes);
+  parts.post = [=](uint64_t, uint64_t) { return std::vector<std::string>{Box("moov", Mvhd() + large), to_end}; };
+  return Build(parts).bytes;
 }
 
-// --- Hostile inputs -------------------------------------------------------
+// A moov child (udta) claiming 40 bytes more than the moov holds.
+std::string MoovChildPastParent() {
+  std::string bad_udta = Box("udta", QtText("\xa9" "ART", "Zhang Wei"));
+  bad_udta[3] = static_cast<char>(bad_udta[3] + 40);
+  Parts parts;
+  parts.post = [=](uint64_t, uint64_t) { return std::vector<std::string>{Box("moov", bad_udta)}; };
+  return Build(parts).bytes;
+}
+
+// A udta child (text atom) claiming 40 bytes more than the udta holds.
+std::string UdtaChildPastParent() {
+  std::string atom = QtText("\xa9" "ART", "Zhang Wei");
+  atom[3] = static_cast<char>(atom[3] + 40);
+  Parts parts;
+  parts.post = [=](uint64_t, uint64_t) {
+    return std::vector<std::string>{Box("moov", Box("udta", atom + QtText("\xa9xyz", "+39.9042+116.4074/")))};
+  };
+  return Build(parts).bytes;
+}
+
+// Largesize below the 16-byte header, then one far past the file.
+std::string BadLargesize() {
+  Parts parts;
+  parts.post = [](uint64_t, uint64_t) {
+    std::string small = Bin("\0\0\0\x01udta");
+    PutBe(small, 12, 8);
+    std::string huge = Bin("\0\0\0\x01udta");
+    PutBe(huge, ~uint64_t{0}, 8);
+    return std::vector<std::string>{Box("moov", small), Box("moov", huge)};
+  };
+  return Build(parts).bytes;
+}
+
+// `depth` boxes, each holding the next, around `inner` (built in linear time).
+std::string Nest(int depth, const std::vector<std::string>& types, std::string_view inner) {
+  std::string out;
+  for (int i = 0; i < depth; ++i) {
+    PutBe(out, 8 * static_cast<uint64_t>(depth - i) + inner.size(), 4);
+    out += types[static_cast<size_t>(i) % types.size()];
+  }
+  return out + std::string(inner);
+}
+
+std::string NestingBomb(int depth) {
+  const std::string deep_udta = Nest(depth, {"meta", "udta"}, QtText("\xa9" "ART", "Zhang Wei"));
+  const std::string deep_trak = Nest(depth, {"mdia", "minf", "trak"}, "");
+  Parts parts;
+  parts.post = [=](uint64_t, uint64_t) {
+    return std::vector<std::string>{Box("moov", Box("udta", deep_udta) + Box("trak", deep_trak))};
+  };
+  return Build(parts).bytes;
+}
+
+// A track chunk offset pointing into a top-level uuid box.
+std::string ChunkInsideUuid() {
+  Parts parts;
+  parts.post = [](uint64_t, uint64_t) {
+    std::string stco;
+    PutBe(stco, 1, 4);
+    PutBe(stco, 0, 4);  // patched below
+    return std::vector<std::string>{
+        Box("moov", Box("trak", Box("mdia", Box("minf", Box("stbl", FullBox("stco", 0, 0, stco)))))),
+        Box("uuid", std::string(16, '\x07') + "media samples")};
+  };
+  std::string f = Build(parts).bytes;
+  const size_t uuid = f.rfind("uuid") - 4;
+  const size_t stco = f.find("stco");
+  std::string off;
+  PutBe(off, uuid + 30, 4);
+  f.replace(stco + 12, 4, off);  // after type, version/flags, entry count
+  return f;
+}
+
+// The image item's iloc extent pointing into a top-level udta.
+std::string ImageInsideUdta() {
+  Parts parts;
+  parts.pre = {Box("udta", QtText("\xa9" "ART", "Zhang Wei"))};
+  std::string f = Build(parts).bytes;
+  const size_t udta = f.find("udta") - 4;
+  const size_t iloc = f.find("iloc");
+  std::string off;
+  PutBe(off, udta + 8, 4);
+  f.replace(iloc + 4 + 4 + 2 + 2 + 2 + 2 + 2, 4, off);  // type, vflags, sizes, count, id, dref, extent count
+  return f;
+}
+
+// co64 declaring 2^28 entries with room for one.
+std::string ChunkCountLie() {
+  Parts parts;
+  parts.post = [](uint64_t, uint64_t) {
+    std::string co64;
+    PutBe(co64, 0x10000000, 4);
+    PutBe(co64, 0, 8);
+    return std::vector<std::string>{
+        Box("moov", Box("trak", Box("mdia", Box("minf", Box("stbl", FullBox("co64", 0, 0, co64))))) +
+                        Box("udta", QtText("\xa9" "ART", "Zhang Wei")))};
+  };
+  return Build(parts).bytes;
+}
+
+// QuickTime keys whose entry sizes lie (0, past the box) and ilst items
+// indexing keys that do not exist or holding a short `data` box.
+std::string LyingKeys() {
+  std::string keys;
+  PutBe(keys, 3, 4);
+  PutBe(keys, 8 + 36, 4);
+  keys += "mdta";
+  keys += "com.apple.quicktime.location.ISO6709";
+  PutBe(keys, 4, 4);  // smaller than its own header
+  keys += "mdta";
+  const std::string ilst = Box("ilst", Box(Bin("\0\0\0\x01"), DataBox("+31.2304+121.4737+010.000/")) +
+                                           Box(Bin("\0\0\0\x09"), DataBox("Wang Fang")) +
+                                           Box(Bin("\0\0\0\x01"), Box("data", "ab")));
+  const std::string meta = Box("meta", Hdlr("mdta") + FullBox("keys", 0, 0, keys) + ilst);
+  Parts parts;
+  parts.post = [=](uint64_t, uint64_t) {
+    return std::vector<std::string>{Box("moov", Mvhd() + meta)};
+  };
+  return Build(parts).bytes;
+}
+
+// A uuid box too short for its 16-byte usertype.
+std::string ShortUuid() {
+  Parts parts;
+  parts.post = [](uint64_t, uint64_t) { return std::vector<std::string>{Box("moov", Mvhd() + Box("uuid", "short"))}; };
+  return Build(parts).bytes;
+}
+
+TEST(IsobmffUdtaTest, LargesizeAndSizeZeroBoxesKeepTheirSizeFields) {
+  const std::string f = LargesizeAndSizeZero();
+  RecordingSink sink = MustScan(f);
+  EXPECT_TRUE(sink.Has("moov/udta", "GPSCoordinates", "+39.9042"));
+  EXPECT_TRUE(sink.Has("uuid/XMP", {}, "Sun Qi"));
+  CheckScrub(f);
+}
 
 absl::Status ScanStatus(std::string_view f) {
   RecordingSink sink;
@@ -507,123 +638,92 @@ TEST(IsobmffUdtaTest, EveryTruncationFailsCleanlyOrScrubsConsistently) {
 }
 
 TEST(IsobmffUdtaTest, ChildPastItsParent) {
-  // Inside moov (on the way to the user data): an error naming the box.
-  std::string udta = QtText("\xa9" "ART", "Zhang Wei");
-  std::string bad_udta = Box("udta", udta);
-  bad_udta[3] = static_cast<char>(bad_udta[3] + 40);  // claims 40 bytes more than moov holds
-  Parts parts;
-  parts.post = [&](uint64_t, uint64_t) { return std::vector<std::string>{Box("moov", bad_udta)}; };
-  Built b = Build(parts);
-  absl::Status s = ScanStatus(b.bytes);
+  // Inside moov (on the way to the user data): an error naming the box and
+  // no value.
+  absl::Status s = ScanStatus(MoovChildPastParent());
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr("'udta'"));
   EXPECT_THAT(s.message(), HasSubstr("declares"));
   EXPECT_THAT(std::string(s.message()), ::testing::Not(HasSubstr("Zhang")));
-  EXPECT_FALSE(ScrubHeif(b.bytes, {}, ParseLimits{}).ok());
+  EXPECT_FALSE(ScrubHeif(MoovChildPastParent(), {}, ParseLimits{}).ok());
 
   // Inside udta (removed whole anyway): reported as one opaque item, scrubbed.
-  std::string atom = QtText("\xa9" "ART", "Zhang Wei");
-  atom[3] = static_cast<char>(atom[3] + 40);
-  parts.post = [&](uint64_t, uint64_t) {
-    return std::vector<std::string>{Box("moov", Box("udta", atom + QtText("\xa9xyz", "+39.9042+116.4074/")))};
-  };
-  b = Build(parts);
-  RecordingSink sink = MustScan(b.bytes);
+  const std::string f = UdtaChildPastParent();
+  RecordingSink sink = MustScan(f);
   EXPECT_TRUE(sink.Has("moov/udta", "UserData"));
-  CheckScrub(b.bytes);
+  CheckScrub(f);
 }
 
 TEST(IsobmffUdtaTest, BadLargesizeIsAnError) {
-  Parts parts;
-  parts.post = [](uint64_t, uint64_t) {
-    std::string small = Bin("\0\0\0\x01udta");
-    PutBe(small, 12, 8);  // less than its own 16-byte header
-    std::string huge = Bin("\0\0\0\x01udta");
-    PutBe(huge, ~uint64_t{0}, 8);
-    return std::vector<std::string>{Box("moov", small), Box("moov", huge)};
-  };
-  Built b = Build(parts);
-  absl::Status s = ScanStatus(b.bytes);
+  absl::Status s = ScanStatus(BadLargesize());
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr("less than its header"));
-  EXPECT_FALSE(ScrubHeif(b.bytes, {}, ParseLimits{}).ok());
+  EXPECT_FALSE(ScrubHeif(BadLargesize(), {}, ParseLimits{}).ok());
 }
 
 // Deep nesting costs nothing: the walk has a fixed depth (moov/trak/mdia/
 // minf/stbl; udta/meta/ilst/item/data), so nested boxes are skipped or
 // reported as one item, never recursed into.
 TEST(IsobmffUdtaTest, NestingBombsAreNotRecursedInto) {
-  // `depth` boxes, each holding the next, around `inner` (built in linear time).
-  auto nest = [](int depth, const std::vector<std::string>& types, std::string_view inner) {
-    std::string out;
-    for (int i = 0; i < depth; ++i) {
-      PutBe(out, 8 * static_cast<uint64_t>(depth - i) + inner.size(), 4);
-      out += types[static_cast<size_t>(i) % types.size()];
-    }
-    return out + std::string(inner);
-  };
-  const std::string deep_udta = nest(20000, {"meta", "udta"}, QtText("\xa9" "ART", "Zhang Wei"));
-  const std::string deep_trak = nest(20000, {"mdia", "minf", "trak"}, "");
-  Parts parts;
-  parts.post = [&](uint64_t, uint64_t) {
-    return std::vector<std::string>{Box("moov", Box("udta", deep_udta) + Box("trak", deep_trak))};
-  };
-  Built b = Build(parts);
-  EXPECT_TRUE(ScanStatus(b.bytes).ok());
-  CheckScrub(b.bytes);
+  const std::string f = NestingBomb(20000);
+  EXPECT_TRUE(ScanStatus(f).ok());
+  CheckScrub(f);
 }
 
 TEST(IsobmffUdtaTest, MediaInsideARemovedBoxIsRefused) {
-  // A track chunk offset pointing into a top-level uuid box.
-  Parts parts;
-  parts.post = [](uint64_t, uint64_t) {
-    std::string stco;
-    PutBe(stco, 1, 4);
-    PutBe(stco, 0, 4);  // patched below
-    return std::vector<std::string>{
-        Box("moov", Box("trak", Box("mdia", Box("minf", Box("stbl", FullBox("stco", 0, 0, stco)))))),
-        Box("uuid", std::string(16, '\x07') + "media samples")};
-  };
-  Built b = Build(parts);
-  const size_t uuid = b.bytes.rfind("uuid") - 4;
-  const size_t stco = b.bytes.find("stco");
-  std::string bad = b.bytes;
-  std::string off;
-  PutBe(off, uuid + 30, 4);
-  bad.replace(stco + 12, 4, off);
-  absl::StatusOr<std::string> out = ScrubHeif(bad, {}, ParseLimits{});
+  absl::StatusOr<std::string> out = ScrubHeif(ChunkInsideUuid(), {}, ParseLimits{});
   ASSERT_FALSE(out.ok());
   EXPECT_THAT(out.status().message(), HasSubstr("track chunk"));
-
-  // An image item whose iloc extent lies inside a top-level udta.
-  Parts p2;
-  p2.pre = {Box("udta", QtText("\xa9" "ART", "Zhang Wei"))};
-  Built b2 = Build(p2);
-  const size_t udta = b2.bytes.find("udta") - 4;
-  const size_t iloc = b2.bytes.find("iloc");
-  bad = b2.bytes;
-  off.clear();
-  PutBe(off, udta + 8, 4);
-  bad.replace(iloc + 4 + 4 + 2 + 2 + 2 + 2 + 2, 4, off);  // type, vflags, sizes, count, id, dref, extent count
-  out = ScrubHeif(bad, {}, ParseLimits{});
+  out = ScrubHeif(ImageInsideUdta(), {}, ParseLimits{});
   ASSERT_FALSE(out.ok()) << "scrub destroyed image data";
   EXPECT_THAT(out.status().message(), HasSubstr("user-data box"));
 }
 
 TEST(IsobmffUdtaTest, ChunkCountPastTheBoxIsAnError) {
-  Parts parts;
-  parts.post = [](uint64_t, uint64_t) {
-    std::string co64;
-    PutBe(co64, 0x10000000, 4);  // entries claimed; 8 bytes present
-    PutBe(co64, 0, 8);
-    return std::vector<std::string>{
-        Box("moov", Box("trak", Box("mdia", Box("minf", Box("stbl", FullBox("co64", 0, 0, co64))))) +
-                        Box("udta", QtText("\xa9" "ART", "Zhang Wei")))};
-  };
-  Built b = Build(parts);
-  absl::Status s = ScanStatus(b.bytes);
+  absl::Status s = ScanStatus(ChunkCountLie());
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr("co64"));
+}
+
+TEST(IsobmffUdtaTest, LyingKeysAreSkippedSafely) {
+  const std::string f = LyingKeys();
+  RecordingSink sink = MustScan(f);
+  EXPECT_TRUE(sink.Has("moov/meta/ilst", "GPSCoordinates", "+31.2304"));
+  CheckScrub(f);
+}
+
+TEST(IsobmffUdtaTest, ShortUuidIsAnError) {
+  absl::Status s = ScanStatus(ShortUuid());
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("less than its header"));
+}
+
+// Writes the files above (and the well-formed ones) as seeds for the heif
+// fuzzer when PIIVAULT_WRITE_FUZZ_SEEDS names a directory:
+//   PIIVAULT_WRITE_FUZZ_SEEDS=fuzz/corpus/heif piivault_image_test --gtest_filter='*WriteFuzzSeeds*'
+TEST(IsobmffUdtaTest, WriteFuzzSeeds) {
+  const char* dir = std::getenv("PIIVAULT_WRITE_FUZZ_SEEDS");
+  if (dir == nullptr) GTEST_SKIP() << "PIIVAULT_WRITE_FUZZ_SEEDS not set";
+  const std::string all = BuildAll().bytes;
+  const std::vector<std::pair<std::string, std::string>> seeds = {
+      {"isobmff_all_user_data.heic", all},
+      {"isobmff_truncated_in_moov.heic", all.substr(0, all.size() - 300)},
+      {"isobmff_largesize_udta_size0_uuid.heic", LargesizeAndSizeZero()},
+      {"isobmff_moov_child_past_parent.heic", MoovChildPastParent()},
+      {"isobmff_udta_child_past_parent.heic", UdtaChildPastParent()},
+      {"isobmff_bad_largesize.heic", BadLargesize()},
+      {"isobmff_nesting_bomb.heic", NestingBomb(500)},
+      {"isobmff_chunk_inside_uuid.heic", ChunkInsideUuid()},
+      {"isobmff_image_inside_udta.heic", ImageInsideUdta()},
+      {"isobmff_chunk_count_lie.heic", ChunkCountLie()},
+      {"isobmff_lying_keys.heic", LyingKeys()},
+      {"isobmff_short_uuid.heic", ShortUuid()},
+  };
+  for (const auto& [name, bytes] : seeds) {
+    std::ofstream out(std::string(dir) + "/" + name, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    ASSERT_TRUE(out.good()) << name;
+  }
 }
 
 // --- exiftool: an independent reader (and writer) --------------------------
