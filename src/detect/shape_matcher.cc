@@ -1,0 +1,913 @@
+#include "detect/shape_matcher.h"
+
+#include <algorithm>
+#include <bitset>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace piivault::internal {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Syntax tree over bytes. Character classes over code points are expanded
+// into alternations of byte-range sequences while parsing.
+
+using ByteSet = std::bitset<256>;
+
+struct Node {
+  enum Kind { kEmpty, kBytes, kConcat, kAlt, kStar, kPlus, kQuest, kRepeat };
+  Kind kind = kEmpty;
+  ByteSet bytes;            // kBytes
+  std::vector<Node> kids;   // kConcat, kAlt: any number; kStar..kRepeat: one
+  int min = 0;              // kRepeat
+  int max = 0;              // kRepeat; -1: unbounded
+  bool counted = false;     // kRepeat written as {..} (RE2 limits these)
+};
+
+Node Bytes(const ByteSet& b) {
+  Node n;
+  n.kind = Node::kBytes;
+  n.bytes = b;
+  return n;
+}
+
+constexpr uint32_t kMaxRune = 0x10FFFF;
+constexpr int kMaxRepeat = 1000;  // RE2's limit on {m,n} counts
+constexpr int kMaxDepth = 200;    // nesting; RE2 allows more, we say kUnimplemented
+
+using RuneRanges = std::vector<std::pair<uint32_t, uint32_t>>;
+
+// Sorts and merges overlapping or adjacent ranges (RE2's CharClassBuilder does
+// the same, which matters for the 80-10FFFF special case below).
+void Normalize(RuneRanges* r) {
+  std::sort(r->begin(), r->end());
+  RuneRanges out;
+  for (const auto& [lo, hi] : *r) {
+    if (!out.empty() && lo <= out.back().second + 1) {
+      out.back().second = std::max(out.back().second, hi);
+    } else {
+      out.emplace_back(lo, hi);
+    }
+  }
+  *r = std::move(out);
+}
+
+RuneRanges Negate(const RuneRanges& r) {  // r normalized
+  RuneRanges out;
+  uint32_t next = 0;
+  for (const auto& [lo, hi] : r) {
+    if (lo > next) out.emplace_back(next, lo - 1);
+    next = hi + 1;
+  }
+  if (next <= kMaxRune) out.emplace_back(next, kMaxRune);
+  return out;
+}
+
+// Mechanical UTF-8 encoding (surrogates encode like any other code point, as
+// in RE2's runetochar).
+int EncodeRune(uint32_t r, uint8_t* out) {
+  if (r < 0x80) {
+    out[0] = static_cast<uint8_t>(r);
+    return 1;
+  }
+  if (r < 0x800) {
+    out[0] = static_cast<uint8_t>(0xC0 | (r >> 6));
+    out[1] = static_cast<uint8_t>(0x80 | (r & 0x3F));
+    return 2;
+  }
+  if (r < 0x10000) {
+    out[0] = static_cast<uint8_t>(0xE0 | (r >> 12));
+    out[1] = static_cast<uint8_t>(0x80 | ((r >> 6) & 0x3F));
+    out[2] = static_cast<uint8_t>(0x80 | (r & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<uint8_t>(0xF0 | (r >> 18));
+  out[1] = static_cast<uint8_t>(0x80 | ((r >> 12) & 0x3F));
+  out[2] = static_cast<uint8_t>(0x80 | ((r >> 6) & 0x3F));
+  out[3] = static_cast<uint8_t>(0x80 | (r & 0x3F));
+  return 4;
+}
+
+using ByteSeq = std::vector<std::pair<uint8_t, uint8_t>>;
+
+// Splits a non-ASCII code point range into byte-range sequences the way RE2's
+// Compiler::AddRuneRangeUTF8 does, so the byte language is identical to the
+// program RE2 runs, invalid UTF-8 input included.
+void SplitUtf8(uint32_t lo, uint32_t hi, std::vector<ByteSeq>* out) {
+  if (lo > hi) return;
+  if (lo == 0x80 && hi == kMaxRune) {
+    // RE2 (Compiler::Add_80_10ffff, 2022 and later) compiles this range --
+    // what `.` and most negated classes reduce to -- loosely: overlong E0/F0
+    // forms and F4 sequences past 10FFFF match too. So must we.
+    out->push_back({{0xC2, 0xDF}, {0x80, 0xBF}});
+    out->push_back({{0xE0, 0xEF}, {0x80, 0xBF}, {0x80, 0xBF}});
+    out->push_back({{0xF0, 0xF4}, {0x80, 0xBF}, {0x80, 0xBF}, {0x80, 0xBF}});
+    return;
+  }
+  static constexpr uint32_t kMaxOfLength[] = {0x7F, 0x7FF, 0xFFFF};
+  for (uint32_t max : kMaxOfLength) {
+    if (lo <= max && max < hi) {
+      SplitUtf8(lo, max, out);
+      SplitUtf8(max + 1, hi, out);
+      return;
+    }
+  }
+  if (hi < 0x80) {
+    out->push_back({{static_cast<uint8_t>(lo), static_cast<uint8_t>(hi)}});
+    return;
+  }
+  for (int i = 1; i < 4; ++i) {
+    const uint32_t m = (uint32_t{1} << (6 * i)) - 1;
+    if ((lo & ~m) != (hi & ~m)) {
+      if ((lo & m) != 0) {
+        SplitUtf8(lo, lo | m, out);
+        SplitUtf8((lo | m) + 1, hi, out);
+        return;
+      }
+      if ((hi & m) != m) {
+        SplitUtf8(lo, (hi & ~m) - 1, out);
+        SplitUtf8(hi & ~m, hi, out);
+        return;
+      }
+    }
+  }
+  uint8_t ulo[4], uhi[4];
+  const int n = EncodeRune(lo, ulo);
+  EncodeRune(hi, uhi);
+  ByteSeq seq;
+  for (int i = 0; i < n; ++i) seq.emplace_back(ulo[i], uhi[i]);
+  out->push_back(std::move(seq));
+}
+
+ByteSet Range(int lo, int hi) {
+  ByteSet b;
+  for (int c = lo; c <= hi; ++c) b.set(static_cast<size_t>(c));
+  return b;
+}
+
+// A code point class as a byte-level node.
+Node ClassNode(RuneRanges r) {
+  Normalize(&r);
+  Node alt;
+  alt.kind = Node::kAlt;
+  ByteSet ascii;
+  std::vector<ByteSeq> seqs;
+  for (const auto& [lo, hi] : r) {
+    if (lo < 0x80) ascii |= Range(static_cast<int>(lo), static_cast<int>(std::min<uint32_t>(hi, 0x7F)));
+    if (hi >= 0x80) SplitUtf8(std::max<uint32_t>(lo, 0x80), hi, &seqs);
+  }
+  if (ascii.any()) alt.kids.push_back(Bytes(ascii));
+  for (const ByteSeq& seq : seqs) {
+    Node cat;
+    cat.kind = Node::kConcat;
+    for (const auto& [blo, bhi] : seq) cat.kids.push_back(Bytes(Range(blo, bhi)));
+    alt.kids.push_back(std::move(cat));
+  }
+  if (alt.kids.size() == 1) return std::move(alt.kids[0]);
+  // An empty class (e.g. [^\x00-\x{10FFFF}]) matches nothing: an empty kAlt.
+  return alt;
+}
+
+// Decodes one strictly valid UTF-8 sequence; 0 if invalid.
+int DecodeRune(std::string_view s, size_t i, uint32_t* r) {
+  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[i + k]); };
+  const uint8_t c = b(0);
+  if (c < 0x80) {
+    *r = c;
+    return 1;
+  }
+  int n;
+  uint32_t v;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+    v = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    v = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    v = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + static_cast<size_t>(n) > s.size()) return 0;
+  for (int k = 1; k < n; ++k) {
+    if ((b(static_cast<size_t>(k)) & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (b(static_cast<size_t>(k)) & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kMin[n] || v > kMaxRune || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  *r = v;
+  return n;
+}
+
+bool IsWordChar(uint32_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+// ---------------------------------------------------------------------------
+// Parser: RE2's Perl-mode rules for the supported subset.
+
+class Parser {
+ public:
+  explicit Parser(std::string_view re) : re_(re) {}
+
+  absl::StatusOr<Node> Parse() {
+    for (size_t i = 0; i < re_.size();) {
+      uint32_t r;
+      const int n = DecodeRune(re_, i, &r);
+      if (n == 0) return Unimplemented(i, "regex is not strictly valid UTF-8");
+      i += static_cast<size_t>(n);
+    }
+    bool dot_nl = false;
+    absl::StatusOr<Node> n = ParseAlt(0, &dot_nl);
+    if (!n.ok()) return n;
+    if (pos_ < re_.size()) return Invalid(pos_, "unexpected )");
+    return n;
+  }
+
+  int captures() const { return captures_; }
+
+ private:
+  absl::Status Invalid(size_t at, const char* what) const {
+    return absl::InvalidArgumentError(absl::StrCat("regex offset ", at, ": ", what));
+  }
+  absl::Status Unimplemented(size_t at, const char* what) const {
+    return absl::UnimplementedError(absl::StrCat("regex offset ", at, ": ", what));
+  }
+
+  bool AtEnd() const { return pos_ >= re_.size(); }
+  char Peek(size_t k = 0) const { return pos_ + k < re_.size() ? re_[pos_ + k] : '\0'; }
+  bool Has(size_t k) const { return pos_ + k < re_.size(); }
+
+  // Alternation up to ')' or the end. `dot_nl` is the group's flag state:
+  // (?s) changes it until the group closes, across '|'.
+  absl::StatusOr<Node> ParseAlt(int depth, bool* dot_nl) {
+    if (depth > kMaxDepth) return Unimplemented(pos_, "nesting too deep");
+    Node alt;
+    alt.kind = Node::kAlt;
+    while (true) {
+      absl::StatusOr<Node> cat = ParseConcat(depth, dot_nl);
+      if (!cat.ok()) return cat.status();
+      alt.kids.push_back(*std::move(cat));
+      if (!AtEnd() && Peek() == '|') {
+        ++pos_;
+        continue;
+      }
+      break;
+    }
+    if (alt.kids.size() == 1) return std::move(alt.kids[0]);
+    return alt;
+  }
+
+  absl::StatusOr<Node> ParseConcat(int depth, bool* dot_nl) {
+    Node cat;
+    cat.kind = Node::kConcat;
+    // What a repetition operator would apply to: none at the start of a
+    // concatenation; kAtom after an atom; kRepeat right after a repetition
+    // (stacking is an error in RE2's Perl mode); kFlags after (?s).
+    enum { kNone, kAtom, kRepeated, kFlags } last = kNone;
+    while (!AtEnd()) {
+      const char c = Peek();
+      if (c == '|' || c == ')') break;
+      if (c == '*' || c == '+' || c == '?' || c == '{') {
+        int min = 0, max = -1;
+        size_t len = 1;
+        bool counted = false;
+        if (c == '{') {
+          absl::Status st = ParseCount(&min, &max, &len);
+          if (!st.ok()) return st;
+          counted = true;
+        } else if (c == '+') {
+          min = 1;
+        } else if (c == '?') {
+          max = 1;
+        }
+        if (last == kNone) return Invalid(pos_, "missing argument to repetition operator");
+        if (last == kRepeated) return Invalid(pos_, "bad repetition operator");
+        if (last == kFlags) return Unimplemented(pos_, "repetition after a flag group");
+        pos_ += len;
+        if (!AtEnd() && Peek() == '?') ++pos_;  // non-greedy: same language
+        Node& target = cat.kids.back();
+        Node rep;
+        if (counted) {
+          rep.kind = Node::kRepeat;
+          rep.min = min;
+          rep.max = max;
+          rep.counted = true;
+        } else {
+          rep.kind = c == '*' ? Node::kStar : c == '+' ? Node::kPlus : Node::kQuest;
+        }
+        rep.kids.push_back(std::move(target));
+        target = std::move(rep);
+        last = kRepeated;
+        continue;
+      }
+      if (c == '(') {
+        if (Peek(1) == '?') {
+          // Flag groups we support: (?s) (?-s) (?s:...) (?-s:...), and (?:...).
+          if (Peek(2) == ':') {
+            pos_ += 3;
+            absl::StatusOr<Node> g = ParseGroupBody(depth, *dot_nl);
+            if (!g.ok()) return g.status();
+            cat.kids.push_back(*std::move(g));
+            last = kAtom;
+            continue;
+          }
+          size_t k = 2;
+          bool negate = false;
+          if (Peek(k) == '-') {
+            negate = true;
+            ++k;
+          }
+          if (Peek(k) == 's' && (Peek(k + 1) == ')' || Peek(k + 1) == ':')) {
+            const bool scoped = Peek(k + 1) == ':';
+            pos_ += k + 2;
+            if (scoped) {
+              absl::StatusOr<Node> g = ParseGroupBody(depth, !negate);
+              if (!g.ok()) return g.status();
+              cat.kids.push_back(*std::move(g));
+              last = kAtom;
+            } else {
+              *dot_nl = !negate;
+              last = kFlags;
+            }
+            continue;
+          }
+          return Unimplemented(pos_, "unsupported (? group or flag");
+        }
+        ++pos_;
+        ++captures_;
+        absl::StatusOr<Node> g = ParseGroupBody(depth, *dot_nl);
+        if (!g.ok()) return g.status();
+        cat.kids.push_back(*std::move(g));
+        last = kAtom;
+        continue;
+      }
+      if (c == '[') {
+        absl::StatusOr<Node> cls = ParseClass();
+        if (!cls.ok()) return cls.status();
+        cat.kids.push_back(*std::move(cls));
+        last = kAtom;
+        continue;
+      }
+      if (c == '.') {
+        ++pos_;
+        RuneRanges r;
+        if (*dot_nl) {
+          r.emplace_back(0, kMaxRune);
+        } else {
+          r.emplace_back(0, '\n' - 1);
+          r.emplace_back('\n' + 1, kMaxRune);
+        }
+        cat.kids.push_back(ClassNode(std::move(r)));
+        last = kAtom;
+        continue;
+      }
+      if (c == '^' || c == '$') return Unimplemented(pos_, "anchors are not supported");
+      if (c == '\\') {
+        RuneRanges r;
+        absl::Status st = ParseEscape(/*in_class=*/false, &r);
+        if (!st.ok()) return st;
+        cat.kids.push_back(ClassNode(std::move(r)));
+        last = kAtom;
+        continue;
+      }
+      // A literal code point: its bytes.
+      uint32_t r;
+      const int n = DecodeRune(re_, pos_, &r);
+      Node lit;
+      lit.kind = Node::kConcat;
+      for (int k = 0; k < n; ++k) {
+        ByteSet b;
+        b.set(static_cast<uint8_t>(re_[pos_ + static_cast<size_t>(k)]));
+        lit.kids.push_back(Bytes(b));
+      }
+      pos_ += static_cast<size_t>(n);
+      cat.kids.push_back(n == 1 ? std::move(lit.kids[0]) : std::move(lit));
+      last = kAtom;
+    }
+    if (cat.kids.size() == 1) return std::move(cat.kids[0]);
+    if (cat.kids.empty()) return Node{};
+    return cat;
+  }
+
+  // After '(' / '(?:' / '(?s:': the alternation and the closing ')'.
+  absl::StatusOr<Node> ParseGroupBody(int depth, bool dot_nl) {
+    const size_t open = pos_;
+    absl::StatusOr<Node> n = ParseAlt(depth + 1, &dot_nl);
+    if (!n.ok()) return n;
+    if (AtEnd()) return Invalid(open, "missing )");
+    ++pos_;  // ')'
+    return n;
+  }
+
+  // At '{': a repetition count {m} {m,} {m,n}. A '{' that is not a count is a
+  // literal in RE2; we do not support that.
+  absl::Status ParseCount(int* min, int* max, size_t* len) {
+    size_t i = pos_ + 1;
+    const auto number = [&](int* out) -> int {  // 1 ok, 0 none, -1 unsupported
+      const size_t start = i;
+      while (i < re_.size() && re_[i] >= '0' && re_[i] <= '9') ++i;
+      if (i == start) return 0;
+      if (i - start > 1 && re_[start] == '0') return -1;  // RE2: not a count
+      if (i - start > 8) return -1;                       // RE2: not a count
+      *out = std::stoi(std::string(re_.substr(start, i - start)));
+      return 1;
+    };
+    int r = number(min);
+    if (r <= 0) return Unimplemented(pos_, "literal { is not supported");
+    if (i < re_.size() && re_[i] == '}') {
+      *max = *min;
+    } else if (i < re_.size() && re_[i] == ',') {
+      ++i;
+      if (i < re_.size() && re_[i] == '}') {
+        *max = -1;
+      } else {
+        r = number(max);
+        if (r <= 0 || i >= re_.size() || re_[i] != '}') {
+          return Unimplemented(pos_, "literal { is not supported");
+        }
+      }
+    } else {
+      return Unimplemented(pos_, "literal { is not supported");
+    }
+    *len = i + 1 - pos_;
+    if (*min > kMaxRepeat || *max > kMaxRepeat || (*max >= 0 && *max < *min)) {
+      return Invalid(pos_, "bad repetition operator");
+    }
+    return absl::OkStatus();
+  }
+
+  // At '\'. Appends the code points it stands for to *out.
+  absl::Status ParseEscape(bool in_class, RuneRanges* out) {
+    const size_t at = pos_;
+    if (!Has(1)) return Invalid(at, "trailing \\");
+    const char c = Peek(1);
+    const auto cls = [&](RuneRanges r, bool negated) {
+      Normalize(&r);
+      if (negated) r = Negate(r);
+      out->insert(out->end(), r.begin(), r.end());
+      pos_ += 2;
+      return absl::OkStatus();
+    };
+    switch (c) {
+      case 'd':
+      case 'D':
+        return cls({{'0', '9'}}, c == 'D');
+      case 's':
+      case 'S':
+        return cls({{'\t', '\n'}, {'\f', '\r'}, {' ', ' '}}, c == 'S');
+      case 'w':
+      case 'W':
+        return cls({{'0', '9'}, {'A', 'Z'}, {'a', 'z'}, {'_', '_'}}, c == 'W');
+      case 'a':
+        return cls({{7, 7}}, false);
+      case 'f':
+        return cls({{'\f', '\f'}}, false);
+      case 'n':
+        return cls({{'\n', '\n'}}, false);
+      case 'r':
+        return cls({{'\r', '\r'}}, false);
+      case 't':
+        return cls({{'\t', '\t'}}, false);
+      case 'v':
+        return cls({{'\v', '\v'}}, false);
+      case 'x': {
+        const auto hex = [](char h) {
+          if (h >= '0' && h <= '9') return h - '0';
+          if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+          if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+          return -1;
+        };
+        if (!Has(3) || hex(Peek(2)) < 0 || hex(Peek(3)) < 0) {
+          return Unimplemented(at, "unsupported \\x escape");
+        }
+        const uint32_t v = static_cast<uint32_t>(hex(Peek(2)) * 16 + hex(Peek(3)));
+        out->emplace_back(v, v);
+        pos_ += 4;
+        return absl::OkStatus();
+      }
+      default:
+        break;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x80 && !IsWordChar(u)) {  // escaped punctuation is itself
+      out->emplace_back(u, u);
+      pos_ += 2;
+      return absl::OkStatus();
+    }
+    (void)in_class;
+    return Unimplemented(at, "unsupported escape");
+  }
+
+  // At '['.
+  absl::StatusOr<Node> ParseClass() {
+    const size_t open = pos_;
+    ++pos_;
+    bool negated = false;
+    if (Peek() == '^' && Has(0)) {
+      negated = true;
+      ++pos_;
+    }
+    RuneRanges r;
+    bool first = true;
+    while (!AtEnd() && (Peek() != ']' || first)) {
+      first = false;
+      if (Peek() == '[' && Peek(1) == ':') return Unimplemented(pos_, "POSIX classes are not supported");
+      uint32_t lo;
+      if (Peek() == '\\') {
+        const char e = Peek(1);
+        if (e == 'd' || e == 'D' || e == 's' || e == 'S' || e == 'w' || e == 'W') {
+          absl::Status st = ParseEscape(true, &r);
+          if (!st.ok()) return st;
+          continue;
+        }
+        absl::Status st = ClassChar(&lo);
+        if (!st.ok()) return st;
+      } else {
+        absl::Status st = ClassChar(&lo);
+        if (!st.ok()) return st;
+      }
+      uint32_t hi = lo;
+      if (Has(1) && Peek() == '-' && Peek(1) != ']') {
+        const size_t dash = pos_;
+        ++pos_;
+        absl::Status st = ClassChar(&hi);
+        if (!st.ok()) return st;
+        if (hi < lo) return Invalid(dash, "bad character class range");
+      }
+      r.emplace_back(lo, hi);
+    }
+    if (AtEnd()) return Invalid(open, "missing ]");
+    ++pos_;  // ']'
+    Normalize(&r);
+    if (negated) r = Negate(r);
+    return ClassNode(std::move(r));
+  }
+
+  // One character inside a class (literal or single-character escape).
+  absl::Status ClassChar(uint32_t* out) {
+    if (AtEnd()) return Invalid(pos_, "missing ]");
+    if (Peek() == '\\') {
+      const char e = Peek(1);
+      if (e == 'd' || e == 'D' || e == 's' || e == 'S' || e == 'w' || e == 'W') {
+        return Unimplemented(pos_, "class escape as a range end");
+      }
+      RuneRanges one;
+      absl::Status st = ParseEscape(true, &one);
+      if (!st.ok()) return st;
+      *out = one[0].first;
+      return absl::OkStatus();
+    }
+    uint32_t r;
+    const int n = DecodeRune(re_, pos_, &r);
+    pos_ += static_cast<size_t>(n);
+    *out = r;
+    return absl::OkStatus();
+  }
+
+  std::string_view re_;
+  size_t pos_ = 0;
+  int captures_ = 0;
+};
+
+// RE2 rejects nested counted repetitions whose counts multiply past 1000
+// (RepetitionWalker). We report those as kUnimplemented rather than
+// reproduce RE2's exact rule, so a regex we accept always compiles in RE2.
+bool RepeatProductOk(const Node& n, int64_t product) {
+  if (n.kind == Node::kRepeat && n.counted) {
+    const int m = n.max >= 0 ? n.max : n.min;
+    if (m > 0) product *= m;
+    if (product > kMaxRepeat) return false;
+  }
+  for (const Node& k : n.kids) {
+    if (!RepeatProductOk(k, product)) return false;
+  }
+  return true;
+}
+
+// Byte positions after unrolling, saturating past the limit.
+int64_t CountPositions(const Node& n) {
+  constexpr int64_t kCap = int64_t{ShapeMatcher::kMaxPositions} + 1;
+  switch (n.kind) {
+    case Node::kEmpty:
+      return 0;
+    case Node::kBytes:
+      return 1;
+    case Node::kConcat:
+    case Node::kAlt: {
+      int64_t sum = 0;
+      for (const Node& k : n.kids) sum = std::min(kCap, sum + CountPositions(k));
+      return sum;
+    }
+    case Node::kStar:
+    case Node::kPlus:
+    case Node::kQuest:
+      return CountPositions(n.kids[0]);
+    case Node::kRepeat: {
+      const int64_t copies = n.max >= 0 ? n.max : n.min + 1;
+      return std::min(kCap, copies * CountPositions(n.kids[0]));
+    }
+  }
+  return kCap;
+}
+
+// ---------------------------------------------------------------------------
+// Glushkov construction. Position 0 is the initial state; 1..N are bytes.
+
+class Bits {
+ public:
+  Bits() = default;
+  explicit Bits(size_t words) : w_(words, 0) {}
+  void Set(size_t i) { w_[i / 64] |= uint64_t{1} << (i % 64); }
+  bool Get(size_t i) const { return (w_[i / 64] >> (i % 64)) & 1; }
+  void Or(const Bits& o) {
+    for (size_t i = 0; i < w_.size(); ++i) w_[i] |= o.w_[i];
+  }
+  bool Intersects(const Bits& o) const {
+    for (size_t i = 0; i < w_.size(); ++i) {
+      if (w_[i] & o.w_[i]) return true;
+    }
+    return false;
+  }
+  bool Empty() const {
+    for (uint64_t x : w_) {
+      if (x != 0) return false;
+    }
+    return true;
+  }
+  template <typename F>
+  void ForEach(F f) const {
+    for (size_t i = 0; i < w_.size(); ++i) {
+      uint64_t x = w_[i];
+      while (x != 0) {
+        f(i * 64 + static_cast<size_t>(__builtin_ctzll(x)));
+        x &= x - 1;
+      }
+    }
+  }
+  const std::vector<uint64_t>& words() const { return w_; }
+  std::vector<uint64_t>& words() { return w_; }
+
+ private:
+  std::vector<uint64_t> w_;
+};
+
+struct Frag {
+  Bits first, last;
+  bool nullable = true;
+};
+
+class Glushkov {
+ public:
+  explicit Glushkov(size_t positions)
+      : words_((positions + 1 + 63) / 64), follow_(positions + 1, Bits(words_)) {
+    bytes_.resize(positions + 1);
+  }
+
+  // Returns the accepting set (positions that may end a match, plus 0 if the
+  // empty string matches).
+  Bits Build(const Node& root) {
+    Frag f = Visit(root);
+    follow_[0] = f.first;
+    Bits accept = f.last;
+    if (f.nullable) accept.Set(0);
+    return accept;
+  }
+
+  size_t used() const { return next_; }
+  const std::vector<Bits>& follow() const { return follow_; }
+  const std::vector<ByteSet>& bytes() const { return bytes_; }
+  size_t words() const { return words_; }
+
+ private:
+  Frag Empty() const { return Frag{Bits(words_), Bits(words_), true}; }
+
+  void Link(const Bits& from, const Bits& to) {
+    from.ForEach([&](size_t p) { follow_[p].Or(to); });
+  }
+
+  Frag Cat(Frag a, const Frag& b) {
+    Link(a.last, b.first);
+    if (a.nullable) a.first.Or(b.first);
+    Bits last = b.last;
+    if (b.nullable) last.Or(a.last);
+    a.last = std::move(last);
+    a.nullable = a.nullable && b.nullable;
+    return a;
+  }
+
+  Frag Visit(const Node& n) {
+    switch (n.kind) {
+      case Node::kEmpty:
+        return Empty();
+      case Node::kBytes: {
+        const size_t p = next_++;
+        bytes_[p] = n.bytes;
+        Frag f = Empty();
+        f.first.Set(p);
+        f.last.Set(p);
+        f.nullable = false;
+        return f;
+      }
+      case Node::kConcat: {
+        Frag f = Empty();
+        for (const Node& k : n.kids) f = Cat(std::move(f), Visit(k));
+        return f;
+      }
+      case Node::kAlt: {
+        Frag f = Empty();
+        f.nullable = false;
+        for (const Node& k : n.kids) {
+          Frag g = Visit(k);
+          f.first.Or(g.first);
+          f.last.Or(g.last);
+          f.nullable = f.nullable || g.nullable;
+        }
+        return f;
+      }
+      case Node::kStar:
+      case Node::kPlus:
+      case Node::kQuest: {
+        Frag f = Visit(n.kids[0]);
+        if (n.kind != Node::kQuest) Link(f.last, f.first);
+        if (n.kind != Node::kPlus) f.nullable = true;
+        return f;
+      }
+      case Node::kRepeat: {
+        Frag f = Empty();
+        for (int i = 0; i < n.min; ++i) f = Cat(std::move(f), Visit(n.kids[0]));
+        if (n.max < 0) {
+          Frag g = Visit(n.kids[0]);
+          Link(g.last, g.first);
+          g.nullable = true;
+          return Cat(std::move(f), g);
+        }
+        // x{m,n} = x^m (x (x (...)?)?)?
+        std::vector<Frag> opt;
+        for (int i = n.min; i < n.max; ++i) opt.push_back(Visit(n.kids[0]));
+        if (opt.empty()) return f;
+        Frag g = std::move(opt.back());
+        g.nullable = true;
+        for (size_t i = opt.size() - 1; i-- > 0;) {
+          g = Cat(std::move(opt[i]), g);
+          g.nullable = true;
+        }
+        return Cat(std::move(f), g);
+      }
+    }
+    return Empty();
+  }
+
+  size_t words_;
+  std::vector<Bits> follow_;
+  std::vector<ByteSet> bytes_;
+  size_t next_ = 1;
+};
+
+}  // namespace
+
+absl::StatusOr<ShapeMatcher> ShapeMatcher::Compile(std::string_view regex) {
+  Parser parser(regex);
+  absl::StatusOr<Node> root = parser.Parse();
+  if (!root.ok()) return root.status();
+  if (!RepeatProductOk(*root, 1)) {
+    return absl::UnimplementedError("nested repetition counts multiply past 1000");
+  }
+  const int64_t npos = CountPositions(*root);
+  if (npos > kMaxPositions) {
+    return absl::UnimplementedError(
+        absl::StrCat("automaton needs more than ", kMaxPositions, " byte positions"));
+  }
+  const size_t n = static_cast<size_t>(npos);
+  Glushkov g(n);
+  const Bits accept = g.Build(*root);
+  const size_t total = g.used();  // == n + 1
+
+  // Byte classes: bytes no position tells apart share a class.
+  auto a = std::make_shared<Automaton>();
+  {
+    int cls[256] = {};
+    int classes = 1;
+    for (size_t p = 1; p < total; ++p) {
+      const ByteSet& b = g.bytes()[p];
+      // Split each class into (in b) / (not in b).
+      int remap_in[256];
+      std::fill(std::begin(remap_in), std::end(remap_in), -1);
+      int next = classes;
+      bool seen_out[256] = {};
+      for (int c = 0; c < 256; ++c) {
+        if (!b.test(static_cast<size_t>(c))) seen_out[cls[c]] = true;
+      }
+      for (int c = 0; c < 256; ++c) {
+        if (!b.test(static_cast<size_t>(c))) continue;
+        const int old = cls[c];
+        if (!seen_out[old]) continue;  // whole class inside b: no split
+        if (remap_in[old] < 0) remap_in[old] = next++;
+        cls[c] = remap_in[old];
+      }
+      classes = next;
+    }
+    // Renumber densely in byte order.
+    int dense[256];
+    std::fill(std::begin(dense), std::end(dense), -1);
+    int k = 0;
+    for (int c = 0; c < 256; ++c) {
+      if (dense[cls[c]] < 0) dense[cls[c]] = k++;
+      a->byte_class[c] = static_cast<uint8_t>(dense[cls[c]]);
+    }
+    a->classes = k;
+  }
+  const size_t nclasses = static_cast<size_t>(a->classes);
+  // For each class, the positions whose byte set contains it.
+  std::vector<Bits> class_mask(nclasses, Bits(g.words()));
+  {
+    std::vector<bool> done(nclasses, false);
+    for (int c = 0; c < 256; ++c) {
+      const size_t k = a->byte_class[c];
+      if (done[k]) continue;
+      done[k] = true;
+      for (size_t p = 1; p < total; ++p) {
+        if (g.bytes()[p].test(static_cast<size_t>(c))) class_mask[k].Set(p);
+      }
+    }
+  }
+
+  // Subset construction. State 0 = {} (dead), state 1 = {0} (start).
+  std::vector<Bits> states;
+  absl::flat_hash_map<std::string, uint32_t> ids;
+  const auto key = [](const Bits& b) {
+    return std::string(reinterpret_cast<const char*>(b.words().data()), b.words().size() * 8);
+  };
+  const auto add = [&](Bits b) -> uint32_t {
+    auto [it, inserted] = ids.emplace(key(b), static_cast<uint32_t>(states.size()));
+    if (inserted) states.push_back(std::move(b));
+    return it->second;
+  };
+  add(Bits(g.words()));
+  {
+    Bits s(g.words());
+    s.Set(0);
+    add(std::move(s));
+  }
+  std::vector<uint32_t> trans;  // state-major, class ids (not yet premultiplied)
+  for (size_t s = 0; s < states.size(); ++s) {
+    if (states.size() > static_cast<size_t>(kMaxStates) ||
+        states.size() * nclasses > kMaxTableEntries) {
+      return absl::UnimplementedError(absl::StrCat("automaton needs more than ", kMaxStates,
+                                                   " states or ", kMaxTableEntries,
+                                                   " table entries"));
+    }
+    Bits reach(g.words());
+    states[s].ForEach([&](size_t p) { reach.Or(g.follow()[p]); });
+    for (size_t c = 0; c < nclasses; ++c) {
+      Bits next = reach;
+      auto& w = next.words();
+      const auto& m = class_mask[c].words();
+      for (size_t i = 0; i < w.size(); ++i) w[i] &= m[i];
+      trans.push_back(add(std::move(next)));
+    }
+  }
+  if (states.size() > static_cast<size_t>(kMaxStates) ||
+      states.size() * nclasses > kMaxTableEntries) {
+    return absl::UnimplementedError(absl::StrCat("automaton needs more than ", kMaxStates,
+                                                 " states or ", kMaxTableEntries,
+                                                 " table entries"));
+  }
+
+  // Renumber: dead state 0, then non-accepting, then accepting states.
+  const size_t nstates = states.size();
+  std::vector<uint32_t> order(nstates);
+  {
+    std::vector<uint32_t> rejecting, accepting;
+    for (uint32_t s = 1; s < nstates; ++s) {
+      (states[s].Intersects(accept) ? accepting : rejecting).push_back(s);
+    }
+    uint32_t k = 0;
+    order[0] = k++;
+    for (uint32_t s : rejecting) order[s] = k++;
+    for (uint32_t s : accepting) order[s] = k++;
+    a->accept_from = static_cast<uint32_t>((1 + rejecting.size()) * nclasses);
+  }
+  a->table.assign(nstates * nclasses, 0);
+  for (size_t s = 0; s < nstates; ++s) {
+    for (size_t c = 0; c < nclasses; ++c) {
+      a->table[order[s] * nclasses + c] =
+          static_cast<uint32_t>(order[trans[s * nclasses + c]] * nclasses);
+    }
+  }
+  a->start = static_cast<uint32_t>(order[1] * nclasses);
+  a->states = static_cast<int>(nstates);
+  a->positions = static_cast<int>(n);
+  a->captures = parser.captures();
+  return ShapeMatcher(std::move(a));
+}
+
+}  // namespace piivault::internal

@@ -1,0 +1,105 @@
+// ShapeMatcher: an exact, anchored full-match engine for the small regex
+// subset the pattern files use, so the detector can reject candidates without
+// paying RE2's per-call setup (issue #2).
+//
+// Compile() parses the regex with RE2's syntax rules (UTF-8 mode, Perl
+// classes, the options pattern_set.cc uses), builds the Glushkov position
+// automaton over bytes (bounded repetition unrolled, character classes over
+// code points expanded into UTF-8 byte sequences exactly as RE2's compiler
+// expands them) and determinises it into a byte-class DFA. FullMatch() is then
+// one table load per input byte, no allocation, no locks.
+//
+// Exactness contract: for every regex Compile() accepts and every byte string
+// `v` (valid UTF-8 or not), FullMatch(v) == re2::RE2::FullMatch(v, regex).
+// tests/detect/shape_matcher_test.cc and fuzz/shape_matcher_fuzzer.cc check it
+// against RE2 differentially.
+//
+// Supported: literals (UTF-8 included), `.`, `(?s)` / `(?-s)` (also scoped
+// `(?s:...)`), character classes `[...]` / `[^...]` with ranges and the
+// escapes below, `\d \D \s \S \w \W`, escaped punctuation, `\a \f \n \r \t \v`,
+// `\xHH`, groups `(...)` and `(?:...)`, `|`, `*`, `+`, `?`, `{m}`, `{m,}`,
+// `{m,n}` and their non-greedy `?` forms (greediness never changes whether a
+// full match exists).
+// Unsupported (kUnimplemented, the caller keeps RE2): anchors and
+// assertions (^ $ \A \z \b \B), case folding and other flags ((?i) (?m) (?U)),
+// named groups, \p{..}, [[:alpha:]], \Q..\E, \C, octal and \x{...} escapes, a
+// literal `{` that is not a repetition, and automata past the size limits
+// (kMaxPositions positions, kMaxStates DFA states).
+//
+// Capturing groups are accepted (they do not change the language), but
+// ShapeMatcher does not report submatches: when has_captures() is true the
+// caller runs RE2 after FullMatch() accepted to get the group spans.
+#ifndef PIIVAULT_DETECT_SHAPE_MATCHER_H_
+#define PIIVAULT_DETECT_SHAPE_MATCHER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace piivault::internal {
+
+class ShapeMatcher {
+ public:
+  // Limits on what Compile() builds; past them it returns kUnimplemented.
+  static constexpr int kMaxPositions = 1024;  // byte positions after unrolling
+  static constexpr int kMaxStates = 4096;     // DFA states
+  static constexpr size_t kMaxTableEntries = size_t{1} << 18;  // states * byte classes
+
+  // Compiles `regex` (RE2 syntax, RE2's default UTF-8 options). Returns
+  // kUnimplemented for syntax outside the supported subset or an automaton
+  // past the limits, kInvalidArgument for a regex RE2 rejects as malformed
+  // (unbalanced parentheses, unterminated class, bad range, repetition
+  // without argument or stacked, counts over 1000, trailing backslash).
+  // Messages give byte offsets into the regex, never matched values.
+  static absl::StatusOr<ShapeMatcher> Compile(std::string_view regex);
+
+  // True iff re2::RE2::FullMatch(value, regex) is true. Allocation-free.
+  bool FullMatch(std::string_view value) const {
+    const Automaton& a = *automaton_;
+    const uint32_t* const table = a.table.data();
+    uint32_t s = a.start;
+    for (const char ch : value) {
+      s = table[s + a.byte_class[static_cast<unsigned char>(ch)]];
+      if (s == 0) return false;  // dead state
+    }
+    return s >= a.accept_from;
+  }
+
+  // Whether the regex has capturing groups (the detector takes the first
+  // non-empty capture as the value; ShapeMatcher does not compute it).
+  bool has_captures() const { return automaton_->captures > 0; }
+  int num_captures() const { return automaton_->captures; }
+  // Sizes, for tests and benchmarks.
+  int num_states() const { return automaton_->states; }
+  int num_byte_classes() const { return automaton_->classes; }
+  int num_positions() const { return automaton_->positions; }
+
+ private:
+  struct Automaton {
+    // Transition table, row-major: state k's row starts at k * classes. Entries
+    // are row offsets of the next state (premultiplied), so state 0 (the dead
+    // state) has offset 0. Non-accepting states come first: a state accepts
+    // iff its offset >= accept_from.
+    std::vector<uint32_t> table;
+    uint8_t byte_class[256] = {};
+    uint32_t start = 0;
+    uint32_t accept_from = 0;
+    int classes = 0;
+    int states = 0;
+    int positions = 0;
+    int captures = 0;
+  };
+
+  explicit ShapeMatcher(std::shared_ptr<const Automaton> a) : automaton_(std::move(a)) {}
+
+  // Shared and immutable: copies are cheap and safe across threads.
+  std::shared_ptr<const Automaton> automaton_;
+};
+
+}  // namespace piivault::internal
+
+#endif  // PIIVAULT_DETECT_SHAPE_MATCHER_H_
