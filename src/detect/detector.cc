@@ -1526,6 +1526,22 @@ class Scanner {
   }
 
   // ---------------------------------------------------------------- scoring
+  // A cheap hash of a short value for the rejection memo (collisions only
+  // cost a comparison: the memo keeps the value).
+  static uint64_t MemoHash(std::string_view v) {
+    uint64_t h = v.size() * 0x9E3779B97F4A7C15ull;
+    size_t i = 0;
+    for (; i + 8 <= v.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, v.data() + i, 8);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+    }
+    uint64_t tail = 0;
+    for (; i < v.size(); ++i) tail = tail << 8 | static_cast<uint8_t>(v[i]);
+    h = (h ^ tail) * 0xC4CEB9FE1A85EC53ull;
+    return h ^ (h >> 29);
+  }
+
   void Try(const Pattern& p, std::string_view value, size_t begin, size_t end) {
     float pos = 0, neg = 0;
     if (p.requires_context) {
@@ -1539,7 +1555,7 @@ class Scanner {
     }
     // Values recur (today's date in every timestamp, the same order number):
     // remember recent regex/validator rejections.
-    const uint64_t h = std::hash<std::string_view>()(value) * 31 + reinterpret_cast<uintptr_t>(&p);
+    const uint64_t h = MemoHash(value) * 31 + reinterpret_cast<uintptr_t>(&p);
     RejectMemo& memo = memo_[h % kMemoSlots];
     if (memo.hash == h && memo.pattern == &p && memo.value == value) return;
     std::string_view v = value;
@@ -1630,20 +1646,20 @@ class Scanner {
   }
 
   // Could one of p's positive keywords lie in a window around [begin, end)?
-  // (A superset of the windows Context looks at.)
-  bool PositiveMayBeNear(const Pattern& p, size_t begin, size_t end) const {
-    const internal::KeywordPrefilter& f = impl_.prefilters[static_cast<size_t>(p.positive_prefilter)];
+  // (A superset of the windows Context looks at, asked before it: exact
+  // matching costs more.)
+  bool PositiveMayBeNear(const Pattern& p, size_t begin, size_t end) {
+    const size_t f = static_cast<size_t>(p.positive_prefilter);
+    if (cursors_.empty()) cursors_.resize(impl_.prefilters.size());
     const size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
     const size_t hi = std::min(n_, end + kAfterWindow);
-    return f.MayStartIn(p_, n_, lo, hi);  // one sweep; the value itself holds no keyword
+    return cursors_[f].MayStartIn(impl_.prefilters[f], p_, n_, lo, hi);  // the value itself holds no keyword
   }
 
   // Finds the strongest positive and negative keyword in the windows around
-  // [begin, end). The window before stops at the previous number, so a
-  // keyword that labels an earlier value does not count for this one; the
-  // window after stops at the next number or field delimiter. The keywords
-  // present are found once per span with a 2-byte prefix bitmap over every
-  // pattern's keywords, then each pattern looks up its own weights.
+  // [begin, end). The keywords present are found once per span with a 2-byte
+  // prefix bitmap over every pattern's keywords, then each pattern looks up
+  // its own weights.
   void Context(const Pattern& p, size_t begin, size_t end, float* pos, float* neg) {
     *pos = 0;
     *neg = 0;
@@ -1666,47 +1682,42 @@ class Scanner {
     }
   }
 
+  // The keyword windows around [begin, end): [win_lo_, begin) and
+  // [end, win_hi_). The window before stops at the previous number, so a
+  // keyword that labels an earlier value does not count for this one; the
+  // window after stops at the next number or field delimiter.
+  void Windows(size_t begin, size_t end) {
+    if (begin == win_begin_ && end == win_end_) return;
+    win_begin_ = begin;
+    win_end_ = end;
+    size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
+    for (size_t to = begin;;) {
+      const size_t q = internal::LastNumberByte(p_, lo, to);
+      if (q == SIZE_MAX) break;
+      if (IsDigit(static_cast<char>(p_[q]))) {
+        size_t t = q;
+        while (t > lo && p_[t - 1] < 0x80 && IsAlnum(static_cast<char>(p_[t - 1]))) --t;
+        if (IsAlpha(static_cast<char>(p_[t]))) {  // "IMEI1:" is a label, not a value
+          to = t;
+          continue;
+        }
+      }
+      lo = q + 1;
+      break;
+    }
+    const size_t hi = internal::FirstWindowStop(p_, n_, end, std::min(n_, end + kAfterWindow));
+    win_lo_ = lo;
+    win_hi_ = hi;
+  }
+
   void FindKeywords(size_t begin, size_t end) {
     ctx_begin_ = begin;
     ctx_end_ = end;
     hits_before_.clear();
     hits_after_.clear();
-    size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
-    for (size_t q = begin; q > lo;) {
-      --q;
-      uint8_t b = p_[q];
-      if (b >= '0' && b <= '9') {
-        size_t t = q;
-        while (t > lo && p_[t - 1] < 0x80 && IsAlnum(static_cast<char>(p_[t - 1]))) --t;
-        if (IsAlpha(static_cast<char>(p_[t]))) {  // "IMEI1:" is a label, not a value
-          q = t;
-          continue;
-        }
-        lo = q + 1;
-        break;
-      }
-      if (b >= 0x90 && b <= 0x99 && q >= 2 && p_[q - 1] == 0xBC && p_[q - 2] == 0xEF) {
-        lo = q + 1;
-        break;
-      }
-    }
-    size_t hi = std::min(n_, end + kAfterWindow);
-    for (size_t q = end; q < hi; ++q) {
-      uint8_t b = p_[q];
-      bool stop = (b >= '0' && b <= '9') || b == '\n' || b == ',' || b == ';';
-      if (b == 0xEF && q + 2 < n_ && p_[q + 1] == 0xBC) {
-        uint8_t c = p_[q + 2];
-        stop = (c >= 0x90 && c <= 0x99) || c == 0x8C || c == 0x9B;  // digits ， ；
-      } else if (b == 0xE3 && q + 2 < n_ && p_[q + 1] == 0x80) {
-        stop = p_[q + 2] == 0x82 || p_[q + 2] == 0x81;  // 。 、
-      }
-      if (stop) {
-        hi = q;
-        break;
-      }
-    }
-    MatchKeywords(lo, begin, &hits_before_);
-    MatchKeywords(end, hi, &hits_after_);
+    Windows(begin, end);
+    MatchKeywords(win_lo_, begin, &hits_before_);
+    MatchKeywords(end, win_hi_, &hits_after_);
     ++gen_;
     if (stamp_gen_.empty()) {
       stamp_gen_.assign(impl_.keywords.texts.size(), 0);
@@ -1763,11 +1774,13 @@ class Scanner {
       if (a.begin != b.begin) return a.begin < b.begin;
       return x < y;
     };
-    std::vector<size_t> by_begin(cands_.size());
-    for (size_t i = 0; i < by_begin.size(); ++i) by_begin[i] = i;
-    std::sort(by_begin.begin(), by_begin.end(), [&](size_t x, size_t y) {
-      return cands_[x].begin != cands_[y].begin ? cands_[x].begin < cands_[y].begin : x < y;
-    });
+    // Candidates by (begin, discovery order). Each pass finds them in nearly
+    // ascending order, so sorting (begin, index) pairs is cheap.
+    std::vector<std::pair<size_t, size_t>> order(cands_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = {cands_[i].begin, i};
+    if (!std::is_sorted(order.begin(), order.end())) std::sort(order.begin(), order.end());
+    std::vector<size_t> by_begin(order.size());
+    for (size_t i = 0; i < order.size(); ++i) by_begin[i] = order[i].second;
     std::vector<size_t> chosen_idx;
     std::vector<size_t> cluster, kept;
     for (size_t at = 0; at < by_begin.size();) {
@@ -1823,6 +1836,7 @@ class Scanner {
   std::string joined_;
   std::vector<Candidate> cands_;
   size_t ctx_begin_ = SIZE_MAX, ctx_end_ = SIZE_MAX;
+  size_t win_begin_ = SIZE_MAX, win_end_ = SIZE_MAX, win_lo_ = 0, win_hi_ = 0;
   struct RejectMemo {
     uint64_t hash = 0;
     const Pattern* pattern = nullptr;
@@ -1830,6 +1844,7 @@ class Scanner {
   };
   static constexpr size_t kMemoSlots = 64;
   std::array<RejectMemo, kMemoSlots> memo_;
+  std::vector<internal::KeywordPrefilter::Cursor> cursors_;  // one per impl_.prefilters
   std::vector<uint32_t> hits_before_, hits_after_;
   uint32_t gen_ = 0;
   std::vector<uint32_t> stamp_gen_;

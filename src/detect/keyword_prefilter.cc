@@ -31,6 +31,23 @@ KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords) {
     if (!seen) prefixes_.push_back(pre);
   }
   usable_ = !prefixes_.empty() && prefixes_.size() <= kMaxPrefixes;
+  for (uint8_t offset : {0, 1}) {
+    size_t bit = 8;
+    for (const Prefix& pre : prefixes_) {
+      if (pre.offset != offset) continue;
+      if (bit == 8) {
+        tables_.emplace_back();
+        tables_.back().offset = offset;
+        bit = 0;
+      }
+      NibbleTable& t = tables_.back();
+      for (int j = 0; j < 2; ++j) {
+        t.nib[j][0][pre.b[j] & 15] |= static_cast<uint8_t>(1u << bit);
+        t.nib[j][1][pre.b[j] >> 4] |= static_cast<uint8_t>(1u << bit);
+      }
+      ++bit;
+    }
+  }
 }
 
 bool KeywordPrefilter::ScalarAt(const uint8_t* p, size_t n, size_t q) const {
@@ -50,45 +67,88 @@ __attribute__((target("avx2"))) static inline __m256i FoldAvx2(__m256i v) {
   return _mm256_or_si256(v, _mm256_and_si256(upper, _mm256_set1_epi8(0x20)));
 }
 
-// 32 start positions per step; `q` returns where it stopped.
+// The bucket bits of nibble table t (low, high) that byte v matches.
+__attribute__((target("avx2"))) static inline __m256i Lookup(const __m256i (&t)[2], __m256i v) {
+  const __m256i low = _mm256_set1_epi8(0x0F);
+  const __m256i lo = _mm256_shuffle_epi8(t[0], _mm256_and_si256(v, low));
+  const __m256i hi = _mm256_shuffle_epi8(t[1], _mm256_and_si256(_mm256_srli_epi16(v, 4), low));
+  return _mm256_and_si256(lo, hi);
+}
+
+// 32 start positions per step; `q` returns where it stopped. Each nibble
+// table answers for up to eight prefixes with four byte shuffles.
 __attribute__((target("avx2"))) bool KeywordPrefilter::Avx2(const uint8_t* p, size_t n, size_t* q_io,
                                                             size_t hi) const {
   size_t q = *q_io;
-  const size_t np = prefixes_.size();
+  const size_t nt = tables_.size();
+  if (nt > 3) return false;  // kMaxPrefixes = 24 fits in three (eight per offset)
+  __m256i tab[3][2][2];
+  for (size_t i = 0; i < nt; ++i) {
+    for (int j = 0; j < 2; ++j) {
+      for (int h = 0; h < 2; ++h) {
+        tab[i][j][h] = _mm256_broadcastsi128_si256(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(tables_[i].nib[j][h])));
+      }
+    }
+  }
   // Loads read p[q .. q+34): stay inside the buffer.
   for (; q < hi && q + 34 <= n; q += 32) {
     const __m256i v0 = FoldAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q)));
     const __m256i v1 = FoldAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 1)));
     const __m256i v2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 2));
     __m256i any = _mm256_setzero_si256();
-    for (size_t i = 0; i < np; ++i) {
-      const Prefix& pre = prefixes_[i];
-      const __m256i x = _mm256_set1_epi8(static_cast<char>(pre.b[0]));
-      const __m256i y = _mm256_set1_epi8(static_cast<char>(pre.b[1]));
-      __m256i m = pre.offset == 0 ? _mm256_and_si256(_mm256_cmpeq_epi8(v0, x), _mm256_cmpeq_epi8(v1, y))
-                                  : _mm256_and_si256(_mm256_cmpeq_epi8(v1, x), _mm256_cmpeq_epi8(v2, y));
-      any = _mm256_or_si256(any, m);
+    for (size_t i = 0; i < nt; ++i) {
+      const bool wide = tables_[i].offset == 1;
+      const __m256i a = Lookup(tab[i][0], wide ? v1 : v0);
+      const __m256i b = Lookup(tab[i][1], wide ? v2 : v1);
+      any = _mm256_or_si256(any, _mm256_and_si256(a, b));
     }
-    uint32_t mask = static_cast<uint32_t>(_mm256_movemask_epi8(any));
+    // A byte with any bucket bit set marks a position.
+    uint32_t mask = ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(any, _mm256_setzero_si256())));
     if (hi - q < 32) mask &= (uint32_t{1} << (hi - q)) - 1;
-    if (mask != 0) return true;
+    if (mask != 0) {
+      *q_io = q + static_cast<size_t>(__builtin_ctz(mask));
+      return true;
+    }
   }
   *q_io = q;
   return false;
 }
 #endif
 
-bool KeywordPrefilter::MayStartIn(const uint8_t* p, size_t n, size_t lo, size_t hi) const {
-  if (!usable_) return true;
+size_t KeywordPrefilter::FirstMaybe(const uint8_t* p, size_t n, size_t lo, size_t hi) const {
+  if (!usable_) return lo < hi ? lo : hi;
   size_t q = lo;
 #if defined(__x86_64__)
   static const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
-  if (kHaveAvx2 && Avx2(p, n, &q, hi)) return true;
+  if (kHaveAvx2 && Avx2(p, n, &q, hi)) return q;
 #endif
   for (; q < hi; ++q) {
-    if (ScalarAt(p, n, q)) return true;
+    if (ScalarAt(p, n, q)) return q;
   }
-  return false;
+  return hi;
+}
+
+bool KeywordPrefilter::Cursor::MayStartIn(const KeywordPrefilter& f, const uint8_t* p, size_t n, size_t lo,
+                                          size_t hi) {
+  if (lo >= hi) return false;
+  if (lo < from_ || (next_ < limit_ && next_ < lo) || lo > limit_) {
+    // Behind what is known, past a known position, or beyond a gap: start
+    // afresh at lo.
+    from_ = next_ = limit_ = lo;
+  }
+  if (next_ < limit_) return next_ < hi;  // next_ >= lo here
+  if (hi <= limit_) return false;         // [lo, hi) lies in the empty stretch
+  // Sweep on from limit_ (>= lo), a little past hi.
+  const size_t to = std::min(n, std::max(hi, limit_ + kAhead));
+  const size_t found = f.FirstMaybe(p, n, limit_, to);
+  if (found < to) {
+    next_ = found;
+    limit_ = found + 1;
+  } else {
+    next_ = limit_ = to;
+  }
+  return next_ < hi && next_ < limit_;
 }
 
 }  // namespace piivault::internal

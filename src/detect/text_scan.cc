@@ -1,5 +1,7 @@
 #include "detect/text_scan.h"
 
+#include <cstdint>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -18,7 +20,76 @@ inline bool FullWidthInteresting(uint8_t b1, uint8_t b2) {
   return false;
 }
 
+inline bool IsAsciiDigit(uint8_t b) { return b >= '0' && b <= '9'; }
+
+#if defined(__SSE2__)
+// Bytes of v in [lo, hi] (unsigned), as a 0xFF/0x00 mask.
+inline __m128i InRange(__m128i v, uint8_t lo, uint8_t hi) {
+  return _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(static_cast<char>(lo))), v),
+                       _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(static_cast<char>(hi))), v));
+}
+inline __m128i Eq(__m128i v, uint8_t b) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(b))); }
+inline __m128i Load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+#endif
+
 }  // namespace
+
+size_t LastNumberByte(const uint8_t* p, size_t lo, size_t to) {
+  size_t e = to;
+#if defined(__SSE2__)
+  // Sixteen positions [e - 16, e) per step; the loads reach back two more
+  // bytes for the lead of a full-width digit.
+  while (e > lo && e >= 18) {
+    const size_t s = e - 16;
+    const __m128i v = Load(p + s);
+    const __m128i full = _mm_and_si128(InRange(v, 0x90, 0x99),
+                                       _mm_and_si128(Eq(Load(p + s - 1), 0xBC), Eq(Load(p + s - 2), 0xEF)));
+    uint32_t m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(InRange(v, '0', '9'), full)));
+    if (s < lo) m &= ~((uint32_t{1} << (lo - s)) - 1);
+    if (m != 0) return s + 31 - static_cast<size_t>(__builtin_clz(m));
+    if (s <= lo) return SIZE_MAX;
+    e = s;
+  }
+#endif
+  for (size_t q = e; q > lo;) {
+    --q;
+    if (IsAsciiDigit(p[q])) return q;
+    if (p[q] >= 0x90 && p[q] <= 0x99 && q >= 2 && p[q - 1] == 0xBC && p[q - 2] == 0xEF) return q;
+  }
+  return SIZE_MAX;
+}
+
+size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to) {
+  size_t q = from;
+#if defined(__SSE2__)
+  while (q < to && q + 18 <= n) {
+    const __m128i v0 = Load(p + q), v1 = Load(p + q + 1), v2 = Load(p + q + 2);
+    __m128i stop = _mm_or_si128(_mm_or_si128(InRange(v0, '0', '9'), Eq(v0, '\n')), _mm_or_si128(Eq(v0, ','), Eq(v0, ';')));
+    const __m128i full = _mm_and_si128(_mm_and_si128(Eq(v0, 0xEF), Eq(v1, 0xBC)),
+                                       _mm_or_si128(InRange(v2, 0x90, 0x99), _mm_or_si128(Eq(v2, 0x8C), Eq(v2, 0x9B))));
+    const __m128i ideo = _mm_and_si128(_mm_and_si128(Eq(v0, 0xE3), Eq(v1, 0x80)), _mm_or_si128(Eq(v2, 0x82), Eq(v2, 0x81)));
+    stop = _mm_or_si128(stop, _mm_or_si128(full, ideo));
+    const uint32_t m = static_cast<uint32_t>(_mm_movemask_epi8(stop));
+    if (m != 0) {
+      const size_t at = q + static_cast<size_t>(__builtin_ctz(m));
+      return at < to ? at : to;
+    }
+    q += 16;
+  }
+#endif
+  for (; q < to; ++q) {
+    const uint8_t b = p[q];
+    bool stop = IsAsciiDigit(b) || b == '\n' || b == ',' || b == ';';
+    if (b == 0xEF && q + 2 < n && p[q + 1] == 0xBC) {
+      const uint8_t c = p[q + 2];
+      stop = (c >= 0x90 && c <= 0x99) || c == 0x8C || c == 0x9B;  // digits ， ；
+    } else if (b == 0xE3 && q + 2 < n && p[q + 1] == 0x80) {
+      stop = p[q + 2] == 0x82 || p[q + 2] == 0x81;  // 。 、
+    }
+    if (stop) return q;
+  }
+  return to;
+}
 
 size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
 #if defined(__SSE2__)

@@ -16,6 +16,16 @@ namespace piivault::internal {
 // Returns n if there is none. SSE2 on x86-64, scalar elsewhere.
 size_t NextInteresting(const uint8_t* p, size_t n, size_t i);
 
+// The boundaries of the keyword windows around a value (§1.4).
+//
+// LastNumberByte: the largest q in [lo, to) where an ASCII digit, or the last
+// byte of a full-width digit ０-９ (EF BC 90-99, whose first two bytes may
+// lie before lo), sits; SIZE_MAX if there is none.
+size_t LastNumberByte(const uint8_t* p, size_t lo, size_t to);
+// FirstWindowStop: the smallest q in [from, to) (to <= n) where a digit, a
+// line feed, ',' ';', a full-width digit ，；, or 。、 begins; `to` if none.
+size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to);
+
 enum class NormKind : uint8_t { kStop, kChar, kZeroWidth };
 
 struct NormChar {

@@ -1,5 +1,7 @@
 // The scanner's shortcuts must not change what it finds:
-// - KeywordPrefilter never says "no keyword here" when one starts there;
+// - KeywordPrefilter never says "no keyword here" when one starts there, and
+//   its SIMD form and its sweeping Cursor answer exactly as a byte loop;
+// - the keyword-window boundaries found 16 bytes at a time equal a byte loop;
 // - the fast paths for whole-segment shapes (Scanner::Timestamp,
 //   Scanner::DigitsOnly) find exactly what the general path finds.
 #include <random>
@@ -8,6 +10,7 @@
 
 #include "detect/checksum.h"
 #include "detect/keyword_prefilter.h"
+#include "detect/text_scan.h"
 #include "gtest/gtest.h"
 #include "piivault/detector.h"
 
@@ -61,6 +64,99 @@ TEST(KeywordPrefilterTest, UnusableWithTooManyPrefixes) {
   for (char c = 'a'; c <= 'z'; ++c) many.push_back(std::string(1, c) + "x");
   EXPECT_FALSE(internal::KeywordPrefilter(many).usable());
   EXPECT_FALSE(internal::KeywordPrefilter({}).usable());
+}
+
+// Random text of pieces that hit and miss the prefixes, long enough for the
+// 32-byte SIMD steps.
+std::string RandomPieces(std::mt19937& rng, const std::vector<std::string>& pieces, int max_count) {
+  std::string text;
+  const int count = std::uniform_int_distribution<int>(0, max_count)(rng);
+  for (int i = 0; i < count; ++i) text += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
+  return text;
+}
+
+// The first position in [lo, hi) where two leading bytes of a keyword occur
+// (the last two bytes of a leading 3-byte character), ASCII case-folded.
+size_t ReferenceFirstMaybe(const std::vector<std::string>& keywords, const std::string& text, size_t lo, size_t hi) {
+  const std::string lower = Lower(text);
+  for (size_t q = lo; q < hi; ++q) {
+    for (const std::string& k : keywords) {
+      const size_t off = static_cast<uint8_t>(k[0]) >= 0xE0 && k.size() >= 3 ? 1 : 0;
+      if (q + off + 2 <= lower.size() && lower.compare(q + off, 2, k, off, 2) == 0) return q;
+    }
+  }
+  return hi;
+}
+
+TEST(KeywordPrefilterTest, FirstMaybeAndCursorEqualAByteLoop) {
+  // 20 prefixes: more than one eight-bit table per offset.
+  const std::vector<std::string> keywords = {"出生日期", "生日", "诞辰", "dob", "birthday", "csrq", "qq", "扣扣",
+                                             "企鹅", "微信", "wechat", "wx", "vx", "设备", "imei", "idfa",
+                                             "oaid", "安卓", "手机", "号码"};
+  internal::KeywordPrefilter filter(keywords);
+  ASSERT_TRUE(filter.usable());
+  const std::vector<std::string> pieces = {"出生", "生", "日", "诞", "QQ", "Qq", "扣", "企鹅", "微", "WeChat", "Wx",
+                                           "设备", "IMEI", "id", "OAid", "安", "手机", "号", "2024", " ", "\n",
+                                           "，", "您好", "客服：", "\xE7", "\x94\x9F", "b", "c"};
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 1500; ++trial) {
+    const std::string text = RandomPieces(rng, pieces, 60);
+    const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+    internal::KeywordPrefilter::Cursor cursor;
+    size_t lo = 0;
+    for (int r = 0; r < 12; ++r) {
+      // Mostly ascending windows, now and then one that jumps back.
+      if (std::uniform_int_distribution<int>(0, 5)(rng) == 0) {
+        lo = std::uniform_int_distribution<size_t>(0, text.size())(rng);
+      } else {
+        lo = std::min(text.size(), lo + std::uniform_int_distribution<size_t>(0, 40)(rng));
+      }
+      const size_t hi = std::min(text.size(), lo + std::uniform_int_distribution<size_t>(0, 90)(rng));
+      const size_t expected = ReferenceFirstMaybe(keywords, text, lo, hi);
+      ASSERT_EQ(filter.FirstMaybe(p, text.size(), lo, hi), expected) << trial << " [" << lo << "," << hi << ")";
+      ASSERT_EQ(cursor.MayStartIn(filter, p, text.size(), lo, hi), expected < hi)
+          << trial << " [" << lo << "," << hi << ")";
+    }
+  }
+}
+
+// The byte loops the SIMD window boundaries replace (Scanner::Windows).
+size_t ReferenceLastNumberByte(const uint8_t* p, size_t lo, size_t to) {
+  for (size_t q = to; q > lo;) {
+    --q;
+    if (p[q] >= '0' && p[q] <= '9') return q;
+    if (p[q] >= 0x90 && p[q] <= 0x99 && q >= 2 && p[q - 1] == 0xBC && p[q - 2] == 0xEF) return q;
+  }
+  return SIZE_MAX;
+}
+
+size_t ReferenceFirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to) {
+  for (size_t q = from; q < to; ++q) {
+    const uint8_t b = p[q];
+    if ((b >= '0' && b <= '9') || b == '\n' || b == ',' || b == ';') return q;
+    if (b == 0xEF && q + 2 < n && p[q + 1] == 0xBC) {
+      const uint8_t c = p[q + 2];
+      if ((c >= 0x90 && c <= 0x99) || c == 0x8C || c == 0x9B) return q;
+    }
+    if (b == 0xE3 && q + 2 < n && p[q + 1] == 0x80 && (p[q + 2] == 0x82 || p[q + 2] == 0x81)) return q;
+  }
+  return to;
+}
+
+TEST(KeywordWindowTest, BoundariesEqualAByteLoop) {
+  const std::vector<std::string> pieces = {"客服", "您好", "号码", "7", "０", "９", "\xEF\xBC", "\xBC\x95", "，",
+                                           "；", "。", "、", "：", "\n", ",", ";", "a", "IMEI", " ", "\xE3\x80",
+                                           "\x82", "\xEF"};
+  std::mt19937 rng(12);
+  for (int trial = 0; trial < 4000; ++trial) {
+    const std::string text = RandomPieces(rng, pieces, 50);
+    const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+    const size_t n = text.size();
+    const size_t a = std::uniform_int_distribution<size_t>(0, n)(rng);
+    const size_t b = std::uniform_int_distribution<size_t>(a, n)(rng);
+    ASSERT_EQ(internal::LastNumberByte(p, a, b), ReferenceLastNumberByte(p, a, b)) << trial;
+    ASSERT_EQ(internal::FirstWindowStop(p, n, a, b), ReferenceFirstWindowStop(p, n, a, b)) << trial;
+  }
 }
 
 void ExpectSameFindings(const std::vector<Finding>& a, const std::vector<Finding>& b, const std::string& text) {
