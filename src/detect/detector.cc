@@ -126,6 +126,8 @@ struct Engine {
   size_t digits_min = SIZE_MAX, digits_max = 0, tokens_min = SIZE_MAX, tokens_max = 0;
   // digits patterns by value length (index 0 stays empty: "too long").
   std::vector<std::vector<const Pattern*>> digits_by_length, digits_raw_by_length;
+  // token patterns by value length, in `tokens` order.
+  std::vector<std::vector<const Pattern*>> tokens_by_length;
   // Pure-letter positive keywords (lower case) that may touch a number: "qq12345".
   std::vector<std::string> glue;
   // Last UTF-8 character (up to 3 bytes) of every anchor keyword.
@@ -183,7 +185,9 @@ class Scanner {
 
   std::vector<Finding> Run() {
     ScanAscii();
+    pass_end_[0] = cands_.size();
     if (!impl_.digits.empty()) ScanNumerals();
+    pass_end_[1] = cands_.size();
     if (!impl_.tails.empty()) ScanTails();
     return Resolve();
   }
@@ -926,8 +930,8 @@ class Scanner {
   // Tries every token pattern that takes a token of v's length (all-digit
   // tokens only where the pattern allows them) at original bytes [begin, end).
   void TryTokenPatterns(std::string_view v, bool has_letter, size_t begin, size_t end) {
-    for (const Pattern* p : impl_.tokens) {
-      if (v.size() < p->min_length || v.size() > p->max_length) continue;
+    if (v.size() >= impl_.tokens_by_length.size()) return;
+    for (const Pattern* p : impl_.tokens_by_length[v.size()]) {
       if (!has_letter && !p->allow_all_digits) continue;
       Try(*p, v, begin, end);
     }
@@ -1543,11 +1547,20 @@ class Scanner {
   }
 
   void Try(const Pattern& p, std::string_view value, size_t begin, size_t end) {
+    std::string_view v = value;
+    if (p.uppercase) {
+      upper_.assign(value.data(), value.size());
+      for (char& c : upper_) c = absl::ascii_toupper(c);
+      v = upper_;
+    }
+    // Most candidates fail the regex; the DFA says so in a table load per
+    // byte, exactly as RE2 would.
+    if (p.shape && !p.shape->FullMatch(v)) return;
     float pos = 0, neg = 0;
     if (p.requires_context) {
       // Most candidates of context-only patterns (QQ, dates of birth, device
-      // IDs) have no keyword nearby: check that before the regex, first with
-      // the SIMD prefilter, then exactly.
+      // IDs) have no keyword nearby: check that before the validator, first
+      // with the SIMD prefilter, then exactly.
       if (p.positive_prefilter >= 0 && !PositiveMayBeNear(p, begin, end)) return;
       Context(p, begin, end, &pos, &neg);
       if (pos <= 0) return;
@@ -1558,14 +1571,8 @@ class Scanner {
     const uint64_t h = MemoHash(value) * 31 + reinterpret_cast<uintptr_t>(&p);
     RejectMemo& memo = memo_[h % kMemoSlots];
     if (memo.hash == h && memo.pattern == &p && memo.value == value) return;
-    std::string_view v = value;
-    if (p.uppercase) {
-      upper_.assign(value.data(), value.size());
-      for (char& c : upper_) c = absl::ascii_toupper(c);
-      v = upper_;
-    }
     const re2::RE2& re = *p.regex;
-    int ngroups = re.NumberOfCapturingGroups();
+    const int ngroups = p.shape ? p.shape->num_captures() : re.NumberOfCapturingGroups();
     std::string_view picked = v;
     auto Remember = [&] {
       memo.hash = h;
@@ -1573,7 +1580,7 @@ class Scanner {
       memo.value.assign(value.data(), value.size());
     };
     if (ngroups == 0) {
-      if (!re2::RE2::FullMatch(re2::StringPiece(v.data(), v.size()), re)) return Remember();
+      if (!p.shape && !re2::RE2::FullMatch(re2::StringPiece(v.data(), v.size()), re)) return Remember();
     } else {
       re2::StringPiece sub[8];
       int ng = std::min(ngroups, 8);
@@ -1758,6 +1765,29 @@ class Scanner {
   }
 
   // ------------------------------------------------------------- overlaps
+  // Sorts [first, last), cheaply when it is nearly sorted: insertion sort,
+  // with std::sort taking over if the elements turn out far from place.
+  template <typename It>
+  static void SortNearlySorted(It first, It last) {
+    const auto budget = 8 * (last - first) + 64;
+    std::ptrdiff_t moves = 0;
+    for (It i = first; i != last && i + 1 != last; ++i) {
+      if (!(*(i + 1) < *i)) continue;
+      auto v = *(i + 1);
+      It j = i + 1;
+      while (j != first && v < *(j - 1)) {
+        *j = *(j - 1);
+        --j;
+        if (++moves > budget) {
+          *j = v;
+          std::sort(first, last);
+          return;
+        }
+      }
+      *j = v;
+    }
+  }
+
   std::vector<Finding> Resolve() {
     // Greedy: longest, then most confident, then highest priority, then
     // leftmost (then first found) wins; a candidate overlapping one already
@@ -1775,10 +1805,19 @@ class Scanner {
       return x < y;
     };
     // Candidates by (begin, discovery order). Each pass finds them in nearly
-    // ascending order, so sorting (begin, index) pairs is cheap.
+    // ascending order (a segment's extractors step back a little), so the
+    // passes' runs are put in order by insertion and then merged.
     std::vector<std::pair<size_t, size_t>> order(cands_.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = {cands_[i].begin, i};
-    if (!std::is_sorted(order.begin(), order.end())) std::sort(order.begin(), order.end());
+    size_t run_begin = 0;
+    for (size_t run_end : {pass_end_[0], pass_end_[1], order.size()}) {
+      run_end = std::clamp(run_end, run_begin, order.size());
+      SortNearlySorted(order.begin() + static_cast<std::ptrdiff_t>(run_begin),
+                       order.begin() + static_cast<std::ptrdiff_t>(run_end));
+      std::inplace_merge(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(run_begin),
+                         order.begin() + static_cast<std::ptrdiff_t>(run_end));
+      run_begin = run_end;
+    }
     std::vector<size_t> by_begin(order.size());
     for (size_t i = 0; i < order.size(); ++i) by_begin[i] = order[i].second;
     std::vector<size_t> chosen_idx;
@@ -1835,6 +1874,7 @@ class Scanner {
   std::string upper_;
   std::string joined_;
   std::vector<Candidate> cands_;
+  size_t pass_end_[2] = {0, 0};  // cands_ found by the ASCII and numeral passes end here
   size_t ctx_begin_ = SIZE_MAX, ctx_end_ = SIZE_MAX;
   size_t win_begin_ = SIZE_MAX, win_end_ = SIZE_MAX, win_lo_ = 0, win_hi_ = 0;
   struct RejectMemo {
@@ -2007,6 +2047,10 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
       impl->digits_min > 2 && impl->tokens_min > 2 &&
       std::none_of(impl->anchor_tails.begin(), impl->anchor_tails.end(),
                    [](uint32_t t) { return (t & 0xFF) >= '0' && (t & 0xFF) <= '9'; });
+  if (!impl->tokens.empty()) impl->tokens_by_length.resize(impl->tokens_max + 1);
+  for (const Pattern* p : impl->tokens) {
+    for (size_t len = p->min_length; len <= p->max_length; ++len) impl->tokens_by_length[len].push_back(p);
+  }
   impl->digits_by_length.resize(impl->digits_max + 2);
   impl->digits_raw_by_length.resize(impl->digits_max + 2);
   for (const Pattern* p : impl->digits) {

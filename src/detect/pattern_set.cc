@@ -168,6 +168,9 @@ absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file
     return Bad(file, LineOf(*t.get("regex")), absl::StrCat("bad regex: ", re->error()));
   }
   p.regex = std::move(re);
+  // Outside the subset (kUnimplemented) or past its limits, RE2 alone
+  // decides; RE2 has accepted the regex, so there is nothing to report.
+  if (absl::StatusOr<ShapeMatcher> shape = ShapeMatcher::Compile(regex); shape.ok()) p.shape = *std::move(shape);
   p.validator_name = "none";
   PIIVAULT_RETURN_IF_ERROR(GetString(t, "validator", file, line, &p.validator_name, false));
   p.validator = FindValidator(p.validator_name);

@@ -5,12 +5,14 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "detect/shape_matcher.h"
 #include "piivault/entity_type.h"
 
 namespace re2 {
@@ -63,6 +65,10 @@ struct Pattern {
   Extractor extractor = Extractor::kDigits;
   bool value_raw = false;  // kDigits: match the text with separators kept
   std::shared_ptr<const re2::RE2> regex;
+  // The same regex as a DFA, when it is in ShapeMatcher's subset (all the
+  // shipped ones are): candidates are rejected without RE2's per-call setup,
+  // and RE2 runs only to take a capturing group from an accepted value.
+  std::optional<ShapeMatcher> shape;
   std::string validator_name;
   ValidatorFn validator = nullptr;
   std::string_view validated_by;  // static storage
