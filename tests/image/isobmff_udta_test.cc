@@ -637,6 +637,37 @@ TEST(IsobmffUdtaTest, EveryTruncationFailsCleanlyOrScrubsConsistently) {
   }
 }
 
+// Property: whatever single byte is corrupted, scrub either refuses
+// (kInvalidArgument) or keeps the size and the image item's bytes, gives a
+// file that scans cleanly, and is idempotent.
+TEST(IsobmffUdtaTest, SingleByteCorruptionsNeverDamageTheImage) {
+  const Built b = BuildAll();
+  size_t refused = 0;
+  for (size_t pos = 0; pos < b.bytes.size(); ++pos) {
+    for (int v : {0x00, 0xff, (static_cast<unsigned char>(b.bytes[pos]) ^ 0x01)}) {
+      std::string in = b.bytes;
+      in[pos] = static_cast<char>(v);
+      (void)ScanStatus(in);
+      absl::StatusOr<std::string> out = ScrubHeif(in, {}, ParseLimits{});
+      if (!out.ok()) {
+        ASSERT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument) << pos;
+        ++refused;
+        continue;
+      }
+      ASSERT_EQ(out->size(), in.size()) << pos;
+      ASSERT_EQ(out->substr(b.image_offset, kImage.size()), in.substr(b.image_offset, kImage.size()))
+          << "image damaged, byte " << pos << " = " << v;
+      ASSERT_TRUE(ScanStatus(*out).ok()) << pos;
+      absl::StatusOr<std::string> again = ScrubHeif(*out, {}, ParseLimits{});
+      ASSERT_TRUE(again.ok()) << pos;
+      ASSERT_EQ(*again, *out) << pos;
+    }
+  }
+  // Most corruptions of sizes and structure are refused, the rest scrubbed.
+  EXPECT_GT(refused, 0u);
+  EXPECT_LT(refused, 3 * b.bytes.size());
+}
+
 TEST(IsobmffUdtaTest, ChildPastItsParent) {
   // Inside moov (on the way to the user data): an error naming the box and
   // no value.
