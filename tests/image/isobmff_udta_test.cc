@@ -348,6 +348,38 @@ TEST(IsobmffUdtaTest, OtherUuidBoxesAreReportedAndNeutralised) {
   CheckScrub(b.bytes);
 }
 
+// Canon CR3-style uuid in moov (CMT1..4 TIFF blocks, THMB thumbnail), a
+// UTF-16 3GPP string, iTunes cover art and a UTF-16 ilst value.
+TEST(IsobmffUdtaTest, CanonUuidAndTextVariants) {
+  const std::string canon = Bin("\x85\xc0\xb6\x87\x82\x0f\x11\xe0\x81\x11\xf4\xce\x46\x2b\x6a\x48");
+  std::string utf16 = Bin("\xfe\xff");
+  for (char c : std::string("Li Na")) utf16 += std::string(1, '\0') + c;
+  const std::string ilst =
+      Box("ilst", Box("covr", Box("data", Bin("\0\0\0\x0d\0\0\0\0") + "JPEG-of-the-original")) +
+                      Box("\xa9" "ART", Box("data", Bin("\0\0\0\x02\0\0\0\0") + utf16.substr(2))));
+  Parts parts;
+  parts.post = [&](uint64_t, uint64_t) {
+    return std::vector<std::string>{Box(
+        "moov", FullBox("mvhd", 0, 0, std::string(96, '\0')) +
+                    Box("uuid", canon + Box("CMT1", ExifTiff("Zhang Wei")) + Box("THMB", "thumbnail-bytes")) +
+                    Box("udta", ThreeGpp("auth", utf16) + FullBox("meta", 0, 0, Hdlr("mdir") + ilst)))};
+  };
+  Built b = Build(parts);
+  RecordingSink sink = MustScan(b.bytes);
+  EXPECT_TRUE(sink.Has("moov/uuid/CMT1", "Artist", "Zhang Wei"));
+  const Recorded* thumb = FindItem(sink, "moov/uuid/THMB", "Thumbnail");
+  ASSERT_NE(thumb, nullptr);
+  EXPECT_EQ(thumb->item.sensitive_as, EntityType::kThumbnail);
+  EXPECT_TRUE(sink.Has("moov/udta", "Author", "Li Na"));
+  const Recorded* cover = FindItem(sink, "moov/udta/meta/ilst", "CoverArt");
+  ASSERT_NE(cover, nullptr);
+  EXPECT_EQ(cover->item.sensitive_as, EntityType::kThumbnail);
+  EXPECT_TRUE(sink.Has("moov/udta/meta/ilst", "Artist", "Li Na"));
+  const std::string out = CheckScrub(b.bytes);
+  EXPECT_EQ(out.find("thumbnail-bytes"), std::string::npos);
+  EXPECT_EQ(out.find("JPEG-of-the-original"), std::string::npos);
+}
+
 TEST(IsobmffUdtaTest, MoovUserDataIsReadAndNeutralised) {
   Parts parts;
   parts.post = [](uint64_t, uint64_t) {
