@@ -204,6 +204,26 @@ class Walker {
     return absl::OkStatus();
   }
 
+  // The boxes of [begin, end) up to the first that does not parse (QuickTime
+  // ends some lists with a 32-bit zero terminator); the rest, unless it is
+  // all zeros, is reported as one opaque item named `rest_name`.
+  std::vector<Box> LenientChildren(uint64_t begin, uint64_t end, const std::string& location,
+                                   std::string_view rest_name) {
+    std::vector<Box> boxes;
+    uint64_t pos = begin;
+    while (pos < end) {
+      absl::StatusOr<Box> box = ReadBox(file_, pos, end);
+      if (!box.ok()) break;
+      boxes.push_back(*box);
+      pos = box->end();
+    }
+    const std::string_view rest = file_.substr(pos, end - pos);
+    if (sink_ != nullptr && rest.find_first_not_of('\0') != std::string_view::npos) {
+      sink_->AddItem(MakeItem(location, std::string(rest_name), pos, end - pos));
+    }
+    return boxes;
+  }
+
   void Opaque(const Box& box, const std::string& location, std::string name,
               EntityType type = EntityType::kUnknown) {
     if (sink_ == nullptr) return;
@@ -273,9 +293,8 @@ class Walker {
   }
 
   void Udta(const Box& box, const std::string& location) {
-    absl::StatusOr<std::vector<Box>> children = Children(file_, box.payload(), box.end());
-    if (!children.ok()) return Opaque(box, location, "UserData");
-    for (const Box& child : *children) {
+    const std::vector<Box> children = LenientChildren(box.payload(), box.end(), location, "UserData");
+    for (const Box& child : children) {
       const std::string where = absl::StrCat(location, "/", TypeName(child.type));
       if (child.type == "meta") {
         Meta(child, where);
@@ -358,13 +377,15 @@ class Walker {
     uint64_t begin = p + 4;
     if (box.end() - p >= 8 && file_.substr(p + 4, 4) == "hdlr") begin = p;
     if (begin > box.end()) return Opaque(box, location, "Meta");
-    absl::StatusOr<std::vector<Box>> children = Children(file_, begin, box.end());
-    if (!children.ok()) return Opaque(box, location, "Meta");
+    const std::vector<Box> children = LenientChildren(begin, box.end(), location, "Meta");
+    // With item info, heif.cc reads the whole box strictly (and refuses the
+    // file if it does not parse: its items' bytes may lie in an mdat).
+    if (std::any_of(children.begin(), children.end(), [](const Box& c) { return c.type == "iinf"; })) {
+      out_.metas.push_back({box, begin, location});
+    }
     std::vector<std::string_view> keys;
-    for (const Box& child : *children) {
-      if (child.type == "iinf") {
-        out_.metas.push_back({box, begin, location});
-      } else if (child.type == "keys") {
+    for (const Box& child : children) {
+      if (child.type == "keys") {
         Cursor c(file_, child.payload(), child.end(), "keys");
         if (!c.Uint(4).ok() || !c.Uint(4).ok()) continue;  // version/flags, entry count
         while (!c.done()) {
@@ -377,14 +398,16 @@ class Walker {
       }
     }
     if (sink_ == nullptr) return;
-    for (const Box& child : *children) {
+    for (const Box& child : children) {
       const std::string where = absl::StrCat(location, "/", TypeName(child.type));
       if (child.type == "ilst") {
         Ilst(child, where, keys);
       } else if (child.type == "xml " || child.type == "XMP_") {
         Xmp(child.payload(), child.end() - child.payload(), where);
-      } else if (child.type != "hdlr" && child.type != "keys" && child.type != "iinf" &&
-                 child.type != "free" && child.type != "skip") {
+      } else if (child.type != "hdlr" && child.type != "keys" && child.type != "free" &&
+                 child.type != "skip" && child.type != "iinf" && child.type != "iloc" &&
+                 child.type != "iref" && child.type != "iprp" && child.type != "pitm" &&
+                 child.type != "idat" && child.type != "dinf") {  // items: heif.cc
         Opaque(child, where, absl::StrCat("Meta:", TypeName(child.type)));
       }
     }
@@ -393,9 +416,7 @@ class Walker {
   // ilst: one box per item, named by a 4CC or (with `keys`) by a 1-based key
   // index.
   void Ilst(const Box& box, const std::string& location, const std::vector<std::string_view>& keys) {
-    absl::StatusOr<std::vector<Box>> items = Children(file_, box.payload(), box.end());
-    if (!items.ok()) return Opaque(box, location, "ItemList");
-    for (const Box& item : *items) {
+    for (const Box& item : LenientChildren(box.payload(), box.end(), location, "ItemList")) {
       if (!keys.empty()) {
         uint64_t index = 0;
         for (char ch : item.type) index = (index << 8) | static_cast<unsigned char>(ch);

@@ -413,6 +413,24 @@ TEST(IsobmffUdtaTest, MoovUserDataIsReadAndNeutralised) {
   CheckScrub(b.bytes);
 }
 
+// Old QuickTime writers end a udta with a 32-bit zero terminator: the atoms
+// before it are still read one by one.
+TEST(IsobmffUdtaTest, ZeroTerminatedUdta) {
+  Parts parts;
+  parts.post = [](uint64_t, uint64_t) {
+    return std::vector<std::string>{Box(
+        "moov", FullBox("mvhd", 0, 0, std::string(96, '\0')) +
+                    Box("udta", QtText("\xa9xyz", "+39.9042+116.4074/") + QtText("\xa9" "ART", "Zhang Wei") +
+                                    Bin("\0\0\0\0")))};
+  };
+  Built b = Build(parts);
+  RecordingSink sink = MustScan(b.bytes);
+  EXPECT_TRUE(sink.Has("moov/udta", "GPSCoordinates", "+39.9042"));
+  EXPECT_TRUE(sink.Has("moov/udta", "Artist", "Zhang Wei"));
+  EXPECT_FALSE(sink.Has("moov/udta", "UserData"));  // the terminator is no item
+  CheckScrub(b.bytes);
+}
+
 TEST(IsobmffUdtaTest, QuickTimeKeysMetaIsReadAndNeutralised) {
   Parts parts;
   parts.post = [](uint64_t, uint64_t) {
