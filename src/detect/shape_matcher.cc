@@ -21,13 +21,16 @@ namespace {
 using ByteSet = std::bitset<256>;
 
 struct Node {
-  enum Kind { kEmpty, kBytes, kConcat, kAlt, kStar, kPlus, kQuest, kRepeat };
+  enum Kind { kEmpty, kBytes, kConcat, kAlt, kStar, kPlus, kQuest, kRepeat, kCapture };
   Kind kind = kEmpty;
   ByteSet bytes;            // kBytes
-  std::vector<Node> kids;   // kConcat, kAlt: any number; kStar..kRepeat: one
+  std::vector<Node> kids;   // kConcat, kAlt: any number; kStar..kCapture: one
   int min = 0;              // kRepeat
   int max = 0;              // kRepeat; -1: unbounded
   bool counted = false;     // kRepeat written as {..} (RE2 limits these)
+  bool greedy = true;       // kStar, kPlus, kQuest, kRepeat
+  int group = 0;            // kCapture: 1-based group index
+  int pos = 0;              // kBytes, in the capture engine's expanded tree
 };
 
 Node Bytes(const ByteSet& b) {
@@ -293,7 +296,11 @@ class Parser {
         if (last == kRepeated) return Invalid(pos_, "bad repetition operator");
         if (last == kFlags) return Unimplemented(pos_, "repetition after a flag group");
         pos_ += len;
-        if (!AtEnd() && Peek() == '?') ++pos_;  // non-greedy: same language
+        bool greedy = true;
+        if (!AtEnd() && Peek() == '?') {  // non-greedy: same language
+          ++pos_;
+          greedy = false;
+        }
         Node& target = cat.kids.back();
         Node rep;
         if (counted) {
@@ -304,6 +311,7 @@ class Parser {
         } else {
           rep.kind = c == '*' ? Node::kStar : c == '+' ? Node::kPlus : Node::kQuest;
         }
+        rep.greedy = greedy;
         rep.kids.push_back(std::move(target));
         target = std::move(rep);
         last = kRepeated;
@@ -343,10 +351,13 @@ class Parser {
           return Unimplemented(pos_, "unsupported (? group or flag");
         }
         ++pos_;
-        ++captures_;
+        Node cap;
+        cap.kind = Node::kCapture;
+        cap.group = ++captures_;
         absl::StatusOr<Node> g = ParseGroupBody(depth, *dot_nl);
         if (!g.ok()) return g.status();
-        cat.kids.push_back(*std::move(g));
+        cap.kids.push_back(*std::move(g));
+        cat.kids.push_back(std::move(cap));
         last = kAtom;
         continue;
       }
@@ -521,7 +532,7 @@ class Parser {
     while (!AtEnd() && (Peek() != ']' || first)) {
       first = false;
       if (Peek() == '[' && Peek(1) == ':') return Unimplemented(pos_, "POSIX classes are not supported");
-      uint32_t lo;
+      uint32_t lo = 0;
       if (Peek() == '\\') {
         const char e = Peek(1);
         if (e == 'd' || e == 'D' || e == 's' || e == 'S' || e == 'w' || e == 'W') {
@@ -610,6 +621,7 @@ int64_t CountPositions(const Node& n) {
     case Node::kStar:
     case Node::kPlus:
     case Node::kQuest:
+    case Node::kCapture:
       return CountPositions(n.kids[0]);
     case Node::kRepeat: {
       const int64_t copies = n.max >= 0 ? n.max : n.min + 1;
@@ -741,6 +753,8 @@ class Glushkov {
         if (n.kind != Node::kPlus) f.nullable = true;
         return f;
       }
+      case Node::kCapture:
+        return Visit(n.kids[0]);
       case Node::kRepeat: {
         Frag f = Empty();
         for (int i = 0; i < n.min; ++i) f = Cat(std::move(f), Visit(n.kids[0]));
@@ -770,6 +784,232 @@ class Glushkov {
   std::vector<Bits> follow_;
   std::vector<ByteSet> bytes_;
   size_t next_ = 1;
+};
+
+// ---------------------------------------------------------------------------
+// Capture engine: the position automaton again, over a tree with counted
+// repetition expanded, but with each position's successors in priority order
+// (Perl / RE2 leftmost-first). Restricted to trees where that order is exact
+// without backtracking state: no group inside a repetition that can match
+// more than once, no star/plus body that can match empty.
+
+constexpr int kEps = -2;  // "the node can end here" in a first list
+constexpr int kEnd = -1;  // "the match ends here" in a continuation
+
+// Expands kRepeat into copies; clears *ok on a construct the capture engine
+// cannot order exactly.
+Node Expand(const Node& n, bool repeated, bool* ok) {
+  Node out;
+  out.kind = n.kind;
+  out.bytes = n.bytes;
+  out.greedy = n.greedy;
+  out.group = n.group;
+  switch (n.kind) {
+    case Node::kEmpty:
+    case Node::kBytes:
+      return out;
+    case Node::kConcat:
+    case Node::kAlt:
+      for (const Node& k : n.kids) out.kids.push_back(Expand(k, repeated, ok));
+      return out;
+    case Node::kCapture:
+      if (repeated || n.group > 64) *ok = false;
+      out.kids.push_back(Expand(n.kids[0], repeated, ok));
+      return out;
+    case Node::kStar:
+    case Node::kPlus:
+      out.kids.push_back(Expand(n.kids[0], true, ok));
+      return out;
+    case Node::kQuest:
+      out.kids.push_back(Expand(n.kids[0], repeated, ok));
+      return out;
+    case Node::kRepeat: {
+      if (n.max == 0) return Node{};
+      const bool many = n.max < 0 || n.max > 1;
+      Node cat;
+      cat.kind = Node::kConcat;
+      for (int i = 0; i < n.min; ++i) cat.kids.push_back(Expand(n.kids[0], repeated || many, ok));
+      if (n.max < 0) {
+        Node star;
+        star.kind = Node::kStar;
+        star.greedy = n.greedy;
+        star.kids.push_back(Expand(n.kids[0], true, ok));
+        cat.kids.push_back(std::move(star));
+      } else if (n.max > n.min) {
+        // x{m,n}: x^m (x (x ...)?)?
+        Node tail;
+        for (int i = n.max; i > n.min; --i) {
+          Node q;
+          q.kind = Node::kQuest;
+          q.greedy = n.greedy;
+          Node body = Expand(n.kids[0], repeated || many, ok);
+          if (i == n.max) {
+            q.kids.push_back(std::move(body));
+          } else {
+            Node c;
+            c.kind = Node::kConcat;
+            c.kids.push_back(std::move(body));
+            c.kids.push_back(std::move(tail));
+            q.kids.push_back(std::move(c));
+          }
+          tail = std::move(q);
+        }
+        cat.kids.push_back(std::move(tail));
+      }
+      return cat;
+    }
+  }
+  return out;
+}
+
+bool Nullable(const Node& n) {
+  switch (n.kind) {
+    case Node::kEmpty:
+    case Node::kStar:
+    case Node::kQuest:
+      return true;
+    case Node::kBytes:
+      return false;
+    case Node::kConcat:
+      for (const Node& k : n.kids) {
+        if (!Nullable(k)) return false;
+      }
+      return true;
+    case Node::kAlt:
+      for (const Node& k : n.kids) {
+        if (Nullable(k)) return true;
+      }
+      return false;
+    case Node::kPlus:
+    case Node::kCapture:
+    case Node::kRepeat:
+      return Nullable(n.kids[0]);
+  }
+  return true;
+}
+
+using Items = std::vector<int>;
+
+void AppendUnique(Items* out, const Items& add) {
+  for (int x : add) {
+    if (std::find(out->begin(), out->end(), x) == out->end()) out->push_back(x);
+  }
+}
+
+Items Substitute(const Items& list, const Items& eps) {
+  Items out;
+  for (int x : list) {
+    if (x == kEps) {
+      AppendUnique(&out, eps);
+    } else {
+      AppendUnique(&out, {x});
+    }
+  }
+  return out;
+}
+
+class PriorityBuilder {
+ public:
+  // Numbers the positions of the expanded tree (1..N) and records their
+  // byte sets and groups.
+  void Number(Node* n, uint64_t groups) {
+    if (n->kind == Node::kBytes) {
+      n->pos = static_cast<int>(bytes.size());
+      bytes.push_back(n->bytes);
+      group_mask.push_back(groups);
+      return;
+    }
+    if (n->kind == Node::kCapture) groups |= uint64_t{1} << (n->group - 1);
+    if ((n->kind == Node::kStar || n->kind == Node::kPlus) && Nullable(n->kids[0])) exact = false;
+    for (Node& k : n->kids) Number(&k, groups);
+  }
+
+  // Priority-ordered first positions of `n`, kEps where it may end.
+  Items First(const Node& n) {
+    switch (n.kind) {
+      case Node::kEmpty:
+        return {kEps};
+      case Node::kBytes:
+        return {n.pos};
+      case Node::kConcat: {
+        Items rest = {kEps};
+        for (size_t i = n.kids.size(); i-- > 0;) rest = Substitute(First(n.kids[i]), rest);
+        return rest;
+      }
+      case Node::kAlt: {
+        Items out;
+        for (const Node& k : n.kids) AppendUnique(&out, First(k));
+        return out;
+      }
+      case Node::kQuest:
+      case Node::kStar: {
+        Items body = First(n.kids[0]);
+        if (n.kind == Node::kStar) body.erase(std::remove(body.begin(), body.end(), kEps), body.end());
+        Items out;
+        if (n.greedy) {
+          AppendUnique(&out, body);
+          AppendUnique(&out, {kEps});
+        } else {
+          out = {kEps};
+          AppendUnique(&out, body);
+        }
+        return out;
+      }
+      case Node::kPlus:
+      case Node::kCapture:
+      case Node::kRepeat:
+        return First(n.kids[0]);
+    }
+    return {kEps};
+  }
+
+  // Sets the successors of every position in `n`, given what follows `n`
+  // (`next`, in priority order); returns the positions entering `n` leads to.
+  Items Visit(const Node& n, const Items& next) {
+    switch (n.kind) {
+      case Node::kEmpty:
+        return next;
+      case Node::kBytes:
+        follow[static_cast<size_t>(n.pos)] = next;
+        return {n.pos};
+      case Node::kConcat: {
+        Items c = next;
+        for (size_t i = n.kids.size(); i-- > 0;) c = Visit(n.kids[i], c);
+        return c;
+      }
+      case Node::kAlt: {
+        Items out;
+        for (const Node& k : n.kids) AppendUnique(&out, Visit(k, next));
+        return out;
+      }
+      case Node::kQuest: {
+        Items body = Visit(n.kids[0], next);
+        Items out;
+        AppendUnique(&out, n.greedy ? body : next);
+        AppendUnique(&out, n.greedy ? next : body);
+        return out;
+      }
+      case Node::kStar:
+      case Node::kPlus: {
+        Items body = First(n.kids[0]);
+        body.erase(std::remove(body.begin(), body.end(), kEps), body.end());
+        Items loop;
+        AppendUnique(&loop, n.greedy ? body : next);
+        AppendUnique(&loop, n.greedy ? next : body);
+        Items entry = Visit(n.kids[0], loop);
+        return n.kind == Node::kStar ? loop : entry;
+      }
+      case Node::kCapture:
+      case Node::kRepeat:
+        return Visit(n.kids[0], next);
+    }
+    return next;
+  }
+
+  std::vector<ByteSet> bytes = {ByteSet()};  // [0]: the start, no byte
+  std::vector<uint64_t> group_mask = {0};
+  std::vector<Items> follow;
+  bool exact = true;
 };
 
 }  // namespace
@@ -907,7 +1147,140 @@ absl::StatusOr<ShapeMatcher> ShapeMatcher::Compile(std::string_view regex) {
   a->states = static_cast<int>(nstates);
   a->positions = static_cast<int>(n);
   a->captures = parser.captures();
+  a->capture = BuildCaptureEngine(&*root, *a);
   return ShapeMatcher(std::move(a));
+}
+
+}  // namespace piivault::internal
+
+namespace piivault::internal {
+
+std::unique_ptr<const ShapeMatcher::CaptureEngine> ShapeMatcher::BuildCaptureEngine(
+    const void* root_node, const Automaton& a) {
+  const Node& root = *static_cast<const Node*>(root_node);
+  bool ok = true;
+  Node tree = Expand(root, false, &ok);
+  if (!ok) return nullptr;
+  PriorityBuilder b;
+  b.Number(&tree, 0);
+  if (!b.exact) return nullptr;
+  const size_t total = b.bytes.size();  // positions + the start
+  if (total > static_cast<size_t>(kMaxPositions) + 1) return nullptr;
+  b.follow.assign(total, {});
+  b.follow[0] = b.Visit(tree, {kEnd});
+
+  auto e = std::make_unique<CaptureEngine>();
+  const size_t words = (total + 63) / 64;
+  e->words = words;
+  Bits accept(words);
+  std::vector<Bits> pred(total, Bits(words));
+  for (size_t p = 0; p < total; ++p) {
+    e->follow_begin.push_back(static_cast<uint32_t>(e->follow.size()));
+    for (int q : b.follow[p]) {
+      if (q == kEnd) {
+        accept.Set(p);
+      } else {
+        e->follow.push_back(static_cast<uint16_t>(q));
+        pred[static_cast<size_t>(q)].Set(p);
+      }
+    }
+  }
+  e->follow_begin.push_back(static_cast<uint32_t>(e->follow.size()));
+  e->group_mask = b.group_mask;
+
+  const size_t nclasses = static_cast<size_t>(a.classes);
+  std::vector<Bits> class_mask(nclasses, Bits(words));
+  for (int c = 0; c < 256; ++c) {
+    for (size_t p = 1; p < total; ++p) {
+      if (b.bytes[p].test(static_cast<size_t>(c))) class_mask[a.byte_class[c]].Set(p);
+    }
+  }
+  for (const Bits& m : class_mask) {
+    e->class_bits.insert(e->class_bits.end(), m.words().begin(), m.words().end());
+  }
+
+  // Reverse subset construction: state = the positions from which the rest
+  // of the value can still be matched to the end. 0 = {} (dead).
+  std::vector<Bits> states;
+  absl::flat_hash_map<std::string, uint32_t> ids;
+  const auto add = [&](Bits s) -> uint32_t {
+    std::string key(reinterpret_cast<const char*>(s.words().data()), s.words().size() * 8);
+    auto [it, inserted] = ids.emplace(std::move(key), static_cast<uint32_t>(states.size()));
+    if (inserted) states.push_back(std::move(s));
+    return it->second;
+  };
+  add(Bits(words));
+  e->rstart = add(accept);
+  for (size_t s = 0; s < states.size(); ++s) {
+    if (states.size() > static_cast<size_t>(kMaxStates) ||
+        states.size() * nclasses > kMaxTableEntries) {
+      return nullptr;
+    }
+    for (size_t c = 0; c < nclasses; ++c) {
+      Bits prev(words);
+      Bits hit = states[s];
+      for (size_t i = 0; i < words; ++i) hit.words()[i] &= class_mask[c].words()[i];
+      hit.ForEach([&](size_t q) { prev.Or(pred[q]); });
+      e->rtable.push_back(add(std::move(prev)));
+    }
+  }
+  if (states.size() > static_cast<size_t>(kMaxStates)) return nullptr;
+  for (const Bits& st : states) e->rbits.insert(e->rbits.end(), st.words().begin(), st.words().end());
+  return e;
+}
+
+ShapeMatcher::CaptureResult ShapeMatcher::MatchFirstCapture(std::string_view value,
+                                                            std::string_view* picked) const {
+  const Automaton& a = *automaton_;
+  const CaptureEngine* e = a.capture.get();
+  if (e == nullptr || value.size() > kMaxCaptureValue) return CaptureResult::kUseRe2;
+  const size_t n = value.size();
+  const size_t classes = static_cast<size_t>(a.classes);
+  const size_t words = e->words;
+  const auto has = [](const uint64_t* bits, size_t p) { return (bits[p / 64] >> (p % 64)) & 1; };
+  // live[i]: reverse state after reading value[i..n) backwards.
+  uint32_t live[kMaxCaptureValue + 1];
+  uint32_t s = e->rstart;
+  live[n] = s;
+  for (size_t i = n; i-- > 0;) {
+    s = e->rtable[s * classes + a.byte_class[static_cast<unsigned char>(value[i])]];
+    if (s == 0) return CaptureResult::kNoMatch;
+    live[i] = s;
+  }
+  if (!has(&e->rbits[live[0] * words], 0)) return CaptureResult::kNoMatch;
+  // Forward: at each byte the highest-priority successor that stays live.
+  uint16_t path[kMaxCaptureValue];
+  uint64_t groups = 0;
+  size_t p = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t* cls = &e->class_bits[a.byte_class[static_cast<unsigned char>(value[i])] * words];
+    const uint64_t* next_live = &e->rbits[live[i + 1] * words];
+    size_t next = 0;
+    for (uint32_t k = e->follow_begin[p]; k < e->follow_begin[p + 1]; ++k) {
+      const size_t q = e->follow[k];
+      if (has(cls, q) && has(next_live, q)) {
+        next = q;
+        break;
+      }
+    }
+    if (next == 0) return CaptureResult::kUseRe2;  // cannot happen: live says one exists
+    p = next;
+    path[i] = static_cast<uint16_t>(p);
+    groups |= e->group_mask[p];
+  }
+  *picked = value;
+  if (groups != 0) {
+    const uint64_t bit = groups & (~groups + 1);  // lowest group
+    size_t begin = n, end = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (e->group_mask[path[i]] & bit) {
+        begin = std::min(begin, i);
+        end = i + 1;
+      }
+    }
+    *picked = value.substr(begin, end - begin);
+  }
+  return CaptureResult::kMatch;
 }
 
 }  // namespace piivault::internal

@@ -26,9 +26,16 @@
 // literal `{` that is not a repetition, and automata past the size limits
 // (kMaxPositions positions, kMaxStates DFA states).
 //
-// Capturing groups are accepted (they do not change the language), but
-// ShapeMatcher does not report submatches: when has_captures() is true the
-// caller runs RE2 after FullMatch() accepted to get the group spans.
+// Capturing groups: FullMatch() ignores them. MatchFirstCapture() also
+// reports the first (lowest-numbered) capturing group that matched a non-empty
+// substring, exactly as RE2::Match(..., ANCHOR_BOTH, ...) reports it, for the
+// regexes where that can be computed exactly without backtracking
+// (captures_supported()): no capturing group inside a repetition that can
+// match more than once, and no `*` / `+` / `{m,}` whose body can match empty.
+// It runs a reverse DFA over the value (which positions can still finish the
+// match), then walks forward taking at each byte the highest-priority
+// position that can (leftmost-first = Perl backtracking order). For the other
+// regexes it answers kUseRe2.
 #ifndef PIIVAULT_DETECT_SHAPE_MATCHER_H_
 #define PIIVAULT_DETECT_SHAPE_MATCHER_H_
 
@@ -69,8 +76,22 @@ class ShapeMatcher {
     return s >= a.accept_from;
   }
 
-  // Whether the regex has capturing groups (the detector takes the first
-  // non-empty capture as the value; ShapeMatcher does not compute it).
+  enum class CaptureResult {
+    kNoMatch,  // FullMatch(value) is false
+    kMatch,    // *picked is set
+    kUseRe2,   // !captures_supported(), or value longer than kMaxCaptureValue
+  };
+  static constexpr size_t kMaxCaptureValue = 256;
+
+  // Full match, and the value a caller taking "the first capturing group
+  // that matched a non-empty substring, else the whole value" would use:
+  // *picked = that group's substring of `value` (by RE2's leftmost-first
+  // submatch rules), or `value` itself when no group matched non-empty text
+  // (always when the regex has no groups). Allocation-free.
+  CaptureResult MatchFirstCapture(std::string_view value, std::string_view* picked) const;
+  bool captures_supported() const { return automaton_->capture != nullptr; }
+
+  // Whether the regex has capturing groups.
   bool has_captures() const { return automaton_->captures > 0; }
   int num_captures() const { return automaton_->captures; }
   // Sizes, for tests and benchmarks.
@@ -79,6 +100,18 @@ class ShapeMatcher {
   int num_positions() const { return automaton_->positions; }
 
  private:
+  // Priority-ordered position automaton for MatchFirstCapture().
+  struct CaptureEngine {
+    size_t words = 0;                  // 64-bit words per position set
+    std::vector<uint32_t> follow_begin;  // per position: range in follow
+    std::vector<uint16_t> follow;        // next positions, highest priority first
+    std::vector<uint64_t> group_mask;    // per position: groups it lies in (bit g-1)
+    std::vector<uint64_t> class_bits;    // per byte class: positions accepting it
+    std::vector<uint32_t> rtable;        // reverse DFA: state * classes + class -> state
+    std::vector<uint64_t> rbits;         // per reverse state: its position set
+    uint32_t rstart = 0;
+  };
+
   struct Automaton {
     // Transition table, row-major: state k's row starts at k * classes. Entries
     // are row offsets of the next state (premultiplied), so state 0 (the dead
@@ -92,9 +125,14 @@ class ShapeMatcher {
     int states = 0;
     int positions = 0;
     int captures = 0;
+    std::unique_ptr<const CaptureEngine> capture;  // null: unsupported
   };
 
   explicit ShapeMatcher(std::shared_ptr<const Automaton> a) : automaton_(std::move(a)) {}
+  // `root` is the parsed tree (a Node, private to shape_matcher.cc); null
+  // when the capture engine does not support it or exceeds the limits.
+  static std::unique_ptr<const CaptureEngine> BuildCaptureEngine(const void* root,
+                                                                 const Automaton& a);
 
   // Shared and immutable: copies are cheap and safe across threads.
   std::shared_ptr<const Automaton> automaton_;

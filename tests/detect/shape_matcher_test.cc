@@ -347,7 +347,35 @@ std::string RandomString(const std::string& alphabet, size_t max_len, std::mt199
 struct Stats {
   size_t checked = 0;
   size_t matched = 0;
+  size_t captures_checked = 0;  // matched values whose group span was compared
 };
+
+std::string Hex(std::string_view s) {
+  std::string hex;
+  for (unsigned char c : s) {
+    static const char* kHex = "0123456789abcdef";
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
+  }
+  return hex;
+}
+
+// What the detector takes from RE2: the first capturing group that matched
+// non-empty text, else the whole value. As [offset, offset + size).
+std::pair<size_t, size_t> Re2Picked(const RE2& re, std::string_view v) {
+  const int ng = re.NumberOfCapturingGroups();
+  std::vector<re2::StringPiece> sub(static_cast<size_t>(ng) + 1);
+  const bool ok = re.Match(re2::StringPiece(v.data(), v.size()), 0, v.size(), RE2::ANCHOR_BOTH,
+                           sub.data(), ng + 1);
+  if (!ok) return {SIZE_MAX, 0};
+  for (int g = 1; g <= ng; ++g) {
+    if (sub[static_cast<size_t>(g)].data() != nullptr && !sub[static_cast<size_t>(g)].empty()) {
+      return {static_cast<size_t>(sub[static_cast<size_t>(g)].data() - v.data()),
+              sub[static_cast<size_t>(g)].size()};
+    }
+  }
+  return {0, v.size()};
+}
 
 // Compares on `s`; returns false (and records a failure) on disagreement.
 bool Agrees(const ShapeMatcher& m, const RE2& re, const std::string& s, Stats* stats) {
@@ -355,16 +383,30 @@ bool Agrees(const ShapeMatcher& m, const RE2& re, const std::string& s, Stats* s
   const bool got = m.FullMatch(s);
   ++stats->checked;
   stats->matched += want;
-  if (want == got) return true;
-  std::string hex;
-  for (unsigned char c : s) {
-    static const char* kHex = "0123456789abcdef";
-    hex += kHex[c >> 4];
-    hex += kHex[c & 15];
+  if (want != got) {
+    ADD_FAILURE() << "regex " << re.pattern() << " on bytes " << Hex(s) << " (" << s.size()
+                  << " bytes): RE2 " << want << ", ShapeMatcher " << got;
+    return false;
   }
-  ADD_FAILURE() << "regex " << re.pattern() << " on bytes " << hex << " (" << s.size()
-                << " bytes): RE2 " << want << ", ShapeMatcher " << got;
-  return false;
+  if (!m.captures_supported() || s.size() > ShapeMatcher::kMaxCaptureValue) return true;
+  std::string_view picked;
+  const ShapeMatcher::CaptureResult r = m.MatchFirstCapture(s, &picked);
+  if (r != (want ? ShapeMatcher::CaptureResult::kMatch : ShapeMatcher::CaptureResult::kNoMatch)) {
+    ADD_FAILURE() << "regex " << re.pattern() << " on bytes " << Hex(s)
+                  << ": MatchFirstCapture says " << static_cast<int>(r) << ", RE2 match " << want;
+    return false;
+  }
+  if (!want) return true;
+  ++stats->captures_checked;
+  const std::pair<size_t, size_t> span = Re2Picked(re, s);
+  const std::pair<size_t, size_t> mine = {static_cast<size_t>(picked.data() - s.data()), picked.size()};
+  if (span != mine) {
+    ADD_FAILURE() << "regex " << re.pattern() << " on bytes " << Hex(s) << ": RE2 picks ["
+                  << span.first << "," << span.first + span.second << "), ShapeMatcher ["
+                  << mine.first << "," << mine.first + mine.second << ")";
+    return false;
+  }
+  return true;
 }
 
 // Samples, their mutations and random strings over the regex's alphabet.
@@ -421,12 +463,16 @@ TEST(ShapeMatcher, AgreesWithRe2OnEveryShippedPattern) {
       ASSERT_TRUE(m.ok()) << re.pattern() << ": " << m.status();
       EXPECT_EQ(m->has_captures(), re.NumberOfCapturingGroups() > 0);
       EXPECT_EQ(m->num_captures(), re.NumberOfCapturingGroups());
+      // Every shipped regex gets the capture engine, so the detector never
+      // needs RE2 for a value ShapeMatcher accepted.
+      EXPECT_TRUE(m->captures_supported()) << re.pattern();
       std::vector<std::string> extra = p.match_examples;
       extra.insert(extra.end(), p.no_match_examples.begin(), p.no_match_examples.end());
       const Stats st = Differential(*m, re, extra, 400, 1500, std::hash<std::string>()(p.id));
       // The sampler must actually reach the language, or the comparison
       // says little about accepts.
       EXPECT_GT(st.matched, 300u) << re.pattern();
+      EXPECT_EQ(st.captures_checked, st.matched);
       checked += st.checked;
       ++patterns;
     }
@@ -438,7 +484,9 @@ TEST(ShapeMatcher, AgreesWithRe2OnEveryShippedPattern) {
 // Random regexes over a small alphabet, from a grammar covering the subset.
 class RegexGen {
  public:
-  explicit RegexGen(uint64_t seed) : rng_(seed) {}
+  // `captures`: more groups, and capturing groups repeated at most once (the
+  // shapes MatchFirstCapture supports), to exercise its priority order.
+  explicit RegexGen(uint64_t seed, bool captures = false) : rng_(seed), captures_(captures) {}
 
   std::string Regex() {
     std::string r = (rng_() % 6 == 0) ? "(?s)" : "";
@@ -455,13 +503,17 @@ class RegexGen {
         "[\\x{41}]", "\\*", "(?s:.)", "[.]", "[\\.]", "[^\\x00-\\x7f]", "[a-z&&b]",
     };
     const uint64_t k = rng_() % 10;
-    if (depth > 0 && k == 0) return "(" + Alt(depth - 1) + ")";
-    if (depth > 0 && k == 1) return "(?:" + Alt(depth - 1) + ")";
+    if (depth > 0 && (k == 0 || (captures_ && k < 4))) return "(" + Alt(depth - 1) + ")";
+    if (depth > 0 && k == 4) return "(?:" + Alt(depth - 1) + ")";
     return kAtoms[rng_() % (sizeof(kAtoms) / sizeof(kAtoms[0]))];
   }
 
   std::string Repeated(int depth) {
     std::string a = Atom(depth);
+    if (captures_ && a.find('(') != std::string::npos && a.find("(?s:") == std::string::npos) {
+      static const char* const kOnce[] = {"", "", "?", "??", "{0,1}", "{1}"};
+      return a + kOnce[rng_() % 6];
+    }
     switch (rng_() % 12) {
       case 0: a += "*"; break;
       case 1: a += "+"; break;
@@ -493,12 +545,16 @@ class RegexGen {
   }
 
   std::mt19937_64 rng_;
+  bool captures_;
 };
 
-TEST(ShapeMatcher, AgreesWithRe2OnRandomRegexes) {
-  RegexGen gen(20261129);
-  int compiled = 0;
-  size_t checked = 0, matched = 0;
+class RandomRegexes : public testing::TestWithParam<bool> {};
+
+TEST_P(RandomRegexes, AgreeWithRe2) {
+  const bool capture_heavy = GetParam();
+  RegexGen gen(capture_heavy ? 7 : 20261129, capture_heavy);
+  int compiled = 0, with_groups = 0, groups_supported = 0;
+  size_t checked = 0, matched = 0, captures_checked = 0;
   for (int i = 0; i < 1500; ++i) {
     const std::string regex = gen.Regex();
     RE2 re(regex, PatternOptions());
@@ -513,15 +569,83 @@ TEST(ShapeMatcher, AgreesWithRe2OnRandomRegexes) {
       continue;
     }
     ++compiled;
+    if (m->has_captures()) {
+      ++with_groups;
+      groups_supported += m->captures_supported();
+    }
     SCOPED_TRACE(regex);
     const Stats st = Differential(*m, re, {}, 15, 30, static_cast<uint64_t>(i));
     checked += st.checked;
     matched += st.matched;
+    captures_checked += st.captures_checked;
     if (HasFailure()) break;
   }
   EXPECT_GT(compiled, 1200);
   EXPECT_GT(checked, 200000u);
   EXPECT_GT(matched, checked / 10);
+  // The capture engine must be exercised on regexes with groups, not only
+  // on the group-free ones where it trivially returns the whole value.
+  if (capture_heavy) {
+    EXPECT_GT(groups_supported, 400);
+    EXPECT_GT(captures_checked, 50000u) << "checked " << checked;
+  } else {
+    EXPECT_GT(with_groups, groups_supported + 50);  // groups in loops: RE2
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(ShapeMatcher, RandomRegexes, testing::Bool(),
+                         [](const testing::TestParamInfo<bool>& info) {
+                           return info.param ? "CaptureHeavy" : "General";
+                         });
+
+TEST(ShapeMatcher, FirstCaptureUnitCases) {
+  struct CaptureCase {
+    const char* regex;
+    const char* value;
+    const char* picked;  // nullptr: no match
+  };
+  const CaptureCase kCases[] = {
+      {"(a|ab)(c|bcd)(d*)", "abcd", "a"},
+      {"(a*)(a*)", "aa", "aa"},
+      {"(a*?)(a*)", "aa", "aa"},
+      {"(a*?)(a+?)", "aaa", "aaa"},
+      {"x(a|b)?y", "xy", "xy"},
+      {"x(a|b)?y", "xby", "b"},
+      {"(?:\\+86|0086|86)(\\d{3,4})|(?:\\+86|0086|86)?(0\\d{2,3})", "860101", "0101"},
+      {"(?:\\+86|0086|86)(\\d{3,4})|(?:\\+86|0086|86)?(0\\d{2,3})", "86010", "010"},
+      {"(\\d{2})?(\\d{3})", "12345", "12"},
+      {"(\\d{2})?" "?(\\d{3,5})", "12345", "12345"},  // "?" "?": no trigraph
+      {"()(b)", "b", "b"},
+      {"(a)|b", "b", "b"},
+      {"(a)", "b", nullptr},
+  };
+  for (const CaptureCase& c : kCases) {
+    SCOPED_TRACE(std::string(c.regex) + " on " + c.value);
+    RE2 re(c.regex, PatternOptions());
+    ASSERT_TRUE(re.ok());
+    absl::StatusOr<ShapeMatcher> m = ShapeMatcher::Compile(c.regex);
+    ASSERT_TRUE(m.ok()) << m.status();
+    ASSERT_TRUE(m->captures_supported());
+    std::string_view picked;
+    const ShapeMatcher::CaptureResult r = m->MatchFirstCapture(c.value, &picked);
+    if (c.picked == nullptr) {
+      EXPECT_EQ(r, ShapeMatcher::CaptureResult::kNoMatch);
+      continue;
+    }
+    ASSERT_EQ(r, ShapeMatcher::CaptureResult::kMatch);
+    EXPECT_EQ(picked, c.picked);
+    const std::string_view v = c.value;
+    const std::pair<size_t, size_t> span = Re2Picked(re, v);
+    EXPECT_EQ(v.substr(span.first, span.second), c.picked) << "bad case";
+  }
+  // Groups that can match more than once, and empty-able loop bodies: RE2.
+  for (const char* regex : {"(a)+", "(a){2}", "(?:(a)b)*", "(a?)*", "(?:a*)+(b)"}) {
+    absl::StatusOr<ShapeMatcher> m = ShapeMatcher::Compile(regex);
+    ASSERT_TRUE(m.ok()) << regex;
+    EXPECT_FALSE(m->captures_supported()) << regex;
+    std::string_view picked;
+    EXPECT_EQ(m->MatchFirstCapture("a", &picked), ShapeMatcher::CaptureResult::kUseRe2);
+  }
 }
 
 // Every 1- and 2-byte string against the constructs whose byte language is

@@ -1,0 +1,1 @@
+piivault_fuzzer(shape_matcher piivault_detect PkgConfig::RE2)
