@@ -28,6 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
+#include "detect/keyword_index.h"
 #include "detect/keyword_prefilter.h"
 #include "detect/pattern_set.h"
 #include "detect/text_scan.h"
@@ -130,8 +131,10 @@ struct Engine {
   std::vector<std::vector<const Pattern*>> tokens_by_length;
   // Pure-letter positive keywords (lower case) that may touch a number: "qq12345".
   std::vector<std::string> glue;
-  // Last UTF-8 character (up to 3 bytes) of every anchor keyword.
+  // Last UTF-8 character (up to 3 bytes) of every anchor keyword, and each
+  // one's index in anchor_tails.
   std::vector<uint32_t> anchor_tails;
+  absl::flat_hash_map<uint32_t, size_t> anchor_tail_index;
   // (anchor, pattern) pairs by the index of the anchor's last character in
   // anchor_tails.
   std::vector<std::vector<std::pair<std::string, const Pattern*>>> anchors_by_tail;
@@ -155,19 +158,8 @@ struct Engine {
   bool timestamp_fast_path = false;
   size_t max_finding = 0;
   size_t context_window = 0;
-  // Every keyword of every pattern, indexed by its first two bytes.
-  struct KeywordTable {
-    // bitmap2: first two bytes of 2-byte keywords; bitmap3: a hash of the
-    // first three bytes of longer ones (one CJK character: far more selective
-    // than two bytes, which many common characters share).
-    std::vector<uint64_t> bitmap2 = std::vector<uint64_t>(1024, 0);
-    std::vector<uint64_t> bitmap3 = std::vector<uint64_t>(1024, 0);
-    static uint16_t Hash3(uint8_t a, uint8_t b, uint8_t c) {
-      return static_cast<uint16_t>(((uint32_t{a} << 16 | uint32_t{b} << 8 | c) * 2654435761u) >> 16);
-    }
-    absl::flat_hash_map<uint16_t, std::vector<uint32_t>> by_prefix;
-    std::vector<std::string> texts;
-  } keywords;
+  // Every keyword of every pattern (Keyword::id indexes it).
+  internal::KeywordIndex keywords;
 };
 
 }  // namespace
@@ -1153,11 +1145,11 @@ class Scanner {
     size_t prev = internal::PrevCharStart(p_, colon);
     uint32_t tail = 0;
     for (size_t t = prev; t < colon; ++t) tail = (tail << 8) | p_[t];
-    auto tail_it = std::find(impl_.anchor_tails.begin(), impl_.anchor_tails.end(), tail);
-    if (tail_it == impl_.anchor_tails.end()) return;
+    auto tail_it = impl_.anchor_tail_index.find(tail);
+    if (tail_it == impl_.anchor_tail_index.end()) return;
     // Which patterns have an anchor ending right before the colon?
     labelled_.clear();
-    for (const auto& [a, p] : impl_.anchors_by_tail[static_cast<size_t>(tail_it - impl_.anchor_tails.begin())]) {
+    for (const auto& [a, p] : impl_.anchors_by_tail[tail_it->second]) {
       if (a.size() > colon || std::memcmp(p_ + colon - a.size(), a.data(), a.size()) != 0) continue;
       if (std::find(labelled_.begin(), labelled_.end(), p) == labelled_.end()) labelled_.push_back(p);
     }
@@ -1205,12 +1197,12 @@ class Scanner {
         label |= a.pattern == p && a.text.size() <= after &&
                  std::memcmp(p_ + after - a.text.size(), a.text.data(), a.text.size()) == 0;
       }
-      if (!label || StartsWithAny(value_at, p->List("terminators"))) continue;
+      if (!label || p->ListedPrefix("terminators", Rest(value_at))) continue;
       if (p->extractor == Extractor::kAnchorName) {
         // Without a colon the label may be part of a sentence: only a known
         // surname starts a name (联系人电话…, 我叫你…).
-        if (!StartsWithAny(value_at, p->List("surnames")) &&
-            !StartsWithAny(value_at, p->List("compound_surnames")) && !DottedNameAt(value_at)) {
+        if (!p->ListedPrefix("surnames", Rest(value_at)) && !p->ListedPrefix("compound_surnames", Rest(value_at)) &&
+            !DottedNameAt(value_at)) {
           continue;
         }
         AnchoredName(*p, value_at);
@@ -1427,13 +1419,8 @@ class Scanner {
     }
   }
 
-  bool StartsWithAny(size_t at, const std::vector<std::string>* words) const {
-    if (words == nullptr) return false;
-    for (const std::string& w : *words) {
-      if (at + w.size() <= n_ && std::memcmp(p_ + at, w.data(), w.size()) == 0) return true;
-    }
-    return false;
-  }
+  // The text from `at` to the end.
+  std::string_view Rest(size_t at) const { return {reinterpret_cast<const char*>(p_ + at), n_ - at}; }
 
   static bool IsHan(const uint8_t* q) {
     // U+4E00..U+9FFF: E4 B8 80 .. E9 BF BF
@@ -1442,12 +1429,11 @@ class Scanner {
   }
 
   void AnchoredName(const Pattern& p, size_t at) {
-    const std::vector<std::string>* stops = p.List("terminators");
     size_t i = at;
     size_t chars = 0;
     bool dot = false;
     while (i + 3 <= n_ && chars < kNameLookahead) {
-      if (chars > 0 && StartsWithAny(i, stops)) break;
+      if (chars > 0 && p.ListedPrefix("terminators", Rest(i))) break;
       if (IsHan(p_ + i)) {
         i += 3;
         ++chars;
@@ -1474,14 +1460,13 @@ class Scanner {
   }
 
   void AnchoredAddress(const Pattern& p, size_t at) {
-    const std::vector<std::string>* stops = p.List("terminators");
     size_t i = at, last_good = at;
     size_t chars = 0;
     int spaces = 0;
     size_t before_space = 0;  // last_good before the last space, if any
     while (i < n_ && chars < p.max_length) {
       uint8_t b = p_[i];
-      if (chars > 0 && StartsWithAny(i, stops)) break;
+      if (chars > 0 && p.ListedPrefix("terminators", Rest(i))) break;
       if (b == '\n' || b == '\r' || b == '\t' || b == ',' || b == ';' || b == '|' || b == 0) break;
       if (b == ' ') {
         if (++spaces > 1) break;
@@ -1664,8 +1649,8 @@ class Scanner {
   }
 
   // Finds the strongest positive and negative keyword in the windows around
-  // [begin, end). The keywords present are found once per span with a 2-byte
-  // prefix bitmap over every pattern's keywords, then each pattern looks up
+  // [begin, end). The keywords present are found once per span (a filter on
+  // every pattern's keywords' first characters), then each pattern looks up
   // its own weights.
   void Context(const Pattern& p, size_t begin, size_t end, float* pos, float* neg) {
     *pos = 0;
@@ -1723,12 +1708,12 @@ class Scanner {
     hits_before_.clear();
     hits_after_.clear();
     Windows(begin, end);
-    MatchKeywords(win_lo_, begin, &hits_before_);
-    MatchKeywords(end, win_hi_, &hits_after_);
+    impl_.keywords.FindIn(p_, win_lo_, begin, &hits_before_);
+    impl_.keywords.FindIn(p_, end, win_hi_, &hits_after_);
     ++gen_;
     if (stamp_gen_.empty()) {
-      stamp_gen_.assign(impl_.keywords.texts.size(), 0);
-      stamp_.assign(impl_.keywords.texts.size(), 0);
+      stamp_gen_.assign(impl_.keywords.size(), 0);
+      stamp_.assign(impl_.keywords.size(), 0);
     }
     for (uint32_t id : hits_before_) {
       stamp_[id] = stamp_gen_[id] == gen_ ? stamp_[id] | 1 : 1;
@@ -1737,30 +1722,6 @@ class Scanner {
     for (uint32_t id : hits_after_) {
       stamp_[id] = stamp_gen_[id] == gen_ ? stamp_[id] | 2 : 2;
       stamp_gen_[id] = gen_;
-    }
-  }
-
-  void MatchKeywords(size_t lo, size_t hi, std::vector<uint32_t>* hits) const {
-    const Engine::KeywordTable& kt = impl_.keywords;
-    for (size_t q = lo; q + 1 < hi; ++q) {
-      if ((p_[q] & 0xC0) == 0x80) continue;  // keywords start at a character start
-      uint8_t c0 = static_cast<uint8_t>(absl::ascii_tolower(static_cast<char>(p_[q])));
-      uint8_t c1 = static_cast<uint8_t>(absl::ascii_tolower(static_cast<char>(p_[q + 1])));
-      uint8_t c2 = q + 2 < hi ? static_cast<uint8_t>(absl::ascii_tolower(static_cast<char>(p_[q + 2]))) : 0;
-      uint16_t k2 = static_cast<uint16_t>(c0 << 8 | c1);
-      uint16_t k3 = Engine::KeywordTable::Hash3(c0, c1, c2);
-      bool maybe2 = kt.bitmap2[k2 >> 6] >> (k2 & 63) & 1;
-      bool maybe3 = c2 != 0 && (kt.bitmap3[k3 >> 6] >> (k3 & 63) & 1);
-      if (!maybe2 && !maybe3) continue;
-      auto it = kt.by_prefix.find(k2);
-      if (it == kt.by_prefix.end()) continue;
-      for (uint32_t id : it->second) {
-        const std::string& w = kt.texts[id];
-        if (q + w.size() > hi) continue;
-        bool eq = true;
-        for (size_t t = 2; t < w.size() && eq; ++t) eq = absl::ascii_tolower(static_cast<char>(p_[q + t])) == w[t];
-        if (eq && std::find(hits->begin(), hits->end(), id) == hits->end()) hits->push_back(id);
-      }
     }
   }
 
@@ -1928,28 +1889,19 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
     }
   }
   absl::flat_hash_map<std::string, uint32_t> keyword_ids;
+  std::vector<std::string> keyword_texts;
   for (auto& up : impl->owned) {
     for (std::vector<Keyword>* list : {&up->positive, &up->negative, &up->negative_after}) {
       for (Keyword& k : *list) {
         if (k.text.size() < 2) return absl::InvalidArgumentError(
             absl::StrCat(up->file, ":", up->line, ": keywords must be at least 2 bytes"));
-        auto [it, fresh] = keyword_ids.try_emplace(k.text, static_cast<uint32_t>(impl->keywords.texts.size()));
-        if (fresh) {
-          impl->keywords.texts.push_back(k.text);
-          uint8_t c0 = static_cast<uint8_t>(k.text[0]), c1 = static_cast<uint8_t>(k.text[1]);
-          uint16_t key = static_cast<uint16_t>((c0 << 8) | c1);
-          if (k.text.size() == 2) {
-            impl->keywords.bitmap2[key >> 6] |= uint64_t{1} << (key & 63);
-          } else {
-            uint16_t k3 = Engine::KeywordTable::Hash3(c0, c1, static_cast<uint8_t>(k.text[2]));
-            impl->keywords.bitmap3[k3 >> 6] |= uint64_t{1} << (k3 & 63);
-          }
-          impl->keywords.by_prefix[key].push_back(it->second);
-        }
+        auto [it, fresh] = keyword_ids.try_emplace(k.text, static_cast<uint32_t>(keyword_texts.size()));
+        if (fresh) keyword_texts.push_back(k.text);
         k.id = it->second;
       }
     }
   }
+  impl->keywords = internal::KeywordIndex(std::move(keyword_texts));
   for (auto& up : impl->owned) {
     if (up->positive.empty()) continue;
     std::vector<std::string> texts;
@@ -2020,6 +1972,7 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   std::sort(impl->tails.begin(), impl->tails.end());
   impl->tails.erase(std::unique(impl->tails.begin(), impl->tails.end()), impl->tails.end());
   impl->anchors_by_tail.resize(impl->anchor_tails.size());
+  for (size_t i = 0; i < impl->anchor_tails.size(); ++i) impl->anchor_tail_index[impl->anchor_tails[i]] = i;
   for (const Pattern* p : impl->anchored) {
     for (const std::string& a : p->anchors) {
       if (a.empty()) continue;

@@ -236,6 +236,13 @@ absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file
     for (auto&& [k, v] : *lt) {
       std::vector<std::string> items;
       PIIVAULT_RETURN_IF_ERROR(GetStringArray(*lt, k.str(), file, &items));
+      Pattern::ListSet& set = p.list_sets[std::string(k.str())];
+      for (const std::string& item : items) {
+        set.items.insert(item);
+        if (std::find(set.lengths.begin(), set.lengths.end(), item.size()) == set.lengths.end()) {
+          set.lengths.push_back(item.size());
+        }
+      }
       p.lists[std::string(k.str())] = std::move(items);
     }
   }
@@ -260,8 +267,22 @@ size_t Pattern::MaxSpanBytes() const {
 }
 
 const std::vector<std::string>* Pattern::List(std::string_view name) const {
-  auto it = lists.find(std::string(name));
+  auto it = lists.find(absl::string_view(name.data(), name.size()));
   return it == lists.end() ? nullptr : &it->second;
+}
+
+bool Pattern::InList(std::string_view name, std::string_view value) const {
+  auto it = list_sets.find(absl::string_view(name.data(), name.size()));
+  return it != list_sets.end() && it->second.items.contains(absl::string_view(value.data(), value.size()));
+}
+
+bool Pattern::ListedPrefix(std::string_view name, std::string_view text) const {
+  auto it = list_sets.find(absl::string_view(name.data(), name.size()));
+  if (it == list_sets.end()) return false;
+  for (size_t len : it->second.lengths) {
+    if (len <= text.size() && it->second.items.contains(absl::string_view(text.data(), len))) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<PatternFile> ParsePatternFile(std::string_view name, std::string_view contents) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "detect/shape_matcher.h"
 #include "piivault/entity_type.h"
@@ -93,12 +94,23 @@ struct Pattern {
   // Labels written directly before the value, without a colon (我叫, 寄到).
   std::vector<std::string> bare_anchors;
   absl::flat_hash_map<std::string, std::vector<std::string>> lists;
+  // The same lists as sets, for membership tests (surnames: hundreds), with
+  // the distinct lengths of their entries (for prefix tests).
+  struct ListSet {
+    absl::flat_hash_set<std::string> items;
+    std::vector<size_t> lengths;
+  };
+  absl::flat_hash_map<std::string, ListSet> list_sets;
   std::vector<std::string> match_examples;
   std::vector<std::string> no_match_examples;
 
   // The bytes a finding of this pattern can span in the original text.
   size_t MaxSpanBytes() const;
   const std::vector<std::string>* List(std::string_view name) const;
+  // Whether list `name` exists and holds `value`.
+  bool InList(std::string_view name, std::string_view value) const;
+  // Whether list `name` exists and holds an entry that `text` starts with.
+  bool ListedPrefix(std::string_view name, std::string_view text) const;
 };
 
 struct PatternFile {

@@ -418,25 +418,14 @@ std::vector<std::string_view> SplitChars(std::string_view s) {
   return out;
 }
 
-bool InList(const std::vector<std::string>* list, std::string_view s) {
-  if (list == nullptr) return false;
-  for (const std::string& e : *list) {
-    if (e == s) return true;
-  }
-  return false;
-}
-
 // Names: surname from the lexicon (compound first), not a stop word.
 Verdict CnName(std::string_view v, const Pattern& p, std::string*) {
-  const std::vector<std::string>* surnames = p.List("surnames");
-  const std::vector<std::string>* compound = p.List("compound_surnames");
-  const std::vector<std::string>* stop = p.List("stopwords");
-  if (InList(stop, v)) return Reject();
+  if (p.InList("stopwords", v)) return Reject();
   if (v.find("\xC2\xB7") != std::string_view::npos) return Ok(-0.1f);  // minority name with a dot
   std::vector<std::string_view> chars = SplitChars(v);
   if (chars.size() < 2 || chars.size() > 4) return Reject();
-  if (chars.size() >= 3 && InList(compound, v.substr(0, chars[0].size() + chars[1].size()))) return Ok();
-  if (InList(surnames, chars[0])) return Ok();
+  if (chars.size() >= 3 && p.InList("compound_surnames", v.substr(0, chars[0].size() + chars[1].size()))) return Ok();
+  if (p.InList("surnames", chars[0])) return Ok();
   return Ok(-0.25f);  // anchored but unknown surname
 }
 

@@ -1,0 +1,108 @@
+#include "detect/keyword_index.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace piivault::internal {
+
+namespace {
+
+inline uint8_t Fold(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c | 0x20) : c; }
+inline bool IsContinuation(uint8_t c) { return (c & 0xC0) == 0x80; }
+inline bool Test(const std::vector<uint64_t>& bits, uint32_t k) { return (bits[k >> 6] >> (k & 63)) & 1; }
+inline void Set(std::vector<uint64_t>& bits, uint32_t k) { bits[k >> 6] |= uint64_t{1} << (k & 63); }
+
+constexpr uint32_t kAsciiKey = 0x10000;
+
+}  // namespace
+
+KeywordIndex::KeywordIndex(std::vector<std::string> keywords) : texts_(std::move(keywords)) {
+  for (uint32_t id = 0; id < texts_.size(); ++id) {
+    const std::string& k = texts_[id];
+    if (k.size() < 2) continue;  // the detector refuses these when loading patterns
+    const auto* b = reinterpret_cast<const uint8_t*>(k.data());
+    uint32_t key;
+    if (b[0] < 0x80) {
+      key = kAsciiKey + (uint32_t{Fold(b[0])} << 8 | Fold(b[1]));
+      Set(ascii_pairs_, key - kAsciiKey);
+    } else if (b[0] >= 0xC0 && b[0] < 0xE0 && IsContinuation(b[1])) {
+      key = uint32_t{b[0] & 0x1Fu} << 6 | (b[1] & 0x3Fu);
+      Set(code_points_, key);
+    } else if (b[0] >= 0xE0 && b[0] < 0xF0 && k.size() >= 3 && IsContinuation(b[1]) && IsContinuation(b[2])) {
+      key = uint32_t{b[0] & 0x0Fu} << 12 | uint32_t{b[1] & 0x3Fu} << 6 | (b[2] & 0x3Fu);
+      Set(code_points_, key);
+    } else {
+      // A 4-byte character or bytes that are not UTF-8: tried at every
+      // position that starts with a byte >= 0xF0 or is not decodable (rare).
+      any_astral_ = true;
+      key = UINT32_MAX;
+    }
+    by_key_.emplace_back(key, id);
+  }
+  std::sort(by_key_.begin(), by_key_.end());
+  for (uint32_t i = 0; i < by_key_.size(); ++i) {
+    auto [it, fresh] = key_range_.try_emplace(by_key_[i].first, i, i + 1);
+    if (!fresh) it->second.second = i + 1;
+  }
+  for (const std::string& k : texts_) {
+    folds_.push_back(std::any_of(k.begin(), k.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }));
+  }
+}
+
+void KeywordIndex::TryAt(const uint8_t* p, size_t q, size_t hi, uint32_t key, std::vector<uint32_t>* ids) const {
+  auto range = key_range_.find(key);
+  if (range == key_range_.end()) return;
+  for (uint32_t i = range->second.first; i < range->second.second; ++i) {
+    const uint32_t id = by_key_[i].second;
+    const std::string& w = texts_[id];
+    if (q + w.size() > hi) continue;
+    bool eq;
+    if (folds_[id]) {
+      eq = true;
+      for (size_t t = 0; t < w.size() && eq; ++t) eq = Fold(p[q + t]) == static_cast<uint8_t>(w[t]);
+    } else {
+      eq = std::memcmp(p + q, w.data(), w.size()) == 0;
+    }
+    if (eq) ids->push_back(id);
+  }
+}
+
+void KeywordIndex::FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const {
+  if (by_key_.empty()) return;
+  size_t q = lo;
+  while (q < hi) {
+    const uint8_t b = p[q];
+    if (b < 0x80) {
+      // ASCII: mostly digits, spaces and punctuation; the pair filter decides.
+      if (q + 1 < hi) {
+        const uint32_t pair = uint32_t{Fold(b)} << 8 | Fold(p[q + 1]);
+        if (Test(ascii_pairs_, pair)) TryAt(p, q, hi, kAsciiKey + pair, ids);
+      }
+      ++q;
+      continue;
+    }
+    if (b >= 0xE0 && b < 0xF0) {
+      if (q + 2 < hi && IsContinuation(p[q + 1]) && IsContinuation(p[q + 2])) {
+        const uint32_t cp = uint32_t{b & 0x0Fu} << 12 | uint32_t{p[q + 1] & 0x3Fu} << 6 | (p[q + 2] & 0x3Fu);
+        if (Test(code_points_, cp)) TryAt(p, q, hi, cp, ids);
+        q += 3;  // the next two bytes cannot begin a keyword
+        continue;
+      }
+    } else if (b >= 0xC0 && b < 0xE0) {
+      if (q + 1 < hi && IsContinuation(p[q + 1])) {
+        const uint32_t cp = uint32_t{b & 0x1Fu} << 6 | (p[q + 1] & 0x3Fu);
+        if (Test(code_points_, cp)) TryAt(p, q, hi, cp, ids);
+        q += 2;
+        continue;
+      }
+    }
+    // A continuation byte begins nothing. Anything else (a 4-byte character,
+    // a sequence cut by hi, bytes that are not UTF-8) is tried against the
+    // rare keywords filed under no first character.
+    if (!IsContinuation(b) && any_astral_) TryAt(p, q, hi, UINT32_MAX, ids);
+    ++q;
+  }
+}
+
+}  // namespace piivault::internal

@@ -1,0 +1,56 @@
+// Every context keyword of every pattern, and where they occur in a window of
+// text. The window is walked a character at a time (not a byte: most of it is
+// Chinese) and each character is tested against a filter on the keywords'
+// first characters -- one bit per BMP code point for keywords that begin with
+// a non-ASCII character, one bit per byte pair for those that begin with
+// ASCII -- so only a true first character costs a comparison.
+#ifndef PIIVAULT_DETECT_KEYWORD_INDEX_H_
+#define PIIVAULT_DETECT_KEYWORD_INDEX_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace piivault::internal {
+
+class KeywordIndex {
+ public:
+  // `keywords` (ids are their indexes) are at least 2 bytes; ASCII letters in
+  // them are lower case and match either case in the text.
+  explicit KeywordIndex(std::vector<std::string> keywords);
+  KeywordIndex() = default;
+
+  size_t size() const { return texts_.size(); }
+  const std::string& text(uint32_t id) const { return texts_[id]; }
+
+  // Appends the id of every keyword occurrence that lies wholly in p[lo, hi)
+  // and starts at a character (not a UTF-8 continuation byte), in position
+  // order. Reads only p[lo, hi).
+  void FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const;
+
+ private:
+  void TryAt(const uint8_t* p, size_t q, size_t hi, uint32_t key, std::vector<uint32_t>* ids) const;
+
+  std::vector<std::string> texts_;
+  // Bit k of code_points_: a keyword begins with the non-ASCII BMP character
+  // U+k. Bit (b0 << 8 | b1) of ascii_pairs_: one begins with ASCII bytes b0 b1
+  // (lower case).
+  std::vector<uint64_t> code_points_ = std::vector<uint64_t>(1024, 0);
+  std::vector<uint64_t> ascii_pairs_ = std::vector<uint64_t>(1024, 0);
+  // Keywords that begin with a 4-byte character (rare): tried at every one.
+  bool any_astral_ = false;
+  // Keyword ids by first-character key (code point, or 0x10000 + pair), as
+  // sorted (key, id) pairs, and each key's [first, last) range in them.
+  std::vector<std::pair<uint32_t, uint32_t>> by_key_;
+  absl::flat_hash_map<uint32_t, std::pair<uint32_t, uint32_t>> key_range_;
+  // Whether keyword id has ASCII letters (compared case-folded); the others
+  // are compared bytewise.
+  std::vector<bool> folds_;
+};
+
+}  // namespace piivault::internal
+
+#endif  // PIIVAULT_DETECT_KEYWORD_INDEX_H_

@@ -1,0 +1,69 @@
+// KeywordIndex finds exactly the keyword occurrences a byte-by-byte search
+// finds: every keyword lying wholly inside the window, starting at a
+// character, ASCII letters in either case -- on valid and invalid UTF-8.
+#include "detect/keyword_index.h"
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace piivault::internal {
+namespace {
+
+uint8_t Fold(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c | 0x20) : c; }
+
+std::vector<uint32_t> Reference(const std::vector<std::string>& keywords, const std::string& text, size_t lo,
+                                size_t hi) {
+  std::vector<uint32_t> ids;
+  for (size_t q = lo; q < hi; ++q) {
+    if ((static_cast<uint8_t>(text[q]) & 0xC0) == 0x80) continue;
+    for (uint32_t id = 0; id < keywords.size(); ++id) {
+      const std::string& w = keywords[id];
+      if (q + w.size() > hi) continue;
+      bool eq = true;
+      for (size_t t = 0; t < w.size() && eq; ++t) {
+        eq = Fold(static_cast<uint8_t>(text[q + t])) == static_cast<uint8_t>(w[t]);
+      }
+      if (eq) ids.push_back(id);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST(KeywordIndexTest, FindsWhatAByteSearchFinds) {
+  const std::vector<std::string> keywords = {"手机",  "手机号", "号码", "电话",   "元", "¥",   "qq",     "tel",
+                                             "phone", "imei",   "卡号", "身份证", "dob", "号",  "😀号",   "a\xE6",
+                                             "\xE6\x89\x8B\xE6", "出生日期"};
+  const KeywordIndex index(keywords);
+  ASSERT_EQ(index.size(), keywords.size());
+  const std::vector<std::string> pieces = {"手机", "号", "码", "电话", "元", "¥", "QQ", "Tel", "PHONE", "iMei", "卡",
+                                           "身份证", "DoB", "😀", "a", "\xE6", "\x89", "\x8B", "出生日期", "您好",
+                                           "：", "1", " ", "\n", "，"};
+  std::mt19937 rng(21);
+  for (int trial = 0; trial < 5000; ++trial) {
+    std::string text;
+    const int count = std::uniform_int_distribution<int>(0, 25)(rng);
+    for (int i = 0; i < count; ++i) text += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
+    const size_t lo = std::uniform_int_distribution<size_t>(0, text.size())(rng);
+    const size_t hi = std::uniform_int_distribution<size_t>(lo, text.size())(rng);
+    std::vector<uint32_t> found;
+    index.FindIn(reinterpret_cast<const uint8_t*>(text.data()), lo, hi, &found);
+    std::sort(found.begin(), found.end());
+    ASSERT_EQ(found, Reference(keywords, text, lo, hi)) << trial << " [" << lo << "," << hi << ")";
+  }
+}
+
+TEST(KeywordIndexTest, EmptyIndexFindsNothing) {
+  const KeywordIndex index(std::vector<std::string>{});
+  std::vector<uint32_t> found;
+  const std::string text = "手机号13800138000";
+  index.FindIn(reinterpret_cast<const uint8_t*>(text.data()), 0, text.size(), &found);
+  EXPECT_TRUE(found.empty());
+}
+
+}  // namespace
+}  // namespace piivault::internal
