@@ -141,7 +141,7 @@ struct NestedMeta {
 
 struct UserData {
   // Boxes the scrubber turns into `free` boxes of the same size with zeroed
-  // payloads: every top-level `uuid` and `udta`; every `udta`, `meta` and
+  // payloads: every top-level `uuid`, `udta` and `meco`; every `udta`, `meta` and
   // `uuid` directly in `moov` or in a `moov/trak`. Disjoint, in file order.
   std::vector<Box> removed;
   // Meta boxes with item info below the top level (each inside a removed box).

@@ -4,6 +4,8 @@
 // iTunes-style meta/ilst), QuickTime `moov/meta` (mdta keys + ilst, where
 // Apple cameras put the ISO 6709 location) and `meta` boxes in tracks.
 //
+// Also top-level `meco` (additional metadata container) boxes.
+//
 // Scrub (heif.cc) neutralises each such box in place: same size, type
 // "free", zeroed payload. Nothing moves, so no iloc/stco/co64 offset changes.
 #include <algorithm>
@@ -140,6 +142,15 @@ class Walker {
         out_.removed.push_back(box);
       } else if (box.type == "udta") {
         Udta(box, "udta");
+        out_.removed.push_back(box);
+      } else if (box.type == "meco") {  // additional metadata container: meta boxes
+        for (const Box& child : LenientChildren(box.payload(), box.end(), "meco", "Meco")) {
+          if (child.type == "meta") {
+            Meta(child, "meco/meta");
+          } else {
+            Opaque(child, "meco", absl::StrCat("Meco:", TypeName(child.type)));
+          }
+        }
         out_.removed.push_back(box);
       } else if (box.type == "moov") {
         PIIVAULT_RETURN_IF_ERROR(Container(box, "moov"));

@@ -225,7 +225,7 @@ bool WalkBoxes(std::string_view f, uint64_t begin, uint64_t end, int depth, std:
     }
     if (size < header || size > end - pos) return false;
     const std::string type(f.substr(pos + 4, 4));
-    const bool removed = (depth == 0 && (type == "uuid" || type == "udta")) ||
+    const bool removed = (depth == 0 && (type == "uuid" || type == "udta" || type == "meco")) ||
                          (depth > 0 && (type == "uuid" || type == "udta" || type == "meta"));
     if (removed) {
       out->push_back({pos, size, header});
@@ -467,6 +467,29 @@ TEST(IsobmffUdtaTest, TrackMetaExifItemAndTrackUserData) {
   // offset pointing at them are untouched.
   std::string out = CheckScrub(b.bytes, {{b.extra_offset, exif.size()}});
   EXPECT_EQ(out.substr(b.image_offset, kImage.size()), kImage);
+}
+
+// A top-level meco (additional metadata container) with a meta whose XMP
+// item lies in the mdat.
+TEST(IsobmffUdtaTest, MecoMetaItems) {
+  const std::string xmp = XmpPacket("Sun Qi");
+  Parts parts;
+  parts.mdat_extra = xmp;
+  parts.post = [&](uint64_t, uint64_t extra) {
+    std::string iloc = Bin("\x44\x00\x00\x01\x00\x07\x00\x00\x00\x01");
+    PutBe(iloc, extra, 4);
+    PutBe(iloc, xmp.size(), 4);
+    const std::string infe =
+        FullBox("infe", 2, 0, Bin("\x00\x07\x00\x00mimeXMP\0") + "application/rdf+xml" + Bin("\0"));
+    return std::vector<std::string>{Box(
+        "meco", FullBox("meta", 0, 0,
+                        Hdlr("meta") + FullBox("iloc", 0, 0, iloc) + FullBox("iinf", 0, 0, Bin("\x00\x01") + infe)))};
+  };
+  Built b = Build(parts);
+  RecordingSink sink = MustScan(b.bytes);
+  EXPECT_TRUE(sink.Has("meco/meta/iinf", "XMP"));
+  EXPECT_TRUE(sink.Has("meco/meta/iinf/XMP", {}, "Sun Qi"));
+  CheckScrub(b.bytes, {{b.extra_offset, xmp.size()}});
 }
 
 TEST(IsobmffUdtaTest, EverythingTogether) {
