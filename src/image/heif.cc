@@ -25,14 +25,14 @@
 // data lies inside `meta` (it would move), the primary item being a metadata
 // item, duplicate iinf/iloc/iref/iprp/idat/pitm or top-level meta boxes.
 // Metadata outside the meta items (heif_user_data.cc): top-level `uuid`,
-// `udta` and `meco` boxes and the `udta`, `meta` and `uuid` boxes of `moov` and of each
-// `moov/trak` are reported and, on scrub, overwritten in place as `free`
-// boxes of the same size (zeroed payload), so again nothing moves; the
-// Exif/XMP items of a nested meta have their mdat bytes zeroed. Refused: a
-// kept item's extent or a track chunk offset inside such a box.
+// `udta` and `meco` boxes and the `udta`, `meta` and `uuid` boxes of `moov`
+// and of each `moov/trak` are reported and, on scrub, overwritten in place
+// as `free` boxes of the same size (zeroed payload), so again nothing moves;
+// the Exif/XMP items of a nested meta have their mdat bytes zeroed. Refused:
+// a kept item's extent or a track chunk offset inside such a box.
 // Not handled: timed metadata tracks (GPS/camera samples in the mdat), movie
-// fragments, stale bytes in existing `free`/`skip` boxes, Exif
-// orientation (HEIF renders with irot/imir properties, which are kept).
+// fragments, stale bytes in existing `free`/`skip` boxes, Exif orientation
+// (HEIF renders with irot/imir properties, which are kept).
 #include <algorithm>
 #include <iterator>
 #include <cstdint>
