@@ -4,9 +4,11 @@
 // a short ASCII segment with a map back to the original bytes; hand-written
 // extractors cut candidates out of the segment (digit runs with separators,
 // tokens, e-mails, IPv6/MAC, coordinates, dates, plates, anchored names and
-// addresses); each candidate is checked by its pattern's RE2 regex as an
-// anchored full match, then by the pattern's validator, then scored by
-// context keywords from a bounded window. Overlaps are resolved at the end.
+// addresses); each candidate is checked against its pattern's regex as an
+// anchored full match (a DFA compiled from it, RE2 only to take a capturing
+// group), then by the pattern's validator, then scored by context keywords
+// from a bounded window. A second pass finds Chinese numeral runs, a third the
+// characters that end bare labels (我叫, 寄到). Overlaps are resolved at the end.
 #include "piivault/detector.h"
 
 #include <algorithm>
@@ -15,10 +17,6 @@
 #include <cstring>
 #include <cstdlib>
 #include <initializer_list>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#include <immintrin.h>
-#endif
 #include <string>
 #include <utility>
 
@@ -65,8 +63,6 @@ constexpr size_t kMinNumerals = 3;
 constexpr size_t kMaxEmailLocal = 64;
 // Name values are read this many characters ahead before deciding.
 constexpr size_t kNameLookahead = 20;
-// The tail pass compares up to this many characters in SIMD registers.
-constexpr size_t kMaxSimdTails = 16;
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -149,6 +145,8 @@ struct Engine {
     uint32_t before_tail;  // the 3 bytes before the last character
   };
   std::vector<std::vector<BareAnchor>> bare_by_tail;
+  // Where a tail may be (its last two bytes match), for the tail pass.
+  internal::KeywordPrefilter tail_filter{std::vector<std::string>{}};
   // Positive-keyword prefilters (Pattern::positive_prefilter indexes this),
   // asked when a candidate counts only next to a positive keyword.
   std::vector<internal::KeywordPrefilter> prefilters;
@@ -414,70 +412,13 @@ class Scanner {
 
   // Finds the characters in impl_.tails inside Chinese text (which the
   // ASCII pass skips): labels written without a colon (我叫张三, 寄到…),
-  // 一九八七年十二月二日, 北纬45.8117 东经117.8378.
+  // 一九八七年十二月二日, 北纬45.8117 东经117.8378. The filter compares the
+  // last two bytes of every tail at each position (the lead byte, E4..E9 for
+  // most Han characters, tells little; TailAt checks it).
   void ScanTails() {
-    const auto& tails = impl_.tails;
-    size_t i = 0;
-#if defined(__SSE2__)
-    static const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
-    if (kHaveAvx2 && tails.size() <= kMaxSimdTails) i = ScanTailsAvx2();
-    // Compare the last two bytes of every tail at each position (the lead
-    // byte, E4..E9 for most Han characters, tells little; TailAt checks it).
-    __m128i second[kMaxSimdTails], third[kMaxSimdTails];
-    const size_t nt = std::min<size_t>(tails.size(), kMaxSimdTails);
-    for (size_t t = 0; t < nt; ++t) {
-      second[t] = _mm_set1_epi8(static_cast<char>(tails[t] >> 8));
-      third[t] = _mm_set1_epi8(static_cast<char>(tails[t]));
-    }
-    if (tails.size() <= kMaxSimdTails) {
-      for (; i + 18 <= n_; i += 16) {
-        __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + i + 1));
-        __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + i + 2));
-        __m128i any = _mm_setzero_si128();
-        for (size_t t = 0; t < nt; ++t) {
-          any = _mm_or_si128(any, _mm_and_si128(_mm_cmpeq_epi8(b, second[t]), _mm_cmpeq_epi8(c, third[t])));
-        }
-        unsigned m = static_cast<unsigned>(_mm_movemask_epi8(any));
-        while (m != 0) {
-          TailAt(i + static_cast<size_t>(__builtin_ctz(m)));
-          m &= m - 1;
-        }
-      }
-    }
-#endif
-    for (; i + 3 <= n_; ++i) {
-      if (p_[i] >= 0xE0) TailAt(i);
-    }
+    const internal::KeywordPrefilter& f = impl_.tail_filter;
+    for (size_t k = f.FirstMaybe(p_, n_, 0, n_); k < n_; k = f.FirstMaybe(p_, n_, k + 1, n_)) TailAt(k);
   }
-
-#if defined(__SSE2__)
-  // The AVX2 form of the loop in ScanTails: 32 positions per step. Returns
-  // where it stopped.
-  __attribute__((target("avx2"))) size_t ScanTailsAvx2() {
-    const auto& tails = impl_.tails;
-    __m256i second[kMaxSimdTails], third[kMaxSimdTails];
-    const size_t nt = tails.size();
-    for (size_t t = 0; t < nt; ++t) {
-      second[t] = _mm256_set1_epi8(static_cast<char>(tails[t] >> 8));
-      third[t] = _mm256_set1_epi8(static_cast<char>(tails[t]));
-    }
-    size_t i = 0;
-    for (; i + 34 <= n_; i += 32) {
-      __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p_ + i + 1));
-      __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p_ + i + 2));
-      __m256i any = _mm256_setzero_si256();
-      for (size_t t = 0; t < nt; ++t) {
-        any = _mm256_or_si256(any, _mm256_and_si256(_mm256_cmpeq_epi8(b, second[t]), _mm256_cmpeq_epi8(c, third[t])));
-      }
-      uint32_t m = static_cast<uint32_t>(_mm256_movemask_epi8(any));
-      while (m != 0) {
-        TailAt(i + static_cast<size_t>(__builtin_ctz(m)));
-        m &= m - 1;
-      }
-    }
-    return i;
-  }
-#endif
 
   void TailAt(size_t k) {
     if (k + 3 > n_) return;
@@ -1983,6 +1924,13 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
                                       impl->anchor_tails.begin());
       impl->anchors_by_tail[at].emplace_back(a, p);
     }
+  }
+  {
+    std::vector<std::string> tail_texts;
+    for (uint32_t t : impl->tails) {
+      tail_texts.push_back({static_cast<char>(t >> 16), static_cast<char>(t >> 8), static_cast<char>(t)});
+    }
+    impl->tail_filter = internal::KeywordPrefilter(tail_texts);
   }
   impl->bare_by_tail.resize(impl->tails.size());
   for (const Pattern* p : impl->anchored) {

@@ -4,6 +4,7 @@
 // ask it before the exact keyword matcher: most of their candidates (every
 // timestamp in a chat export) have no such keyword nearby, and this answers
 // that with a few SIMD table lookups per 32 bytes instead of a lookup per byte.
+// The tail pass uses one too, to find the last characters of bare labels.
 #ifndef PIIVAULT_DETECT_KEYWORD_PREFILTER_H_
 #define PIIVAULT_DETECT_KEYWORD_PREFILTER_H_
 
