@@ -287,28 +287,46 @@ class Scanner {
   }
 
   // A segment of ASCII digits alone, ended by a character that stops
-  // BuildSegment (手机号13812345678，…): the commonest shape of a value in
-  // Chinese text. Tries exactly what DigitRuns, CnDate and Tokens would for
-  // it, in the same order. Returns the end of the segment, or 0 if the text
-  // is not of that shape.
+  // BuildSegment or by a full-width comma and then such a character
+  // (手机号13812345678，有…): the commonest shape of a value in Chinese text.
+  // Tries exactly what DigitRuns, CnDate and Tokens would for it, in the
+  // same order. Returns the end of the segment, or 0 if the text is not of
+  // that shape.
   size_t DigitsOnly(size_t i) {
     size_t q = i;
     while (q < n_ && IsDigit(static_cast<char>(p_[q]))) ++q;
     const size_t len = q - i;
-    if (len >= kSegmentSoftCap) return 0;
-    if (q < n_ && (p_[q] < 0x80 || NormAt(p_, n_, q, false).kind != NormKind::kStop)) return 0;
+    if (len + 1 >= kSegmentSoftCap) return 0;
+    size_t segment_end = q;
+    bool comma = false;  // the segment is the digits and ','
+    if (q < n_) {
+      if (p_[q] < 0x80) return 0;
+      const NormChar c = NormAt(p_, n_, q, false);
+      if (c.kind == NormKind::kChar && c.c == ',' && c.len == 3) {
+        // The comma is not a thousands separator (RightBoundaryOk) and no
+        // extractor looks past it; what follows must end the segment.
+        segment_end = q + c.len;
+        if (segment_end < n_ && (p_[segment_end] < 0x80 || NormAt(p_, n_, segment_end, false).kind != NormKind::kStop)) {
+          return 0;
+        }
+        comma = true;
+      } else if (c.kind != NormKind::kStop) {
+        return 0;
+      }
+    }
     const std::string_view digits(reinterpret_cast<const char*>(p_ + i), len);
-    const bool left_ok = LeftBoundaryOkAt(i);  // the right boundary is the stop character
+    const bool left_ok = LeftBoundaryOkAt(i);  // the right boundary is the stop character or the comma
     // DigitRuns / SubSpans / TryDigitSpan with one group, no separators.
     if (left_ok && len >= impl_.digits_min) {
       TryDigitPatterns(digits, digits, 0, false, [](const Pattern&) { return true; }, i, q);
     }
-    if (left_ok && len == 4 && !impl_.cn_dates.empty()) CnDateAt(digits, i, q);
-    // Tokens: the segment is one all-digit token.
+    // DigitRuns tries a Chinese date only when the 4 digits end the segment.
+    if (left_ok && len == 4 && !comma && !impl_.cn_dates.empty()) CnDateAt(digits, i, q);
+    // Tokens: the digits are one all-digit token.
     if (len >= impl_.tokens_min && len <= impl_.tokens_max) {
       TryTokenPatterns(digits, /*has_letter=*/false, i, q);
     }
-    return q;
+    return segment_end;
   }
 
   // Finds runs of Chinese numerals (一三八 幺二三四 五六七八) by probing one

@@ -260,7 +260,10 @@ TEST(DigitsOnlyFastPathTest, SameFindingsAsGeneralPath) {
       default: value = Digits(1 + static_cast<int>(rng() % 21)); break;
     }
     const std::string prefix = before[rng() % before.size()];
-    const std::string suffix = rng() % 2 ? "年3月7日" : "，谢谢";
+    // "，谢谢" and "，" at the end take the fast path with its comma; "，ok"
+    // and "，１" do not (what follows the comma continues the segment).
+    static const char* const kSuffixes[] = {"年3月7日", "，谢谢", "，", "，ok", "，１", "。"};
+    const std::string suffix = kSuffixes[rng() % 6];
     const std::string fast = prefix + value + suffix;
     const std::string general = prefix + value + "\t" + suffix;
     absl::StatusOr<std::vector<Finding>> a = detector->Scan(fast);
