@@ -1012,6 +1012,95 @@ class PriorityBuilder {
   bool exact = true;
 };
 
+// The shortest and longest match (SIZE_MAX: unbounded), so FullMatch can
+// reject a value by its length alone. `trans`: state-major, state 1 = start.
+template <typename Automaton>
+void SetLengthBounds(const std::vector<uint32_t>& trans, size_t nclasses,
+                     const std::vector<Bits>& states, const Bits& accept, Automaton* a) {
+  const size_t n = states.size();
+  std::vector<bool> accepting(n);
+  for (size_t s = 0; s < n; ++s) accepting[s] = states[s].Intersects(accept);
+  // Live: can still reach an accepting state.
+  std::vector<std::vector<uint32_t>> rev(n);
+  for (size_t s = 0; s < n; ++s) {
+    for (size_t c = 0; c < nclasses; ++c) rev[trans[s * nclasses + c]].push_back(static_cast<uint32_t>(s));
+  }
+  std::vector<bool> live(n, false);
+  std::vector<uint32_t> work;
+  for (size_t s = 0; s < n; ++s) {
+    if (accepting[s]) {
+      live[s] = true;
+      work.push_back(static_cast<uint32_t>(s));
+    }
+  }
+  while (!work.empty()) {
+    const uint32_t t = work.back();
+    work.pop_back();
+    for (uint32_t s : rev[t]) {
+      if (!live[s]) {
+        live[s] = true;
+        work.push_back(s);
+      }
+    }
+  }
+  if (!live[1]) {  // matches nothing
+    a->min_len = 1;
+    a->max_len = 0;
+    return;
+  }
+  // Shortest: breadth-first from the start.
+  std::vector<size_t> dist(n, SIZE_MAX);
+  std::vector<uint32_t> queue = {1};
+  dist[1] = 0;
+  a->min_len = SIZE_MAX;
+  for (size_t i = 0; i < queue.size(); ++i) {
+    const uint32_t s = queue[i];
+    if (accepting[s]) {
+      a->min_len = dist[s];
+      break;
+    }
+    for (size_t c = 0; c < nclasses; ++c) {
+      const uint32_t t = trans[s * nclasses + c];
+      if (live[t] && dist[t] == SIZE_MAX) {
+        dist[t] = dist[s] + 1;
+        queue.push_back(t);
+      }
+    }
+  }
+  // Longest: depth-first over live states; a cycle means unbounded.
+  std::vector<size_t> longest(n, 0);
+  std::vector<uint8_t> color(n, 0);  // 0 new, 1 on stack, 2 done
+  std::vector<std::pair<uint32_t, size_t>> stack = {{1, 0}};
+  color[1] = 1;
+  while (!stack.empty()) {
+    auto& [s, c] = stack.back();
+    if (c == nclasses) {
+      size_t best = accepting[s] ? 0 : SIZE_MAX;
+      for (size_t k = 0; k < nclasses; ++k) {
+        const uint32_t t = trans[s * nclasses + k];
+        if (!live[t]) continue;  // done (color 2): no cycle reached here
+        best = std::max(best == SIZE_MAX ? 0 : best, longest[t] + 1);
+      }
+      longest[s] = best;
+      color[s] = 2;
+      stack.pop_back();
+      continue;
+    }
+    const uint32_t t = trans[s * nclasses + c];
+    ++c;
+    if (!live[t]) continue;
+    if (color[t] == 1) {
+      a->max_len = SIZE_MAX;
+      return;
+    }
+    if (color[t] == 0) {
+      color[t] = 1;
+      stack.push_back({t, 0});
+    }
+  }
+  a->max_len = longest[1];
+}
+
 }  // namespace
 
 absl::StatusOr<ShapeMatcher> ShapeMatcher::Compile(std::string_view regex) {
@@ -1145,6 +1234,7 @@ absl::StatusOr<ShapeMatcher> ShapeMatcher::Compile(std::string_view regex) {
   }
   a->start = static_cast<uint32_t>(order[1] * nclasses);
   a->states = static_cast<int>(nstates);
+  SetLengthBounds(trans, nclasses, states, accept, a.get());
   a->positions = static_cast<int>(n);
   a->captures = parser.captures();
   a->capture = BuildCaptureEngine(&*root, *a);
@@ -1234,6 +1324,9 @@ ShapeMatcher::CaptureResult ShapeMatcher::MatchFirstCapture(std::string_view val
   const Automaton& a = *automaton_;
   const CaptureEngine* e = a.capture.get();
   if (e == nullptr || value.size() > kMaxCaptureValue) return CaptureResult::kUseRe2;
+  // Most values are rejected, usually within a few bytes: the forward DFA
+  // first, the group search only for a match.
+  if (!FullMatch(value)) return CaptureResult::kNoMatch;
   const size_t n = value.size();
   const size_t classes = static_cast<size_t>(a.classes);
   const size_t words = e->words;

@@ -68,6 +68,7 @@ class ShapeMatcher {
   bool FullMatch(std::string_view value) const {
     const Automaton& a = *automaton_;
     const uint32_t* const table = a.table.data();
+    if (value.size() < a.min_len || value.size() > a.max_len) return false;
     uint32_t s = a.start;
     for (const char ch : value) {
       s = table[s + a.byte_class[static_cast<unsigned char>(ch)]];
@@ -98,6 +99,8 @@ class ShapeMatcher {
   int num_states() const { return automaton_->states; }
   int num_byte_classes() const { return automaton_->classes; }
   int num_positions() const { return automaton_->positions; }
+  size_t min_length() const { return automaton_->min_len; }
+  size_t max_length() const { return automaton_->max_len; }  // SIZE_MAX: unbounded
 
  private:
   // Priority-ordered position automaton for MatchFirstCapture().
@@ -121,6 +124,8 @@ class ShapeMatcher {
     uint8_t byte_class[256] = {};
     uint32_t start = 0;
     uint32_t accept_from = 0;
+    size_t min_len = 0;         // shortest match
+    size_t max_len = SIZE_MAX;  // longest match; SIZE_MAX: unbounded
     int classes = 0;
     int states = 0;
     int positions = 0;

@@ -755,6 +755,32 @@ TEST(ShapeMatcher, MalformedIsInvalidArgumentAndRe2AgreesItIsMalformed) {
   }
 }
 
+TEST(ShapeMatcher, LengthBounds) {
+  const struct {
+    const char* regex;
+    size_t min, max;
+  } kCases[] = {
+      {"\\d{15}", 15, 15},
+      {"\\d{17}[\\dX]|\\d{15}", 15, 18},
+      {"[1-9]\\d{4,10}", 5, 11},
+      {"a*", 0, SIZE_MAX},
+      {"(?:ab)+c?", 2, SIZE_MAX},
+      {"", 0, 0},
+      {"[京沪]A", 4, 4},
+      {"[^\\x00-\\xff]\\xff", 4, 6},  // a code point >= 0x100, then U+00FF
+      {"a|(?:)", 0, 1},
+  };
+  for (const auto& c : kCases) {
+    absl::StatusOr<ShapeMatcher> m = ShapeMatcher::Compile(c.regex);
+    if (!m.ok()) {
+      EXPECT_TRUE(absl::IsUnimplemented(m.status())) << c.regex;  // \x{...}
+      continue;
+    }
+    EXPECT_EQ(m->min_length(), c.min) << c.regex;
+    EXPECT_EQ(m->max_length(), c.max) << c.regex;
+  }
+}
+
 TEST(ShapeMatcher, CopiesShareTheAutomaton) {
   absl::StatusOr<ShapeMatcher> m = ShapeMatcher::Compile("(?:19|20)\\d{6}");
   ASSERT_TRUE(m.ok());
