@@ -434,8 +434,15 @@ class Scanner {
   // last two bytes of every tail at each position (the lead byte, E4..E9 for
   // most Han characters, tells little; TailAt checks it).
   void ScanTails() {
-    const internal::KeywordPrefilter& f = impl_.tail_filter;
-    for (size_t k = f.FirstMaybe(p_, n_, 0, n_); k < n_; k = f.FirstMaybe(p_, n_, k + 1, n_)) TailAt(k);
+    constexpr size_t kBlocks = 64;  // positions per call: 64 x 32
+    uint32_t masks[kBlocks];
+    for (size_t lo = 0; lo < n_; lo += 32 * kBlocks) {
+      const size_t hi = std::min(n_, lo + 32 * kBlocks);
+      impl_.tail_filter.MayStartMasks(p_, n_, lo, hi, masks);
+      for (size_t j = 0; lo + 32 * j < hi; ++j) {
+        for (uint32_t m = masks[j]; m != 0; m &= m - 1) TailAt(lo + 32 * j + static_cast<size_t>(__builtin_ctz(m)));
+      }
+    }
   }
 
   void TailAt(size_t k) {

@@ -31,6 +31,7 @@ KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords) {
     if (!seen) prefixes_.push_back(pre);
   }
   usable_ = !prefixes_.empty() && prefixes_.size() <= kMaxPrefixes;
+  if (!usable_) return;
   for (uint8_t offset : {0, 1}) {
     size_t bit = 8;
     for (const Prefix& pre : prefixes_) {
@@ -75,36 +76,57 @@ __attribute__((target("avx2"))) static inline __m256i Lookup(const __m256i (&t)[
   return _mm256_and_si256(lo, hi);
 }
 
+// The nibble tables, broadcast to both 128-bit lanes.
+// kMaxPrefixes = 24 needs at most four: ceil(a / 8) + ceil(b / 8) for
+// a + b <= 24 prefixes at the two offsets.
+constexpr size_t kMaxTables = 4;
+struct Tables {
+  __m256i t[kMaxTables][2][2];
+};
+
+__attribute__((target("avx2"))) static inline void LoadTables(const KeywordPrefilter::NibbleTable* tables, size_t nt,
+                                                              Tables* out) {
+  for (size_t i = 0; i < nt; ++i) {
+    for (int j = 0; j < 2; ++j) {
+      for (int h = 0; h < 2; ++h) {
+        out->t[i][j][h] =
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(tables[i].nib[j][h])));
+      }
+    }
+  }
+}
+
+// Positions q .. q+31 where some table's prefix matches (loads p[q .. q+34)).
+__attribute__((target("avx2"))) static inline uint32_t BlockMask(const uint8_t* p, size_t q, const Tables& tab,
+                                                               const uint8_t* offsets, size_t nt) {
+  const __m256i v0 = FoldAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q)));
+  const __m256i v1 = FoldAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 1)));
+  const __m256i v2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 2));
+  __m256i any = _mm256_setzero_si256();
+  for (size_t i = 0; i < nt; ++i) {
+    const bool wide = offsets[i] == 1;
+    const __m256i a = Lookup(tab.t[i][0], wide ? v1 : v0);
+    const __m256i b = Lookup(tab.t[i][1], wide ? v2 : v1);
+    any = _mm256_or_si256(any, _mm256_and_si256(a, b));
+  }
+  // A byte with any bucket bit set marks a position.
+  return ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(any, _mm256_setzero_si256())));
+}
+
 // 32 start positions per step; `q` returns where it stopped. Each nibble
 // table answers for up to eight prefixes with four byte shuffles.
 __attribute__((target("avx2"))) bool KeywordPrefilter::Avx2(const uint8_t* p, size_t n, size_t* q_io,
                                                             size_t hi) const {
   size_t q = *q_io;
   const size_t nt = tables_.size();
-  if (nt > 3) return false;  // kMaxPrefixes = 24 fits in three (eight per offset)
-  __m256i tab[3][2][2];
-  for (size_t i = 0; i < nt; ++i) {
-    for (int j = 0; j < 2; ++j) {
-      for (int h = 0; h < 2; ++h) {
-        tab[i][j][h] = _mm256_broadcastsi128_si256(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(tables_[i].nib[j][h])));
-      }
-    }
-  }
+  if (nt > kMaxTables) return false;
+  Tables tab;
+  LoadTables(tables_.data(), nt, &tab);
+  uint8_t offsets[kMaxTables];
+  for (size_t i = 0; i < nt; ++i) offsets[i] = tables_[i].offset;
   // Loads read p[q .. q+34): stay inside the buffer.
   for (; q < hi && q + 34 <= n; q += 32) {
-    const __m256i v0 = FoldAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q)));
-    const __m256i v1 = FoldAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 1)));
-    const __m256i v2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 2));
-    __m256i any = _mm256_setzero_si256();
-    for (size_t i = 0; i < nt; ++i) {
-      const bool wide = tables_[i].offset == 1;
-      const __m256i a = Lookup(tab[i][0], wide ? v1 : v0);
-      const __m256i b = Lookup(tab[i][1], wide ? v2 : v1);
-      any = _mm256_or_si256(any, _mm256_and_si256(a, b));
-    }
-    // A byte with any bucket bit set marks a position.
-    uint32_t mask = ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(any, _mm256_setzero_si256())));
+    uint32_t mask = BlockMask(p, q, tab, offsets, nt);
     if (hi - q < 32) mask &= (uint32_t{1} << (hi - q)) - 1;
     if (mask != 0) {
       *q_io = q + static_cast<size_t>(__builtin_ctz(mask));
@@ -113,6 +135,23 @@ __attribute__((target("avx2"))) bool KeywordPrefilter::Avx2(const uint8_t* p, si
   }
   *q_io = q;
   return false;
+}
+
+__attribute__((target("avx2"))) size_t KeywordPrefilter::MasksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi,
+                                                                   uint32_t* masks) const {
+  const size_t nt = tables_.size();
+  if (nt > kMaxTables) return 0;
+  Tables tab;
+  LoadTables(tables_.data(), nt, &tab);
+  uint8_t offsets[kMaxTables];
+  for (size_t i = 0; i < nt; ++i) offsets[i] = tables_[i].offset;
+  size_t j = 0;
+  for (size_t q = lo; q < hi && q + 34 <= n; q += 32, ++j) {
+    uint32_t mask = BlockMask(p, q, tab, offsets, nt);
+    if (hi - q < 32) mask &= (uint32_t{1} << (hi - q)) - 1;
+    masks[j] = mask;
+  }
+  return j;
 }
 #endif
 
@@ -127,6 +166,21 @@ size_t KeywordPrefilter::FirstMaybe(const uint8_t* p, size_t n, size_t lo, size_
     if (ScalarAt(p, n, q)) return q;
   }
   return hi;
+}
+
+void KeywordPrefilter::MayStartMasks(const uint8_t* p, size_t n, size_t lo, size_t hi, uint32_t* masks) const {
+  size_t j = 0;
+#if defined(__x86_64__)
+  static const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+  if (kHaveAvx2 && usable_) j = MasksAvx2(p, n, lo, hi, masks);
+#endif
+  for (size_t q = lo + 32 * j; q < hi; q += 32, ++j) {
+    uint32_t mask = 0;
+    for (size_t b = 0; b < 32 && q + b < hi; ++b) {
+      if (!usable_ || ScalarAt(p, n, q + b)) mask |= uint32_t{1} << b;
+    }
+    masks[j] = mask;
+  }
 }
 
 bool KeywordPrefilter::Cursor::MayStartIn(const KeywordPrefilter& f, const uint8_t* p, size_t n, size_t lo,

@@ -35,6 +35,11 @@ class KeywordPrefilter {
   // The first position in [lo, hi) where a keyword may start, or hi.
   size_t FirstMaybe(const uint8_t* p, size_t n, size_t lo, size_t hi) const;
 
+  // Every position in [lo, hi) where a keyword may start, as bit masks: bit
+  // b of masks[j] stands for position lo + 32 j + b. Fills (hi - lo + 31) / 32
+  // masks. For passes that visit every such position (no restart per hit).
+  void MayStartMasks(const uint8_t* p, size_t n, size_t lo, size_t hi, uint32_t* masks) const;
+
   // MayStartIn for a sequence of mostly ascending windows over one buffer:
   // remembers how far it has looked and the first position found, so each
   // byte is swept about once however many windows overlap it (a chat
@@ -50,6 +55,14 @@ class KeywordPrefilter {
     size_t from_ = 0, next_ = 0, limit_ = 0;
   };
 
+  // Up to eight prefixes of one offset, one bit each, as nibble tables:
+  // byte x matches prefix i's byte j iff bit i is set in both
+  // nib[j][0][x & 15] and nib[j][1][x >> 4] (exact: one prefix per bit).
+  struct NibbleTable {
+    uint8_t offset = 0;
+    uint8_t nib[2][2][16] = {};
+  };
+
  private:
   struct Prefix {
     uint8_t offset;  // where the two bytes sit in the keyword (0 or 1)
@@ -58,14 +71,8 @@ class KeywordPrefilter {
   bool ScalarAt(const uint8_t* p, size_t n, size_t q) const;
 #if defined(__x86_64__)
   bool Avx2(const uint8_t* p, size_t n, size_t* q, size_t hi) const;  // *q: the position found
+  size_t MasksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi, uint32_t* masks) const;  // blocks done
 #endif
-  // Up to eight prefixes of one offset, one bit each, as nibble tables:
-  // byte x matches prefix i's byte j iff bit i is set in both
-  // nib[j][0][x & 15] and nib[j][1][x >> 4] (exact: one prefix per bit).
-  struct NibbleTable {
-    uint8_t offset = 0;
-    uint8_t nib[2][2][16] = {};
-  };
   std::vector<Prefix> prefixes_;
   std::vector<NibbleTable> tables_;
   bool usable_ = false;

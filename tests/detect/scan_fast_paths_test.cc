@@ -1,6 +1,7 @@
 // The scanner's shortcuts must not change what it finds:
 // - KeywordPrefilter never says "no keyword here" when one starts there, and
-//   its SIMD form and its sweeping Cursor answer exactly as a byte loop;
+//   its SIMD form, its per-position masks and its sweeping Cursor answer
+//   exactly as a byte loop;
 // - the keyword-window boundaries found 16 bytes at a time equal a byte loop;
 // - the fast paths for whole-segment shapes (Scanner::Timestamp,
 //   Scanner::DigitsOnly) find exactly what the general path finds.
@@ -88,11 +89,19 @@ size_t ReferenceFirstMaybe(const std::vector<std::string>& keywords, const std::
   return hi;
 }
 
-TEST(KeywordPrefilterTest, FirstMaybeAndCursorEqualAByteLoop) {
-  // 20 prefixes: more than one eight-bit table per offset.
-  const std::vector<std::string> keywords = {"出生日期", "生日", "诞辰", "dob", "birthday", "csrq", "qq", "扣扣",
-                                             "企鹅", "微信", "wechat", "wx", "vx", "设备", "imei", "idfa",
-                                             "oaid", "安卓", "手机", "号码"};
+class KeywordPrefilterSets : public ::testing::TestWithParam<std::vector<std::string>> {};
+
+// 20 prefixes (two eight-bit tables per offset: the most there can be), and
+// a smaller set (one table per offset).
+INSTANTIATE_TEST_SUITE_P(Sizes, KeywordPrefilterSets,
+                         ::testing::Values(std::vector<std::string>{"出生日期", "生日", "诞辰", "dob", "birthday",
+                                                                    "csrq", "qq", "扣扣", "企鹅", "微信", "wechat",
+                                                                    "wx", "vx", "设备", "imei", "idfa", "oaid",
+                                                                    "安卓", "手机", "号码"},
+                                           std::vector<std::string>{"出生日期", "生日", "dob", "qq", "手机"}));
+
+TEST_P(KeywordPrefilterSets, FirstMaybeMasksAndCursorEqualAByteLoop) {
+  const std::vector<std::string>& keywords = GetParam();
   internal::KeywordPrefilter filter(keywords);
   ASSERT_TRUE(filter.usable());
   const std::vector<std::string> pieces = {"出生", "生", "日", "诞", "QQ", "Qq", "扣", "企鹅", "微", "WeChat", "Wx",
@@ -116,6 +125,16 @@ TEST(KeywordPrefilterTest, FirstMaybeAndCursorEqualAByteLoop) {
       ASSERT_EQ(filter.FirstMaybe(p, text.size(), lo, hi), expected) << trial << " [" << lo << "," << hi << ")";
       ASSERT_EQ(cursor.MayStartIn(filter, p, text.size(), lo, hi), expected < hi)
           << trial << " [" << lo << "," << hi << ")";
+      // Every position, as masks.
+      std::vector<uint32_t> masks((hi - lo + 31) / 32 + 1, 0xDEADBEEF);
+      filter.MayStartMasks(p, text.size(), lo, hi, masks.data());
+      for (size_t q = lo; q < hi; ++q) {
+        const bool bit = (masks[(q - lo) / 32] >> ((q - lo) % 32)) & 1;
+        ASSERT_EQ(bit, ReferenceFirstMaybe(keywords, text, q, q + 1) == q) << trial << " at " << q;
+      }
+      if ((hi - lo) % 32 != 0) {
+        ASSERT_EQ(masks[(hi - lo) / 32] >> ((hi - lo) % 32), 0u) << "bits past hi";
+      }
     }
   }
 }
