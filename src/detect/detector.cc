@@ -1532,6 +1532,9 @@ class Scanner {
     };
     if (ngroups == 0) {
       if (!p.shape && !re2::RE2::FullMatch(re2::StringPiece(v.data(), v.size()), re)) return Remember();
+    } else if (internal::ShapeMatcher::CaptureResult r = CaptureByShape(p, v, &picked);
+               r != internal::ShapeMatcher::CaptureResult::kUseRe2) {
+      if (r == internal::ShapeMatcher::CaptureResult::kNoMatch) return Remember();
     } else {
       re2::StringPiece sub[8];
       int ng = std::min(ngroups, 8);
@@ -1692,6 +1695,14 @@ class Scanner {
   }
 
   // ------------------------------------------------------------- overlaps
+  // The first non-empty capturing group among the first eight (what the RE2
+  // path below takes), from the pattern's DFA when it can say exactly.
+  static internal::ShapeMatcher::CaptureResult CaptureByShape(const Pattern& p, std::string_view v,
+                                                              std::string_view* picked) {
+    if (!p.shape || p.shape->num_captures() > 8) return internal::ShapeMatcher::CaptureResult::kUseRe2;
+    return p.shape->MatchFirstCapture(v, picked);
+  }
+
   // Sorts [first, last), cheaply when it is nearly sorted: insertion sort,
   // with std::sort taking over if the elements turn out far from place.
   template <typename It>
