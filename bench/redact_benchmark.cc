@@ -11,7 +11,13 @@
 // one-thread run's.
 //
 //   build/<dir>/bench/piivault_redact_benchmark --benchmark_min_time=2
+//   PIIVAULT_BENCH_JSONL=corpus.jsonl build/<dir>/bench/piivault_redact_benchmark \
+//     --benchmark_filter=Jsonl   # the JSON Lines record path on your own records
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <random>
 #include <string>
@@ -21,6 +27,7 @@
 #include "benchmark/benchmark.h"
 #include "piivault/detector.h"
 #include "piivault/redactor.h"
+#include "redact/redactor_internal.h"
 
 namespace piivault {
 namespace {
@@ -159,6 +166,176 @@ void BM_RedactJsonl(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.record_bytes));
 }
 BENCHMARK(BM_RedactJsonl)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---------------------------------------------------------------------------
+// The JSON Lines record path of `piivault redact --jsonl` against the scan it
+// wraps. Records are chat exports: a whole transcript in "text" (lines joined
+// by \n escapes), one turn per record, and a messages[] record, or the lines
+// of the file named by $PIIVAULT_BENCH_JSONL (first 32 MB), e.g. the corpus
+// the CLI figures were measured on. BM_JsonlFieldScan is the floor: only
+// Detector::Scan of each record's decoded "text" field. BM_JsonlRecordPath
+// does what a CLI worker does per record (validate and walk the record,
+// decode, scan, plan, re-encode, append to a reused buffer). Both count the
+// records' bytes, so time(RecordPath) / time(FieldScan) is the overhead of
+// everything but the scan; BM_JsonlOverhead measures that ratio directly in
+// one loop (counter record_over_scan).
+
+struct JsonlFixture {
+  std::vector<std::string> records;
+  std::vector<std::string> texts;  // each record's decoded "text" fields, concatenated
+  size_t bytes = 0;
+  std::string source = "generated";
+
+  JsonlFixture() {
+    if (const char* path = std::getenv("PIIVAULT_BENCH_JSONL"); path != nullptr && *path != '\0') {
+      std::ifstream in(path, std::ios::binary);
+      std::string line;
+      while (bytes < (size_t{32} << 20) && std::getline(in, line)) {
+        bytes += line.size() + 1;
+        records.push_back(std::move(line));
+      }
+      source = path;
+    } else {
+      std::mt19937 rng(7);
+      const std::string text = Transcript(size_t{4} << 20, 43);
+      std::vector<std::string> lines;
+      for (size_t pos = 0; pos < text.size();) {
+        size_t nl = text.find('\n', pos);
+        lines.push_back(text.substr(pos, nl - pos));
+        pos = nl + 1;
+      }
+      size_t id = 0;
+      for (size_t i = 0; i < lines.size();) {
+        const size_t n = std::min<size_t>(1 + rng() % 12, lines.size() - i);
+        std::string rec;
+        switch (rng() % 3) {
+          case 0: {  // a whole transcript
+            std::string joined;
+            for (size_t k = 0; k < n; ++k) joined += (k ? "\\n" : "") + JsonEscapeAscii(lines[i + k]);
+            rec = "{\"id\":" + std::to_string(id) + ",\"style\":\"chat\",\"text\":\"" + joined +
+                  "\",\"labels\":[{\"start\":12,\"end\":30,\"type\":\"CN_MOBILE\"}]}";
+            break;
+          }
+          case 1:  // one turn per record
+            for (size_t k = 0; k < n; ++k)
+              records.push_back("{\"id\":" + std::to_string(id) + ",\"turn\":" + std::to_string(k) +
+                                ",\"speaker\":\"agent\",\"text\":\"" + JsonEscapeAscii(lines[i + k]) +
+                                "\"}");
+            break;
+          default: {  // messages[], the first turn also as "text"
+            rec = "{\"id\":" + std::to_string(id) + ",\"text\":\"" + JsonEscapeAscii(lines[i]) +
+                  "\",\"messages\":[";
+            for (size_t k = 0; k < n; ++k)
+              rec += std::string(k ? "," : "") + "{\"role\":\"user\",\"content\":\"" +
+                     JsonEscapeAscii(lines[i + k]) + "\"}";
+            rec += "]}";
+          }
+        }
+        if (!rec.empty()) records.push_back(std::move(rec));
+        i += n;
+        ++id;
+      }
+      for (const std::string& r : records) bytes += r.size() + 1;
+    }
+    const std::vector<std::string> fields = {"text"};
+    std::vector<redact_internal::StringRange> ranges;
+    std::string decoded;
+    for (const std::string& r : records) {
+      std::string t;
+      if (redact_internal::FieldStrings(r, fields, &ranges).ok()) {
+        for (const redact_internal::StringRange& range : ranges) {
+          if (!redact_internal::DecodeJsonString(
+                   std::string_view(r).substr(range.begin, range.end - range.begin), &decoded,
+                   nullptr)
+                   .ok())
+            continue;
+          t += decoded;
+        }
+      }
+      texts.push_back(std::move(t));
+    }
+  }
+};
+
+JsonlFixture& J() {
+  static JsonlFixture* f = new JsonlFixture();
+  return *f;
+}
+
+void ScanTexts(const Detector& d, const JsonlFixture& j) {
+  for (const std::string& t : j.texts)
+    if (!t.empty()) benchmark::DoNotOptimize(d.Scan(t));
+}
+
+void RedactRecords(const Redactor& r, const JsonlFixture& j, std::string* out,
+                   RedactionReport* report) {
+  static const std::vector<std::string> kFields = {"text"};
+  for (const std::string& rec : j.records) {
+    if (out->size() > (size_t{1} << 20)) out->clear();  // a CLI run buffer, reused
+    if (r.RedactJsonRecord(rec, kFields, report, out).ok()) out->push_back('\n');
+  }
+}
+
+void BM_JsonlFieldScan(benchmark::State& state) {
+  Fixture& f = F();
+  JsonlFixture& j = J();
+  for (auto _ : state) ScanTexts(f.detector, j);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(j.bytes));
+  state.SetLabel(j.source);
+}
+BENCHMARK(BM_JsonlFieldScan)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_JsonlRecordPath(benchmark::State& state) {
+  Fixture& f = F();
+  JsonlFixture& j = J();
+  std::string out;
+  RedactionReport report;
+  for (auto _ : state) RedactRecords(f.redactor, j, &out, &report);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(j.bytes));
+  state.SetLabel(j.source);
+}
+BENCHMARK(BM_JsonlRecordPath)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The record path with a scan function that finds nothing: what the record
+// path costs by itself (validating and walking the record, decoding escaped
+// fields, copying to the output buffer), with the scan taken out. Findings
+// add the policy work (mask/label, re-encoding) on top; RecordPath minus
+// FieldScan minus this is that part.
+void BM_JsonlRecordPathNoScan(benchmark::State& state) {
+  JsonlFixture& j = J();
+  static const Redactor* none = new Redactor(*Redactor::CreateWithScanner(
+      [](std::string_view) { return absl::StatusOr<std::vector<Finding>>(std::vector<Finding>{}); },
+      64, 64, {}));
+  std::string out;
+  for (auto _ : state) RedactRecords(*none, j, &out, nullptr);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(j.bytes));
+  state.SetLabel(j.source);
+}
+BENCHMARK(BM_JsonlRecordPathNoScan)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Both in the same loop: record_over_scan = record path time / scan time
+// (1.0 would mean the record path costs nothing beyond the scan).
+void BM_JsonlOverhead(benchmark::State& state) {
+  Fixture& f = F();
+  JsonlFixture& j = J();
+  std::string out;
+  RedactionReport report;
+  double scan_s = 0, record_s = 0;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    ScanTexts(f.detector, j);
+    auto t1 = std::chrono::steady_clock::now();
+    RedactRecords(f.redactor, j, &out, &report);
+    auto t2 = std::chrono::steady_clock::now();
+    scan_s += std::chrono::duration<double>(t1 - t0).count();
+    record_s += std::chrono::duration<double>(t2 - t1).count();
+  }
+  state.counters["record_over_scan"] = scan_s > 0 ? record_s / scan_s : 0;
+  state.counters["scan_MBps"] = scan_s > 0 ? state.iterations() * j.bytes / 1e6 / scan_s : 0;
+  state.counters["record_MBps"] = record_s > 0 ? state.iterations() * j.bytes / 1e6 / record_s : 0;
+  state.SetLabel(j.source);
+}
+BENCHMARK(BM_JsonlOverhead)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace piivault

@@ -279,6 +279,31 @@ PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_redact_stream_finish(
     piivault_redaction_report *report);
 PIIVAULT_EXPORT void piivault_redact_stream_free(piivault_redact_stream *stream);
 
+/* The redaction report with the fields added after piivault_redaction_report
+   was frozen: the same fields at the same offsets, then the new ones. The
+   _v2 functions below are the functions above with this report; everything
+   else (arguments, errors, output) is identical. */
+typedef struct piivault_redaction_report_v2 {
+  uint64_t redacted;        /* findings changed (every operator but keep) */
+  uint64_t below_threshold; /* left because of min_confidence */
+  uint64_t allow_listed;    /* left because of the allow-list */
+  uint64_t by_operator[PIIVAULT_OPERATOR_COUNT]; /* findings per operator */
+  /* Labels written without a number because their document had already
+     numbered the policy's max_numbered_values distinct values. */
+  uint64_t numbering_capped;
+} piivault_redaction_report_v2;
+
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_redact_v2(
+    const piivault_redactor *redactor, const char *text, size_t text_len, char **out,
+    size_t *out_len, piivault_redaction_report_v2 *report);
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_redact_json_record_v2(
+    const piivault_redactor *redactor, const char *record, size_t record_len,
+    const char *const *fields, size_t field_count, char **out, size_t *out_len,
+    piivault_redaction_report_v2 *report);
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_redact_stream_finish_v2(
+    piivault_redact_stream *stream, char **out, size_t *out_len,
+    piivault_redaction_report_v2 *report);
+
 /* ---- Image metadata -------------------------------------------------------- */
 
 /* Flags for piivault_image_scrub. Unknown bits are PIIVAULT_INVALID_ARGUMENT

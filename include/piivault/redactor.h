@@ -214,6 +214,11 @@ class Redactor {
   absl::StatusOr<std::string> RedactJsonRecord(std::string_view record,
                                                const std::vector<std::string>& fields,
                                                RedactionReport* report) const;
+  // The same, appending the redacted record to `*out` (a buffer reused from
+  // record to record: no allocation per record). On error nothing is
+  // appended.
+  absl::Status RedactJsonRecord(std::string_view record, const std::vector<std::string>& fields,
+                                RedactionReport* report, std::string* out) const;
 
   // Checks a JSON Lines field path; kInvalidArgument if malformed.
   static absl::Status ValidateFieldPath(std::string_view path);

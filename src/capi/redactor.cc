@@ -1,7 +1,9 @@
 // C ABI: redactor options, redactor, whole-buffer and streaming redaction.
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -33,14 +35,32 @@ struct piivault_redact_stream {
 
 namespace {
 
-void FillReport(const piivault::RedactionReport& from, piivault_redaction_report* to) {
+// v2 is v1 with fields appended: the shared fields sit at the same offsets.
+static_assert(offsetof(piivault_redaction_report_v2, redacted) ==
+              offsetof(piivault_redaction_report, redacted));
+static_assert(offsetof(piivault_redaction_report_v2, below_threshold) ==
+              offsetof(piivault_redaction_report, below_threshold));
+static_assert(offsetof(piivault_redaction_report_v2, allow_listed) ==
+              offsetof(piivault_redaction_report, allow_listed));
+static_assert(offsetof(piivault_redaction_report_v2, by_operator) ==
+              offsetof(piivault_redaction_report, by_operator));
+static_assert(offsetof(piivault_redaction_report_v2, numbering_capped) ==
+              sizeof(piivault_redaction_report));
+
+// Writes exactly sizeof(Report) bytes: a caller built against the frozen v1
+// struct never gets the v2 fields written past its end.
+template <typename Report>
+void FillReport(const piivault::RedactionReport& from, Report* to) {
   if (to == nullptr) return;
-  *to = piivault_redaction_report{};
+  *to = Report{};
   to->redacted = from.Redacted();
   to->below_threshold = from.below_threshold;
   to->allow_listed = from.allow_listed;
   for (int op = 0; op < PIIVAULT_OPERATOR_COUNT; ++op) {
     to->by_operator[op] = from.Total(static_cast<piivault::RedactOperator>(op));
+  }
+  if constexpr (std::is_same_v<Report, piivault_redaction_report_v2>) {
+    to->numbering_capped = from.numbering_capped;
   }
 }
 
@@ -172,10 +192,14 @@ int piivault_redactor_create(const piivault_detector* detector,
 
 void piivault_redactor_free(piivault_redactor* redactor) { delete redactor; }
 
-int piivault_redact(const piivault_redactor* redactor, const char* text, size_t text_len,
-                    char** out, size_t* out_len, piivault_redaction_report* report) {
+}  // extern "C"
+
+namespace {
+
+template <typename Report>
+int Redact(const char* kFn, const piivault_redactor* redactor, const char* text, size_t text_len,
+           char** out, size_t* out_len, Report* report) {
   return Guard([&]() -> absl::Status {
-    constexpr char kFn[] = "piivault_redact";
     if (absl::Status s = CheckOutputs(kFn, out, out_len); !s.ok()) return s;
     if (redactor == nullptr) return NullArgument(kFn, "redactor");
     std::string_view view;
@@ -191,12 +215,11 @@ int piivault_redact(const piivault_redactor* redactor, const char* text, size_t 
   });
 }
 
-int piivault_redact_json_record(const piivault_redactor* redactor, const char* record,
-                                size_t record_len, const char* const* fields,
-                                size_t field_count, char** out, size_t* out_len,
-                                piivault_redaction_report* report) {
+template <typename Report>
+int RedactJsonRecord(const char* kFn, const piivault_redactor* redactor, const char* record,
+                     size_t record_len, const char* const* fields, size_t field_count, char** out,
+                     size_t* out_len, Report* report) {
   return Guard([&]() -> absl::Status {
-    constexpr char kFn[] = "piivault_redact_json_record";
     if (absl::Status s = CheckOutputs(kFn, out, out_len); !s.ok()) return s;
     if (redactor == nullptr) return NullArgument(kFn, "redactor");
     std::string_view view;
@@ -222,6 +245,62 @@ int piivault_redact_json_record(const piivault_redactor* redactor, const char* r
     FillReport(cxx_report, report);
     return absl::OkStatus();
   });
+}
+
+template <typename Report>
+int RedactStreamFinish(const char* kFn, piivault_redact_stream* stream, char** out,
+                       size_t* out_len, Report* report) {
+  return Guard([&]() -> absl::Status {
+    if (absl::Status s = CheckOutputs(kFn, out, out_len); !s.ok()) return s;
+    if (stream == nullptr) return NullArgument(kFn, "stream");
+    if (stream->state != piivault_redact_stream::State::kOpen) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          kFn, ": the stream ",
+          stream->state == piivault_redact_stream::State::kFailed ? "failed earlier"
+                                                                   : "is already finished"));
+    }
+    std::string output;
+    absl::Status s = stream->stream->Finish(&output);
+    stream->state = s.ok() ? piivault_redact_stream::State::kFinished
+                           : piivault_redact_stream::State::kFailed;
+    if (!s.ok()) {
+      piivault::capi::Wipe(output);
+      return s;
+    }
+    if (absl::Status h = HandOver(output, out, out_len); !h.ok()) return h;
+    FillReport(stream->stream->report(), report);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+int piivault_redact(const piivault_redactor* redactor, const char* text, size_t text_len,
+                    char** out, size_t* out_len, piivault_redaction_report* report) {
+  return Redact("piivault_redact", redactor, text, text_len, out, out_len, report);
+}
+
+int piivault_redact_v2(const piivault_redactor* redactor, const char* text, size_t text_len,
+                       char** out, size_t* out_len, piivault_redaction_report_v2* report) {
+  return Redact("piivault_redact_v2", redactor, text, text_len, out, out_len, report);
+}
+
+int piivault_redact_json_record(const piivault_redactor* redactor, const char* record,
+                                size_t record_len, const char* const* fields,
+                                size_t field_count, char** out, size_t* out_len,
+                                piivault_redaction_report* report) {
+  return RedactJsonRecord("piivault_redact_json_record", redactor, record, record_len, fields,
+                          field_count, out, out_len, report);
+}
+
+int piivault_redact_json_record_v2(const piivault_redactor* redactor, const char* record,
+                                   size_t record_len, const char* const* fields,
+                                   size_t field_count, char** out, size_t* out_len,
+                                   piivault_redaction_report_v2* report) {
+  return RedactJsonRecord("piivault_redact_json_record_v2", redactor, record, record_len, fields,
+                          field_count, out, out_len, report);
 }
 
 int piivault_redact_stream_create(const piivault_redactor* redactor, int threads,
@@ -273,28 +352,12 @@ int piivault_redact_stream_write(piivault_redact_stream* stream, const char* chu
 
 int piivault_redact_stream_finish(piivault_redact_stream* stream, char** out, size_t* out_len,
                                   piivault_redaction_report* report) {
-  return Guard([&]() -> absl::Status {
-    constexpr char kFn[] = "piivault_redact_stream_finish";
-    if (absl::Status s = CheckOutputs(kFn, out, out_len); !s.ok()) return s;
-    if (stream == nullptr) return NullArgument(kFn, "stream");
-    if (stream->state != piivault_redact_stream::State::kOpen) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          kFn, ": the stream ",
-          stream->state == piivault_redact_stream::State::kFailed ? "failed earlier"
-                                                                   : "is already finished"));
-    }
-    std::string output;
-    absl::Status s = stream->stream->Finish(&output);
-    stream->state = s.ok() ? piivault_redact_stream::State::kFinished
-                           : piivault_redact_stream::State::kFailed;
-    if (!s.ok()) {
-      piivault::capi::Wipe(output);
-      return s;
-    }
-    if (absl::Status h = HandOver(output, out, out_len); !h.ok()) return h;
-    FillReport(stream->stream->report(), report);
-    return absl::OkStatus();
-  });
+  return RedactStreamFinish("piivault_redact_stream_finish", stream, out, out_len, report);
+}
+
+int piivault_redact_stream_finish_v2(piivault_redact_stream* stream, char** out,
+                                     size_t* out_len, piivault_redaction_report_v2* report) {
+  return RedactStreamFinish("piivault_redact_stream_finish_v2", stream, out, out_len, report);
 }
 
 void piivault_redact_stream_free(piivault_redact_stream* stream) { delete stream; }

@@ -14,16 +14,21 @@
 // Messages name files and line numbers, never the input's content.
 #include <fcntl.h>
 #include <malloc.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -33,6 +38,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 #include "piivault/detector.h"
 #include "piivault/redactor.h"
 #include "piivault/vault.h"
@@ -76,21 +82,6 @@ class Input {
   }
   ~Input() {
     if (fd_ > 0) ::close(fd_);
-  }
-  // Appends up to `n` bytes; returns 0 at end of input.
-  absl::StatusOr<size_t> Read(std::string* buf, size_t n) {
-    size_t old = buf->size();
-    buf->resize(old + n);
-    while (true) {
-      ssize_t got = ::read(fd_, buf->data() + old, n);
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0) {
-        buf->resize(old);
-        return absl::DataLossError(absl::StrCat(name_, ": read error: ", std::strerror(errno)));
-      }
-      buf->resize(old + static_cast<size_t>(got));
-      return static_cast<size_t>(got);
-    }
   }
   // Reads up to `n` bytes into `dst` (no zero-filling of a growing string);
   // returns 0 at end of input.
@@ -150,6 +141,28 @@ class Output {
         return absl::DataLossError(absl::StrCat(path_.empty() ? "<stdout>" : path_,
                                                 ": write error: ", std::strerror(errno)));
       data.remove_prefix(static_cast<size_t>(n));
+    }
+    return absl::OkStatus();
+  }
+  // Writes the buffers in order, as few system calls as the kernel allows.
+  absl::Status WriteV(const std::vector<iovec>& parts) {
+    size_t i = 0;
+    while (i < parts.size()) {
+      const int n_iov = static_cast<int>(std::min<size_t>(parts.size() - i, IOV_MAX));
+      ssize_t n = ::writev(fd_, parts.data() + i, n_iov);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0)
+        return absl::DataLossError(absl::StrCat(path_.empty() ? "<stdout>" : path_,
+                                                ": write error: ", std::strerror(errno)));
+      bytes_ += static_cast<uint64_t>(n);
+      size_t left = static_cast<size_t>(n);
+      while (i < parts.size() && left >= parts[i].iov_len) left -= parts[i++].iov_len;
+      if (left > 0) {  // a short write inside parts[i]: finish that part, then go on
+        const char* rest = static_cast<const char*>(parts[i].iov_base) + left;
+        absl::Status s = Write(std::string_view(rest, parts[i].iov_len - left));
+        if (!s.ok()) return s;
+        ++i;
+      }
     }
     return absl::OkStatus();
   }
@@ -248,128 +261,296 @@ struct RunOut {
   std::string text;                 // the records' outputs, in order
   std::vector<size_t> ends;         // per record: where its output ends in `text`
   std::vector<std::pair<size_t, absl::Status>> errors;  // (record within the run, why)
+  uint64_t records = 0;             // non-blank records redacted
+  std::string fixed;                // with errors: what is written instead of `text`
 };
 constexpr size_t kRun = 64;  // records per run
 
+// Input bytes of one batch: whole lines (at EOF the unterminated last line
+// too), grown without zero-filling, reused from batch to batch.
+struct Batch {
+  std::unique_ptr<char[]> data;
+  size_t capacity = 0;
+  size_t size = 0;       // bytes read into `data`
+  size_t end = 0;        // `data[0, end)` are the batch's lines; the rest is carried over
+  uint64_t first_line = 0;  // lines before this batch
+  uint64_t done_bytes = 0;  // input bytes up to `end`, for the progress bar
+  std::vector<std::string_view> lines;  // with their '\n'
+  std::vector<RunOut> runs;             // capacity kept
+  size_t n_runs = 0;
+  size_t next_run = 0;   // guarded by the pool mutex
+  size_t remaining = 0;  // runs not finished; guarded by the pool mutex
+
+  void Reserve(size_t n) {
+    if (n <= capacity) return;
+    size_t cap = std::max(n, capacity * 2);
+    std::unique_ptr<char[]> grown(new char[cap]);
+    if (size > 0) std::memcpy(grown.get(), data.get(), size);
+    data = std::move(grown);
+    capacity = cap;
+  }
+};
+
+// Reads the next batch into `b`, starting with the bytes `carry` left by the
+// previous one. Returns false at the end of the input (nothing left).
+absl::StatusOr<bool> ReadBatch(Input& in, std::string_view carry, size_t batch_bytes, bool* eof,
+                               uint64_t* read_total, Batch* b) {
+  constexpr size_t kRead = size_t{1} << 20;
+  b->size = 0;
+  b->Reserve(std::max(batch_bytes, carry.size()) + kRead);
+  if (!carry.empty()) std::memcpy(b->data.get(), carry.data(), carry.size());
+  b->size = carry.size();
+  const void* nl = carry.empty() ? nullptr : ::memrchr(b->data.get(), '\n', b->size);
+  size_t last_nl = nl == nullptr ? std::string_view::npos
+                                 : static_cast<size_t>(static_cast<const char*>(nl) - b->data.get());
+  while (!*eof && (b->size < batch_bytes || last_nl == std::string_view::npos)) {
+    b->Reserve(b->size + kRead);
+    const size_t want = std::min(kRead, b->capacity - b->size);
+    absl::StatusOr<size_t> n = in.ReadInto(b->data.get() + b->size, want);
+    if (!n.ok()) return n.status();
+    if (*n == 0) {
+      *eof = true;
+      break;
+    }
+    *read_total += *n;
+    if (const void* hit = ::memrchr(b->data.get() + b->size, '\n', *n); hit != nullptr)
+      last_nl = static_cast<size_t>(static_cast<const char*>(hit) - b->data.get());
+    b->size += *n;
+  }
+  b->end = *eof ? b->size : last_nl + 1;
+  if (b->size == 0) return false;
+  // Lines, with their '\n'.
+  b->lines.clear();
+  const char* base = b->data.get();
+  for (size_t p = 0; p < b->end;) {
+    const void* hit = std::memchr(base + p, '\n', b->end - p);
+    const size_t e = hit == nullptr ? b->end : static_cast<size_t>(static_cast<const char*>(hit) - base) + 1;
+    b->lines.emplace_back(base + p, e - p);
+    p = e;
+  }
+  b->n_runs = (b->lines.size() + kRun - 1) / kRun;
+  if (b->runs.size() < b->n_runs) b->runs.resize(b->n_runs);
+  b->next_run = 0;
+  b->remaining = b->n_runs;
+  return true;
+}
+
+// Redacts run `r` of `b` into b->runs[r]: every record appended straight to
+// the run's reused buffer (no allocation or copy per record).
+void ProcessRun(const Redactor& redactor, const std::vector<std::string>& fields, Batch& b,
+                size_t r, RedactionReport* report) {
+  RunOut& run = b.runs[r];
+  run.text.clear();
+  run.ends.clear();
+  run.errors.clear();
+  run.records = 0;
+  const size_t lo = r * kRun, hi = std::min(b.lines.size(), lo + kRun);
+  for (size_t i = lo; i < hi; ++i) {
+    std::string_view line = b.lines[i];
+    const bool nl = !line.empty() && line.back() == '\n';
+    std::string_view rec = nl ? line.substr(0, line.size() - 1) : line;
+    if (IsBlank(rec)) {
+      run.text += line;
+    } else if (absl::Status s = redactor.RedactJsonRecord(rec, fields, report, &run.text);
+               !s.ok()) {
+      run.errors.push_back({i - lo, std::move(s)});
+    } else {
+      if (nl) run.text.push_back('\n');
+      ++run.records;
+    }
+    run.ends.push_back(run.text.size());
+  }
+}
+
+// Puts the batch's output in order on `iov` (pointing into its runs), applying
+// --on-error to malformed records. Stops at a fatal record: returns its error
+// with `iov` holding everything before it.
+absl::Status CollectBatch(const RedactFlags& flags, const std::string& in_name, Batch& b,
+                          RunStats* stats, std::vector<iovec>* iov) {
+  iov->clear();
+  uint64_t line_no = b.first_line;
+  auto add = [&](const std::string& s) {
+    if (!s.empty()) iov->push_back({const_cast<char*>(s.data()), s.size()});
+  };
+  for (size_t r = 0; r < b.n_runs; ++r) {
+    RunOut& run = b.runs[r];
+    const size_t lo = r * kRun, hi = std::min(b.lines.size(), lo + kRun);
+    if (run.errors.empty()) {  // the usual case: the whole run at once
+      stats->records += run.records;
+      line_no += hi - lo;
+      add(run.text);
+      continue;
+    }
+    run.fixed.clear();
+    size_t next_error = 0;
+    for (size_t i = lo; i < hi; ++i) {
+      ++line_no;
+      const size_t j = i - lo;
+      if (next_error == run.errors.size() || run.errors[next_error].first != j) {
+        stats->records += !IsBlank(b.lines[i]);
+        const size_t from = j == 0 ? 0 : run.ends[j - 1];
+        run.fixed.append(run.text, from, run.ends[j] - from);
+        continue;
+      }
+      const absl::Status& st = run.errors[next_error++].second;
+      if (st.code() != absl::StatusCode::kInvalidArgument) {  // vault / key errors: always fatal
+        add(run.fixed);
+        return absl::Status(st.code(), absl::StrCat(in_name, ":", line_no, ": ", st.message()));
+      }
+      ++stats->malformed;
+      if (flags.on_error == "fail") {
+        add(run.fixed);
+        return absl::InvalidArgumentError(absl::StrCat(in_name, ":", line_no, ": ", st.message()));
+      }
+      if (flags.on_error == "keep") {
+        ++stats->kept_malformed;
+        run.fixed += b.lines[i];
+      } else {
+        ++stats->skipped;
+      }
+    }
+    add(run.fixed);
+  }
+  return absl::OkStatus();
+}
+
+// JSON Lines: the input is read in batches of whole lines; each batch is cut
+// into runs of kRun records, which the workers take as they go (records differ
+// in size and content, so equal shares would leave a core idle). With
+// --threads > 1 the main thread only reads and writes: it reads batch k+1 and
+// writes batch k-1 (one writev of its runs' buffers) while the workers redact
+// batch k, so input and output overlap the redaction. Output order is the
+// input order; the only synchronisation is one lock per run of records.
 absl::Status RedactJsonl(const Redactor& redactor, const RedactFlags& flags, int threads,
                          Input& in, Output& out, Progress& progress, RedactionReport* report,
                          RunStats* stats) {
   const size_t kBatchBytes = size_t{4} << 20;
-  std::string pending;  // bytes read but not yet processed (starts at a line start)
-  uint64_t line_no = 0;  // lines completed before `pending`
-  uint64_t done = 0;
-  bool eof = false;
   // One report per worker, each on its own cache lines (adjacent ones were
   // written by both cores).
   struct alignas(128) PaddedReport {
     RedactionReport r;
   };
   std::vector<PaddedReport> reports(threads);
-  std::vector<RunOut> runs;  // reused from batch to batch (capacity kept)
-  while (!eof || !pending.empty()) {
-    bool has_line_end = pending.find('\n') != std::string::npos;
-    while (!eof && (pending.size() < kBatchBytes || !has_line_end)) {
-      size_t old = pending.size();
-      absl::StatusOr<size_t> n = in.Read(&pending, kBatchBytes);
-      if (!n.ok()) return n.status();
-      if (*n == 0) eof = true;
-      done += *n;
-      has_line_end |= std::string_view(pending).substr(old).find('\n') != std::string_view::npos;
+  bool eof = false;
+  uint64_t read_total = 0;
+  uint64_t lines_before = 0;
+  std::vector<iovec> iov;
+  // The batches in flight, oldest first, and free ones (buffers kept).
+  constexpr size_t kSlots = 3;
+  std::vector<std::unique_ptr<Batch>> slots;
+  for (size_t i = 0; i < (threads == 1 ? 1 : kSlots); ++i) slots.push_back(std::make_unique<Batch>());
+  std::string_view carry;  // points into the previous batch (still intact)
+
+  auto next_batch = [&](Batch* b) -> absl::StatusOr<bool> {
+    absl::StatusOr<bool> got = ReadBatch(in, carry, kBatchBytes, &eof, &read_total, b);
+    if (!got.ok() || !*got) return got;
+    b->first_line = lines_before;
+    lines_before += b->lines.size();
+    b->done_bytes = read_total - (b->size - b->end);
+    return true;
+  };
+  auto write_batch = [&](Batch& b) -> absl::Status {
+    absl::Status collected = CollectBatch(flags, in.name(), b, stats, &iov);
+    if (absl::Status s = out.WriteV(iov); !s.ok()) return s;
+    if (!collected.ok()) return collected;
+    progress.Update(b.done_bytes);
+    return absl::OkStatus();
+  };
+
+  if (threads == 1) {  // one thread does everything, in order
+    Batch& b = *slots[0];
+    std::string carried;
+    while (true) {
+      absl::StatusOr<bool> got = next_batch(&b);
+      if (!got.ok()) return got.status();
+      if (!*got) break;
+      for (size_t r = 0; r < b.n_runs; ++r) ProcessRun(redactor, flags.fields, b, r, &reports[0].r);
+      PIIVAULT_RETURN_IF_ERROR(write_batch(b));
+      carried.assign(b.data.get() + b.end, b.size - b.end);
+      carry = carried;
     }
-    // Complete lines in this batch (at EOF, the unterminated last line too).
-    size_t end = pending.rfind('\n');
-    end = end == std::string::npos ? 0 : end + 1;
-    if (eof) end = pending.size();
-    if (end == 0) continue;  // one line longer than the batch: read more
-    std::string_view batch(pending.data(), end);
-    std::vector<std::string_view> lines;
-    for (size_t p = 0; p < batch.size();) {
-      size_t nl = batch.find('\n', p);
-      size_t e = nl == std::string_view::npos ? batch.size() : nl + 1;
-      lines.push_back(batch.substr(p, e - p));
-      p = e;
-    }
-    // Workers take runs of kRun records as they go (records differ in size
-    // and content, so equal shares would leave a core idle) and write a run's
-    // output into one reused string: no allocation per record that another
-    // thread then frees (cross-thread frees contend on malloc's arena locks).
-    const size_t n_runs = (lines.size() + kRun - 1) / kRun;
-    if (runs.size() < n_runs) runs.resize(n_runs);
-    std::atomic<size_t> next_run{0};
-    auto work = [&](int t) {
-      for (size_t r; (r = next_run.fetch_add(1)) < n_runs;) {
-        RunOut& run = runs[r];
-        run.text.clear();
-        run.ends.clear();
-        run.errors.clear();
-        const size_t lo = r * kRun, hi = std::min(lines.size(), lo + kRun);
-        for (size_t i = lo; i < hi; ++i) {
-          std::string_view line = lines[i];
-          bool nl = !line.empty() && line.back() == '\n';
-          std::string_view rec = nl ? line.substr(0, line.size() - 1) : line;
-          if (IsBlank(rec)) {
-            run.text += line;
-          } else if (absl::StatusOr<std::string> red =
-                         redactor.RedactJsonRecord(rec, flags.fields, &reports[t].r);
-                     !red.ok()) {
-            run.errors.push_back({i - lo, red.status()});
-          } else {
-            run.text += *red;
-            if (nl) run.text.push_back('\n');
-          }
-          run.ends.push_back(run.text.size());
-        }
-      }
-    };
-    if (threads == 1 || n_runs < 2) {
-      work(0);
-    } else {
-      std::vector<std::thread> pool;
-      for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-      work(0);
-      for (std::thread& th : pool) th.join();
-    }
-    std::string chunk;
-    chunk.reserve(end + end / 8);
-    for (size_t r = 0; r < n_runs; ++r) {
-      const RunOut& run = runs[r];
-      const size_t lo = r * kRun, hi = std::min(lines.size(), lo + kRun);
-      if (run.errors.empty()) {  // the usual case: the whole run at once
-        for (size_t i = lo; i < hi; ++i) stats->records += !IsBlank(lines[i]);
-        line_no += hi - lo;
-        chunk += run.text;
-        continue;
-      }
-      size_t next_error = 0;
-      for (size_t i = lo; i < hi; ++i) {
-        ++line_no;
-        const size_t j = i - lo;
-        if (next_error == run.errors.size() || run.errors[next_error].first != j) {
-          stats->records += !IsBlank(lines[i]);
-          const size_t from = j == 0 ? 0 : run.ends[j - 1];
-          chunk.append(run.text, from, run.ends[j] - from);
-          continue;
-        }
-        const absl::Status& st = run.errors[next_error++].second;
-        if (st.code() != absl::StatusCode::kInvalidArgument)  // vault / key errors: always fatal
-          return absl::Status(st.code(), absl::StrCat(in.name(), ":", line_no, ": ", st.message()));
-        ++stats->malformed;
-        if (flags.on_error == "fail") {
-          if (absl::Status s = out.Write(chunk); !s.ok()) return s;
-          return absl::InvalidArgumentError(absl::StrCat(in.name(), ":", line_no, ": ", st.message()));
-        }
-        if (flags.on_error == "keep") {
-          ++stats->kept_malformed;
-          chunk += lines[i];
-        } else {
-          ++stats->skipped;
-        }
-      }
-    }
-    if (absl::Status s = out.Write(chunk); !s.ok()) return s;
-    pending.erase(0, end);
-    progress.Update(done - pending.size());
+    report->Merge(reports[0].r);
+    return absl::OkStatus();
   }
+
+  std::mutex mu;
+  std::condition_variable work_cv, done_cv;
+  std::deque<Batch*> queue;  // published batches with runs not yet taken
+  bool closing = false;      // no more batches (or a fatal error): workers exit when idle
+  bool abort = false;        // stop now
+  auto worker = [&](int t) {
+    while (true) {
+      Batch* b;
+      size_t r;
+      {
+        std::unique_lock<std::mutex> l(mu);
+        work_cv.wait(l, [&] { return abort || closing || !queue.empty(); });
+        if (abort || queue.empty()) return;
+        b = queue.front();
+        r = b->next_run++;
+        if (b->next_run == b->n_runs) queue.pop_front();
+      }
+      ProcessRun(redactor, flags.fields, *b, r, &reports[t].r);
+      std::lock_guard<std::mutex> l(mu);
+      if (--b->remaining == 0) done_cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(worker, t);
+  auto stop = [&](bool now) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      closing = true;
+      abort = now;
+    }
+    work_cv.notify_all();
+    for (std::thread& th : pool) th.join();
+    pool.clear();
+  };
+
+  std::deque<Batch*> in_flight;  // oldest first
+  std::vector<Batch*> free_slots;
+  for (auto& s : slots) free_slots.push_back(s.get());
+  auto write_oldest = [&]() -> absl::Status {
+    Batch* b = in_flight.front();
+    {
+      std::unique_lock<std::mutex> l(mu);
+      done_cv.wait(l, [&] { return b->remaining == 0; });
+    }
+    PIIVAULT_RETURN_IF_ERROR(write_batch(*b));
+    in_flight.pop_front();
+    free_slots.push_back(b);
+    return absl::OkStatus();
+  };
+  absl::Status status = absl::OkStatus();
+  while (status.ok()) {
+    // A slot is free once its batch is written (the carry points into the
+    // newest batch, which is never the one written).
+    if (free_slots.empty()) {  // all batches in flight: write the oldest first
+      status = write_oldest();
+      continue;
+    }
+    Batch* b = free_slots.back();
+    absl::StatusOr<bool> got = next_batch(b);
+    if (!got.ok()) {
+      status = got.status();
+      break;
+    }
+    if (!*got) break;
+    free_slots.pop_back();
+    carry = std::string_view(b->data.get() + b->end, b->size - b->end);
+    in_flight.push_back(b);
+    if (b->n_runs > 0) {
+      {
+        std::lock_guard<std::mutex> l(mu);
+        queue.push_back(b);
+      }
+      work_cv.notify_all();
+    }
+  }
+  while (status.ok() && !in_flight.empty()) status = write_oldest();
+  stop(/*now=*/!status.ok());
+  if (!status.ok()) return status;
   for (const PaddedReport& p : reports) report->Merge(p.r);
   return absl::OkStatus();
 }

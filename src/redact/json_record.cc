@@ -10,9 +10,16 @@
 // re-encoded as JSON; untouched parts of a string keep their original bytes.
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
@@ -51,13 +58,110 @@ absl::StatusOr<Path> ParsePath(std::string_view path) {
   return out;
 }
 
+// The first '"' or '\\' in p[0, n), or n. String bodies are most of a
+// record's bytes: 16 at a time.
+size_t FindQuoteOrBackslash(const char* p, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const int m = _mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+  }
+#endif
+  for (; i < n; ++i)
+    if (p[i] == '"' || p[i] == '\\') return i;
+  return n;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  char buf[4];
+  size_t n;
+  if (cp < 0x80) {
+    buf[0] = static_cast<char>(cp);
+    n = 1;
+  } else if (cp < 0x800) {
+    buf[0] = static_cast<char>(0xC0 | (cp >> 6));
+    buf[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    n = 2;
+  } else if (cp < 0x10000) {
+    buf[0] = static_cast<char>(0xE0 | (cp >> 12));
+    buf[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    buf[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    n = 3;
+  } else {
+    buf[0] = static_cast<char>(0xF0 | (cp >> 18));
+    buf[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    buf[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    buf[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    n = 4;
+  }
+  out->append(buf, n);
+}
+
+bool Hex4(std::string_view raw, size_t i, uint32_t* v) {
+  if (i + 4 > raw.size()) return false;
+  *v = 0;
+  for (size_t k = i; k < i + 4; ++k) {
+    char c = raw[k];
+    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    if (d < 0) return false;
+    *v = *v * 16 + static_cast<uint32_t>(d);
+  }
+  return true;
+}
+
+// Decodes the escape at raw[i] ('\\'), appends its UTF-8 to *out and sets
+// *len to its length in `raw` (2, 6, or 12 for a surrogate pair).
+absl::Status DecodeEscape(std::string_view raw, size_t i, std::string* out, size_t* len) {
+  if (i + 1 >= raw.size()) return absl::InvalidArgumentError("truncated escape in a JSON string");
+  char simple = 0;
+  switch (raw[i + 1]) {
+    case '"': simple = '"'; break;
+    case '\\': simple = '\\'; break;
+    case '/': simple = '/'; break;
+    case 'b': simple = '\b'; break;
+    case 'f': simple = '\f'; break;
+    case 'n': simple = '\n'; break;
+    case 'r': simple = '\r'; break;
+    case 't': simple = '\t'; break;
+    case 'u': break;
+    default: return absl::InvalidArgumentError("bad escape in a JSON string");
+  }
+  if (simple != 0) {
+    out->push_back(simple);
+    *len = 2;
+    return absl::OkStatus();
+  }
+  uint32_t cp;
+  if (!Hex4(raw, i + 2, &cp)) return absl::InvalidArgumentError("bad \\u escape in a JSON string");
+  *len = 6;
+  if (cp >= 0xD800 && cp <= 0xDBFF) {
+    uint32_t lo;
+    if (i + 12 > raw.size() || raw[i + 6] != '\\' || raw[i + 7] != 'u' || !Hex4(raw, i + 8, &lo) ||
+        lo < 0xDC00 || lo > 0xDFFF)
+      return absl::InvalidArgumentError(
+          absl::StrCat("unpaired \\u surrogate in a JSON string at byte ", i));
+    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    *len = 12;
+  } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unpaired \\u surrogate in a JSON string at byte ", i));
+  }
+  AppendUtf8(cp, out);
+  return absl::OkStatus();
+}
+
 class Scanner {
  public:
   Scanner(std::string_view json, const std::vector<Path>& paths) : s_(json), paths_(paths) {}
 
   absl::Status Run(std::vector<StringRange>* out) {
     out_ = out;
-    std::vector<std::pair<size_t, size_t>> active;
+    Active active;
     for (size_t i = 0; i < paths_.size(); ++i) active.push_back({i, 0});
     SkipWs();
     PIIVAULT_RETURN_IF_ERROR(Value(active, 0));
@@ -65,6 +169,9 @@ class Scanner {
   }
 
  private:
+  // (path index, steps of it matched so far); no allocation for a few paths.
+  using Active = absl::InlinedVector<std::pair<size_t, size_t>, 4>;
+
   absl::Status Bad(std::string_view what) const {
     return absl::InvalidArgumentError(absl::StrCat("malformed JSON at byte ", pos_, ": ", std::string(what)));
   }
@@ -75,19 +182,20 @@ class Scanner {
   // pos_ at the opening quote; leaves pos_ after the closing quote.
   absl::Status SkipString(StringRange* range) {
     size_t start = ++pos_;
+    bool escaped = false;
     while (pos_ < s_.size()) {
-      char c = s_[pos_];
-      if (c == '\\') {
+      pos_ += FindQuoteOrBackslash(s_.data() + pos_, s_.size() - pos_);
+      if (pos_ >= s_.size()) break;
+      if (s_[pos_] == '\\') {
+        escaped = true;
         pos_ += 2;
         continue;
       }
-      if (c == '"') {
-        if (range != nullptr) *range = {start, pos_};
-        ++pos_;
-        return absl::OkStatus();
-      }
+      if (range != nullptr) *range = {start, pos_, escaped};
       ++pos_;
+      return absl::OkStatus();
     }
+    pos_ = s_.size();
     return Bad("unterminated string");
   }
   absl::Status SkipValue() {
@@ -114,7 +222,7 @@ class Scanner {
     } while (depth > 0);
     return absl::OkStatus();
   }
-  absl::Status Value(const std::vector<std::pair<size_t, size_t>>& active, int depth) {
+  absl::Status Value(const Active& active, int depth) {
     if (active.empty() || depth > 64) return SkipValue();
     SkipWs();
     if (pos_ >= s_.size()) return Bad("unexpected end");
@@ -142,9 +250,13 @@ class Scanner {
         if (pos_ >= s_.size() || s_[pos_] != '"') return Bad("expected a member name");
         StringRange kr;
         PIIVAULT_RETURN_IF_ERROR(SkipString(&kr));
-        std::string key;
-        PIIVAULT_RETURN_IF_ERROR(DecodeJsonString(s_.substr(kr.begin, kr.end - kr.begin), &key, nullptr));
-        std::vector<std::pair<size_t, size_t>> next;
+        // A member name without escapes is compared as it stands.
+        std::string_view key = s_.substr(kr.begin, kr.end - kr.begin);
+        if (kr.escaped) {
+          PIIVAULT_RETURN_IF_ERROR(DecodeJsonString(key, &key_buf_, nullptr));
+          key = key_buf_;
+        }
+        Active next;
         for (const auto& [p, step] : active)
           if (step < paths_[p].size() && !paths_[p][step].each && paths_[p][step].key == key)
             next.push_back({p, step + 1});
@@ -166,7 +278,7 @@ class Scanner {
     }
     if (c == '[') {
       ++pos_;
-      std::vector<std::pair<size_t, size_t>> next;
+      Active next;
       for (const auto& [p, step] : active)
         if (step < paths_[p].size() && paths_[p][step].each) next.push_back({p, step + 1});
       SkipWs();
@@ -199,43 +311,6 @@ class Scanner {
                                        std::vector<uint32_t>* unit_start) {
     out->clear();
     if (unit_start) unit_start->clear();
-    auto emit = [&](uint32_t cp, size_t unit) {
-      char buf[4];
-      size_t n;
-      if (cp < 0x80) {
-        buf[0] = static_cast<char>(cp);
-        n = 1;
-      } else if (cp < 0x800) {
-        buf[0] = static_cast<char>(0xC0 | (cp >> 6));
-        buf[1] = static_cast<char>(0x80 | (cp & 0x3F));
-        n = 2;
-      } else if (cp < 0x10000) {
-        buf[0] = static_cast<char>(0xE0 | (cp >> 12));
-        buf[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        buf[2] = static_cast<char>(0x80 | (cp & 0x3F));
-        n = 3;
-      } else {
-        buf[0] = static_cast<char>(0xF0 | (cp >> 18));
-        buf[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        buf[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        buf[3] = static_cast<char>(0x80 | (cp & 0x3F));
-        n = 4;
-      }
-      out->append(buf, n);
-      if (unit_start) unit_start->insert(unit_start->end(), n, static_cast<uint32_t>(unit));
-    };
-    auto hex4 = [&](size_t i, uint32_t* v) {
-      if (i + 4 > raw.size()) return false;
-      *v = 0;
-      for (size_t k = i; k < i + 4; ++k) {
-        char c = raw[k];
-        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-        if (d < 0) return false;
-        *v = *v * 16 + static_cast<uint32_t>(d);
-      }
-      return true;
-    };
     for (size_t i = 0; i < raw.size();) {
       char c = raw[i];
       if (c != '\\') {
@@ -244,43 +319,10 @@ class Scanner {
         ++i;
         continue;
       }
-      if (i + 1 >= raw.size()) return absl::InvalidArgumentError("truncated escape in a JSON string");
-      char e = raw[i + 1];
-      char simple = 0;
-      switch (e) {
-        case '"': simple = '"'; break;
-        case '\\': simple = '\\'; break;
-        case '/': simple = '/'; break;
-        case 'b': simple = '\b'; break;
-        case 'f': simple = '\f'; break;
-        case 'n': simple = '\n'; break;
-        case 'r': simple = '\r'; break;
-        case 't': simple = '\t'; break;
-        case 'u': break;
-        default: return absl::InvalidArgumentError("bad escape in a JSON string");
-      }
-      if (simple != 0) {
-        out->push_back(simple);
-        if (unit_start) unit_start->push_back(static_cast<uint32_t>(i));
-        i += 2;
-        continue;
-      }
-      uint32_t cp;
-      if (!hex4(i + 2, &cp)) return absl::InvalidArgumentError("bad \\u escape in a JSON string");
-      size_t len = 6;
-      if (cp >= 0xD800 && cp <= 0xDBFF) {
-        uint32_t lo;
-        if (i + 12 > raw.size() || raw[i + 6] != '\\' || raw[i + 7] != 'u' || !hex4(i + 8, &lo) ||
-            lo < 0xDC00 || lo > 0xDFFF)
-          return absl::InvalidArgumentError(
-              absl::StrCat("unpaired \\u surrogate in a JSON string at byte ", i));
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        len = 12;
-      } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("unpaired \\u surrogate in a JSON string at byte ", i));
-      }
-      emit(cp, i);
+      const size_t before = out->size();
+      size_t len;
+      PIIVAULT_RETURN_IF_ERROR(DecodeEscape(raw, i, out, &len));
+      if (unit_start) unit_start->insert(unit_start->end(), out->size() - before, static_cast<uint32_t>(i));
       i += len;
     }
     if (unit_start) unit_start->push_back(static_cast<uint32_t>(raw.size()));
@@ -292,32 +334,40 @@ class Scanner {
   const std::vector<Path>& paths_;
   size_t pos_ = 0;
   std::vector<StringRange>* out_ = nullptr;
+  std::string key_buf_;  // an escaped member name, decoded
 };
 
 }  // namespace
 
+void AppendJsonEscaped(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t run = 0;  // start of the bytes not yet appended
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    switch (u) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
+        out->append(esc, sizeof esc);
+      }
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+}
+
 std::string JsonEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (u < 0x20) {
-          absl::StrAppend(&out, "\\u00", std::string(1, "0123456789abcdef"[u >> 4]),
-                          std::string(1, "0123456789abcdef"[u & 15]));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
+  AppendJsonEscaped(s, &out);
   return out;
 }
 
@@ -336,29 +386,337 @@ absl::Status Redactor::ValidateFieldPath(std::string_view path) {
 
 namespace redact_internal {
 
-absl::Status FieldStrings(std::string_view record, const std::vector<std::string>& fields,
-                          std::vector<StringRange>* ranges) {
+namespace {
+
+// Parsed paths, cached per thread: the CLI passes the same fields for every
+// record.
+absl::StatusOr<const std::vector<Path>*> CachedPaths(const std::vector<std::string>& fields) {
+  thread_local std::vector<std::string> cached_fields;
+  thread_local std::vector<Path> paths;
+  thread_local bool valid = false;
+  if (!valid || cached_fields != fields) {
+    valid = false;
+    std::vector<Path> parsed;
+    for (const std::string& f : fields) {
+      PIIVAULT_ASSIGN_OR_RETURN(Path p, ParsePath(f));
+      parsed.push_back(std::move(p));
+    }
+    paths = std::move(parsed);
+    cached_fields = fields;
+    valid = true;
+  }
+  return &paths;
+}
+
+// The first '"', '\\' or control character (< 0x20, never allowed raw in a
+// JSON string) in p[0, n), or n.
+size_t FindStringSpecial(const char* p, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  const __m128i c1f = _mm_set1_epi8(0x1F);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v);  // v <= 0x1F
+    const int m = _mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control));
+    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+  }
+#endif
+  for (; i < n; ++i)
+    if (p[i] == '"' || p[i] == '\\' || static_cast<unsigned char>(p[i]) < 0x20) return i;
+  return n;
+}
+
+// One pass that both checks the record and lists the field strings, for the
+// records it can vouch for: an object or array root, at most 64 levels deep,
+// numbers without exponent and with at most 18 digits (19 with a fraction),
+// \u surrogates only in pairs, valid UTF-8 (checked beforehand). Every record it accepts is one
+// simdjson accepts too (a strict subset of what simdjson's DOM parser takes),
+// and its string list is the Scanner's. Anything else -- malformed records
+// included -- returns false and goes the simdjson way, which decides and words
+// the error exactly as before.
+class StrictWalker {
+ public:
+  StrictWalker(std::string_view json, const std::vector<Path>& paths, std::vector<StringRange>* out)
+      : s_(json), paths_(paths), out_(out) {}
+
+  bool Run() {
+    Active active;
+    for (size_t i = 0; i < paths_.size(); ++i) active.push_back({i, 0});
+    Ws();
+    if (pos_ >= s_.size() || (s_[pos_] != '{' && s_[pos_] != '[')) return false;
+    if (!Value(active, 0)) return false;
+    Ws();
+    return pos_ == s_.size();
+  }
+
+ private:
+  using Active = absl::InlinedVector<std::pair<size_t, size_t>, 4>;
+
+  void Ws() {
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
+      ++pos_;
+  }
+  bool HexAt(size_t i, uint32_t* v) const { return Hex4(s_, i, v); }
+  // pos_ at the opening quote; leaves pos_ after the closing quote.
+  bool String(StringRange* range) {
+    const size_t start = ++pos_;
+    bool escaped = false;
+    while (true) {
+      pos_ += FindStringSpecial(s_.data() + pos_, s_.size() - pos_);
+      if (pos_ >= s_.size()) return false;
+      const char c = s_[pos_];
+      if (c == '"') break;
+      if (c != '\\' || pos_ + 1 >= s_.size()) return false;  // a control character
+      escaped = true;
+      switch (s_[pos_ + 1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          pos_ += 2;
+          continue;
+        case 'u': {
+          uint32_t cp, lo;
+          if (!HexAt(pos_ + 2, &cp)) return false;
+          if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (pos_ + 12 > s_.size() || s_[pos_ + 6] != '\\' || s_[pos_ + 7] != 'u' ||
+                !HexAt(pos_ + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+              return false;
+            pos_ += 12;
+          } else {
+            pos_ += 6;
+          }
+          continue;
+        }
+        default:
+          return false;
+      }
+    }
+    *range = {start, pos_, escaped};
+    ++pos_;
+    return true;
+  }
+  // What may follow a number or literal here.
+  bool AtomEnd() const {
+    if (pos_ >= s_.size()) return true;
+    const char c = s_[pos_];
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ']' || c == '}';
+  }
+  bool Number() {
+    size_t p = pos_;
+    if (s_[p] == '-') ++p;
+    size_t digits = 0;
+    if (p < s_.size() && s_[p] == '0') {
+      ++p;
+      ++digits;
+    } else {
+      while (p < s_.size() && s_[p] >= '0' && s_[p] <= '9') ++p, ++digits;
+      if (digits == 0) return false;
+    }
+    bool fraction = false;
+    if (p < s_.size() && s_[p] == '.') {
+      ++p;
+      size_t frac = 0;
+      while (p < s_.size() && s_[p] >= '0' && s_[p] <= '9') ++p, ++frac;
+      if (frac == 0) return false;
+      digits += frac;
+      fraction = true;
+    }
+    // Integers that fit an int64 for sure, decimals simdjson's exact fast path
+    // takes; beyond that its range checks decide.
+    if (digits > (fraction ? 19 : 18)) return false;
+    if (p < s_.size() && (s_[p] == 'e' || s_[p] == 'E')) return false;  // likewise
+    pos_ = p;
+    return AtomEnd();
+  }
+  bool Literal(std::string_view word) {
+    if (s_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return AtomEnd();
+  }
+  // Checks one value that holds no wanted string (no path state to carry).
+  bool Skip(int depth) {
+    if (depth > 64) return false;
+    Ws();
+    if (pos_ >= s_.size()) return false;
+    StringRange r;
+    switch (s_[pos_]) {
+      case '"':
+        return String(&r);
+      case '{':
+        ++pos_;
+        Ws();
+        if (pos_ < s_.size() && s_[pos_] == '}') {
+          ++pos_;
+          return true;
+        }
+        while (true) {
+          Ws();
+          if (pos_ >= s_.size() || s_[pos_] != '"' || !String(&r)) return false;
+          Ws();
+          if (pos_ >= s_.size() || s_[pos_] != ':') return false;
+          ++pos_;
+          if (!Skip(depth + 1)) return false;
+          Ws();
+          if (pos_ >= s_.size()) return false;
+          if (s_[pos_] == ',') {
+            ++pos_;
+            continue;
+          }
+          if (s_[pos_] != '}') return false;
+          ++pos_;
+          return true;
+        }
+      case '[':
+        ++pos_;
+        Ws();
+        if (pos_ < s_.size() && s_[pos_] == ']') {
+          ++pos_;
+          return true;
+        }
+        while (true) {
+          if (!Skip(depth + 1)) return false;
+          Ws();
+          if (pos_ >= s_.size()) return false;
+          if (s_[pos_] == ',') {
+            ++pos_;
+            continue;
+          }
+          if (s_[pos_] != ']') return false;
+          ++pos_;
+          return true;
+        }
+      case 't': return Literal("true");
+      case 'f': return Literal("false");
+      case 'n': return Literal("null");
+      default:
+        if (s_[pos_] == '-' || (s_[pos_] >= '0' && s_[pos_] <= '9')) return Number();
+        return false;
+    }
+  }
+  bool Value(const Active& active, int depth) {
+    if (active.empty()) return Skip(depth);
+    if (depth > 64) return false;
+    Ws();
+    if (pos_ >= s_.size()) return false;
+    switch (s_[pos_]) {
+      case '"': {
+        StringRange r;
+        if (!String(&r)) return false;
+        for (const auto& [p, step] : active) {
+          if (step == paths_[p].size()) {
+            out_->push_back(r);
+            break;
+          }
+        }
+        return true;
+      }
+      case '{': {
+        ++pos_;
+        Ws();
+        if (pos_ < s_.size() && s_[pos_] == '}') {
+          ++pos_;
+          return true;
+        }
+        while (true) {
+          Ws();
+          if (pos_ >= s_.size() || s_[pos_] != '"') return false;
+          StringRange kr;
+          if (!String(&kr)) return false;
+          Active next;
+          std::string_view key = s_.substr(kr.begin, kr.end - kr.begin);
+          if (kr.escaped) {
+            if (!Scanner::DecodeJsonString(key, &key_buf_, nullptr).ok()) return false;
+            key = key_buf_;
+          }
+          for (const auto& [p, step] : active)
+            if (step < paths_[p].size() && !paths_[p][step].each && paths_[p][step].key == key)
+              next.push_back({p, step + 1});
+          Ws();
+          if (pos_ >= s_.size() || s_[pos_] != ':') return false;
+          ++pos_;
+          if (!Value(next, depth + 1)) return false;
+          Ws();
+          if (pos_ >= s_.size()) return false;
+          if (s_[pos_] == ',') {
+            ++pos_;
+            continue;
+          }
+          if (s_[pos_] != '}') return false;
+          ++pos_;
+          return true;
+        }
+      }
+      case '[': {
+        ++pos_;
+        Active next;
+        for (const auto& [p, step] : active)
+          if (step < paths_[p].size() && paths_[p][step].each) next.push_back({p, step + 1});
+        Ws();
+        if (pos_ < s_.size() && s_[pos_] == ']') {
+          ++pos_;
+          return true;
+        }
+        while (true) {
+          if (!Value(next, depth + 1)) return false;
+          Ws();
+          if (pos_ >= s_.size()) return false;
+          if (s_[pos_] == ',') {
+            ++pos_;
+            continue;
+          }
+          if (s_[pos_] != ']') return false;
+          ++pos_;
+          return true;
+        }
+      }
+      case 't': return Literal("true");
+      case 'f': return Literal("false");
+      case 'n': return Literal("null");
+      default:
+        if (s_[pos_] == '-' || (s_[pos_] >= '0' && s_[pos_] <= '9')) return Number();
+        return false;
+    }
+  }
+
+  std::string_view s_;
+  const std::vector<Path>& paths_;
+  std::vector<StringRange>* out_;
+  size_t pos_ = 0;
+  std::string key_buf_;
+};
+
+}  // namespace
+
+bool StrictFieldStrings(std::string_view record, const std::vector<std::string>& fields,
+                        std::vector<StringRange>* ranges) {
+  ranges->clear();
+  absl::StatusOr<const std::vector<Path>*> paths = CachedPaths(fields);
+  if (!paths.ok()) return false;
+  if (!simdjson::validate_utf8(record.data(), record.size())) return false;
+  if (StrictWalker(record, **paths, ranges).Run()) return true;
+  ranges->clear();
+  return false;
+}
+
+absl::Status SimdjsonFieldStrings(std::string_view record, const std::vector<std::string>& fields,
+                                  std::vector<StringRange>* ranges) {
+  ranges->clear();
   thread_local simdjson::dom::parser parser;
   simdjson::error_code err = parser.parse(record.data(), record.size(), true).error();
   if (err != simdjson::SUCCESS)
     return absl::InvalidArgumentError(
         absl::StrCat("malformed JSON record: ", simdjson::error_message(err)));
-  // Parsed paths are cached per thread: the CLI passes the same fields for
-  // every record.
-  thread_local std::vector<std::string> cached_fields;
-  thread_local std::vector<Path> paths;
-  if (cached_fields != fields) {
-    cached_fields.clear();
-    paths.clear();
-    for (const std::string& f : fields) {
-      PIIVAULT_ASSIGN_OR_RETURN(Path p, ParsePath(f));
-      paths.push_back(std::move(p));
-    }
-    cached_fields = fields;
-  }
-  ranges->clear();
-  Scanner scanner(record, paths);
+  PIIVAULT_ASSIGN_OR_RETURN(const std::vector<Path>* paths, CachedPaths(fields));
+  Scanner scanner(record, *paths);
   return scanner.Run(ranges);
+}
+
+absl::Status FieldStrings(std::string_view record, const std::vector<std::string>& fields,
+                          std::vector<StringRange>* ranges) {
+  if (StrictFieldStrings(record, fields, ranges)) return absl::OkStatus();
+  return SimdjsonFieldStrings(record, fields, ranges);
 }
 
 absl::Status DecodeJsonString(std::string_view raw, std::string* out,
@@ -368,54 +726,129 @@ absl::Status DecodeJsonString(std::string_view raw, std::string* out,
 
 }  // namespace redact_internal
 
-absl::StatusOr<std::string> Redactor::RedactJsonRecord(std::string_view record,
-                                                       const std::vector<std::string>& fields,
-                                                       RedactionReport* report) const {
+namespace redact_internal {
+namespace {
+
+// Where one escape of a JSON string body sits in the raw bytes and in the
+// decoded text. Between escapes the two map one to one, so a string is
+// described by its escapes alone (no per-byte table).
+struct EscapeUnit {
+  uint32_t dec;      // offset in the decoded text
+  uint32_t raw;      // offset in the raw body
+  uint8_t dec_len;   // decoded bytes (1..4)
+  uint8_t raw_len;   // raw bytes (2, 6 or 12)
+};
+
+// Decodes a JSON string body into *out, listing its escapes.
+absl::Status DecodeWithEscapes(std::string_view raw, std::string* out,
+                               std::vector<EscapeUnit>* escapes) {
+  out->clear();
+  escapes->clear();
+  for (size_t i = 0; i < raw.size();) {
+    const void* hit = std::memchr(raw.data() + i, '\\', raw.size() - i);
+    const size_t p = hit == nullptr ? raw.size() : static_cast<const char*>(hit) - raw.data();
+    out->append(raw.data() + i, p - i);
+    if (p == raw.size()) break;
+    const size_t before = out->size();
+    size_t len;
+    PIIVAULT_RETURN_IF_ERROR(DecodeEscape(raw, p, out, &len));
+    escapes->push_back({static_cast<uint32_t>(before), static_cast<uint32_t>(p),
+                        static_cast<uint8_t>(out->size() - before), static_cast<uint8_t>(len)});
+    i = p + len;
+  }
+  return absl::OkStatus();
+}
+
+// Maps a decoded offset to the raw body. An offset strictly inside an
+// escape's decoded bytes maps to the escape's start (`is_end` false) or end
+// (`is_end` true): edits always replace whole escapes.
+size_t RawOffset(const std::vector<EscapeUnit>& escapes, size_t d, bool is_end) {
+  auto it = std::upper_bound(escapes.begin(), escapes.end(), d,
+                             [](size_t v, const EscapeUnit& e) { return v < e.dec; });
+  if (it == escapes.begin()) return d;
+  const EscapeUnit& e = *(it - 1);
+  if (d == e.dec) return e.raw;
+  if (d < e.dec + e.dec_len) return is_end ? e.raw + e.raw_len : e.raw;
+  return e.raw + e.raw_len + (d - e.dec - e.dec_len);
+}
+
+// Reusable buffers of one thread's record redaction.
+struct JsonScratch {
+  bool busy = false;
+  std::vector<StringRange> ranges;
+  std::string decoded;
+  std::vector<EscapeUnit> escapes;
+  std::vector<Edit> edits;
+};
+
+}  // namespace
+}  // namespace redact_internal
+
+absl::Status Redactor::RedactJsonRecord(std::string_view record,
+                                        const std::vector<std::string>& fields,
+                                        RedactionReport* report, std::string* out) const {
   using redact_internal::Edit;
-  std::vector<redact_internal::StringRange> ranges;
-  PIIVAULT_RETURN_IF_ERROR(redact_internal::FieldStrings(record, fields, &ranges));
+  using redact_internal::JsonScratch;
+  // Buffers are reused from record to record on each thread (a scan function
+  // or tokenizer that redacts records itself gets fresh ones).
+  thread_local JsonScratch tls;
+  JsonScratch local_scratch;
+  JsonScratch& sc = tls.busy ? local_scratch : tls;
+  struct Release {
+    JsonScratch* sc;
+    ~Release() { sc->busy = false; }
+  } release{&sc};
+  sc.busy = true;
+
+  const size_t out_start = out->size();
+  auto fail = [&](absl::Status s) {
+    out->resize(out_start);
+    return s;
+  };
+  if (absl::Status s = redact_internal::FieldStrings(record, fields, &sc.ranges); !s.ok())
+    return fail(std::move(s));
 
   RedactionReport local;
   RedactionReport* r = report != nullptr ? report : &local;
   redact_internal::DocState doc;  // one record = one document
-  std::string out;
-  size_t pos = 0;
-  std::string decoded;
-  std::vector<uint32_t> unit;
-  for (const redact_internal::StringRange& range : ranges) {
+  size_t pos = 0;                 // record bytes before this are in *out
+  for (const redact_internal::StringRange& range : sc.ranges) {
     std::string_view raw = record.substr(range.begin, range.end - range.begin);
     // Fast path: no escapes, so the decoded string is the raw bytes and
-    // offsets map one to one (the unit map is built only when needed).
-    const bool escaped = raw.find('\\') != std::string_view::npos;
+    // offsets map one to one.
     std::string_view text = raw;
-    if (escaped) {
-      PIIVAULT_RETURN_IF_ERROR(redact_internal::Scanner::DecodeJsonString(raw, &decoded, &unit));
-      text = decoded;
+    if (range.escaped) {
+      if (absl::Status s = redact_internal::DecodeWithEscapes(raw, &sc.decoded, &sc.escapes);
+          !s.ok())
+        return fail(std::move(s));
+      text = sc.decoded;
     }
-    PIIVAULT_ASSIGN_OR_RETURN(std::vector<Finding> findings, impl_->FindAll(text));
-    if (findings.empty()) continue;
-    std::vector<Edit> edits;
-    PIIVAULT_RETURN_IF_ERROR(impl_->Plan(text, findings, &doc, r, &edits));
-    if (!escaped) {
-      unit.resize(raw.size() + 1);
-      for (size_t i = 0; i <= raw.size(); ++i) unit[i] = static_cast<uint32_t>(i);
-    }
-    const size_t n = text.size();
-    for (const Edit& e : edits) {
-      // Map decoded offsets to whole escape units of the raw string.
-      size_t rb = unit[e.begin];
-      size_t j = e.end;
-      while (j < n && j > 0 && unit[j] == unit[j - 1]) ++j;
-      size_t re = j >= n ? raw.size() : unit[j];
-      size_t abs_b = range.begin + rb, abs_e = range.begin + re;
+    absl::StatusOr<std::vector<Finding>> findings = impl_->FindAll(text);
+    if (!findings.ok()) return fail(findings.status());
+    if (findings->empty()) continue;
+    sc.edits.clear();
+    if (absl::Status s = impl_->Plan(text, *findings, &doc, r, &sc.edits); !s.ok())
+      return fail(std::move(s));
+    for (const Edit& e : sc.edits) {
+      // Decoded offsets to whole escape units of the raw string.
+      const size_t rb = range.escaped ? redact_internal::RawOffset(sc.escapes, e.begin, false) : e.begin;
+      const size_t re = range.escaped ? redact_internal::RawOffset(sc.escapes, e.end, true) : e.end;
+      const size_t abs_b = range.begin + rb, abs_e = range.begin + re;
       if (abs_b < pos) continue;  // cannot happen for disjoint edits
-      out.append(record.substr(pos, abs_b - pos));
-      out.append(redact_internal::JsonEscape(e.replacement));
+      out->append(record.data() + pos, abs_b - pos);
+      redact_internal::AppendJsonEscaped(e.replacement, out);
       pos = abs_e;
     }
   }
-  if (pos == 0) return std::string(record);
-  out.append(record.substr(pos));
+  out->append(record.data() + pos, record.size() - pos);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Redactor::RedactJsonRecord(std::string_view record,
+                                                       const std::vector<std::string>& fields,
+                                                       RedactionReport* report) const {
+  std::string out;
+  PIIVAULT_RETURN_IF_ERROR(RedactJsonRecord(record, fields, report, &out));
   return out;
 }
 

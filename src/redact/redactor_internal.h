@@ -48,18 +48,33 @@ void ApplyEdits(std::string_view text, size_t from, size_t to, const std::vector
 
 // JSON string helpers (json_record.cc).
 std::string JsonEscape(std::string_view s);
+// Appends JsonEscape(s) to *out.
+void AppendJsonEscaped(std::string_view s, std::string* out);
 absl::StatusOr<std::string> DecodeJsonStringForTest(std::string_view raw);
 
 // The body of one JSON string value in a record (offsets into the record).
 struct StringRange {
-  size_t begin = 0;  // first byte after the opening quote
-  size_t end = 0;    // the closing quote
+  size_t begin = 0;      // first byte after the opening quote
+  size_t end = 0;        // the closing quote
+  bool escaped = false;  // the body holds at least one backslash escape
 };
-// Validates `record` (simdjson: grammar and UTF-8) and lists the string values
-// at `fields` (Redactor::RedactJsonRecord paths), in record order.
+// Validates `record` (grammar and UTF-8, as simdjson does) and lists the
+// string values at `fields` (Redactor::RedactJsonRecord paths), in record
+// order.
 // kInvalidArgument for a malformed record or path.
 absl::Status FieldStrings(std::string_view record, const std::vector<std::string>& fields,
                           std::vector<StringRange>* ranges);
+// The two ways FieldStrings decides, exposed for the differential test.
+// StrictFieldStrings: one pass over a record it can vouch for (a strict
+// subset of JSON: object/array root, depth <= 64, no exponents, <= 19-digit
+// numbers, paired surrogates); false (ranges cleared) when it cannot, which
+// includes every malformed record. Every record it accepts, simdjson accepts,
+// with the same ranges. SimdjsonFieldStrings: simdjson validates (and words
+// the error), then the Scanner lists the strings.
+bool StrictFieldStrings(std::string_view record, const std::vector<std::string>& fields,
+                        std::vector<StringRange>* ranges);
+absl::Status SimdjsonFieldStrings(std::string_view record, const std::vector<std::string>& fields,
+                                  std::vector<StringRange>* ranges);
 // Decodes a JSON string body; unit_start (if not null) gets, for each decoded
 // byte, the offset in `raw` of the escape or byte it came from, plus a final
 // entry raw.size().

@@ -58,8 +58,16 @@ struct TokenSpan {
 // Candidates: maximal runs of [A-Za-z0-9_]; a run is a token if the vault's
 // own LooksLikeToken says so (random tokens tok_<tag>_<base32> and
 // format-preserving ID/card/USCC tokens). Appends [begin, end) pairs.
-void FindTokens(std::string_view text, std::vector<std::pair<size_t, size_t>>* spans) {
+// `json_escapes`: `text` is raw JSON, where an escape (\n, \t, \", \\,
+// \u4e2d...) is one character that is never part of a token: without this,
+// "\ntok_..." would read as the run "ntok_..." and the token be missed.
+void FindTokens(std::string_view text, std::vector<std::pair<size_t, size_t>>* spans,
+                bool json_escapes = false) {
   for (size_t i = 0; i < text.size();) {
+    if (json_escapes && text[i] == '\\') {
+      i += i + 1 < text.size() && text[i + 1] == 'u' ? 6 : 2;
+      continue;
+    }
     if (!IsTokenChar(text[i])) {
       ++i;
       continue;
@@ -114,7 +122,7 @@ absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
                                           std::string_view purpose, std::string_view principal,
                                           RestoreReport* report, bool json_escape) {
   std::vector<std::pair<size_t, size_t>> found;
-  FindTokens(text, &found);
+  FindTokens(text, &found, /*json_escapes=*/json_escape);
   std::vector<TokenSpan> spans;
   std::vector<std::string> tokens;
   for (const auto& [b, e] : found) {

@@ -116,6 +116,17 @@ static void test_redactor(const piivault_detector *detector) {
     CHECK(out != NULL && strcmp(out, "{\"id\":7,\"text\":\"<CN_MOBILE>\"}") == 0);
     piivault_buffer_free(out);
   }
+  {
+    /* The _v2 report: v1's fields, then numbering_capped. */
+    piivault_redaction_report_v2 report2;
+    memset(&report2, 0xAB, sizeof report2);
+    CHECK(piivault_redact_v2(redactor, kText, sizeof kText - 1, &out, &out_len, &report2) ==
+          PIIVAULT_OK);
+    CHECK(report2.redacted == 1 && report2.by_operator[PIIVAULT_OPERATOR_LABEL] == 1);
+    CHECK(report2.numbering_capped == 0);
+    piivault_buffer_free(out);
+    out = NULL;
+  }
   piivault_redactor_free(redactor);
 }
 

@@ -30,6 +30,10 @@ class Report(ctypes.Structure):
                 ("allow_listed", ctypes.c_uint64), ("by_operator", ctypes.c_uint64 * 6)]
 
 
+class ReportV2(ctypes.Structure):
+    _fields_ = Report._fields_ + [("numbering_capped", ctypes.c_uint64)]
+
+
 class Detokenized(ctypes.Structure):
     _fields_ = [("status", ctypes.c_int), ("message", ctypes.c_char_p), ("type", ctypes.c_char_p),
                 ("form", ctypes.c_char_p), ("value", ctypes.c_char_p), ("value_len", ctypes.c_size_t),
@@ -68,6 +72,7 @@ def main():
     lib.piivault_redact_stream_create.argtypes = [vp, ctypes.c_int, P(vp)]
     lib.piivault_redact_stream_write.argtypes = [vp, cp, sz, P(vp), P(sz)]
     lib.piivault_redact_stream_finish.argtypes = [vp, P(vp), P(sz), P(Report)]
+    lib.piivault_redact_v2.argtypes = [vp, cp, sz, P(vp), P(sz), P(ReportV2)]
     lib.piivault_redact_stream_free.argtypes = [vp]
     lib.piivault_image_scrub.argtypes = [cp, sz, ctypes.c_uint32, P(vp), P(sz)]
     lib.piivault_vault_init.argtypes = [cp, cp, sz]
@@ -122,6 +127,25 @@ def main():
     red = vp()
     check(lib.piivault_redactor_create(det, opts, ctypes.byref(red)) == OK, "redactor_create")
     lib.piivault_redactor_options_free(opts)
+    # numbering_capped only in the _v2 report (v1's layout is frozen).
+    check(ctypes.sizeof(Report) == 72 and ctypes.sizeof(ReportV2) == 80, "report sizes")
+    numbered = b'[defaults]\noperator = "label"\nnumbered_labels = true\nmax_numbered_values = 1\n'
+    nopts, nred = vp(), vp()
+    check(lib.piivault_redactor_options_create(ctypes.byref(nopts)) == OK, "options 2")
+    check(lib.piivault_redactor_options_set_policy_toml(nopts, numbered, len(numbered), None) == OK,
+          "numbered policy")
+    check(lib.piivault_redactor_create(det, nopts, ctypes.byref(nred)) == OK, "redactor 2")
+    lib.piivault_redactor_options_free(nopts)
+    three = "手机13812345678，备用13912345678，家里15012345678".encode()
+    out, out_len, report2 = vp(), sz(), ReportV2()
+    check(lib.piivault_redact_v2(nred, three, len(three), ctypes.byref(out), ctypes.byref(out_len),
+                                 ctypes.byref(report2)) == OK, "redact_v2")
+    got = ctypes.string_at(out, out_len.value)
+    lib.piivault_buffer_free(out)
+    check(got == "手机<CN_MOBILE_1>，备用<CN_MOBILE>，家里<CN_MOBILE>".encode(), "v2 output %r" % got)
+    check(report2.redacted == 3 and report2.by_operator[2] == 3 and report2.numbering_capped == 2,
+          "v2 report: redacted %d capped %d" % (report2.redacted, report2.numbering_capped))
+    lib.piivault_redactor_free(nred)
     lib.piivault_detector_free(det)  # the redactor keeps it alive
     out, out_len, report = vp(), sz(), Report()
     check(lib.piivault_redact(red, text, len(text), ctypes.byref(out), ctypes.byref(out_len),

@@ -123,6 +123,12 @@ TEST(CApiAbi, StructLayoutsAreFrozen) {
   EXPECT_EQ(offsetof(piivault_finding, masked_as), 56u);
   EXPECT_EQ(sizeof(piivault_redaction_report), 72u);
   EXPECT_EQ(offsetof(piivault_redaction_report, by_operator), 24u);
+  // v2 = v1's fields at v1's offsets, then the new ones.
+  EXPECT_EQ(sizeof(piivault_redaction_report_v2), 80u);
+  EXPECT_EQ(offsetof(piivault_redaction_report_v2, below_threshold), 8u);
+  EXPECT_EQ(offsetof(piivault_redaction_report_v2, allow_listed), 16u);
+  EXPECT_EQ(offsetof(piivault_redaction_report_v2, by_operator), 24u);
+  EXPECT_EQ(offsetof(piivault_redaction_report_v2, numbering_capped), 72u);
   EXPECT_EQ(sizeof(piivault_detokenized), 56u);
   EXPECT_EQ(offsetof(piivault_detokenized, message), 8u);
   EXPECT_EQ(offsetof(piivault_detokenized, value), 32u);
@@ -755,6 +761,85 @@ TEST_F(CApiRedactor, StreamEqualsWholeBufferForEveryChunking) {
       }
     }
   }
+}
+
+// numbering_capped (C++ RedactionReport) reaches C callers through the _v2
+// report, from all three report-returning calls; the v1 calls still write
+// exactly sizeof(piivault_redaction_report) bytes.
+TEST_F(CApiRedactor, V2ReportCarriesNumberingCapped) {
+  RedactorOptionsPtr options;
+  ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+  const std::string policy =
+      "[defaults]\noperator = \"label\"\nnumbered_labels = true\nmax_numbered_values = 1\n";
+  ASSERT_EQ(piivault_redactor_options_set_policy_toml(options.p, policy.data(), policy.size(),
+                                                      nullptr),
+            PIIVAULT_OK)
+      << LastError();
+  RedactorPtr r;
+  ASSERT_EQ(piivault_redactor_create(detector_.p, options.p, &r.p), PIIVAULT_OK) << LastError();
+  // Three distinct numbers: the first is numbered, the other two are capped.
+  const std::string text = "手机13812345678，备用13912345678，家里15012345678";
+  const std::string want = "手机<CN_MOBILE_1>，备用<CN_MOBILE>，家里<CN_MOBILE>";
+
+  piivault_redaction_report_v2 v2;
+  std::memset(&v2, 0xAB, sizeof v2);
+  Buffer out;
+  ASSERT_EQ(piivault_redact_v2(r.p, text.data(), text.size(), &out.p, &out.len, &v2), PIIVAULT_OK)
+      << LastError();
+  EXPECT_EQ(out.str(), want);
+  EXPECT_EQ(v2.numbering_capped, 2u);
+  EXPECT_EQ(v2.redacted, 3u);
+  EXPECT_EQ(v2.by_operator[PIIVAULT_OPERATOR_LABEL], 3u);
+  EXPECT_EQ(v2.below_threshold, 0u);
+  EXPECT_EQ(v2.allow_listed, 0u);
+
+  // The v1 call fills its 72 bytes and not one byte more.
+  struct {
+    piivault_redaction_report report;
+    uint64_t canary;
+  } v1;
+  std::memset(&v1, 0xAB, sizeof v1);
+  Buffer out1;
+  ASSERT_EQ(piivault_redact(r.p, text.data(), text.size(), &out1.p, &out1.len, &v1.report),
+            PIIVAULT_OK);
+  EXPECT_EQ(out1.str(), want);
+  EXPECT_EQ(v1.report.redacted, 3u);
+  EXPECT_EQ(v1.canary, 0xABABABABABABABABu);
+
+  const std::string record = "{\"text\":\"" + text + "\"}";
+  const char* fields[] = {"text"};
+  std::memset(&v2, 0xAB, sizeof v2);
+  Buffer rec;
+  ASSERT_EQ(piivault_redact_json_record_v2(r.p, record.data(), record.size(), fields, 1, &rec.p,
+                                           &rec.len, &v2),
+            PIIVAULT_OK)
+      << LastError();
+  EXPECT_EQ(rec.str(), "{\"text\":\"" + want + "\"}");
+  EXPECT_EQ(v2.numbering_capped, 2u);
+  EXPECT_EQ(v2.redacted, 3u);
+  // Errors leave the report unchanged, as for v1.
+  std::memset(&v2, 0xAB, sizeof v2);
+  Buffer bad;
+  EXPECT_EQ(piivault_redact_json_record_v2(r.p, "{", 1, fields, 1, &bad.p, &bad.len, &v2),
+            PIIVAULT_INVALID_ARGUMENT);
+  EXPECT_EQ(v2.numbering_capped, 0xABABABABABABABABu);
+
+  StreamPtr s;
+  ASSERT_EQ(piivault_redact_stream_create(r.p, 1, &s.p), PIIVAULT_OK);
+  Buffer a, b;
+  ASSERT_EQ(piivault_redact_stream_write(s.p, text.data(), text.size(), &a.p, &a.len),
+            PIIVAULT_OK);
+  std::memset(&v2, 0xAB, sizeof v2);
+  ASSERT_EQ(piivault_redact_stream_finish_v2(s.p, &b.p, &b.len, &v2), PIIVAULT_OK)
+      << LastError();
+  EXPECT_EQ(a.str() + b.str(), want);
+  EXPECT_EQ(v2.numbering_capped, 2u);
+  EXPECT_EQ(v2.redacted, 3u);
+  // report may be NULL.
+  StreamPtr s2;
+  ASSERT_EQ(piivault_redact_stream_create(r.p, 1, &s2.p), PIIVAULT_OK);
+  Buffer c;
+  ASSERT_EQ(piivault_redact_stream_finish_v2(s2.p, &c.p, &c.len, nullptr), PIIVAULT_OK);
 }
 
 TEST_F(CApiRedactor, StreamCallOrderAndArgumentErrors) {

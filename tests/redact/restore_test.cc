@@ -56,6 +56,30 @@ TEST_F(RestoreTest, PlainTextRestoresEveryToken) {
   EXPECT_EQ(report.restored, 2u);
 }
 
+TEST_F(RestoreTest, JsonWithoutFieldsFindsTokensRightAfterAnEscape) {
+  // `restore --jsonl` without --field scans the raw record: an escape is one
+  // character, so "\n<token>" must not read as the run "n<token>", nor
+  // "\u4e2d<token>" as "u4e2d<token>".
+  std::string a = Token(EntityType::kCnMobile, "13812345678");
+  std::string b = Token(EntityType::kEmail, "wang@example.com");
+  std::string line = absl::StrCat(R"({"text":"手机\n)", a, R"(\t)", a, R"(\"", "m":"\u4e2d)", b,
+                                  R"(\\)", b, R"(\/)", a, R"(\r\n"})");
+  RestoreReport report;
+  absl::StatusOr<std::string> out =
+      RestoreTokens(line, vault(), "test", "tester", &report, /*json_escape=*/true);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(*out, R"({"text":"手机\n13812345678\t13812345678\"", "m":"\u4e2dwang@example.com\\)"
+                  R"(wang@example.com\/13812345678\r\n"})");
+  EXPECT_EQ(report.tokens, 5u);
+  EXPECT_EQ(report.restored, 5u);
+  // An escaped backslash followed by a letter: the letter is text, and the
+  // run "ntok..." is no token (as in the decoded string "\\ntok...").
+  std::string escaped_backslash = absl::StrCat(R"({"text":"a\\n)", a, R"("})");
+  out = RestoreTokens(escaped_backslash, vault(), "test", "tester", nullptr, /*json_escape=*/true);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(*out, escaped_backslash);
+}
+
 TEST_F(RestoreTest, JsonlFieldsOnlyTheNamedFieldsChange) {
   std::string a = Token(EntityType::kCnMobile, "13812345678");
   std::string b = Token(EntityType::kEmail, "wang@example.com");
