@@ -21,7 +21,8 @@ KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords) {
     // The two bytes compared: the first two of an ASCII keyword; the last two
     // of a leading 3-byte character (its lead byte, E4..E9 for most Han
     // characters, tells almost nothing).
-    const bool wide = static_cast<uint8_t>(k[0]) >= 0xE0 && k.size() >= 3;
+    const bool wide = static_cast<uint8_t>(k[0]) >= 0xE0 && k.size() >= 3 && static_cast<uint8_t>(k[1]) >= 0x80 &&
+                      static_cast<uint8_t>(k[2]) >= 0x80;
     pre.offset = wide ? 1 : 0;
     pre.b[0] = Fold(static_cast<uint8_t>(k[pre.offset]));
     pre.b[1] = Fold(static_cast<uint8_t>(k[pre.offset + 1]));
@@ -96,62 +97,90 @@ __attribute__((target("avx2"))) static inline void LoadTables(const KeywordPrefi
   }
 }
 
-// Positions q .. q+31 where some table's prefix matches (loads p[q .. q+34)).
-__attribute__((target("avx2"))) static inline uint32_t BlockMask(const uint8_t* p, size_t q, const Tables& tab,
-                                                               const uint8_t* offsets, size_t nt) {
-  const __m256i v0 = FoldAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q)));
-  const __m256i v1 = FoldAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 1)));
-  const __m256i v2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 2));
+// Positions q .. q+31 where a prefix matches (loads p[q .. q+34)): tables
+// [0, N0) compare bytes 0-1 (ASCII case-folded), tables [N0, N0 + N1) bytes
+// 1-2 (their prefixes are bytes >= 0x80, unchanged by folding). Templated so
+// the table loop unrolls and the tables stay in registers.
+template <int N0, int N1>
+__attribute__((target("avx2"))) static inline uint32_t BlockMask(const uint8_t* p, size_t q, const Tables& tab) {
   __m256i any = _mm256_setzero_si256();
-  for (size_t i = 0; i < nt; ++i) {
-    const bool wide = offsets[i] == 1;
-    const __m256i a = Lookup(tab.t[i][0], wide ? v1 : v0);
-    const __m256i b = Lookup(tab.t[i][1], wide ? v2 : v1);
-    any = _mm256_or_si256(any, _mm256_and_si256(a, b));
+  if constexpr (N0 > 0) {
+    const __m256i v0 = FoldAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q)));
+    const __m256i v1 = FoldAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 1)));
+    for (int i = 0; i < N0; ++i) {
+      any = _mm256_or_si256(any, _mm256_and_si256(Lookup(tab.t[i][0], v0), Lookup(tab.t[i][1], v1)));
+    }
+  }
+  if constexpr (N1 > 0) {
+    const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 1));
+    const __m256i v2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + q + 2));
+    for (int i = N0; i < N0 + N1; ++i) {
+      any = _mm256_or_si256(any, _mm256_and_si256(Lookup(tab.t[i][0], v1), Lookup(tab.t[i][1], v2)));
+    }
   }
   // A byte with any bucket bit set marks a position.
   return ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(any, _mm256_setzero_si256())));
 }
 
-// 32 start positions per step; `q` returns where it stopped. Each nibble
-// table answers for up to eight prefixes with four byte shuffles.
-__attribute__((target("avx2"))) bool KeywordPrefilter::Avx2(const uint8_t* p, size_t n, size_t* q_io,
-                                                            size_t hi) const {
-  size_t q = *q_io;
-  const size_t nt = tables_.size();
-  if (nt > kMaxTables) return false;
-  Tables tab;
-  LoadTables(tables_.data(), nt, &tab);
-  uint8_t offsets[kMaxTables];
-  for (size_t i = 0; i < nt; ++i) offsets[i] = tables_[i].offset;
-  // Loads read p[q .. q+34): stay inside the buffer.
-  for (; q < hi && q + 34 <= n; q += 32) {
-    uint32_t mask = BlockMask(p, q, tab, offsets, nt);
+// Fills masks[j] for the blocks at lo + 32 j below hi whose loads stay in
+// the buffer (q + 34 <= n); with `first`, stops after the first non-zero
+// mask. Returns the number of blocks done.
+template <int N0, int N1>
+__attribute__((target("avx2"))) static size_t Blocks(const uint8_t* p, size_t n, size_t lo, size_t hi,
+                                                   const Tables& tab, bool first, uint32_t* masks) {
+  size_t j = 0;
+  for (size_t q = lo; q < hi && q + 34 <= n; q += 32) {
+    uint32_t mask = BlockMask<N0, N1>(p, q, tab);
     if (hi - q < 32) mask &= (uint32_t{1} << (hi - q)) - 1;
-    if (mask != 0) {
-      *q_io = q + static_cast<size_t>(__builtin_ctz(mask));
-      return true;
-    }
+    masks[first ? 0 : j] = mask;
+    ++j;
+    if (first && mask != 0) break;
   }
-  *q_io = q;
+  return j;
+}
+
+using BlocksFn = size_t (*)(const uint8_t*, size_t, size_t, size_t, const Tables&, bool, uint32_t*);
+
+// Blocks<N0, N1> for every split of at most kMaxTables tables.
+template <int N0 = 0, int N1 = 0>
+static BlocksFn BlocksFor(size_t n0, size_t n1) {
+  if constexpr (N0 + N1 > static_cast<int>(kMaxTables)) {
+    return nullptr;
+  } else {
+    if (n0 == N0 && n1 == N1) return &Blocks<N0, N1>;
+    if constexpr (N1 < static_cast<int>(kMaxTables)) {
+      if (n0 == N0) return BlocksFor<N0, N1 + 1>(n0, n1);
+    }
+    if constexpr (N0 < static_cast<int>(kMaxTables)) return BlocksFor<N0 + 1, 0>(n0, n1);
+    return nullptr;
+  }
+}
+
+__attribute__((target("avx2"))) size_t KeywordPrefilter::BlocksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi,
+                                                                    bool first, uint32_t* masks) const {
+  size_t n0 = 0;
+  while (n0 < tables_.size() && tables_[n0].offset == 0) ++n0;
+  const BlocksFn fn = BlocksFor(n0, tables_.size() - n0);
+  if (fn == nullptr) return 0;
+  Tables tab;
+  LoadTables(tables_.data(), tables_.size(), &tab);
+  return fn(p, n, lo, hi, tab, first, masks);
+}
+
+// 32 start positions per step; `q` returns where it stopped.
+bool KeywordPrefilter::Avx2(const uint8_t* p, size_t n, size_t* q_io, size_t hi) const {
+  uint32_t mask = 0;
+  const size_t blocks = BlocksAvx2(p, n, *q_io, hi, /*first=*/true, &mask);
+  if (blocks > 0 && mask != 0) {
+    *q_io += 32 * (blocks - 1) + static_cast<size_t>(__builtin_ctz(mask));
+    return true;
+  }
+  *q_io += 32 * blocks;
   return false;
 }
 
-__attribute__((target("avx2"))) size_t KeywordPrefilter::MasksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi,
-                                                                   uint32_t* masks) const {
-  const size_t nt = tables_.size();
-  if (nt > kMaxTables) return 0;
-  Tables tab;
-  LoadTables(tables_.data(), nt, &tab);
-  uint8_t offsets[kMaxTables];
-  for (size_t i = 0; i < nt; ++i) offsets[i] = tables_[i].offset;
-  size_t j = 0;
-  for (size_t q = lo; q < hi && q + 34 <= n; q += 32, ++j) {
-    uint32_t mask = BlockMask(p, q, tab, offsets, nt);
-    if (hi - q < 32) mask &= (uint32_t{1} << (hi - q)) - 1;
-    masks[j] = mask;
-  }
-  return j;
+size_t KeywordPrefilter::MasksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi, uint32_t* masks) const {
+  return BlocksAvx2(p, n, lo, hi, /*first=*/false, masks);
 }
 #endif
 

@@ -72,6 +72,7 @@ class KeywordPrefilter {
 #if defined(__x86_64__)
   bool Avx2(const uint8_t* p, size_t n, size_t* q, size_t hi) const;  // *q: the position found
   size_t MasksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi, uint32_t* masks) const;  // blocks done
+  size_t BlocksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi, bool first, uint32_t* masks) const;
 #endif
   std::vector<Prefix> prefixes_;
   std::vector<NibbleTable> tables_;
