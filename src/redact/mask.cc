@@ -37,8 +37,8 @@ std::vector<CodePoint> Split(std::string_view text) {
 // A character that carries information in an identifier (after the
 // detector's normalisation it is an ASCII letter or digit).
 bool IsSignificant(uint32_t cp) {
-  if (cp == '*') return true;  // already hidden: keeps every mask a fixed point
-  if ((cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z')) return true;
+  if (cp < 0x80)  // already hidden ('*': keeps every mask a fixed point), or a letter or digit
+    return cp == '*' || (cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z');
   if ((cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) ||
       (cp >= 0xFF41 && cp <= 0xFF5A))
     return true;  // full-width
@@ -97,14 +97,23 @@ std::string KeepEnds(std::string_view raw, size_t first, size_t last) {
     }
     return out;
   }
-  std::vector<CodePoint> cps = Split(raw);
+  // Two decoding passes (count, then write) instead of a code point table:
+  // values are short, and this runs once per finding.
   size_t n = 0;
-  for (const CodePoint& c : cps) n += IsSignificant(c.cp);
+  for (size_t i = 0; i < raw.size();) {
+    uint32_t cp;
+    i += DecodeUtf8(raw, i, &cp);
+    n += IsSignificant(cp);
+  }
+  std::string out;
+  out.reserve(raw.size());
   if (n == 0) {
-    std::string out;
-    for (const CodePoint& c : cps) {
-      if (IsSpace(c.cp)) out.append(raw.substr(c.begin, c.end - c.begin));
+    for (size_t i = 0; i < raw.size();) {
+      uint32_t cp;
+      const size_t len = DecodeUtf8(raw, i, &cp);
+      if (IsSpace(cp)) out.append(raw.data() + i, len);
       else out.push_back('*');
+      i += len;
     }
     return out;
   }
@@ -112,17 +121,14 @@ std::string KeepEnds(std::string_view raw, size_t first, size_t last) {
     first = std::min(first, n / 3);
     last = std::min(last, n / 3);
   }
-  std::string out;
-  out.reserve(raw.size());
   size_t k = 0;
-  for (const CodePoint& c : cps) {
-    if (!IsSignificant(c.cp)) {
-      out.append(raw.substr(c.begin, c.end - c.begin));
-      continue;
-    }
-    if (k < first || k >= n - last) out.append(raw.substr(c.begin, c.end - c.begin));
+  for (size_t i = 0; i < raw.size();) {
+    uint32_t cp;
+    const size_t len = DecodeUtf8(raw, i, &cp);
+    if (!IsSignificant(cp) || k < first || k >= n - last) out.append(raw.data() + i, len);
     else out.push_back('*');
-    ++k;
+    k += IsSignificant(cp);
+    i += len;
   }
   return out;
 }
@@ -134,9 +140,10 @@ std::string SignificantAscii(std::string_view raw) {
       if (AsciiSignificant(c)) s.push_back(c);
     return s;
   }
-  for (const CodePoint& c : Split(raw)) {
-    if (!IsSignificant(c.cp)) continue;
-    uint32_t cp = c.cp;
+  for (size_t i = 0; i < raw.size();) {
+    uint32_t cp;
+    i += DecodeUtf8(raw, i, &cp);
+    if (!IsSignificant(cp)) continue;
     if (cp >= 0xFF10 && cp <= 0xFF5A) cp -= 0xFEE0;
     s.push_back(cp < 0x80 ? static_cast<char>(cp) : '#');
   }

@@ -12,4 +12,9 @@ if(TARGET piivault_cli)
               ${CMAKE_CURRENT_BINARY_DIR}/cli_redact)
     set_tests_properties(cli_redact.${case} PROPERTIES LABELS "cli;redact" TIMEOUT 300)
   endforeach()
+  # JSON Lines across the CLI's batch boundaries (tests/scripts/cli_redact_batches.py).
+  add_test(NAME cli_redact.batches
+    COMMAND ${PIIVAULT_SYSTEM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/cli_redact_batches.py
+            $<TARGET_FILE:piivault_cli> ${CMAKE_CURRENT_BINARY_DIR}/cli_redact/batches_run)
+  set_tests_properties(cli_redact.batches PROPERTIES LABELS "cli;redact" TIMEOUT 600)
 endif()
