@@ -16,6 +16,16 @@ namespace {
 
 constexpr uint32_t kInvalid = 0xFFFFFFFF;
 
+// DecodeUtf8 with the ASCII case inline (values are mostly ASCII).
+inline size_t NextCodePoint(std::string_view s, size_t i, uint32_t* cp) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  return DecodeUtf8(s, i, cp);
+}
+
 struct CodePoint {
   size_t begin;
   size_t end;
@@ -102,7 +112,7 @@ std::string KeepEnds(std::string_view raw, size_t first, size_t last) {
   size_t n = 0;
   for (size_t i = 0; i < raw.size();) {
     uint32_t cp;
-    i += DecodeUtf8(raw, i, &cp);
+    i += NextCodePoint(raw, i, &cp);
     n += IsSignificant(cp);
   }
   std::string out;
@@ -110,7 +120,7 @@ std::string KeepEnds(std::string_view raw, size_t first, size_t last) {
   if (n == 0) {
     for (size_t i = 0; i < raw.size();) {
       uint32_t cp;
-      const size_t len = DecodeUtf8(raw, i, &cp);
+      const size_t len = NextCodePoint(raw, i, &cp);
       if (IsSpace(cp)) out.append(raw.data() + i, len);
       else out.push_back('*');
       i += len;
@@ -124,10 +134,11 @@ std::string KeepEnds(std::string_view raw, size_t first, size_t last) {
   size_t k = 0;
   for (size_t i = 0; i < raw.size();) {
     uint32_t cp;
-    const size_t len = DecodeUtf8(raw, i, &cp);
-    if (!IsSignificant(cp) || k < first || k >= n - last) out.append(raw.data() + i, len);
+    const size_t len = NextCodePoint(raw, i, &cp);
+    const bool significant = IsSignificant(cp);
+    if (!significant || k < first || k >= n - last) out.append(raw.data() + i, len);
     else out.push_back('*');
-    k += IsSignificant(cp);
+    k += significant;
     i += len;
   }
   return out;
@@ -142,7 +153,7 @@ std::string SignificantAscii(std::string_view raw) {
   }
   for (size_t i = 0; i < raw.size();) {
     uint32_t cp;
-    i += DecodeUtf8(raw, i, &cp);
+    i += NextCodePoint(raw, i, &cp);
     if (!IsSignificant(cp)) continue;
     if (cp >= 0xFF10 && cp <= 0xFF5A) cp -= 0xFEE0;
     s.push_back(cp < 0x80 ? static_cast<char>(cp) : '#');
