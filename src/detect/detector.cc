@@ -1395,11 +1395,12 @@ class Scanner {
   }
 
   void AnchoredName(const Pattern& p, size_t at) {
+    const Pattern::ListSet* stops = p.FindListSet("terminators");
     size_t i = at;
     size_t chars = 0;
     bool dot = false;
     while (i + 3 <= n_ && chars < kNameLookahead) {
-      if (chars > 0 && p.ListedPrefix("terminators", Rest(i))) break;
+      if (chars > 0 && stops != nullptr && stops->HasPrefixOf(Rest(i))) break;
       if (IsHan(p_ + i)) {
         i += 3;
         ++chars;
@@ -1426,13 +1427,14 @@ class Scanner {
   }
 
   void AnchoredAddress(const Pattern& p, size_t at) {
+    const Pattern::ListSet* stops = p.FindListSet("terminators");
     size_t i = at, last_good = at;
     size_t chars = 0;
     int spaces = 0;
     size_t before_space = 0;  // last_good before the last space, if any
     while (i < n_ && chars < p.max_length) {
       uint8_t b = p_[i];
-      if (chars > 0 && p.ListedPrefix("terminators", Rest(i))) break;
+      if (chars > 0 && stops != nullptr && stops->HasPrefixOf(Rest(i))) break;
       if (b == '\n' || b == '\r' || b == '\t' || b == ',' || b == ';' || b == '|' || b == 0) break;
       if (b == ' ') {
         if (++spaces > 1) break;

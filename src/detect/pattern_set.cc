@@ -237,12 +237,7 @@ absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file
       std::vector<std::string> items;
       PIIVAULT_RETURN_IF_ERROR(GetStringArray(*lt, k.str(), file, &items));
       Pattern::ListSet& set = p.list_sets[std::string(k.str())];
-      for (const std::string& item : items) {
-        set.items.insert(item);
-        if (std::find(set.lengths.begin(), set.lengths.end(), item.size()) == set.lengths.end()) {
-          set.lengths.push_back(item.size());
-        }
-      }
+      for (const std::string& item : items) set.Add(item);
       p.lists[std::string(k.str())] = std::move(items);
     }
   }
@@ -276,11 +271,44 @@ bool Pattern::InList(std::string_view name, std::string_view value) const {
   return it != list_sets.end() && it->second.items.contains(absl::string_view(value.data(), value.size()));
 }
 
-bool Pattern::ListedPrefix(std::string_view name, std::string_view text) const {
+const Pattern::ListSet* Pattern::FindListSet(std::string_view name) const {
   auto it = list_sets.find(absl::string_view(name.data(), name.size()));
-  if (it == list_sets.end()) return false;
-  for (size_t len : it->second.lengths) {
-    if (len <= text.size() && it->second.items.contains(absl::string_view(text.data(), len))) return true;
+  return it == list_sets.end() ? nullptr : &it->second;
+}
+
+bool Pattern::ListedPrefix(std::string_view name, std::string_view text) const {
+  const ListSet* set = FindListSet(name);
+  return set != nullptr && set->HasPrefixOf(text);
+}
+
+uint32_t Pattern::ListSet::Key(std::string_view s, size_t k) {
+  uint32_t h = 0;
+  for (size_t i = 0; i < k; ++i) h = h * 0x9E3779B1u + static_cast<uint8_t>(s[i]) + 1;
+  return (h * 0x9E3779B1u) >> 22;
+}
+
+void Pattern::ListSet::Add(std::string item) {
+  if (item.empty()) {
+    has_empty = true;
+  } else {
+    const size_t k = std::min<size_t>(item.size(), 3);
+    const uint32_t bit = Key(item, k);
+    starts[k - 1][bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
+  if (std::find(lengths.begin(), lengths.end(), item.size()) == lengths.end()) lengths.push_back(item.size());
+  items.insert(std::move(item));
+}
+
+bool Pattern::ListSet::HasPrefixOf(std::string_view text) const {
+  if (has_empty) return true;
+  bool maybe = false;
+  for (size_t k = 1; k <= 3 && k <= text.size() && !maybe; ++k) {
+    const uint32_t bit = Key(text, k);
+    maybe = (starts[k - 1][bit >> 6] >> (bit & 63)) & 1;
+  }
+  if (!maybe) return false;
+  for (size_t len : lengths) {
+    if (len <= text.size() && items.contains(absl::string_view(text.data(), len))) return true;
   }
   return false;
 }

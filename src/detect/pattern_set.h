@@ -99,6 +99,15 @@ struct Pattern {
   struct ListSet {
     absl::flat_hash_set<std::string> items;
     std::vector<size_t> lengths;
+    // A filter on the entries' first bytes: bit Key(s, k) of starts[k - 1]
+    // is set for an entry s whose first k bytes (k = min(size, 3)) are
+    // those; a text that sets none of its three keys starts with no entry.
+    uint64_t starts[3][16] = {};
+    bool has_empty = false;  // "" is an entry (a prefix of everything)
+    static uint32_t Key(std::string_view s, size_t k);  // 0..1023
+    void Add(std::string item);
+    // Whether `text` starts with an entry.
+    bool HasPrefixOf(std::string_view text) const;
   };
   absl::flat_hash_map<std::string, ListSet> list_sets;
   std::vector<std::string> match_examples;
@@ -111,6 +120,8 @@ struct Pattern {
   bool InList(std::string_view name, std::string_view value) const;
   // Whether list `name` exists and holds an entry that `text` starts with.
   bool ListedPrefix(std::string_view name, std::string_view text) const;
+  // List `name` as a set, or nullptr (to look it up once for many tests).
+  const ListSet* FindListSet(std::string_view name) const;
 };
 
 struct PatternFile {
