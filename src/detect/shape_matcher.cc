@@ -1327,6 +1327,14 @@ ShapeMatcher::CaptureResult ShapeMatcher::MatchFirstCapture(std::string_view val
   // Most values are rejected, usually within a few bytes: the forward DFA
   // first, the group search only for a match.
   if (!FullMatch(value)) return CaptureResult::kNoMatch;
+  return FirstCaptureOfMatch(value, picked);
+}
+
+ShapeMatcher::CaptureResult ShapeMatcher::FirstCaptureOfMatch(std::string_view value,
+                                                              std::string_view* picked) const {
+  const Automaton& a = *automaton_;
+  const CaptureEngine* e = a.capture.get();
+  if (e == nullptr || value.size() > kMaxCaptureValue) return CaptureResult::kUseRe2;
   const size_t n = value.size();
   const size_t classes = static_cast<size_t>(a.classes);
   const size_t words = e->words;

@@ -90,6 +90,10 @@ class ShapeMatcher {
   // submatch rules), or `value` itself when no group matched non-empty text
   // (always when the regex has no groups). Allocation-free.
   CaptureResult MatchFirstCapture(std::string_view value, std::string_view* picked) const;
+  // The same for a caller that has just seen FullMatch(value) return true:
+  // skips the forward pass. (Given a non-matching value it returns kNoMatch
+  // all the same.)
+  CaptureResult FirstCaptureOfMatch(std::string_view value, std::string_view* picked) const;
   bool captures_supported() const { return automaton_->capture != nullptr; }
 
   // Whether the regex has capturing groups.

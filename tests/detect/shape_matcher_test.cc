@@ -396,6 +396,13 @@ bool Agrees(const ShapeMatcher& m, const RE2& re, const std::string& s, Stats* s
                   << ": MatchFirstCapture says " << static_cast<int>(r) << ", RE2 match " << want;
     return false;
   }
+  std::string_view picked2;
+  if (m.FirstCaptureOfMatch(s, &picked2) != r || (want && picked2 != picked) ||
+      (want && picked2.data() != picked.data())) {
+    ADD_FAILURE() << "regex " << re.pattern() << " on bytes " << Hex(s)
+                  << ": FirstCaptureOfMatch differs from MatchFirstCapture";
+    return false;
+  }
   if (!want) return true;
   ++stats->captures_checked;
   const std::pair<size_t, size_t> span = Re2Picked(re, s);
