@@ -258,9 +258,7 @@ class Scanner {
       return true;
     };
     size_t q = i;
-    const size_t month_at = i + 5;
     if (!Digits(&q, 4, 4) || !Char(&q, '-') || !Digits(&q, 1, 2) || !Char(&q, '-')) return 0;
-    const size_t day_at = q;
     if (!Digits(&q, 1, 2)) return 0;
     const size_t date_end = q;
     if (!Char(&q, ' ') || !Digits(&q, 1, 2) || !Char(&q, ':') || !Digits(&q, 2, 2)) return 0;
@@ -273,10 +271,13 @@ class Scanner {
     // As DigitRuns/SubSpans: groups YYYY -MM -DD, a value only if the left
     // boundary allows (the run continues into the hour, so only the date).
     if (LeftBoundaryOkAt(i)) {
-      value_.assign(raw.data(), 4);
-      value_.append(reinterpret_cast<const char*>(p_ + month_at), day_at - 1 - month_at);
-      value_.append(reinterpret_cast<const char*>(p_ + day_at), date_end - day_at);
-      TryDigitPatterns(value_, raw, 2, false, [](const Pattern& p) { return p.separators.find('-') != std::string::npos; },
+      // The digits without separators: YYYY, then 1-2 month and 1-2 day digits.
+      char digits[8];
+      size_t count = 0;
+      for (size_t t = i; t < date_end; ++t) {
+        if (IsDigit(static_cast<char>(p_[t]))) digits[count++] = static_cast<char>(p_[t]);
+      }
+      TryDigitPatterns(std::string_view(digits, count), raw, 2, false, [](const Pattern& p) { return p.separators.find('-') != std::string::npos; },
                        i, date_end);
     }
     // As Tokens: "YYYY-MM-DD" is one all-digit token.
