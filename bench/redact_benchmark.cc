@@ -179,6 +179,11 @@ BENCHMARK(BM_RedactJsonl)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRea
 // records' bytes, so time(RecordPath) / time(FieldScan) is the overhead of
 // everything but the scan; BM_JsonlOverhead measures that ratio directly in
 // one loop (counter record_over_scan).
+//
+// Measured 2026-11-29 (busy 2-core VM, CPU times) on the first 32 MB of a
+// gen_corpus.py-derived chat corpus: FieldScan 346 ms, RecordPath 459 ms
+// (ratio 1.33), RecordPathNoScan 37 ms (850 MB/s). Before the one-pass
+// record walk the CLI spent 1.65x the scan's CPU time on the same input.
 
 struct JsonlFixture {
   std::vector<std::string> records;
