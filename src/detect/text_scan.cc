@@ -92,6 +92,8 @@ size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to) {
 }
 
 size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
+  // In ASCII stretches (timestamps, numbers) the next byte usually is one.
+  if (i < n && p[i] > 0x20 && p[i] < 0x80) return i;
 #if defined(__SSE2__)
   const __m128i space = _mm_set1_epi8(0x20);
   const __m128i ef = _mm_set1_epi8(static_cast<char>(0xEF));
