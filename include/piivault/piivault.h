@@ -233,7 +233,8 @@ enum {
   PIIVAULT_OPERATOR_COUNT = 6
 };
 
-/* Counts only, never values. Layout frozen. */
+/* Counts only, never values. Layout frozen (later fields, such as
+   numbering_capped, are in piivault_redaction_report_v2). */
 typedef struct piivault_redaction_report {
   uint64_t redacted;        /* findings changed (every operator but keep) */
   uint64_t below_threshold; /* left because of min_confidence */
