@@ -1539,7 +1539,7 @@ class Scanner {
                r != internal::ShapeMatcher::CaptureResult::kUseRe2) {
       if (r == internal::ShapeMatcher::CaptureResult::kNoMatch) return Remember();
     } else {
-      re2::StringPiece sub[8];
+      re2::StringPiece sub[9];  // the whole match and up to eight groups
       int ng = std::min(ngroups, 8);
       if (!re.Match(re2::StringPiece(v.data(), v.size()), 0, v.size(), re2::RE2::ANCHOR_BOTH, sub, ng + 1)) {
         return Remember();
@@ -1699,11 +1699,12 @@ class Scanner {
 
   // ------------------------------------------------------------- overlaps
   // The first non-empty capturing group among the first eight (what the RE2
-  // path below takes), from the pattern's DFA when it can say exactly.
+  // path takes), from the pattern's DFA when it can say exactly. Only after
+  // FullMatch accepted v.
   static internal::ShapeMatcher::CaptureResult CaptureByShape(const Pattern& p, std::string_view v,
                                                               std::string_view* picked) {
     if (!p.shape || p.shape->num_captures() > 8) return internal::ShapeMatcher::CaptureResult::kUseRe2;
-    return p.shape->MatchFirstCapture(v, picked);
+    return p.shape->FirstCaptureOfMatch(v, picked);  // Try has checked FullMatch
   }
 
   // Sorts [first, last), cheaply when it is nearly sorted: insertion sort,
