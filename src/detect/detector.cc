@@ -1502,7 +1502,7 @@ class Scanner {
 
   void Try(const Pattern& p, std::string_view value, size_t begin, size_t end) {
     std::string_view v = value;
-    if (p.uppercase) {
+    if (p.uppercase && std::any_of(value.begin(), value.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
       upper_.assign(value.data(), value.size());
       for (char& c : upper_) c = absl::ascii_toupper(c);
       v = upper_;

@@ -405,14 +405,21 @@ Verdict Uuid(std::string_view v, const Pattern&, std::string* normalized) {
 }
 
 // Helpers for UTF-8 code point sequences.
-std::vector<std::string_view> SplitChars(std::string_view s) {
-  std::vector<std::string_view> out;
+// The first `max` characters of s (by UTF-8 lead byte), and how many there
+// are in all (counting stops past max + 1).
+struct Chars {
+  std::string_view first[2];
+  size_t count = 0;
+};
+Chars FirstChars(std::string_view s, size_t max) {
+  Chars out;
   size_t i = 0;
-  while (i < s.size()) {
+  while (i < s.size() && out.count <= max) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
     n = std::min(n, s.size() - i);
-    out.push_back(s.substr(i, n));
+    if (out.count < 2) out.first[out.count] = s.substr(i, n);
+    ++out.count;
     i += n;
   }
   return out;
@@ -422,10 +429,12 @@ std::vector<std::string_view> SplitChars(std::string_view s) {
 Verdict CnName(std::string_view v, const Pattern& p, std::string*) {
   if (p.InList("stopwords", v)) return Reject();
   if (v.find("\xC2\xB7") != std::string_view::npos) return Ok(-0.1f);  // minority name with a dot
-  std::vector<std::string_view> chars = SplitChars(v);
-  if (chars.size() < 2 || chars.size() > 4) return Reject();
-  if (chars.size() >= 3 && p.InList("compound_surnames", v.substr(0, chars[0].size() + chars[1].size()))) return Ok();
-  if (p.InList("surnames", chars[0])) return Ok();
+  const Chars chars = FirstChars(v, 4);
+  if (chars.count < 2 || chars.count > 4) return Reject();
+  if (chars.count >= 3 && p.InList("compound_surnames", v.substr(0, chars.first[0].size() + chars.first[1].size()))) {
+    return Ok();
+  }
+  if (p.InList("surnames", chars.first[0])) return Ok();
   return Ok(-0.25f);  // anchored but unknown surname
 }
 
