@@ -165,15 +165,7 @@ Verdict BusinessRegNo(std::string_view v, const Pattern&, std::string*) {
 // §4: Luhn is strong evidence but not a gate (some real UnionPay cards fail it).
 Verdict BankCard(std::string_view v, const Pattern& p, std::string*) {
   if (v.size() < 15 || v.size() > 19 || AllSame(v.substr(1))) return Reject();
-  bool known = false;
-  if (const std::vector<std::string>* bins = p.List("bins")) {
-    for (const std::string& b : *bins) {
-      if (v.substr(0, b.size()) == b) {
-        known = true;
-        break;
-      }
-    }
-  }
+  const bool known = p.ListedPrefix("bins", v);  // an issuer prefix from the pattern file
   bool luhn = LuhnValid(v);
   if (luhn && known) {
     Verdict r = Ok();
