@@ -97,6 +97,8 @@ struct Segment {
 struct Group {
   size_t b, e;  // [b, e) in the segment
   char sep;     // separator before this group (0 for the first)
+  bool star;    // holds a '*' (a masked digit)
+  bool digit;   // holds a digit
 };
 
 std::string_view ValidatorLabel(std::string_view name) {
@@ -678,9 +680,13 @@ class Scanner {
       char sep = 0;
       while (true) {
         size_t gb = j;
-        while (j < m && (IsDigit(s[j]) || s[j] == '*')) ++j;
+        bool star = false, digit = false;
+        for (; j < m && (IsDigit(s[j]) || s[j] == '*'); ++j) {
+          star |= s[j] == '*';
+          digit |= s[j] != '*';
+        }
         if (j == gb) break;
-        groups_.push_back({gb, j, sep});
+        groups_.push_back({gb, j, sep, star, digit});
         if (j >= m) break;
         // One separator (or ')' plus one) followed by a digit continues the run.
         size_t t = j;
@@ -743,17 +749,14 @@ class Scanner {
   }
 
   void SubSpans(size_t start, bool plus, bool left_ok, bool right_ok, bool x_end) {
-    const std::string& s = seg_.s;
     const size_t g = groups_.size();
     for (size_t a = 0; a < g; ++a) {
       if (a == 0 ? !left_ok : !BoundarySep(groups_[a].sep)) continue;
       size_t len = (a == 0 && plus) ? 1 : 0;
       bool star = false, digit = false;
       for (size_t b = a; b < g; ++b) {
-        for (size_t t = groups_[b].b; t < groups_[b].e; ++t) {
-          star |= s[t] == '*';
-          digit |= s[t] != '*';
-        }
+        star |= groups_[b].star;
+        digit |= groups_[b].digit;
         len += groups_[b].e - groups_[b].b;
         bool last = b + 1 == g;
         if (len > impl_.digits_max + 1) break;
