@@ -691,7 +691,7 @@ class Scanner {
         // One separator (or ')' plus one) followed by a digit continues the run.
         size_t t = j;
         char sc = s[t];
-        if (std::strchr(" -.\n/()", sc) == nullptr || sc == 0) break;
+        if (!(sc == ' ' || sc == '-' || sc == '.' || sc == '\n' || sc == '/' || sc == '(' || sc == ')')) break;
         ++t;
         if (sc == ')' && t < m && (s[t] == ' ' || s[t] == '-')) ++t;
         if (t < m && (IsDigit(s[t]) || s[t] == '*')) {
@@ -771,10 +771,17 @@ class Scanner {
 
   void TryDigitSpan(size_t start, size_t a, size_t b, bool plus, bool x, bool star) {
     const std::string& s = seg_.s;
-    value_.clear();
-    if (plus) value_.push_back('+');
-    for (size_t t = a; t <= b; ++t) value_.append(s, groups_[t].b, groups_[t].e - groups_[t].b);
-    if (x) value_.push_back('X');
+    // The value: '+', the groups' digits without separators, 'X'.
+    size_t size = (plus ? 1 : 0) + (x ? 1 : 0);
+    for (size_t t = a; t <= b; ++t) size += groups_[t].e - groups_[t].b;
+    value_.resize(size);
+    char* out = value_.data();
+    if (plus) *out++ = '+';
+    for (size_t t = a; t <= b; ++t) {
+      std::memcpy(out, s.data() + groups_[t].b, groups_[t].e - groups_[t].b);
+      out += groups_[t].e - groups_[t].b;
+    }
+    if (x) *out = 'X';
     size_t raw_b = groups_[a].b;
     size_t raw_e = groups_[b].e + (x ? 1 : 0);
     std::string_view raw(s.data() + raw_b, raw_e - raw_b);
