@@ -536,67 +536,33 @@ class StrictWalker {
     return AtomEnd();
   }
   // Checks one value that holds no wanted string (no path state to carry).
-  bool Skip(int depth) {
-    if (depth > 64) return false;
+  // The elements of an array or object whose opening bracket was just read:
+  // `element` reads one (for an object: key, colon and value); a comma
+  // continues, `close` ends.
+  template <typename Element>
+  bool Elements(char close, Element element) {
     Ws();
-    if (pos_ >= s_.size()) return false;
-    StringRange r;
-    switch (s_[pos_]) {
-      case '"':
-        return String(&r);
-      case '{':
+    if (pos_ < s_.size() && s_[pos_] == close) {
+      ++pos_;
+      return true;
+    }
+    while (true) {
+      if (!element()) return false;
+      Ws();
+      if (pos_ >= s_.size()) return false;
+      if (s_[pos_] == ',') {
         ++pos_;
-        Ws();
-        if (pos_ < s_.size() && s_[pos_] == '}') {
-          ++pos_;
-          return true;
-        }
-        while (true) {
-          Ws();
-          if (pos_ >= s_.size() || s_[pos_] != '"' || !String(&r)) return false;
-          Ws();
-          if (pos_ >= s_.size() || s_[pos_] != ':') return false;
-          ++pos_;
-          if (!Skip(depth + 1)) return false;
-          Ws();
-          if (pos_ >= s_.size()) return false;
-          if (s_[pos_] == ',') {
-            ++pos_;
-            continue;
-          }
-          if (s_[pos_] != '}') return false;
-          ++pos_;
-          return true;
-        }
-      case '[':
-        ++pos_;
-        Ws();
-        if (pos_ < s_.size() && s_[pos_] == ']') {
-          ++pos_;
-          return true;
-        }
-        while (true) {
-          if (!Skip(depth + 1)) return false;
-          Ws();
-          if (pos_ >= s_.size()) return false;
-          if (s_[pos_] == ',') {
-            ++pos_;
-            continue;
-          }
-          if (s_[pos_] != ']') return false;
-          ++pos_;
-          return true;
-        }
-      case 't': return Literal("true");
-      case 'f': return Literal("false");
-      case 'n': return Literal("null");
-      default:
-        if (s_[pos_] == '-' || (s_[pos_] >= '0' && s_[pos_] <= '9')) return Number();
-        return false;
+        continue;
+      }
+      if (s_[pos_] != close) return false;
+      ++pos_;
+      return true;
     }
   }
+
+  // Reads one value; `active` are the (path, step) pairs that reach it (none:
+  // the value is only checked and skipped).
   bool Value(const Active& active, int depth) {
-    if (active.empty()) return Skip(depth);
     if (depth > 64) return false;
     Ws();
     if (pos_ >= s_.size()) return false;
@@ -612,64 +578,35 @@ class StrictWalker {
         }
         return true;
       }
-      case '{': {
+      case '{':
         ++pos_;
-        Ws();
-        if (pos_ < s_.size() && s_[pos_] == '}') {
-          ++pos_;
-          return true;
-        }
-        while (true) {
+        return Elements('}', [&] {
           Ws();
           if (pos_ >= s_.size() || s_[pos_] != '"') return false;
           StringRange kr;
           if (!String(&kr)) return false;
           Active next;
-          std::string_view key = s_.substr(kr.begin, kr.end - kr.begin);
-          if (kr.escaped) {
-            if (!Scanner::DecodeJsonString(key, &key_buf_, nullptr).ok()) return false;
-            key = key_buf_;
+          if (!active.empty()) {
+            std::string_view key = s_.substr(kr.begin, kr.end - kr.begin);
+            if (kr.escaped) {
+              if (!Scanner::DecodeJsonString(key, &key_buf_, nullptr).ok()) return false;
+              key = key_buf_;
+            }
+            for (const auto& [p, step] : active)
+              if (step < paths_[p].size() && !paths_[p][step].each && paths_[p][step].key == key)
+                next.push_back({p, step + 1});
           }
-          for (const auto& [p, step] : active)
-            if (step < paths_[p].size() && !paths_[p][step].each && paths_[p][step].key == key)
-              next.push_back({p, step + 1});
           Ws();
           if (pos_ >= s_.size() || s_[pos_] != ':') return false;
           ++pos_;
-          if (!Value(next, depth + 1)) return false;
-          Ws();
-          if (pos_ >= s_.size()) return false;
-          if (s_[pos_] == ',') {
-            ++pos_;
-            continue;
-          }
-          if (s_[pos_] != '}') return false;
-          ++pos_;
-          return true;
-        }
-      }
+          return Value(next, depth + 1);
+        });
       case '[': {
         ++pos_;
         Active next;
         for (const auto& [p, step] : active)
           if (step < paths_[p].size() && paths_[p][step].each) next.push_back({p, step + 1});
-        Ws();
-        if (pos_ < s_.size() && s_[pos_] == ']') {
-          ++pos_;
-          return true;
-        }
-        while (true) {
-          if (!Value(next, depth + 1)) return false;
-          Ws();
-          if (pos_ >= s_.size()) return false;
-          if (s_[pos_] == ',') {
-            ++pos_;
-            continue;
-          }
-          if (s_[pos_] != ']') return false;
-          ++pos_;
-          return true;
-        }
+        return Elements(']', [&] { return Value(next, depth + 1); });
       }
       case 't': return Literal("true");
       case 'f': return Literal("false");
