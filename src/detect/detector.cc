@@ -1639,20 +1639,15 @@ class Scanner {
     *neg = 0;
     if (p.positive.empty() && p.negative.empty() && p.negative_after.empty()) return;
     if (begin != ctx_begin_ || end != ctx_end_) FindKeywords(begin, end);
-    if (hits_before_.empty() && hits_after_.empty()) return;
-    // stamp_[id]: bit 0 = seen before the value, bit 1 = seen after (valid
-    // when stamp_gen_[id] == gen_).
-    auto Seen = [&](uint32_t id, uint8_t where) {
-      return stamp_gen_[id] == gen_ && (stamp_[id] & where) != 0;
-    };
-    for (const Keyword& k : p.positive) {
-      if (k.weight > *pos && Seen(k.id, 3)) *pos = k.weight;
+    // The strongest weight of each kind among the keywords found (positive
+    // and negative ones count on either side, negative_after ones after).
+    for (uint32_t id : hits_before_) {
+      *pos = std::max(*pos, p.positive_by_id[id]);
+      *neg = std::max(*neg, p.negative_by_id[id]);
     }
-    for (const Keyword& k : p.negative) {
-      if (k.weight > *neg && Seen(k.id, 3)) *neg = k.weight;
-    }
-    for (const Keyword& k : p.negative_after) {
-      if (k.weight > *neg && Seen(k.id, 2)) *neg = k.weight;
+    for (uint32_t id : hits_after_) {
+      *pos = std::max(*pos, p.positive_by_id[id]);
+      *neg = std::max({*neg, p.negative_by_id[id], p.negative_after_by_id[id]});
     }
   }
 
@@ -1692,19 +1687,6 @@ class Scanner {
     Windows(begin, end);
     impl_.keywords.FindIn(p_, win_lo_, begin, &hits_before_);
     impl_.keywords.FindIn(p_, end, win_hi_, &hits_after_);
-    ++gen_;
-    if (stamp_gen_.empty()) {
-      stamp_gen_.assign(impl_.keywords.size(), 0);
-      stamp_.assign(impl_.keywords.size(), 0);
-    }
-    for (uint32_t id : hits_before_) {
-      stamp_[id] = stamp_gen_[id] == gen_ ? stamp_[id] | 1 : 1;
-      stamp_gen_[id] = gen_;
-    }
-    for (uint32_t id : hits_after_) {
-      stamp_[id] = stamp_gen_[id] == gen_ ? stamp_[id] | 2 : 2;
-      stamp_gen_[id] = gen_;
-    }
   }
 
   // ------------------------------------------------------------- overlaps
@@ -1838,9 +1820,6 @@ class Scanner {
   std::array<RejectMemo, kMemoSlots> memo_;
   std::vector<internal::KeywordPrefilter::Cursor> cursors_;  // one per impl_.prefilters
   std::vector<uint32_t> hits_before_, hits_after_;
-  uint32_t gen_ = 0;
-  std::vector<uint32_t> stamp_gen_;
-  std::vector<uint8_t> stamp_;
 };
 
 }  // namespace
@@ -1890,6 +1869,13 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
         if (fresh) keyword_texts.push_back(k.text);
         k.id = it->second;
       }
+    }
+  }
+  for (auto& up : impl->owned) {
+    for (auto [list, by_id] : {std::pair{&up->positive, &up->positive_by_id}, std::pair{&up->negative, &up->negative_by_id},
+                               std::pair{&up->negative_after, &up->negative_after_by_id}}) {
+      by_id->assign(keyword_texts.size(), 0.0f);
+      for (const Keyword& k : *list) (*by_id)[k.id] = std::max((*by_id)[k.id], k.weight);
     }
   }
   impl->keywords = internal::KeywordIndex(std::move(keyword_texts));

@@ -87,6 +87,10 @@ struct Pattern {
   std::vector<Keyword> positive;
   std::vector<Keyword> negative;
   std::vector<Keyword> negative_after;  // only looked up after the value ("元")
+  // The same weights by keyword id (the detector numbers every keyword of
+  // every pattern; 0 where this pattern has none), so scoring a value costs
+  // a lookup per keyword found near it, not per keyword of the pattern.
+  std::vector<float> positive_by_id, negative_by_id, negative_after_by_id;
   // Index of this pattern's positive-keyword prefilter in the detector (set
   // by the engine for requires_context patterns), or -1.
   int positive_prefilter = -1;
