@@ -247,18 +247,21 @@ int RedactJsonRecord(const char* kFn, const piivault_redactor* redactor, const c
   });
 }
 
+// A stream takes writes and a finish only until it has failed or finished.
+absl::Status CheckOpen(const char* fn, const piivault_redact_stream& stream) {
+  if (stream.state == piivault_redact_stream::State::kOpen) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      fn, ": the stream ",
+      stream.state == piivault_redact_stream::State::kFailed ? "failed earlier" : "is already finished"));
+}
+
 template <typename Report>
 int RedactStreamFinish(const char* kFn, piivault_redact_stream* stream, char** out,
                        size_t* out_len, Report* report) {
   return Guard([&]() -> absl::Status {
     if (absl::Status s = CheckOutputs(kFn, out, out_len); !s.ok()) return s;
     if (stream == nullptr) return NullArgument(kFn, "stream");
-    if (stream->state != piivault_redact_stream::State::kOpen) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          kFn, ": the stream ",
-          stream->state == piivault_redact_stream::State::kFailed ? "failed earlier"
-                                                                   : "is already finished"));
-    }
+    if (absl::Status open = CheckOpen(kFn, *stream); !open.ok()) return open;
     std::string output;
     absl::Status s = stream->stream->Finish(&output);
     stream->state = s.ok() ? piivault_redact_stream::State::kFinished
@@ -334,12 +337,7 @@ int piivault_redact_stream_write(piivault_redact_stream* stream, const char* chu
         !s.ok()) {
       return s;
     }
-    if (stream->state != piivault_redact_stream::State::kOpen) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          kFn, ": the stream ",
-          stream->state == piivault_redact_stream::State::kFailed ? "failed earlier"
-                                                                   : "is already finished"));
-    }
+    if (absl::Status open = CheckOpen(kFn, *stream); !open.ok()) return open;
     std::string output;
     if (absl::Status s = stream->stream->Write(view, &output); !s.ok()) {
       stream->state = piivault_redact_stream::State::kFailed;
