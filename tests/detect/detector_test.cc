@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "detect/detector_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -15,15 +16,7 @@ namespace {
 using ::testing::IsEmpty;
 
 const Detector& D() {
-  static const Detector* d = [] {
-    absl::StatusOr<Detector> det = Detector::Create({});
-    if (!det.ok()) {
-      ADD_FAILURE() << det.status();
-      std::abort();
-    }
-    return new Detector(*std::move(det));
-  }();
-  return *d;
+  return test::BuiltinDetector();
 }
 
 std::vector<Finding> ScanOk(const Detector& d, std::string_view text) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "detect/detector_test_util.h"
 #include "detect/pattern_set.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -14,15 +15,7 @@ namespace {
 using internal::PatternFile;
 
 const Detector& SharedDetector() {
-  static const Detector* d = [] {
-    absl::StatusOr<Detector> det = Detector::Create({});
-    if (!det.ok()) {
-      ADD_FAILURE() << det.status();
-      std::abort();
-    }
-    return new Detector(*std::move(det));
-  }();
-  return *d;
+  return test::BuiltinDetector();
 }
 
 bool HasType(const std::vector<Finding>& found, EntityType type) {

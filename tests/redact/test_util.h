@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "detect/detector_test_util.h"
 #include "gtest/gtest.h"
 #include "piivault/detector.h"
 #include "piivault/vault.h"
@@ -25,15 +26,7 @@ namespace piivault::redact_test {
 
 // One Detector with the built-in patterns, shared by the tests of a binary.
 inline const Detector& TheDetector() {
-  static const Detector* d = [] {
-    absl::StatusOr<Detector> det = Detector::Create({});
-    if (!det.ok()) {
-      ADD_FAILURE() << det.status();
-      std::abort();
-    }
-    return new Detector(*std::move(det));
-  }();
-  return *d;
+  return test::BuiltinDetector();
 }
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
