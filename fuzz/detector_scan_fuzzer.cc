@@ -11,22 +11,14 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "fuzz_util.h"
 #include "piivault/detector.h"
 
 namespace {
 
-const piivault::Detector& D() {
-  static const piivault::Detector* const d = [] {
-    absl::StatusOr<piivault::Detector> det = piivault::Detector::Create({});
-    if (!det.ok()) std::abort();
-    return new piivault::Detector(*std::move(det));
-  }();
-  return *d;
-}
+const piivault::Detector& D() { return piivault::fuzz::BuiltinDetector(); }
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
+using piivault::fuzz::Check;
 
 }  // namespace
 

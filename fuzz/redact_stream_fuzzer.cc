@@ -17,22 +17,13 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_util.h"
 #include "piivault/detector.h"
 #include "piivault/redactor.h"
 
 namespace {
 
-const piivault::Detector& TheDetector() {
-  static const piivault::Detector* d = [] {
-    absl::StatusOr<piivault::Detector> det = piivault::Detector::Create({});
-    if (!det.ok()) {
-      std::fprintf(stderr, "detector: %s\n", std::string(det.status().message()).c_str());
-      std::abort();
-    }
-    return new piivault::Detector(*std::move(det));
-  }();
-  return *d;
-}
+const piivault::Detector& TheDetector() { return piivault::fuzz::BuiltinDetector(); }
 
 piivault::RedactionPolicy FuzzPolicy(bool numbered) {
   piivault::RedactionPolicy p;

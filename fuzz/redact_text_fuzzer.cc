@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "image/image_internal.h"
+#include "fuzz_util.h"
 #include "piivault/detector.h"
 #include "piivault/image.h"
 
@@ -36,9 +37,7 @@ using piivault::image_internal::Utf8OrLatin1;
 constexpr size_t kMaxInput = size_t{256} << 10;
 constexpr size_t kMaxText = 4096;
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
+using piivault::fuzz::Check;
 
 const piivault::ImageScanner& Scanner() {
   static const piivault::ImageScanner* const s = [] {
@@ -50,14 +49,7 @@ const piivault::ImageScanner& Scanner() {
 }
 
 // Same options as the scanner's own (ImageScannerOptions::detector = {}).
-const piivault::Detector& D() {
-  static const piivault::Detector* const d = [] {
-    absl::StatusOr<piivault::Detector> det = piivault::Detector::Create({});
-    if (!det.ok()) std::abort();
-    return new piivault::Detector(*std::move(det));
-  }();
-  return *d;
-}
+const piivault::Detector& D() { return piivault::fuzz::BuiltinDetector(); }
 
 // The free-text items redact_text_in_place keeps (decoded as the scrubbers
 // decode them before redacting).

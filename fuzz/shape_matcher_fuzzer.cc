@@ -12,13 +12,12 @@
 
 #include "absl/status/status.h"
 #include "detect/shape_matcher.h"
+#include "fuzz_util.h"
 #include "re2/re2.h"
 
 namespace {
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
+using piivault::fuzz::Check;
 
 }  // namespace
 
