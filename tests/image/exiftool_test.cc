@@ -25,6 +25,7 @@
 #include "image/image_internal.h"
 #include "piivault/image.h"
 #include "scanner_testing.h"
+#include "shell_testutil.h"
 
 namespace piivault {
 namespace {
@@ -47,18 +48,9 @@ std::vector<std::string> Split(std::string_view s, std::string_view sep) {
   }
 }
 
-std::string Shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
+using image_test::HaveTool;
+using image_test::Shell;
 
-bool HaveTool(const char* name) { return Shell(std::string("command -v ") + name + " 2>/dev/null").size() > 0; }
 
 using Tags = std::vector<std::pair<std::string, std::string>>;  // "Group:Tag" -> value as printed
 

@@ -25,6 +25,7 @@
 #include "image/hazards_testutil.h"
 #include "image/image_internal.h"
 #include "image/scanner_testing.h"
+#include "image/shell_testutil.h"
 #include "piivault/image.h"
 
 namespace piivault::image_internal {
@@ -832,18 +833,9 @@ TEST(IsobmffUdtaTest, WriteFuzzSeeds) {
 
 // --- exiftool: an independent reader (and writer) --------------------------
 
-std::string Shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
+using image_test::Shell;
 
-bool HaveExiftool() { return !Shell("command -v exiftool 2>/dev/null").empty(); }
+bool HaveExiftool() { return image_test::HaveTool("exiftool"); }
 
 class TempDir {
  public:
