@@ -270,22 +270,45 @@ class Scanner {
     if (q < n_ && (p_[q] < 0x80 || NormAt(p_, n_, q, false).kind != NormKind::kStop)) return 0;
 
     const std::string_view raw(reinterpret_cast<const char*>(p_ + i), date_end - i);
+    const bool left_ok = LeftBoundaryOkAt(i);
+    // Consecutive lines mostly carry the same date. Which patterns' regexes
+    // accept it does not depend on where it is, so the second time only
+    // those patterns are tried (in the same order); context and the
+    // validators still decide at this place.
+    if (left_ok == ts_memo_.left_ok && raw == ts_memo_.date) {
+      for (const auto& [p, as_token] : ts_memo_.passed) {
+        std::string_view v = raw;
+        if (!as_token && !p->value_raw) v = std::string_view(ts_memo_.digits, ts_memo_.digit_count);
+        Try(*p, v, i, date_end);
+      }
+      return q;
+    }
+    ts_memo_.date.assign(raw.data(), raw.size());
+    ts_memo_.left_ok = left_ok;
+    ts_memo_.passed.clear();
+    ts_memo_.digit_count = 0;
+    shape_passed_ = &ts_memo_.passed;
     // As DigitRuns/SubSpans: groups YYYY -MM -DD, a value only if the left
     // boundary allows (the run continues into the hour, so only the date).
-    if (LeftBoundaryOkAt(i)) {
+    if (left_ok) {
       // The digits without separators: YYYY, then 1-2 month and 1-2 day digits.
       char digits[8];
       size_t count = 0;
       for (size_t t = i; t < date_end; ++t) {
         if (IsDigit(static_cast<char>(p_[t]))) digits[count++] = static_cast<char>(p_[t]);
       }
+      std::memcpy(ts_memo_.digits, digits, count);
+      ts_memo_.digit_count = count;
+      shape_passed_as_token_ = false;
       TryDigitPatterns(std::string_view(digits, count), raw, 2, false, [](const Pattern& p) { return p.separators.find('-') != std::string::npos; },
                        i, date_end);
     }
     // As Tokens: "YYYY-MM-DD" is one all-digit token.
     if (raw.size() >= impl_.tokens_min && raw.size() <= impl_.tokens_max) {
+      shape_passed_as_token_ = true;
       TryTokenPatterns(raw, /*has_letter=*/false, i, date_end);
     }
+    shape_passed_ = nullptr;
     return q;
   }
 
@@ -462,24 +485,7 @@ class Scanner {
     if (!bare.empty()) BareAnchorAt(k + 3, bare);
   }
 
-  bool NumeralOrGlue(size_t i) {
-    // Fast rejection on the first two bytes: numerals are E4 B8/B9/BA, E5
-    // 85/9B/B9, E9 9B, E3 80; full-width digits EF BC; odd spaces E2 80.
-    uint8_t b = p_[i];
-    if (b < 0x80) return (b >= '0' && b <= '9') || b == ' ' || b == '-' || b == '\t';
-    if (i + 1 >= n_) return false;
-    uint8_t b1 = p_[i + 1];
-    switch (b) {
-      case 0xE4: if (b1 < 0xB8 || b1 > 0xBA) return false; break;
-      case 0xE5: if (b1 != 0x85 && b1 != 0x9B && b1 != 0xB9) return false; break;
-      case 0xE9: if (b1 != 0x9B) return false; break;
-      case 0xE3: case 0xE2: if (b1 != 0x80) return false; break;
-      case 0xEF: if (b1 != 0xBC) return false; break;
-      default: return false;
-    }
-    NormChar c = NormAt(p_, n_, i, true);
-    return c.kind == NormKind::kChar && (IsDigit(c.c) || c.c == ' ' || c.c == '-');
-  }
+  bool NumeralOrGlue(size_t i) const { return numeral_glue_.At(p_, n_, i); }
 
   // Normalises from `start` until a character that cannot be part of a
   // candidate. Returns the end offset.
@@ -1520,6 +1526,7 @@ class Scanner {
     // Most candidates fail the regex; the DFA says so in a table load per
     // byte, exactly as RE2 would.
     if (p.shape && !p.shape->FullMatch(v)) return;
+    if (shape_passed_ != nullptr) shape_passed_->emplace_back(&p, shape_passed_as_token_);
     float pos = 0, neg = 0;
     if (p.requires_context) {
       // Most candidates of context-only patterns (QQ, dates of birth, device
@@ -1799,6 +1806,7 @@ class Scanner {
   }
 
   const Engine& impl_;
+  const internal::NumeralGlueTable& numeral_glue_ = internal::NumeralGlue();
   const uint8_t* p_;
   size_t n_;
   Segment seg_;
@@ -1818,6 +1826,18 @@ class Scanner {
   };
   static constexpr size_t kMemoSlots = 64;
   std::array<RejectMemo, kMemoSlots> memo_;
+  // The last chat-timestamp date Timestamp() tried, and the patterns (with
+  // whether as a token) whose regex accepted it, in the order tried.
+  struct TimestampMemo {
+    std::string date;  // as written, "2024-02-15"
+    bool left_ok = false;
+    char digits[8] = {};
+    size_t digit_count = 0;
+    std::vector<std::pair<const Pattern*, bool>> passed;
+  } ts_memo_;
+  // While set, Try appends each pattern whose regex accepts the value.
+  std::vector<std::pair<const Pattern*, bool>>* shape_passed_ = nullptr;
+  bool shape_passed_as_token_ = false;
   std::vector<internal::KeywordPrefilter::Cursor> cursors_;  // one per impl_.prefilters
   std::vector<uint32_t> hits_before_, hits_after_;
 };
@@ -1830,6 +1850,7 @@ Detector& Detector::operator=(Detector&&) noexcept = default;
 Detector::~Detector() = default;
 
 absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
+  internal::NumeralGlue();  // built here, not in the first Scan
   if (!(options.min_confidence >= 0 && options.min_confidence <= 1)) {
     return absl::InvalidArgumentError("min_confidence must be in [0, 1]");
   }

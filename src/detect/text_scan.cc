@@ -236,4 +236,24 @@ NormChar NormAt(const uint8_t* p, size_t n, size_t i, bool numerals) {
   }
 }
 
+const NumeralGlueTable& NumeralGlue() {
+  static const NumeralGlueTable* const kTable = [] {
+    auto* t = new NumeralGlueTable{};
+    for (int b = 0xE0; b <= 0xEF; ++b) {
+      for (int b1 = 0x80; b1 <= 0xBF; ++b1) {
+        for (int b2 = 0x80; b2 <= 0xBF; ++b2) {
+          // A byte after the character: NormAt looks at p[i + 2] only when i + 2 < n.
+          const uint8_t buf[4] = {static_cast<uint8_t>(b), static_cast<uint8_t>(b1), static_cast<uint8_t>(b2), ' '};
+          const NormChar r = NormAt(buf, 4, 0, true);
+          const bool yes = r.kind == NormKind::kChar && r.len == 3 &&
+                           ((r.c >= '0' && r.c <= '9') || r.c == ' ' || r.c == '-');
+          if (yes) t->bits[b - 0xE0][b1 - 0x80] |= uint64_t{1} << (b2 - 0x80);
+        }
+      }
+    }
+    return t;
+  }();
+  return *kTable;
+}
+
 }  // namespace piivault::internal

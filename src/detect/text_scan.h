@@ -39,6 +39,26 @@ struct NormChar {
 // to digits only when `numerals` is set. Invalid UTF-8 yields kStop.
 NormChar NormAt(const uint8_t* p, size_t n, size_t i, bool numerals);
 
+// Which characters can be part of a run of Chinese numerals: an ASCII
+// digit, space, tab or '-', or a 3-byte character NormAt(p, n, i, true)
+// maps to a digit, space or '-' (一..九 零 〇 两 幺, ０-９, －, ideographic and
+// other spaces, dashes). The numeral pass asks at every probe, so this is a
+// table: bits[b - 0xE0][b1 - 0x80] has bit (b2 - 0x80) set for b b1 b2.
+struct NumeralGlueTable {
+  uint64_t bits[16][64];
+
+  bool At(const uint8_t* p, size_t n, size_t i) const {
+    const uint8_t b = p[i];
+    if (b < 0x80) return (b >= '0' && b <= '9') || b == ' ' || b == '-' || b == '\t';
+    if (b < 0xE0 || b > 0xEF || i + 2 >= n) return false;
+    const unsigned b1 = p[i + 1] - 0x80u, b2 = p[i + 2] - 0x80u;
+    if (b1 >= 64 || b2 >= 64) return false;
+    return (bits[b - 0xE0][b1] >> b2) & 1;
+  }
+};
+// Built from NormAt on first use (about 65k calls; Detector::Create makes it).
+const NumeralGlueTable& NumeralGlue();
+
 // Start of the UTF-8 character containing byte i (at most 3 steps back).
 inline size_t CharStart(const uint8_t* p, size_t i) {
   size_t k = 0;

@@ -226,6 +226,40 @@ TEST(TimestampFastPathTest, SameFindingsAsGeneralPath) {
   EXPECT_GT(compared, 500);  // the comparison saw dates of birth, phones, ...
 }
 
+// Within one text, a date seen in an earlier timestamp is tried only
+// against the patterns whose regex accepted it there (Scanner's timestamp
+// memo). Lines of a chat repeat a few dates under different context and left
+// boundaries; each must give what the general path gives.
+TEST(TimestampFastPathTest, RepeatedDatesSameAsGeneralPath) {
+  absl::StatusOr<Detector> detector = Detector::Create({});
+  ASSERT_TRUE(detector.ok()) << detector.status();
+  // "出生日期A", "qq": a letter glued to the date makes its left boundary
+  // fail (or pass, for a glue keyword) next to a keyword.
+  const std::vector<std::string> before = {"", "[", "出生日期：", "生日 ", "DOB ", "订单", "abc", "x.", "QQ ", "A",
+                                           "出生日期A", "生日qq", "出生日期：qq"};
+  const std::vector<std::string> after = {"客服", "出生", "您好，生日", "电话13812345678"};
+  const std::vector<std::string> dates = {"1987-06-05", "2024-02-15", "1990-1-2", "2024-02-15"};
+  std::mt19937 rng(17);
+  auto Pick = [&](const std::vector<std::string>& v) { return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)]; };
+  int compared = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    std::string fast, general;
+    for (int line = 0; line < 40; ++line) {
+      const std::string prefix = Pick(before), date = Pick(dates), suffix = Pick(after);
+      const std::string time = rng() % 2 ? " 17:18:00" : " 9:05";
+      const std::string closer = rng() % 3 == 0 ? "]" : "";
+      fast += prefix + date + time + closer + " " + suffix + "\n";
+      general += prefix + date + time + closer + "\t" + suffix + "\n";
+    }
+    absl::StatusOr<std::vector<Finding>> a = detector->Scan(fast);
+    absl::StatusOr<std::vector<Finding>> b = detector->Scan(general);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ExpectSameFindings(*a, *b, fast);
+    compared += static_cast<int>(a->size());
+  }
+  EXPECT_GT(compared, 300);
+}
+
 // A run of ASCII digits followed directly by a Chinese character takes the
 // fast path; a tab after the digits sends the same value down the general
 // path at the same offsets.
