@@ -162,6 +162,36 @@ size_t ReferenceFirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t 
   return to;
 }
 
+// The numeral pass's probe table against NormAt itself, on every ASCII byte
+// and every lead byte E0-EF with every pair of following bytes (continuation
+// or not), at the end of the buffer and before more text.
+TEST(NumeralGlueTest, EqualsNormAt) {
+  const internal::NumeralGlueTable& table = internal::NumeralGlue();
+  auto Expected = [](const uint8_t* p, size_t n, size_t i) {
+    if (p[i] < 0x80) return (p[i] >= '0' && p[i] <= '9') || p[i] == ' ' || p[i] == '-' || p[i] == '\t';
+    const internal::NormChar c = internal::NormAt(p, n, i, true);
+    return c.kind == internal::NormKind::kChar && c.len == 3 && ((c.c >= '0' && c.c <= '9') || c.c == ' ' || c.c == '-');
+  };
+  int glue = 0;
+  for (int b = 0; b < 0x80; ++b) {
+    const uint8_t buf[2] = {static_cast<uint8_t>(b), 'a'};
+    EXPECT_EQ(table.At(buf, 2, 0), Expected(buf, 2, 0)) << b;
+  }
+  for (int b = 0xE0; b <= 0xEF; ++b) {
+    for (int b1 = 0; b1 < 256; ++b1) {
+      for (int b2 = 0; b2 < 256; b2 += (b1 & 0xC0) == 0x80 ? 1 : 17) {
+        const uint8_t buf[4] = {static_cast<uint8_t>(b), static_cast<uint8_t>(b1), static_cast<uint8_t>(b2), 'a'};
+        for (size_t n : {size_t{3}, size_t{4}}) {
+          const bool want = Expected(buf, n, 0);
+          ASSERT_EQ(table.At(buf, n, 0), want) << b << " " << b1 << " " << b2 << " n=" << n;
+          glue += want;
+        }
+      }
+    }
+  }
+  EXPECT_GT(glue, 20);  // 一..九 零 〇 两 幺, ０-９, spaces and dashes (before more text)
+}
+
 TEST(KeywordWindowTest, BoundariesEqualAByteLoop) {
   const std::vector<std::string> pieces = {"客服", "您好", "号码", "7", "０", "９", "\xEF\xBC", "\xBC\x95", "，",
                                            "；", "。", "、", "：", "\n", ",", ";", "a", "IMEI", " ", "\xE3\x80",
