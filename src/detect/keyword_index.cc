@@ -41,19 +41,81 @@ KeywordIndex::KeywordIndex(std::vector<std::string> keywords) : texts_(std::move
     by_key_.emplace_back(key, id);
   }
   std::sort(by_key_.begin(), by_key_.end());
-  for (uint32_t i = 0; i < by_key_.size(); ++i) {
-    auto [it, fresh] = key_range_.try_emplace(by_key_[i].first, i, i + 1);
-    if (!fresh) it->second.second = i + 1;
-  }
+  // Ranks and ranges (keys sort code points < 0x10000 + pair < UINT32_MAX).
+  auto Ranks = [](const std::vector<uint64_t>& bits, std::vector<uint32_t>* rank) {
+    rank->assign(bits.size() + 1, 0);
+    for (size_t w = 0; w < bits.size(); ++w) (*rank)[w + 1] = (*rank)[w] + static_cast<uint32_t>(__builtin_popcountll(bits[w]));
+  };
+  Ranks(code_points_, &cp_rank_);
+  Ranks(ascii_pairs_, &ascii_rank_);
+  uint32_t i = 0;
+  auto Firsts = [&](uint32_t count, std::vector<uint32_t>* first) {
+    first->clear();
+    for (uint32_t r = 0; r < count; ++r) {
+      first->push_back(i);
+      const uint32_t key = by_key_[i].first;
+      while (i < by_key_.size() && by_key_[i].first == key) ++i;
+    }
+    first->push_back(i);
+  };
+  Firsts(cp_rank_.back(), &cp_first_);
+  Firsts(ascii_rank_.back(), &ascii_first_);
+  astral_first_ = i;
   for (const std::string& k : texts_) {
     folds_.push_back(std::any_of(k.begin(), k.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }));
   }
 }
 
+namespace {
+
+// p[0, n) == w[0, n), a word at a time (keywords are short; no call).
+inline bool BytesEqual(const uint8_t* p, const char* w, size_t n) {
+  while (n >= 8) {
+    uint64_t x, y;
+    std::memcpy(&x, p, 8);
+    std::memcpy(&y, w, 8);
+    if (x != y) return false;
+    p += 8;
+    w += 8;
+    n -= 8;
+  }
+  if (n >= 4) {  // two overlapping 4-byte words
+    uint32_t x, y, x2, y2;
+    std::memcpy(&x, p, 4);
+    std::memcpy(&y, w, 4);
+    std::memcpy(&x2, p + n - 4, 4);
+    std::memcpy(&y2, w + n - 4, 4);
+    return x == y && x2 == y2;
+  }
+  for (size_t t = 0; t < n; ++t) {
+    if (p[t] != static_cast<uint8_t>(w[t])) return false;
+  }
+  return true;
+}
+
+inline uint32_t Rank(const std::vector<uint64_t>& bits, const std::vector<uint32_t>& rank, uint32_t k) {
+  const uint64_t below = bits[k >> 6] & ((uint64_t{1} << (k & 63)) - 1);
+  return rank[k >> 6] + static_cast<uint32_t>(__builtin_popcountll(below));
+}
+
+}  // namespace
+
 void KeywordIndex::TryAt(const uint8_t* p, size_t q, size_t hi, uint32_t key, std::vector<uint32_t>* ids) const {
-  auto range = key_range_.find(key);
-  if (range == key_range_.end()) return;
-  for (uint32_t i = range->second.first; i < range->second.second; ++i) {
+  // The caller saw key's bit set, so it has a range.
+  uint32_t first, last;
+  if (key == UINT32_MAX) {
+    first = astral_first_;
+    last = static_cast<uint32_t>(by_key_.size());
+  } else if (key >= kAsciiKey) {
+    const uint32_t r = Rank(ascii_pairs_, ascii_rank_, key - kAsciiKey);
+    first = ascii_first_[r];
+    last = ascii_first_[r + 1];
+  } else {
+    const uint32_t r = Rank(code_points_, cp_rank_, key);
+    first = cp_first_[r];
+    last = cp_first_[r + 1];
+  }
+  for (uint32_t i = first; i < last; ++i) {
     const uint32_t id = by_key_[i].second;
     const std::string& w = texts_[id];
     if (q + w.size() > hi) continue;
@@ -62,7 +124,7 @@ void KeywordIndex::TryAt(const uint8_t* p, size_t q, size_t hi, uint32_t key, st
       eq = true;
       for (size_t t = 0; t < w.size() && eq; ++t) eq = Fold(p[q + t]) == static_cast<uint8_t>(w[t]);
     } else {
-      eq = std::memcmp(p + q, w.data(), w.size()) == 0;
+      eq = BytesEqual(p + q, w.data(), w.size());
     }
     if (eq) ids->push_back(id);
   }

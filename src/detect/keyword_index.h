@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 
 namespace piivault::internal {
 
@@ -43,12 +42,19 @@ class KeywordIndex {
   // Keywords that begin with a 4-byte character (rare): tried at every one.
   bool any_astral_ = false;
   // Keyword ids by first-character key (code point, or 0x10000 + pair), as
-  // sorted (key, id) pairs, and each key's [first, last) range in them.
+  // sorted (key, id) pairs.
   std::vector<std::pair<uint32_t, uint32_t>> by_key_;
-  absl::flat_hash_map<uint32_t, std::pair<uint32_t, uint32_t>> key_range_;
+  // Where a key's ids begin in by_key_, found without hashing: the key's
+  // rank among the set bits of its bitmap (set bits in the words before,
+  // plus those below it in its word) indexes *_first_, whose next entry is
+  // where they end. Keywords filed under no first character are
+  // [astral_first_, by_key_.size()).
+  std::vector<uint32_t> cp_rank_, ascii_rank_;
+  std::vector<uint32_t> cp_first_, ascii_first_;
+  uint32_t astral_first_ = 0;
   // Whether keyword id has ASCII letters (compared case-folded); the others
   // are compared bytewise.
-  std::vector<bool> folds_;
+  std::vector<uint8_t> folds_;
 };
 
 }  // namespace piivault::internal
