@@ -1658,14 +1658,11 @@ class Scanner {
     }
   }
 
-  // The keyword windows around [begin, end): [win_lo_, begin) and
-  // [end, win_hi_). The window before stops at the previous number, so a
-  // keyword that labels an earlier value does not count for this one; the
-  // window after stops at the next number or field delimiter.
-  void Windows(size_t begin, size_t end) {
-    if (begin == win_begin_ && end == win_end_) return;
-    win_begin_ = begin;
-    win_end_ = end;
+  // The keyword windows around [begin, end): [WindowStart(begin), begin)
+  // and [end, WindowEnd(end)). The window before stops at the previous
+  // number, so a keyword that labels an earlier value does not count for
+  // this one; the window after stops at the next number or field delimiter.
+  size_t WindowStart(size_t begin) const {
     size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
     for (size_t to = begin;;) {
       const size_t q = internal::LastNumberByte(p_, lo, to);
@@ -1681,19 +1678,27 @@ class Scanner {
       lo = q + 1;
       break;
     }
-    const size_t hi = internal::FirstWindowStop(p_, n_, end, std::min(n_, end + kAfterWindow));
-    win_lo_ = lo;
-    win_hi_ = hi;
+    return lo;
+  }
+  size_t WindowEnd(size_t end) const {
+    return internal::FirstWindowStop(p_, n_, end, std::min(n_, end + kAfterWindow));
   }
 
+  // Each window depends on one end of the span only, so the sub-spans of
+  // one number (which share a start or an end) reuse what was found.
   void FindKeywords(size_t begin, size_t end) {
     ctx_begin_ = begin;
     ctx_end_ = end;
-    hits_before_.clear();
-    hits_after_.clear();
-    Windows(begin, end);
-    impl_.keywords.FindIn(p_, win_lo_, begin, &hits_before_);
-    impl_.keywords.FindIn(p_, end, win_hi_, &hits_after_);
+    if (begin != before_of_) {
+      before_of_ = begin;
+      hits_before_.clear();
+      impl_.keywords.FindIn(p_, WindowStart(begin), begin, &hits_before_);
+    }
+    if (end != after_of_) {
+      after_of_ = end;
+      hits_after_.clear();
+      impl_.keywords.FindIn(p_, end, WindowEnd(end), &hits_after_);
+    }
   }
 
   // ------------------------------------------------------------- overlaps
@@ -1818,7 +1823,8 @@ class Scanner {
   std::vector<Candidate> cands_;
   size_t pass_end_[2] = {0, 0};  // cands_ found by the ASCII and numeral passes end here
   size_t ctx_begin_ = SIZE_MAX, ctx_end_ = SIZE_MAX;
-  size_t win_begin_ = SIZE_MAX, win_end_ = SIZE_MAX, win_lo_ = 0, win_hi_ = 0;
+  // The span starts and ends hits_before_ and hits_after_ were found for.
+  size_t before_of_ = SIZE_MAX, after_of_ = SIZE_MAX;
   struct RejectMemo {
     uint64_t hash = 0;
     const Pattern* pattern = nullptr;
