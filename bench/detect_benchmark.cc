@@ -6,6 +6,7 @@
 // validator. The ratio is the figure that matters.
 //
 //   build/<dir>/bench/piivault_detect_benchmark
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -27,8 +28,10 @@ class TranscriptGen {
  public:
   // `timestamps`: start each line with "[2024-02-15 17:MM:SS] ";
   // `values`: let sentences carry numbers (else only the plain ones).
-  explicit TranscriptGen(uint32_t seed, bool timestamps = true, bool values = true)
-      : rng_(seed), timestamps_(timestamps), values_(values) {}
+  // `only_kind` >= 0: every sentence of that kind (0-9 carry values, 10+
+  // are plain).
+  explicit TranscriptGen(uint32_t seed, bool timestamps = true, bool values = true, int only_kind = -1)
+      : rng_(seed), timestamps_(timestamps), values_(values), only_kind_(only_kind) {}
 
   std::string Make(size_t bytes) {
     std::string out;
@@ -86,7 +89,7 @@ class TranscriptGen {
         "感谢您的耐心等待，祝您生活愉快！", "我想修改一下收货地址可以吗？", "可以的，请您提供一下新的地址。",
         "麻烦您核实一下下单时使用的手机号。", "您的快递已经到达派送网点，今天会派送。",
         "这个商品支持七天无理由退货。", "请问您是本人操作的吗？"};
-    switch (values_ ? Int(0, 19) : 19) {
+    switch (only_kind_ >= 0 ? only_kind_ : values_ ? Int(0, 19) : 19) {
       case 0: return "我的订单号是" + Digits(18) + "，麻烦查一下。";
       case 1: return "这单一共是" + std::to_string(Int(10, 999)) + "." + Digits(2) + "元，优惠了" + std::to_string(Int(1, 50)) + "元。";
       case 2: return "我的手机号是" + Mobile() + "，有问题打我电话。";
@@ -105,6 +108,7 @@ class TranscriptGen {
   static constexpr const char* kRegions[] = {"110105", "320102", "440305", "510104", "650102", "330106"};
   std::mt19937 rng_;
   bool timestamps_, values_;
+  int only_kind_;
 };
 
 const std::string& Text() {
@@ -126,6 +130,24 @@ void BM_DetectorScanVariant(benchmark::State& state) {
 }
 BENCHMARK(BM_DetectorScanVariant)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
+
+// Where the time goes, per line: transcripts made of one kind of sentence
+// (0 order number, 1 amounts, 2 mobile, 3 ID number and name, 4 waybill,
+// 5 refund to a card, 6 mobile in spoken numerals, 7 transaction time and
+// serial, 8 verification code, 9 order date, 10 plain), without timestamps;
+// and (11) plain sentences each after a chat timestamp. items_per_second
+// counts lines.
+void BM_DetectorScanSentence(benchmark::State& state) {
+  const int kind = static_cast<int>(state.range(0));
+  const std::string text = TranscriptGen(42, /*timestamps=*/kind == 11, true, kind == 11 ? 10 : kind).Make(size_t{1} << 20);
+  const int64_t lines = std::count(text.begin(), text.end(), '\n');
+  absl::StatusOr<Detector> detector = Detector::Create({});
+  if (!detector.ok()) return state.SkipWithError("patterns failed to load");
+  for (auto _ : state) benchmark::DoNotOptimize(detector->Scan(text));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(text.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * lines);
+}
+BENCHMARK(BM_DetectorScanSentence)->DenseRange(0, 11)->Unit(benchmark::kMillisecond);
 
 // The same transcript without timestamps, digits or ASCII: the floor set by
 // the skip loop and punctuation.
