@@ -256,8 +256,10 @@ bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-// The output of a run of consecutive records, written by one worker.
-struct RunOut {
+// The output of a run of consecutive records, written by one worker. Each on
+// its own cache lines: the two workers usually hold adjacent runs, and every
+// append to a run's buffer writes its header (length, end pointers).
+struct alignas(128) RunOut {
   std::string text;                 // the records' outputs, in order
   std::vector<size_t> ends;         // per record: where its output ends in `text`
   std::vector<std::pair<size_t, absl::Status>> errors;  // (record within the run, why)
@@ -278,8 +280,10 @@ struct Batch {
   std::vector<std::string_view> lines;  // with their '\n'
   std::vector<RunOut> runs;             // capacity kept
   size_t n_runs = 0;
-  size_t next_run = 0;   // guarded by the pool mutex
-  size_t remaining = 0;  // runs not finished; guarded by the pool mutex
+  // Written as runs are taken and finished: on a cache line of their own,
+  // apart from the fields above that the workers read.
+  alignas(128) size_t next_run = 0;  // guarded by the pool mutex
+  size_t remaining = 0;              // runs not finished; guarded by the pool mutex
 
   void Reserve(size_t n) {
     if (n <= capacity) return;
@@ -340,26 +344,33 @@ absl::StatusOr<bool> ReadBatch(Input& in, std::string_view carry, size_t batch_b
 void ProcessRun(const Redactor& redactor, const std::vector<std::string>& fields, Batch& b,
                 size_t r, RedactionReport* report) {
   RunOut& run = b.runs[r];
-  run.text.clear();
-  run.ends.clear();
+  // Work on local copies of the run's buffers (moved, not copied) and put
+  // them back at the end, so that the shared Batch is written once per run.
+  std::string text = std::move(run.text);
+  std::vector<size_t> ends = std::move(run.ends);
+  text.clear();
+  ends.clear();
   run.errors.clear();
-  run.records = 0;
+  uint64_t records = 0;
   const size_t lo = r * kRun, hi = std::min(b.lines.size(), lo + kRun);
+  const std::string_view* lines = b.lines.data();
   for (size_t i = lo; i < hi; ++i) {
-    std::string_view line = b.lines[i];
+    std::string_view line = lines[i];
     const bool nl = !line.empty() && line.back() == '\n';
     std::string_view rec = nl ? line.substr(0, line.size() - 1) : line;
     if (IsBlank(rec)) {
-      run.text += line;
-    } else if (absl::Status s = redactor.RedactJsonRecord(rec, fields, report, &run.text);
-               !s.ok()) {
+      text += line;
+    } else if (absl::Status s = redactor.RedactJsonRecord(rec, fields, report, &text); !s.ok()) {
       run.errors.push_back({i - lo, std::move(s)});
     } else {
-      if (nl) run.text.push_back('\n');
-      ++run.records;
+      if (nl) text.push_back('\n');
+      ++records;
     }
-    run.ends.push_back(run.text.size());
+    ends.push_back(text.size());
   }
+  run.text = std::move(text);
+  run.ends = std::move(ends);
+  run.records = records;
 }
 
 // Puts the batch's output in order on `iov` (pointing into its runs), applying
