@@ -18,6 +18,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
@@ -389,10 +392,23 @@ namespace redact_internal {
 namespace {
 
 // Parsed paths, cached per thread: the CLI passes the same fields for every
-// record.
-absl::StatusOr<const std::vector<Path>*> CachedPaths(const std::vector<std::string>& fields) {
+// record. A path's step k applies to a value at depth k (each object member
+// or array element is one step and one level down), so the StrictWalker
+// tracks the paths that reach a value as a bit set, tested against these
+// per-depth masks.
+struct CompiledPaths {
+  static constexpr int kMaxDepth = 64;  // StrictWalker's limit
+  std::vector<Path> paths;
+  bool maskable = false;  // at most 64 paths: the masks below are valid
+  uint64_t all = 0;       // every path
+  uint64_t done[kMaxDepth + 1] = {};  // paths complete at depth d
+  uint64_t key[kMaxDepth + 1] = {};   // paths whose step d is a member name
+  uint64_t each[kMaxDepth + 1] = {};  // paths whose step d is [] (every element)
+};
+
+absl::StatusOr<const CompiledPaths*> CachedCompiledPaths(const std::vector<std::string>& fields) {
   thread_local std::vector<std::string> cached_fields;
-  thread_local std::vector<Path> paths;
+  thread_local CompiledPaths compiled;
   thread_local bool valid = false;
   if (!valid || cached_fields != fields) {
     valid = false;
@@ -401,16 +417,32 @@ absl::StatusOr<const std::vector<Path>*> CachedPaths(const std::vector<std::stri
       PIIVAULT_ASSIGN_OR_RETURN(Path p, ParsePath(f));
       parsed.push_back(std::move(p));
     }
-    paths = std::move(parsed);
+    CompiledPaths c;
+    c.maskable = parsed.size() <= 64;
+    for (size_t p = 0; c.maskable && p < parsed.size(); ++p) {
+      const uint64_t bit = uint64_t{1} << p;
+      c.all |= bit;
+      const Path& path = parsed[p];
+      if (path.size() <= CompiledPaths::kMaxDepth) c.done[path.size()] |= bit;
+      for (size_t d = 0; d < path.size() && d <= CompiledPaths::kMaxDepth; ++d)
+        (path[d].each ? c.each[d] : c.key[d]) |= bit;
+    }
+    c.paths = std::move(parsed);
+    compiled = std::move(c);
     cached_fields = fields;
     valid = true;
   }
-  return &paths;
+  return &compiled;
+}
+
+absl::StatusOr<const std::vector<Path>*> CachedPaths(const std::vector<std::string>& fields) {
+  PIIVAULT_ASSIGN_OR_RETURN(const CompiledPaths* c, CachedCompiledPaths(fields));
+  return &c->paths;
 }
 
 // The first '"', '\\' or control character (< 0x20, never allowed raw in a
 // JSON string) in p[0, n), or n.
-size_t FindStringSpecial(const char* p, size_t n) {
+size_t FindStringSpecialSse(const char* p, size_t n) {
   size_t i = 0;
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
@@ -428,6 +460,32 @@ size_t FindStringSpecial(const char* p, size_t n) {
   return n;
 }
 
+#if defined(__x86_64__)
+// The same, 32 bytes at a time: string bodies (mostly Chinese text) are most
+// of a record's bytes.
+__attribute__((target("avx2"))) size_t FindStringSpecialAvx2(const char* p, size_t n) {
+  size_t i = 0;
+  const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
+  const __m256i c1f = _mm256_set1_epi8(0x1F);
+  for (; i + 32 <= n; i += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v);  // v <= 0x1F
+    const unsigned m = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)), control)));
+    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(m));
+  }
+  return i + FindStringSpecialSse(p + i, n - i);
+}
+#endif
+
+inline size_t FindStringSpecial(const char* p, size_t n) {
+#if defined(__x86_64__)
+  static const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+  if (kHaveAvx2) return FindStringSpecialAvx2(p, n);
+#endif
+  return FindStringSpecialSse(p, n);
+}
+
 // One pass that both checks the record and lists the field strings, for the
 // records it can vouch for: an object or array root, at most 64 levels deep,
 // numbers without exponent and with at most 18 digits (19 with a fraction),
@@ -438,26 +496,24 @@ size_t FindStringSpecial(const char* p, size_t n) {
 // the error exactly as before.
 class StrictWalker {
  public:
-  StrictWalker(std::string_view json, const std::vector<Path>& paths, std::vector<StringRange>* out)
+  StrictWalker(std::string_view json, const CompiledPaths& paths, std::vector<StringRange>* out)
       : s_(json), paths_(paths), out_(out) {}
 
   bool Run() {
-    Active active;
-    for (size_t i = 0; i < paths_.size(); ++i) active.push_back({i, 0});
+    if (!paths_.maskable) return false;
     Ws();
     if (pos_ >= s_.size() || (s_[pos_] != '{' && s_[pos_] != '[')) return false;
-    if (!Value(active, 0)) return false;
+    if (!Value(paths_.all, 0)) return false;
     Ws();
     return pos_ == s_.size();
   }
 
  private:
-  using Active = absl::InlinedVector<std::pair<size_t, size_t>, 4>;
-
+  static bool IsWs(char c) {
+    return static_cast<unsigned char>(c) <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+  }
   void Ws() {
-    while (pos_ < s_.size() &&
-           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
-      ++pos_;
+    while (pos_ < s_.size() && IsWs(s_[pos_])) ++pos_;
   }
   bool HexAt(size_t i, uint32_t* v) const { return Hex4(s_, i, v); }
   // pos_ at the opening quote; leaves pos_ after the closing quote.
@@ -535,7 +591,6 @@ class StrictWalker {
     pos_ += word.size();
     return AtomEnd();
   }
-  // Checks one value that holds no wanted string (no path state to carry).
   // The elements of an array or object whose opening bracket was just read:
   // `element` reads one (for an object: key, colon and value); a comma
   // continues, `close` ends.
@@ -559,55 +614,9 @@ class StrictWalker {
       return true;
     }
   }
-
-  // Reads one value; `active` are the (path, step) pairs that reach it (none:
-  // the value is only checked and skipped).
-  bool Value(const Active& active, int depth) {
-    if (depth > 64) return false;
-    Ws();
-    if (pos_ >= s_.size()) return false;
+  // A number or literal (pos_ at its first byte).
+  bool Atom() {
     switch (s_[pos_]) {
-      case '"': {
-        StringRange r;
-        if (!String(&r)) return false;
-        for (const auto& [p, step] : active) {
-          if (step == paths_[p].size()) {
-            out_->push_back(r);
-            break;
-          }
-        }
-        return true;
-      }
-      case '{':
-        ++pos_;
-        return Elements('}', [&] {
-          Ws();
-          if (pos_ >= s_.size() || s_[pos_] != '"') return false;
-          StringRange kr;
-          if (!String(&kr)) return false;
-          Active next;
-          if (!active.empty()) {
-            std::string_view key = s_.substr(kr.begin, kr.end - kr.begin);
-            if (kr.escaped) {
-              if (!Scanner::DecodeJsonString(key, &key_buf_, nullptr).ok()) return false;
-              key = key_buf_;
-            }
-            for (const auto& [p, step] : active)
-              if (step < paths_[p].size() && !paths_[p][step].each && paths_[p][step].key == key)
-                next.push_back({p, step + 1});
-          }
-          Ws();
-          if (pos_ >= s_.size() || s_[pos_] != ':') return false;
-          ++pos_;
-          return Value(next, depth + 1);
-        });
-      case '[': {
-        ++pos_;
-        Active next;
-        for (const auto& [p, step] : active)
-          if (step < paths_[p].size() && paths_[p][step].each) next.push_back({p, step + 1});
-        return Elements(']', [&] { return Value(next, depth + 1); });
-      }
       case 't': return Literal("true");
       case 'f': return Literal("false");
       case 'n': return Literal("null");
@@ -616,9 +625,119 @@ class StrictWalker {
         return false;
     }
   }
+  // A member name and its colon (whitespace before each).
+  bool Key(StringRange* kr) {
+    Ws();
+    if (pos_ >= s_.size() || s_[pos_] != '"') return false;
+    if (!String(kr)) return false;
+    Ws();
+    if (pos_ >= s_.size() || s_[pos_] != ':') return false;
+    ++pos_;
+    return true;
+  }
+
+  // Reads one value at `depth`; `active` are the paths that reach it (bits
+  // of paths_.paths).
+  bool Value(uint64_t active, int depth) {
+    if (active == 0) return Skip(depth);
+    if (depth > CompiledPaths::kMaxDepth) return false;
+    Ws();
+    if (pos_ >= s_.size()) return false;
+    switch (s_[pos_]) {
+      case '"': {
+        StringRange r;
+        if (!String(&r)) return false;
+        if ((active & paths_.done[depth]) != 0) out_->push_back(r);
+        return true;
+      }
+      case '{': {
+        ++pos_;
+        const uint64_t named = active & paths_.key[depth];
+        return Elements('}', [&] {
+          StringRange kr;
+          if (!Key(&kr)) return false;
+          uint64_t next = 0;
+          if (named != 0) {
+            std::string_view key = s_.substr(kr.begin, kr.end - kr.begin);
+            if (kr.escaped) {
+              if (!Scanner::DecodeJsonString(key, &key_buf_, nullptr).ok()) return false;
+              key = key_buf_;
+            }
+            for (uint64_t m = named; m != 0; m &= m - 1) {
+              const int p = __builtin_ctzll(m);
+              if (paths_.paths[static_cast<size_t>(p)][static_cast<size_t>(depth)].key == key)
+                next |= uint64_t{1} << p;
+            }
+          }
+          return Value(next, depth + 1);
+        });
+      }
+      case '[': {
+        ++pos_;
+        const uint64_t next = active & paths_.each[depth];
+        return Elements(']', [&] { return Value(next, depth + 1); });
+      }
+      default:
+        return Atom();
+    }
+  }
+
+  // Checks one value that no path reaches, as Value would, without
+  // recursion: most of a record (ids, labels, metadata) is read here.
+  bool Skip(int depth) {
+    uint64_t objects = 0;  // bit k: the k-th container still open is an object
+    int open = 0;
+    while (true) {
+      // A value at depth + open.
+      if (depth + open > CompiledPaths::kMaxDepth) return false;
+      Ws();
+      if (pos_ >= s_.size()) return false;
+      const char c = s_[pos_];
+      if (c == '"') {
+        StringRange r;
+        if (!String(&r)) return false;
+      } else if (c == '{' || c == '[') {
+        ++pos_;
+        Ws();
+        if (pos_ < s_.size() && s_[pos_] == (c == '{' ? '}' : ']')) {
+          ++pos_;  // empty
+        } else {
+          // Its elements would be deeper than the limit.
+          if (depth + open + 1 > CompiledPaths::kMaxDepth) return false;
+          if (c == '{') {
+            objects |= uint64_t{1} << open;
+          } else {
+            objects &= ~(uint64_t{1} << open);
+          }
+          ++open;
+          StringRange kr;
+          if (c == '{' && !Key(&kr)) return false;
+          continue;  // its first element
+        }
+      } else if (!Atom()) {
+        return false;
+      }
+      // A value ended: close containers, or go on to the next element.
+      while (true) {
+        if (open == 0) return true;
+        Ws();
+        if (pos_ >= s_.size()) return false;
+        const bool object = ((objects >> (open - 1)) & 1) != 0;
+        if (s_[pos_] == ',') {
+          ++pos_;
+          StringRange kr;
+          if (object && !Key(&kr)) return false;
+          break;
+        }
+        if (s_[pos_] != (object ? '}' : ']')) return false;
+        ++pos_;
+        --open;
+      }
+    }
+  }
 
   std::string_view s_;
-  const std::vector<Path>& paths_;
+  const CompiledPaths& paths_;
   std::vector<StringRange>* out_;
   size_t pos_ = 0;
   std::string key_buf_;
@@ -629,7 +748,7 @@ class StrictWalker {
 bool StrictFieldStrings(std::string_view record, const std::vector<std::string>& fields,
                         std::vector<StringRange>* ranges) {
   ranges->clear();
-  absl::StatusOr<const std::vector<Path>*> paths = CachedPaths(fields);
+  absl::StatusOr<const CompiledPaths*> paths = CachedCompiledPaths(fields);
   if (!paths.ok()) return false;
   if (!simdjson::validate_utf8(record.data(), record.size())) return false;
   if (StrictWalker(record, **paths, ranges).Run()) return true;
@@ -679,20 +798,51 @@ struct EscapeUnit {
 // Decodes a JSON string body into *out, listing its escapes.
 absl::Status DecodeWithEscapes(std::string_view raw, std::string* out,
                                std::vector<EscapeUnit>* escapes) {
-  out->clear();
   escapes->clear();
+  // Decoding never lengthens: written in place into a buffer of raw's size.
+  out->resize(raw.size());
+  char* const dst = out->data();
+  size_t w = 0;
+  std::string unicode;  // one \u escape's UTF-8 (at most 4 bytes: no allocation)
   for (size_t i = 0; i < raw.size();) {
     const void* hit = std::memchr(raw.data() + i, '\\', raw.size() - i);
     const size_t p = hit == nullptr ? raw.size() : static_cast<const char*>(hit) - raw.data();
-    out->append(raw.data() + i, p - i);
+    std::memcpy(dst + w, raw.data() + i, p - i);
+    w += p - i;
     if (p == raw.size()) break;
-    const size_t before = out->size();
+    char simple = 0;
+    if (p + 1 < raw.size()) {
+      switch (raw[p + 1]) {
+        case '"': simple = '"'; break;
+        case '\\': simple = '\\'; break;
+        case '/': simple = '/'; break;
+        case 'b': simple = '\b'; break;
+        case 'f': simple = '\f'; break;
+        case 'n': simple = '\n'; break;
+        case 'r': simple = '\r'; break;
+        case 't': simple = '\t'; break;
+        default: break;
+      }
+    }
+    if (simple != 0) {  // the usual escapes (line breaks in chat exports)
+      escapes->push_back({static_cast<uint32_t>(w), static_cast<uint32_t>(p), 1, 2});
+      dst[w++] = simple;
+      i = p + 2;
+      continue;
+    }
+    unicode.clear();
     size_t len;
-    PIIVAULT_RETURN_IF_ERROR(DecodeEscape(raw, p, out, &len));
-    escapes->push_back({static_cast<uint32_t>(before), static_cast<uint32_t>(p),
-                        static_cast<uint8_t>(out->size() - before), static_cast<uint8_t>(len)});
+    if (absl::Status st = DecodeEscape(raw, p, &unicode, &len); !st.ok()) {
+      out->resize(w);
+      return st;
+    }
+    escapes->push_back({static_cast<uint32_t>(w), static_cast<uint32_t>(p),
+                        static_cast<uint8_t>(unicode.size()), static_cast<uint8_t>(len)});
+    std::memcpy(dst + w, unicode.data(), unicode.size());
+    w += unicode.size();
     i = p + len;
   }
+  out->resize(w);
   return absl::OkStatus();
 }
 

@@ -196,9 +196,10 @@ TEST(JsonRecord, StrictRouteAgreesWithSimdjsonRoute) {
       R"([{"x":"1"},{"x":["2"]},{"y":"3"},"x"])",
       R"({"text":"a","text":"b","n":-0.125,"m":123456789012345678,"k":1234567890.123456789})",
       R"({"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"text":"deep"}}}}}}}}})",
+      R"({"skip":{"a":[1,{"b":[[],{},"x\u00e9",-0.5]}],"c":null},"text":"t","more":[[[[{"k":"v"}]]]]})",
   };
   // Edge cases each route must decide alike (most are for simdjson alone).
-  const std::vector<std::string> edges = {
+  std::vector<std::string> edges = {
       "", " ", "{", "}", "[]", "{}", "\"text\"", "7", "true", "{\"text\":\"a\"} x", "{\"text\":\"a\"}\n",
       "\xEF\xBB\xBF{\"text\":\"a\"}", "{\"text\":\"a\x01\"}", "{\"text\":\"a\x7F\"}",
       R"({"text":"\ud800"})", R"({"text":"\udc00"})", R"({"text":"\ud800\u0041"})",
@@ -213,6 +214,16 @@ TEST(JsonRecord, StrictRouteAgreesWithSimdjsonRoute) {
       std::string(1100, '[') + std::string(1100, ']'),
       "{\"text\":\"a\"}\x00", std::string("{\"text\":\"a\0b\"}", 14), "{\"text\":\"a\"}\t\r\n ",
   };
+  // The depth limit inside values no path reaches (checked without
+  // recursion), below the root and below a path's own objects.
+  for (int d : {62, 63, 64, 65}) {
+    edges.push_back("{\"a\":" + std::string(d, '[') + std::string(d, ']') + ",\"text\":\"x\"}");
+    edges.push_back("{\"a\":" + std::string(d, '[') + "1" + std::string(d, ']') + "}");
+    std::string objects = "{\"messages\":[{\"x\":";
+    for (int i = 0; i < d; ++i) objects += "{\"k\":";
+    objects += "\"v\"" + std::string(d, '}') + ",\"content\":\"c\"}]}";
+    edges.push_back(objects);
+  }
   std::mt19937_64 rng(7);
   const std::string alphabet = "{}[]\":,\\/ u0123456789abcdefABCDEF-+.eEtrufalsn\x01\x1F\x7F\xFF\xC3\xA9\xE4";
   std::vector<std::string> inputs = edges;
