@@ -57,25 +57,38 @@ std::vector<CodePoint> Split(std::string_view text) {
 }
 
 // A character that carries information in an identifier (after the
-// detector's normalisation it is an ASCII letter or digit).
-bool IsSignificant(uint32_t cp) {
-  if (cp < 0x80)  // already hidden ('*': keeps every mask a fixed point), or a letter or digit
-    return cp == '*' || (cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z');
-  if ((cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) ||
-      (cp >= 0xFF41 && cp <= 0xFF5A))
-    return true;  // full-width
-  if (cp == 0x00D7) return true;                   // × typed for the ID check character
-  if (cp == 0x24EA || (cp >= 0x2460 && cp <= 0x2468) || (cp >= 0x2474 && cp <= 0x247C))
-    return true;  // circled / parenthesised digits
-  switch (cp) {   // Chinese and financial numerals
-    case U'〇': case U'零': case U'一': case U'二': case U'三': case U'四': case U'五':
-    case U'六': case U'七': case U'八': case U'九': case U'幺': case U'两': case U'壹':
-    case U'贰': case U'叁': case U'肆': case U'伍': case U'陆': case U'柒': case U'捌':
-    case U'玖':
-      return true;
-    default:
-      return false;
+// detector's normalisation it is an ASCII letter or digit): ASCII letters and
+// digits, '*' (already hidden: keeps every mask a fixed point), full-width
+// digits and letters, '×' typed for the ID check character, circled and
+// parenthesised digits, Chinese and financial numerals. One bit per code
+// point of the Basic Multilingual Plane, built at compile time.
+struct SignificantTable {
+  uint64_t bits[1024] = {};
+  constexpr void Set(uint32_t cp) { bits[cp >> 6] |= uint64_t{1} << (cp & 63); }
+  constexpr void Range(uint32_t lo, uint32_t hi) {
+    for (uint32_t cp = lo; cp <= hi; ++cp) Set(cp);
   }
+  constexpr SignificantTable() {
+    Set('*');
+    Range('0', '9');
+    Range('A', 'Z');
+    Range('a', 'z');
+    Range(0xFF10, 0xFF19);  // full-width
+    Range(0xFF21, 0xFF3A);
+    Range(0xFF41, 0xFF5A);
+    Set(0x00D7);  // ×
+    Set(0x24EA);  // circled / parenthesised digits
+    Range(0x2460, 0x2468);
+    Range(0x2474, 0x247C);
+    for (char32_t cp : {U'〇', U'零', U'一', U'二', U'三', U'四', U'五', U'六', U'七', U'八', U'九',
+                        U'幺', U'两', U'壹', U'贰', U'叁', U'肆', U'伍', U'陆', U'柒', U'捌', U'玖'})
+      Set(static_cast<uint32_t>(cp));
+  }
+};
+constexpr SignificantTable kSignificant;
+
+inline bool IsSignificant(uint32_t cp) {
+  return cp <= 0xFFFF && ((kSignificant.bits[cp >> 6] >> (cp & 63)) & 1) != 0;
 }
 
 bool IsSpace(uint32_t cp) {
@@ -89,27 +102,56 @@ bool IsAscii(std::string_view s) {
 }
 
 // IsSignificant / IsSpace restricted to ASCII.
-bool AsciiSignificant(char c) {
+inline bool AsciiSignificant(char c) {
   const char l = static_cast<char>(c | 0x20);
   return c == '*' || (c >= '0' && c <= '9') || (l >= 'a' && l <= 'z');
 }
-bool AsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+inline bool AsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// The significant characters of a value: how many, and the first two as
+// ASCII (full-width forms folded, other characters as '#'; 0 if absent).
+struct Significant {
+  size_t n = 0;
+  char c0 = 0, c1 = 0;
+};
+Significant CountSignificant(std::string_view raw, bool ascii) {
+  Significant sig;
+  auto add = [&](char c) {
+    if (sig.n == 0) sig.c0 = c;
+    else if (sig.n == 1) sig.c1 = c;
+    ++sig.n;
+  };
+  if (ascii) {
+    for (char c : raw)
+      if (AsciiSignificant(c)) add(c);
+    return sig;
+  }
+  for (size_t i = 0; i < raw.size();) {
+    uint32_t cp;
+    i += NextCodePoint(raw, i, &cp);
+    if (!IsSignificant(cp)) continue;
+    if (cp >= 0xFF10 && cp <= 0xFF5A) cp -= 0xFEE0;
+    add(cp < 0x80 ? static_cast<char>(cp) : '#');
+  }
+  return sig;
+}
 
 // Keeps the first `first` and last `last` significant characters, replaces the
-// other significant characters with '*', keeps everything else.
-std::string KeepEnds(std::string_view raw, size_t first, size_t last) {
-  if (IsAscii(raw)) {  // most values: same rules, one byte per character, no decoding
+// other significant characters with '*', keeps everything else. `sig` is
+// CountSignificant(raw, ascii).
+std::string KeepEnds(std::string_view raw, size_t first, size_t last, bool ascii,
+                     const Significant& sig) {
+  const size_t n = sig.n;
+  if (n != 0 && first + last >= n) {  // short value: always hide at least a third
+    first = std::min(first, n / 3);
+    last = std::min(last, n / 3);
+  }
+  if (ascii) {  // most values: same rules, one byte per character, no decoding
     std::string out(raw);
-    size_t n = 0;
-    for (char c : out) n += AsciiSignificant(c);
     if (n == 0) {
       for (char& c : out)
         if (!AsciiSpace(c)) c = '*';
       return out;
-    }
-    if (first + last >= n) {
-      first = std::min(first, n / 3);
-      last = std::min(last, n / 3);
     }
     size_t k = 0;
     for (char& c : out) {
@@ -119,58 +161,38 @@ std::string KeepEnds(std::string_view raw, size_t first, size_t last) {
     }
     return out;
   }
-  // Two decoding passes (count, then write) instead of a code point table:
-  // values are short, and this runs once per finding.
-  size_t n = 0;
-  for (size_t i = 0; i < raw.size();) {
-    uint32_t cp;
-    i += NextCodePoint(raw, i, &cp);
-    n += IsSignificant(cp);
-  }
-  std::string out;
-  out.reserve(raw.size());
+  // Every character is either kept or becomes one '*': the output is never
+  // longer than the input.
+  std::string out(raw.size(), '\0');
+  char* w = out.data();
   if (n == 0) {
     for (size_t i = 0; i < raw.size();) {
       uint32_t cp;
       const size_t len = NextCodePoint(raw, i, &cp);
-      if (IsSpace(cp)) out.append(raw.data() + i, len);
-      else out.push_back('*');
+      if (IsSpace(cp)) {
+        for (size_t j = 0; j < len; ++j) *w++ = raw[i + j];
+      } else {
+        *w++ = '*';
+      }
       i += len;
     }
-    return out;
+  } else {
+    size_t k = 0;
+    for (size_t i = 0; i < raw.size();) {
+      uint32_t cp;
+      const size_t len = NextCodePoint(raw, i, &cp);
+      const bool significant = IsSignificant(cp);
+      if (!significant || k < first || k >= n - last) {
+        for (size_t j = 0; j < len; ++j) *w++ = raw[i + j];
+      } else {
+        *w++ = '*';
+      }
+      k += significant;
+      i += len;
+    }
   }
-  if (first + last >= n) {  // short value: always hide at least a third
-    first = std::min(first, n / 3);
-    last = std::min(last, n / 3);
-  }
-  size_t k = 0;
-  for (size_t i = 0; i < raw.size();) {
-    uint32_t cp;
-    const size_t len = NextCodePoint(raw, i, &cp);
-    const bool significant = IsSignificant(cp);
-    if (!significant || k < first || k >= n - last) out.append(raw.data() + i, len);
-    else out.push_back('*');
-    k += significant;
-    i += len;
-  }
+  out.resize(static_cast<size_t>(w - out.data()));
   return out;
-}
-
-std::string SignificantAscii(std::string_view raw) {
-  std::string s;
-  if (IsAscii(raw)) {
-    for (char c : raw)
-      if (AsciiSignificant(c)) s.push_back(c);
-    return s;
-  }
-  for (size_t i = 0; i < raw.size();) {
-    uint32_t cp;
-    i += NextCodePoint(raw, i, &cp);
-    if (!IsSignificant(cp)) continue;
-    if (cp >= 0xFF10 && cp <= 0xFF5A) cp -= 0xFEE0;
-    s.push_back(cp < 0x80 ? static_cast<char>(cp) : '#');
-  }
-  return s;
 }
 
 std::string FullMask(std::string_view raw) {
@@ -334,13 +356,42 @@ size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
   return n;
 }
 
-std::string MaskValue(EntityType type, std::string_view raw, std::string_view normalized) {
+namespace {
+
+// How a type's value is masked: most types keep some significant characters
+// at each end (KeepEnds), a few leave the value as it is, the rest have a
+// mask of their own (MaskValue's second switch).
+struct MaskPlan {
+  enum Kind { kKeepEnds, kUnchanged, kOther } kind = kOther;
+  size_t first = 0, last = 0;
+  bool ascii = false;
+  Significant sig;
+};
+
+MaskPlan Only(MaskPlan::Kind kind) {
+  MaskPlan p;
+  p.kind = kind;
+  return p;
+}
+
+MaskPlan KeepEndsPlan(std::string_view raw, size_t first, size_t last) {
+  MaskPlan p;
+  p.kind = MaskPlan::kKeepEnds;
+  p.ascii = IsAscii(raw);
+  p.sig = CountSignificant(raw, p.ascii);
+  p.first = first;
+  p.last = last;
+  return p;
+}
+
+MaskPlan PlanMask(EntityType type, std::string_view raw) {
   switch (type) {
     case EntityType::kMasked:
-      return std::string(raw);
+      return Only(MaskPlan::kUnchanged);
     case EntityType::kCnResidentId: {
-      std::string sig = SignificantAscii(raw);
-      return sig.size() == 15 ? KeepEnds(raw, 6, 3) : KeepEnds(raw, 6, 4);
+      MaskPlan p = KeepEndsPlan(raw, 6, 4);
+      if (p.sig.n == 15) p.last = 3;
+      return p;
     }
     case EntityType::kCnPassport:
     case EntityType::kCnHkMacauPermit:
@@ -348,63 +399,177 @@ std::string MaskValue(EntityType type, std::string_view raw, std::string_view no
     case EntityType::kQq:
     case EntityType::kWechatId:
     case EntityType::kCnOrgCode:
-      return KeepEnds(raw, 2, 2);
+      return KeepEndsPlan(raw, 2, 2);
     case EntityType::kCnUscc: {
       // Legal-person codes are public registry data (§13: no mask); only the
       // 92 codes of individual businesses identify a person.
-      std::string sig = SignificantAscii(raw);
-      if (sig.rfind("92", 0) == 0) return KeepEnds(raw, 8, 2);
-      return std::string(raw);
+      MaskPlan p = KeepEndsPlan(raw, 8, 2);
+      if (p.sig.c0 != '9' || p.sig.c1 != '2') p.kind = MaskPlan::kUnchanged;
+      return p;
     }
     case EntityType::kCnBusinessRegNo:
-      return KeepEnds(raw, 6, 2);
+      return KeepEndsPlan(raw, 6, 2);
     case EntityType::kCnAccountPermit:
-      return KeepEnds(raw, 5, 4);
+      return KeepEndsPlan(raw, 5, 4);
     case EntityType::kBankCard:
-      return KeepEnds(raw, 6, 4);
+      return KeepEndsPlan(raw, 6, 4);
     case EntityType::kCnMobile: {
-      size_t n = SignificantAscii(raw).size();
       // 138****5678; with a country code: +86 138****5678.
-      return n >= 11 ? KeepEnds(raw, n - 8, 4) : KeepEnds(raw, 3, 4);
+      MaskPlan p = KeepEndsPlan(raw, 3, 4);
+      if (p.sig.n >= 11) p.first = p.sig.n - 8;
+      return p;
     }
     case EntityType::kCnLandline: {
       // An extension (转8021, 分机8021, ext 8021) is not part of the number.
       for (std::string_view ext : {"转", "分机", "ext", "EXT", "Ext"}) {
         size_t at = raw.find(ext);
+        if (at != std::string_view::npos && at > 0) return Only(MaskPlan::kOther);
+      }
+      MaskPlan p = KeepEndsPlan(raw, 0, 4);
+      const Significant& sig = p.sig;
+      size_t area = 0;
+      if (sig.n > 0 && sig.c0 == '0') area = (sig.n > 1 && (sig.c1 == '1' || sig.c1 == '2')) ? 3 : 4;
+      if (sig.n < area + 5) area = 0;
+      p.first = area;
+      return p;
+    }
+    case EntityType::kCnPlate:
+      return KeepEndsPlan(raw, 1, 2);
+    case EntityType::kMacAddress:
+    case EntityType::kImei:
+    case EntityType::kMeid:
+    case EntityType::kDeviceId:
+      return KeepEndsPlan(raw, type == EntityType::kMacAddress ? 6 : 8, 0);
+    case EntityType::kDateOfBirth:
+      return KeepEndsPlan(raw, 4, 0);
+    default:
+      return Only(MaskPlan::kOther);
+  }
+}
+
+// KeepEnds(raw, ...) as an edit: the first and last character it changes
+// bound raw[*pre, raw.size() - *suf), which becomes *replacement. 0: nothing
+// changes; 1: an edit; -1: raw is not valid UTF-8 (the caller diffs instead).
+int KeepEndsEdit(std::string_view raw, const MaskPlan& p, size_t* pre, size_t* suf,
+                 std::string* replacement) {
+  const size_t n = p.sig.n;
+  size_t first = p.first, last = p.last;
+  if (n != 0 && first + last >= n) {  // as KeepEnds
+    first = std::min(first, n / 3);
+    last = std::min(last, n / 3);
+  }
+  // Never longer than raw: each character stays or becomes one '*'. Values
+  // are short: written on the stack, so that a short replacement is never a
+  // heap allocation.
+  char stack[128];
+  std::string heap;
+  char* out = stack;
+  if (raw.size() > sizeof stack) {
+    heap.resize(raw.size());
+    out = heap.data();
+  }
+  size_t w = 0;
+  size_t begin = std::string_view::npos, end = 0, kept = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < raw.size();) {
+    uint32_t cp;
+    size_t len;
+    if (p.ascii) {
+      cp = static_cast<unsigned char>(raw[i]);
+      len = 1;
+    } else {
+      len = NextCodePoint(raw, i, &cp);
+      if (cp == kInvalid) return -1;
+    }
+    bool hide;
+    if (n == 0) {
+      hide = p.ascii ? !AsciiSpace(raw[i]) : !IsSpace(cp);
+    } else {
+      const bool significant = p.ascii ? AsciiSignificant(raw[i]) : IsSignificant(cp);
+      hide = significant && k >= first && k < n - last;
+      k += significant;
+    }
+    const bool changed = hide && !(len == 1 && raw[i] == '*');
+    if (changed && begin == std::string_view::npos) begin = i;
+    if (begin != std::string_view::npos) {
+      if (hide) {
+        out[w++] = '*';
+      } else {
+        for (size_t j = 0; j < len; ++j) out[w++] = raw[i + j];
+      }
+    }
+    if (changed) {
+      end = i + len;
+      kept = w;
+    }
+    i += len;
+  }
+  if (begin == std::string_view::npos) return 0;
+  replacement->assign(out, kept);
+  *pre = begin;
+  *suf = raw.size() - end;
+  return 1;
+}
+
+}  // namespace
+
+std::string MaskValue(EntityType type, std::string_view raw, std::string_view normalized) {
+  const MaskPlan p = PlanMask(type, raw);
+  if (p.kind == MaskPlan::kUnchanged) return std::string(raw);
+  if (p.kind == MaskPlan::kKeepEnds) return KeepEnds(raw, p.first, p.last, p.ascii, p.sig);
+  switch (type) {
+    case EntityType::kCnLandline: {
+      for (std::string_view ext : {"转", "分机", "ext", "EXT", "Ext"}) {
+        size_t at = raw.find(ext);
         if (at != std::string_view::npos && at > 0)
           return absl::StrCat(MaskValue(type, raw.substr(0, at), ""), std::string(raw.substr(at)));
       }
-      std::string sig = SignificantAscii(raw);
-      size_t area = 0;
-      if (!sig.empty() && sig[0] == '0') area = (sig.size() > 1 && (sig[1] == '1' || sig[1] == '2')) ? 3 : 4;
-      if (sig.size() < area + 5) area = 0;
-      return KeepEnds(raw, area, 4);
+      return std::string(raw);  // not reached: PlanMask said kKeepEnds
     }
-    case EntityType::kCnPlate:
-      return KeepEnds(raw, 1, 2);
     case EntityType::kEmail:
       return MaskEmail(raw);
     case EntityType::kIpv4:
       return MaskIpv4(raw);
     case EntityType::kIpv6:
       return MaskIpv6(raw);
-    case EntityType::kMacAddress:
-    case EntityType::kImei:
-    case EntityType::kMeid:
-    case EntityType::kDeviceId:
-      return KeepEnds(raw, type == EntityType::kMacAddress ? 6 : 8, 0);
     case EntityType::kPersonName:
     case EntityType::kOwnerName:
       return MaskName(raw);
     case EntityType::kAddress:
       return MaskAddress(raw);
-    case EntityType::kDateOfBirth:
-      return KeepEnds(raw, 4, 0);
     case EntityType::kGeoCoord:
       return MaskGeo(raw);
     default:
       return FullMask(raw);
   }
+}
+
+bool MaskEdit(EntityType type, std::string_view raw, std::string_view normalized, size_t* pre,
+              size_t* suf, std::string* replacement) {
+  const MaskPlan p = PlanMask(type, raw);
+  if (p.kind == MaskPlan::kUnchanged) return false;
+  if (p.kind == MaskPlan::kKeepEnds) {
+    const int r = KeepEndsEdit(raw, p, pre, suf, replacement);
+    if (r >= 0) return r == 1;
+  }
+  // The whole mask, then the bytes that differ, widened to whole UTF-8
+  // characters.
+  std::string masked = MaskValue(type, raw, normalized);
+  if (masked == raw) return false;
+  size_t b = 0;
+  while (b < raw.size() && b < masked.size() && raw[b] == masked[b]) ++b;
+  while (b > 0 && b < raw.size() && (static_cast<unsigned char>(raw[b]) & 0xC0) == 0x80) --b;
+  size_t e = 0;
+  while (e < raw.size() - b && e < masked.size() - b &&
+         raw[raw.size() - 1 - e] == masked[masked.size() - 1 - e])
+    ++e;
+  while (e > 0 && (static_cast<unsigned char>(raw[raw.size() - e]) & 0xC0) == 0x80) --e;
+  masked.resize(masked.size() - e);
+  masked.erase(0, b);
+  *replacement = std::move(masked);
+  *pre = b;
+  *suf = e;
+  return true;
 }
 
 std::string_view ChineseLabelName(EntityType type) {

@@ -15,6 +15,13 @@ namespace piivault::redact_internal {
 // value (may be empty). The same type always gets the same mask.
 std::string MaskValue(EntityType type, std::string_view raw, std::string_view normalized);
 
+// MaskValue as an edit: false when the mask leaves `raw` as it is; else
+// raw[*pre, raw.size() - *suf) (whole UTF-8 characters, the bytes that
+// change) is to be replaced by *replacement. Kept characters stay byte for
+// byte as written (this matters in JSON, where they may be \u escapes).
+bool MaskEdit(EntityType type, std::string_view raw, std::string_view normalized, size_t* pre,
+              size_t* suf, std::string* replacement);
+
 // "手机号" etc. for the Chinese label style.
 std::string_view ChineseLabelName(EntityType type);
 

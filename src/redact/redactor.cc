@@ -227,23 +227,16 @@ absl::Status Redactor::Impl::Plan(std::string_view text, const std::vector<Findi
       case RedactOperator::kKeep:
         break;
       case RedactOperator::kMask: {
-        std::string masked = redact_internal::MaskValue(f.type, raw, f.normalized);
-        // A mask that leaves the value as it is (already masked, or a public
-        // legal-person USCC) counts as keep.
-        report->Add(f.type, masked == raw ? RedactOperator::kKeep : RedactOperator::kMask);
-        if (masked == raw) break;
         // Replace only the bytes that change (whole UTF-8 characters), so
-        // that the kept characters stay byte for byte as written (this
-        // matters in JSON, where they may be \u escapes).
-        size_t pre = 0;
-        while (pre < raw.size() && pre < masked.size() && raw[pre] == masked[pre]) ++pre;
-        while (pre > 0 && pre < raw.size() && (static_cast<unsigned char>(raw[pre]) & 0xC0) == 0x80) --pre;
-        size_t suf = 0;
-        while (suf < raw.size() - pre && suf < masked.size() - pre &&
-               raw[raw.size() - 1 - suf] == masked[masked.size() - 1 - suf])
-          ++suf;
-        while (suf > 0 && (static_cast<unsigned char>(raw[raw.size() - suf]) & 0xC0) == 0x80) --suf;
-        edits->push_back({f.begin + pre, f.end - suf, masked.substr(pre, masked.size() - pre - suf)});
+        // that the kept characters stay byte for byte as written. A mask that
+        // leaves the value as it is (already masked, or a public legal-person
+        // USCC) counts as keep.
+        size_t pre = 0, suf = 0;
+        std::string replacement;
+        const bool changes =
+            redact_internal::MaskEdit(f.type, raw, f.normalized, &pre, &suf, &replacement);
+        report->Add(f.type, changes ? RedactOperator::kMask : RedactOperator::kKeep);
+        if (changes) edits->push_back({f.begin + pre, f.end - suf, std::move(replacement)});
         break;
       }
       case RedactOperator::kLabel: {
