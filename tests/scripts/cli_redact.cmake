@@ -5,7 +5,7 @@
 if(TARGET piivault_cli)
   find_program(PIIVAULT_SYSTEM_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
   find_program(PIIVAULT_SYSTEM_PYTHON3 NAMES python3)
-  foreach(case text jsonl threads on_error non_utf8 usage policy stats output hash vault)
+  foreach(case text jsonl threads on_error non_utf8 usage policy stats output hash vault transcript)
     add_test(NAME cli_redact.${case}
       COMMAND ${PIIVAULT_SYSTEM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/cli_redact_check.py
               ${case} $<TARGET_FILE:piivault_cli> ${PROJECT_SOURCE_DIR}

@@ -217,6 +217,37 @@ elif CASE == "vault":
     rc, same, err = run(["restore", "--vault", vd, "--purpose", "x", "--principal", "y"], stdin=b"no tokens here\n",
                         env=env)
     check(rc == 0 and same == b"no tokens here\n", "text without tokens")
+elif CASE == "transcript":
+    # scripts/gen_transcript_jsonl.py (the CLI's benchmark input at
+    # detect_benchmark's density), both styles: every generated mobile, ID and
+    # card number is masked, the output is the same for 1 and 2 threads, and
+    # nothing but the text fields changes.
+    import re
+    gen = os.path.join(SRC, "scripts", "gen_transcript_jsonl.py")
+    for style, field, key in (("chat", "text", "text"), ("messages", "messages[].content", "messages")):
+        src = path(f"{style}.jsonl")
+        p = subprocess.run([sys.executable, gen, "--style", style, "--bytes", "300000", "--seed", "5",
+                            "-o", src], capture_output=True, timeout=120)
+        check(p.returncode == 0, f"generator ({style}): {p.stderr!r}")
+        data = open(src, "rb").read()
+        # The generator's values: after 手机号是 / 身份证号 / 卡号 (its order
+        # numbers also have 18 digits, a tenth of them a valid check digit).
+        values = set(re.findall("(?:手机号是|身份证号|卡号)([0-9]{11,19}X?)".encode(), data))
+        check(len(values) > 50, f"{style}: only {len(values)} values generated")
+        outs = []
+        for threads in ("1", "2"):
+            rc, out, err = run(["--jsonl", "--field", field, "--threads", threads, src])
+            check(rc == 0, f"{style} --threads {threads}: {err!r}")
+            outs.append(out)
+        check(outs[0] == outs[1], f"{style}: output differs between 1 and 2 threads")
+        left = [v for v in values if v in outs[0]]
+        check(not left, f"{style}: {len(left)} generated values survived")
+        ins, reds = data.decode().splitlines(), outs[0].decode().splitlines()
+        check(len(ins) == len(reds), f"{style}: record count changed")
+        for a, b in zip(ins, reds):
+            ra, rb = json.loads(a), json.loads(b)
+            check({k: v for k, v in ra.items() if k != key} == {k: v for k, v in rb.items() if k != key},
+                  f"{style}: a field other than {key} changed")
 else:
     print("unknown case", CASE)
     sys.exit(2)
