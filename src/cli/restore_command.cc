@@ -162,8 +162,9 @@ int Run(const RestoreFlags& flags) {
       if (nl != std::string::npos) {
         cut = nl + 1;
       } else if (buf.size() >= kBlock && !scoped) {
+        // In JSON also never inside an escape ("\u0074" may be part of a token).
         cut = buf.size();
-        while (cut > 0 && IsTokenChar(buf[cut - 1])) --cut;
+        while (cut > 0 && (IsTokenChar(buf[cut - 1]) || (flags.jsonl && buf[cut - 1] == '\\'))) --cut;
       } else {
         continue;
       }

@@ -58,16 +58,8 @@ struct TokenSpan {
 // Candidates: maximal runs of [A-Za-z0-9_]; a run is a token if the vault's
 // own LooksLikeToken says so (random tokens tok_<tag>_<base32> and
 // format-preserving ID/card/USCC tokens). Appends [begin, end) pairs.
-// `json_escapes`: `text` is raw JSON, where an escape (\n, \t, \", \\,
-// \u4e2d...) is one character that is never part of a token: without this,
-// "\ntok_..." would read as the run "ntok_..." and the token be missed.
-void FindTokens(std::string_view text, std::vector<std::pair<size_t, size_t>>* spans,
-                bool json_escapes = false) {
+void FindTokens(std::string_view text, std::vector<std::pair<size_t, size_t>>* spans) {
   for (size_t i = 0; i < text.size();) {
-    if (json_escapes && text[i] == '\\') {
-      i += i + 1 < text.size() && text[i + 1] == 'u' ? 6 : 2;
-      continue;
-    }
     if (!IsTokenChar(text[i])) {
       ++i;
       continue;
@@ -77,6 +69,58 @@ void FindTokens(std::string_view text, std::vector<std::pair<size_t, size_t>>* s
     std::string_view run = text.substr(i, j - i);
     if (run.size() >= 8 && run.size() <= 64 && LooksLikeToken(run)) spans->push_back({i, j});
     i = j;
+  }
+}
+
+// A \u escape of a token character at text[i] ("\u0074"): the character, else 0.
+char EscapedTokenChar(std::string_view text, size_t i) {
+  if (i + 6 > text.size() || text[i] != '\\' || text[i + 1] != 'u') return 0;
+  uint32_t cp = 0;
+  for (size_t k = i + 2; k < i + 6; ++k) {
+    const char c = text[k];
+    const int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                  : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    if (d < 0) return 0;
+    cp = cp * 16 + static_cast<uint32_t>(d);
+  }
+  return cp < 0x80 && IsTokenChar(static_cast<char>(cp)) ? static_cast<char>(cp) : 0;
+}
+
+// FindTokens over raw JSON, where an escape is one character: a \u escape of
+// a token character ("\u0074") is that character, any other escape (\n,
+// \", \\, \u4e2d...) ends a run -- without this, "\ntok_..." would read as
+// the run "ntok_..." and the token be missed. Appends the raw [begin, end) of
+// each token and the token itself (escapes decoded).
+void FindJsonTokens(std::string_view text, std::vector<std::pair<size_t, size_t>>* spans,
+                    std::vector<std::string>* tokens) {
+  std::string run;
+  for (size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (!IsTokenChar(c) && !(c == '\\' && EscapedTokenChar(text, i) != 0)) {
+      i += c != '\\' ? 1 : i + 1 < text.size() && text[i + 1] == 'u' ? 6 : 2;
+      continue;
+    }
+    const size_t begin = i;
+    run.clear();
+    while (i < text.size() && run.size() <= 64) {
+      if (IsTokenChar(text[i])) {
+        run.push_back(text[i++]);
+      } else if (const char e = EscapedTokenChar(text, i); e != 0) {
+        run.push_back(e);
+        i += 6;
+      } else {
+        break;
+      }
+    }
+    if (run.size() > 64) {  // too long for a token: skip the rest of the run
+      while (i < text.size() && (IsTokenChar(text[i]) || EscapedTokenChar(text, i) != 0))
+        i += IsTokenChar(text[i]) ? 1 : 6;
+      continue;
+    }
+    if (run.size() >= 8 && LooksLikeToken(run)) {
+      spans->push_back({begin, i});
+      tokens->push_back(run);
+    }
   }
 }
 
@@ -122,13 +166,15 @@ absl::StatusOr<std::string> RestoreTokens(std::string_view text, Vault& vault,
                                           std::string_view purpose, std::string_view principal,
                                           RestoreReport* report, bool json_escape) {
   std::vector<std::pair<size_t, size_t>> found;
-  FindTokens(text, &found, /*json_escapes=*/json_escape);
-  std::vector<TokenSpan> spans;
   std::vector<std::string> tokens;
-  for (const auto& [b, e] : found) {
-    spans.push_back({b, e});
-    tokens.emplace_back(text.substr(b, e - b));
+  if (json_escape) {
+    FindJsonTokens(text, &found, &tokens);
+  } else {
+    FindTokens(text, &found);
+    for (const auto& [b, e] : found) tokens.emplace_back(text.substr(b, e - b));
   }
+  std::vector<TokenSpan> spans;
+  for (const auto& [b, e] : found) spans.push_back({b, e});
   RestoreReport local;
   return Release(text, spans, tokens, vault, purpose, principal,
                  report != nullptr ? report : &local, json_escape);

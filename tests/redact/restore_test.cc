@@ -1,5 +1,6 @@
 // Token restoration: RestoreTokens and the field-scoped JSON Lines variant
 // (RestoreJsonLinesTokens) against a real vault in a temp directory.
+#include <cstdio>
 #include <memory>
 #include <random>
 #include <string>
@@ -78,6 +79,45 @@ TEST_F(RestoreTest, JsonWithoutFieldsFindsTokensRightAfterAnEscape) {
   out = RestoreTokens(escaped_backslash, vault(), "test", "tester", nullptr, /*json_escape=*/true);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(*out, escaped_backslash);
+}
+
+// Every character of a token may be written as a \u escape (a JSON encoder
+// that escapes everything, e.g. ensure_ascii over a mixed string, or a client
+// escaping '_'): the token is still found without --field, and replaced as
+// whole escape units; other escapes still end a run.
+std::string EscapeEach(std::string_view s, size_t from = 0, size_t to = std::string_view::npos) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i >= from && i < to) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, (i % 2) ? "\\u%04x" : "\\u%04X", static_cast<unsigned char>(s[i]));
+      out += buf;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+TEST_F(RestoreTest, JsonWithoutFieldsFindsTokensWrittenAsUnicodeEscapes) {
+  std::string a = Token(EntityType::kCnMobile, "13812345678");
+  std::string b = Token(EntityType::kEmail, "wang@example.com");
+  const std::string line =
+      absl::StrCat(R"({"text":"手机)", EscapeEach(a), R"(\n)", EscapeEach(b, 3, 9), R"( \u4e2d)",
+                   EscapeEach(a, a.size() - 1), R"("})");
+  RestoreReport report;
+  absl::StatusOr<std::string> out =
+      RestoreTokens(line, vault(), "test", "tester", &report, /*json_escape=*/true);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(*out, R"({"text":"手机13812345678\nwang@example.com \u4e2d13812345678"})");
+  EXPECT_EQ(report.tokens, 3u);
+  EXPECT_EQ(report.restored, 3u);
+  // An escape that decodes to no token character (here \u0020, a space)
+  // still ends the run: neither half is a token.
+  const std::string split = absl::StrCat(R"({"text":")", a.substr(0, 6), R"(\u0020)", a.substr(6), R"("})");
+  out = RestoreTokens(split, vault(), "test", "tester", nullptr, /*json_escape=*/true);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(*out, split);
 }
 
 TEST_F(RestoreTest, JsonlFieldsOnlyTheNamedFieldsChange) {
