@@ -440,9 +440,20 @@ absl::StatusOr<const std::vector<Path>*> CachedPaths(const std::vector<std::stri
   return &c->paths;
 }
 
-// The first '"', '\\' or control character (< 0x20, never allowed raw in a
-// JSON string) in p[0, n), or n.
-size_t FindStringSpecialSse(const char* p, size_t n) {
+// Marks, one bit per byte of `s` (bit i of word i / 64), every '"', '\\'
+// and control character (< 0x20, never allowed raw in a JSON string): the
+// bytes where a string body can end or needs a look. One vector pass per
+// record; the walker then finds the end of each string with a bit scan
+// instead of a search per string (records hold many short strings: keys,
+// roles, labels). Bits past the end are 0.
+void MarkStringSpecialsScalar(const char* p, size_t from, size_t n, uint64_t* bits) {
+  for (size_t i = from; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c == '"' || c == '\\' || c < 0x20) bits[i >> 6] |= uint64_t{1} << (i & 63);
+  }
+}
+
+void MarkStringSpecialsSse(const char* p, size_t n, uint64_t* bits) {
   size_t i = 0;
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
@@ -450,40 +461,38 @@ size_t FindStringSpecialSse(const char* p, size_t n) {
   for (; i + 16 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
     const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v);  // v <= 0x1F
-    const int m = _mm_movemask_epi8(_mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control));
-    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+    const uint64_t m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control)));
+    bits[i >> 6] |= m << (i & 63);
   }
 #endif
-  for (; i < n; ++i)
-    if (p[i] == '"' || p[i] == '\\' || static_cast<unsigned char>(p[i]) < 0x20) return i;
-  return n;
+  MarkStringSpecialsScalar(p, i, n, bits);
 }
 
 #if defined(__x86_64__)
-// The same, 32 bytes at a time: string bodies (mostly Chinese text) are most
-// of a record's bytes.
-__attribute__((target("avx2"))) size_t FindStringSpecialAvx2(const char* p, size_t n) {
-  size_t i = 0;
+__attribute__((target("avx2"))) inline uint64_t StringSpecials32(const char* p) {
   const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
   const __m256i c1f = _mm256_set1_epi8(0x1F);
-  for (; i + 32 <= n; i += 32) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-    const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v);  // v <= 0x1F
-    const unsigned m = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(
-        _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)), control)));
-    if (m != 0) return i + static_cast<size_t>(__builtin_ctz(m));
-  }
-  return i + FindStringSpecialSse(p + i, n - i);
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v);  // v <= 0x1F
+  return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(
+      _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)), control)));
+}
+
+__attribute__((target("avx2"))) void MarkStringSpecialsAvx2(const char* p, size_t n, uint64_t* bits) {
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) bits[i >> 6] = StringSpecials32(p + i) | (StringSpecials32(p + i + 32) << 32);
+  MarkStringSpecialsSse(p + i, n - i, bits + (i >> 6));
 }
 #endif
 
-inline size_t FindStringSpecial(const char* p, size_t n) {
+void MarkStringSpecials(std::string_view s, std::vector<uint64_t>* bits) {
+  bits->assign(s.size() / 64 + 1, 0);
 #if defined(__x86_64__)
   static const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
-  if (kHaveAvx2) return FindStringSpecialAvx2(p, n);
+  if (kHaveAvx2) return MarkStringSpecialsAvx2(s.data(), s.size(), bits->data());
 #endif
-  return FindStringSpecialSse(p, n);
+  MarkStringSpecialsSse(s.data(), s.size(), bits->data());
 }
 
 // One pass that both checks the record and lists the field strings, for the
@@ -496,14 +505,16 @@ inline size_t FindStringSpecial(const char* p, size_t n) {
 // the error exactly as before.
 class StrictWalker {
  public:
-  StrictWalker(std::string_view json, const CompiledPaths& paths, std::vector<StringRange>* out)
-      : s_(json), paths_(paths), out_(out) {}
+  // `specials`: MarkStringSpecials(json).
+  StrictWalker(std::string_view json, const CompiledPaths& paths,
+               const std::vector<uint64_t>& specials, std::vector<StringRange>* out)
+      : s_(json), paths_(paths), specials_(specials.data()), words_(specials.size()), out_(out) {}
 
   bool Run() {
     if (!paths_.maskable) return false;
     Ws();
     if (pos_ >= s_.size() || (s_[pos_] != '{' && s_[pos_] != '[')) return false;
-    if (!Value(paths_.all, 0)) return false;
+    if (!Walk()) return false;
     Ws();
     return pos_ == s_.size();
   }
@@ -516,12 +527,23 @@ class StrictWalker {
     while (pos_ < s_.size() && IsWs(s_[pos_])) ++pos_;
   }
   bool HexAt(size_t i, uint32_t* v) const { return Hex4(s_, i, v); }
+  // The first marked byte at or after `pos`, or s_.size().
+  size_t NextSpecial(size_t pos) const {
+    size_t w = pos >> 6;
+    if (w >= words_) return s_.size();
+    uint64_t bits = specials_[w] & (~uint64_t{0} << (pos & 63));
+    while (bits == 0) {
+      if (++w >= words_) return s_.size();
+      bits = specials_[w];
+    }
+    return std::min(s_.size(), (w << 6) + static_cast<size_t>(__builtin_ctzll(bits)));
+  }
   // pos_ at the opening quote; leaves pos_ after the closing quote.
   bool String(StringRange* range) {
     const size_t start = ++pos_;
     bool escaped = false;
     while (true) {
-      pos_ += FindStringSpecial(s_.data() + pos_, s_.size() - pos_);
+      pos_ = NextSpecial(pos_);
       if (pos_ >= s_.size()) return false;
       const char c = s_[pos_];
       if (c == '"') break;
@@ -591,29 +613,6 @@ class StrictWalker {
     pos_ += word.size();
     return AtomEnd();
   }
-  // The elements of an array or object whose opening bracket was just read:
-  // `element` reads one (for an object: key, colon and value); a comma
-  // continues, `close` ends.
-  template <typename Element>
-  bool Elements(char close, Element element) {
-    Ws();
-    if (pos_ < s_.size() && s_[pos_] == close) {
-      ++pos_;
-      return true;
-    }
-    while (true) {
-      if (!element()) return false;
-      Ws();
-      if (pos_ >= s_.size()) return false;
-      if (s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (s_[pos_] != close) return false;
-      ++pos_;
-      return true;
-    }
-  }
   // A number or literal (pos_ at its first byte).
   bool Atom() {
     switch (s_[pos_]) {
@@ -625,93 +624,71 @@ class StrictWalker {
         return false;
     }
   }
-  // A member name and its colon (whitespace before each).
-  bool Key(StringRange* kr) {
+  // A member name and its colon (whitespace before each); returns the paths
+  // (of `reach`, those reaching the object at `level`) that go on into the
+  // member's value through `next`.
+  bool Key(uint64_t reach, int level, uint64_t* next) {
     Ws();
     if (pos_ >= s_.size() || s_[pos_] != '"') return false;
-    if (!String(kr)) return false;
+    StringRange kr;
+    if (!String(&kr)) return false;
+    *next = 0;
+    const uint64_t named = reach & paths_.key[level];
+    if (named != 0) {
+      std::string_view key = s_.substr(kr.begin, kr.end - kr.begin);
+      if (kr.escaped) {
+        if (!Scanner::DecodeJsonString(key, &key_buf_, nullptr).ok()) return false;
+        key = key_buf_;
+      }
+      for (uint64_t m = named; m != 0; m &= m - 1) {
+        const int p = __builtin_ctzll(m);
+        if (paths_.paths[static_cast<size_t>(p)][static_cast<size_t>(level)].key == key)
+          *next |= uint64_t{1} << p;
+      }
+    }
     Ws();
     if (pos_ >= s_.size() || s_[pos_] != ':') return false;
     ++pos_;
     return true;
   }
 
-  // Reads one value at `depth`; `active` are the paths that reach it (bits
-  // of paths_.paths).
-  bool Value(uint64_t active, int depth) {
-    if (active == 0) return Skip(depth);
-    if (depth > CompiledPaths::kMaxDepth) return false;
-    Ws();
-    if (pos_ >= s_.size()) return false;
-    switch (s_[pos_]) {
-      case '"': {
-        StringRange r;
-        if (!String(&r)) return false;
-        if ((active & paths_.done[depth]) != 0) out_->push_back(r);
-        return true;
-      }
-      case '{': {
-        ++pos_;
-        const uint64_t named = active & paths_.key[depth];
-        return Elements('}', [&] {
-          StringRange kr;
-          if (!Key(&kr)) return false;
-          uint64_t next = 0;
-          if (named != 0) {
-            std::string_view key = s_.substr(kr.begin, kr.end - kr.begin);
-            if (kr.escaped) {
-              if (!Scanner::DecodeJsonString(key, &key_buf_, nullptr).ok()) return false;
-              key = key_buf_;
-            }
-            for (uint64_t m = named; m != 0; m &= m - 1) {
-              const int p = __builtin_ctzll(m);
-              if (paths_.paths[static_cast<size_t>(p)][static_cast<size_t>(depth)].key == key)
-                next |= uint64_t{1} << p;
-            }
-          }
-          return Value(next, depth + 1);
-        });
-      }
-      case '[': {
-        ++pos_;
-        const uint64_t next = active & paths_.each[depth];
-        return Elements(']', [&] { return Value(next, depth + 1); });
-      }
-      default:
-        return Atom();
-    }
-  }
-
-  // Checks one value that no path reaches, as Value would, without
-  // recursion: most of a record (ids, labels, metadata) is read here.
-  bool Skip(int depth) {
-    uint64_t objects = 0;  // bit k: the k-th container still open is an object
-    int open = 0;
+  // Reads the root value and everything in it, without recursion. Each open
+  // container remembers whether it is an object and which paths reach it; a
+  // value at depth d is reached by `active` and listed if a path ends there.
+  // Values deeper than kMaxDepth are refused (an empty container at that
+  // depth is fine).
+  bool Walk() {
+    constexpr int kMax = CompiledPaths::kMaxDepth;
+    uint64_t reach[kMax + 1];  // per open container: the paths reaching it
+    uint64_t objects = 0;      // bit k: the k-th open container is an object
+    int open = 0;              // open containers = depth of the next value
+    uint64_t active = paths_.all;
     while (true) {
-      // A value at depth + open.
-      if (depth + open > CompiledPaths::kMaxDepth) return false;
+      // A value at depth `open`, reached by `active`.
+      if (open > kMax) return false;
       Ws();
       if (pos_ >= s_.size()) return false;
       const char c = s_[pos_];
       if (c == '"') {
         StringRange r;
         if (!String(&r)) return false;
+        if ((active & paths_.done[open]) != 0) out_->push_back(r);
       } else if (c == '{' || c == '[') {
         ++pos_;
         Ws();
         if (pos_ < s_.size() && s_[pos_] == (c == '{' ? '}' : ']')) {
           ++pos_;  // empty
         } else {
-          // Its elements would be deeper than the limit.
-          if (depth + open + 1 > CompiledPaths::kMaxDepth) return false;
+          if (open + 1 > kMax) return false;  // its elements would be too deep
+          reach[open] = active;
           if (c == '{') {
             objects |= uint64_t{1} << open;
+            if (!Key(active, open, &active)) return false;
           } else {
             objects &= ~(uint64_t{1} << open);
+            active &= paths_.each[open];
           }
           ++open;
-          StringRange kr;
-          if (c == '{' && !Key(&kr)) return false;
           continue;  // its first element
         }
       } else if (!Atom()) {
@@ -722,11 +699,15 @@ class StrictWalker {
         if (open == 0) return true;
         Ws();
         if (pos_ >= s_.size()) return false;
-        const bool object = ((objects >> (open - 1)) & 1) != 0;
+        const int level = open - 1;
+        const bool object = ((objects >> level) & 1) != 0;
         if (s_[pos_] == ',') {
           ++pos_;
-          StringRange kr;
-          if (object && !Key(&kr)) return false;
+          if (object) {
+            if (!Key(reach[level], level, &active)) return false;
+          } else {
+            active = reach[level] & paths_.each[level];
+          }
           break;
         }
         if (s_[pos_] != (object ? '}' : ']')) return false;
@@ -738,6 +719,8 @@ class StrictWalker {
 
   std::string_view s_;
   const CompiledPaths& paths_;
+  const uint64_t* specials_;
+  size_t words_;
   std::vector<StringRange>* out_;
   size_t pos_ = 0;
   std::string key_buf_;
@@ -751,7 +734,9 @@ bool StrictFieldStrings(std::string_view record, const std::vector<std::string>&
   absl::StatusOr<const CompiledPaths*> paths = CachedCompiledPaths(fields);
   if (!paths.ok()) return false;
   if (!simdjson::validate_utf8(record.data(), record.size())) return false;
-  if (StrictWalker(record, **paths, ranges).Run()) return true;
+  thread_local std::vector<uint64_t> specials;
+  MarkStringSpecials(record, &specials);
+  if (StrictWalker(record, **paths, specials, ranges).Run()) return true;
   ranges->clear();
   return false;
 }
