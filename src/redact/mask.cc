@@ -95,12 +95,6 @@ bool IsSpace(uint32_t cp) {
   return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x3000 || cp == 0xA0;
 }
 
-bool IsAscii(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  return true;
-}
-
 // IsSignificant / IsSpace restricted to ASCII.
 inline bool AsciiSignificant(char c) {
   const char l = static_cast<char>(c | 0x20);
@@ -114,19 +108,23 @@ struct Significant {
   size_t n = 0;
   char c0 = 0, c1 = 0;
 };
-Significant CountSignificant(std::string_view raw, bool ascii) {
+// Also tells whether `raw` is all ASCII (*ascii): one pass, which decodes
+// UTF-8 only from the first non-ASCII byte on.
+Significant CountSignificant(std::string_view raw, bool* ascii) {
   Significant sig;
   auto add = [&](char c) {
     if (sig.n == 0) sig.c0 = c;
     else if (sig.n == 1) sig.c1 = c;
     ++sig.n;
   };
-  if (ascii) {
-    for (char c : raw)
-      if (AsciiSignificant(c)) add(c);
-    return sig;
+  size_t i = 0;
+  for (; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (static_cast<unsigned char>(c) >= 0x80) break;
+    if (AsciiSignificant(c)) add(c);
   }
-  for (size_t i = 0; i < raw.size();) {
+  *ascii = i == raw.size();
+  while (i < raw.size()) {
     uint32_t cp;
     i += NextCodePoint(raw, i, &cp);
     if (!IsSignificant(cp)) continue;
@@ -138,7 +136,7 @@ Significant CountSignificant(std::string_view raw, bool ascii) {
 
 // Keeps the first `first` and last `last` significant characters, replaces the
 // other significant characters with '*', keeps everything else. `sig` is
-// CountSignificant(raw, ascii).
+// CountSignificant(raw, &ascii).
 std::string KeepEnds(std::string_view raw, size_t first, size_t last, bool ascii,
                      const Significant& sig) {
   const size_t n = sig.n;
@@ -377,8 +375,7 @@ MaskPlan Only(MaskPlan::Kind kind) {
 MaskPlan KeepEndsPlan(std::string_view raw, size_t first, size_t last) {
   MaskPlan p;
   p.kind = MaskPlan::kKeepEnds;
-  p.ascii = IsAscii(raw);
-  p.sig = CountSignificant(raw, p.ascii);
+  p.sig = CountSignificant(raw, &p.ascii);
   p.first = first;
   p.last = last;
   return p;
