@@ -223,16 +223,23 @@ void ExpectSameFindings(const std::vector<Finding>& a, const std::vector<Finding
 // and spaces) and then a Chinese character follow; a tab instead of the
 // space after the time sends the same text down the general path, at the
 // same offsets.
+// Text before and after a timestamp in these tests: labels of a date of
+// birth, numbers, and letters glued to the date ("出生日期A" makes its left
+// boundary fail, a glue keyword such as "qq" lets it pass).
+const std::vector<std::string> kBeforeTimestamp = {"", "[", "出生日期：", "生日 ", "DOB ", "有效期至", "订单", "abc", "1",
+                                                   "x.", "13812345678 ", "QQ ", "A", "出生日期A", "生日qq", "出生日期：qq"};
+const std::vector<std::string> kAfterTimestamp = {"客服", "出生", "您好，生日", "电话13812345678"};
+
+const std::string& PickFrom(std::mt19937& rng, const std::vector<std::string>& v) {
+  return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+}
+
 TEST(TimestampFastPathTest, SameFindingsAsGeneralPath) {
   absl::StatusOr<Detector> detector = Detector::Create({});
   ASSERT_TRUE(detector.ok()) << detector.status();
-  const std::vector<std::string> before = {"", "[", "出生日期：", "生日 ", "DOB ", "有效期至", "订单", "abc", "1", "x.",
-                                           "13812345678 ", "QQ ", "A"};
-  const std::vector<std::string> after = {"客服", "出生", "您好，生日", "电话13812345678"};
   std::mt19937 rng(11);
   int compared = 0;
   for (int trial = 0; trial < 4000; ++trial) {
-    auto Pick = [&](const std::vector<std::string>& v) { return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)]; };
     auto Num = [&](int lo, int hi, bool pad) {
       int v = std::uniform_int_distribution<int>(lo, hi)(rng);
       std::string s = std::to_string(v);
@@ -243,8 +250,8 @@ TEST(TimestampFastPathTest, SameFindingsAsGeneralPath) {
                      ":" + Num(0, 59, true);
     if (rng() % 2) ts += ":" + Num(0, 59, true);
     std::string closer = rng() % 3 == 0 ? "]" : "";
-    std::string prefix = Pick(before);
-    std::string suffix = Pick(after);
+    const std::string& prefix = PickFrom(rng, kBeforeTimestamp);
+    const std::string& suffix = PickFrom(rng, kAfterTimestamp);
     std::string fast = prefix + ts + closer + " " + suffix;
     std::string general = prefix + ts + closer + "\t" + suffix;
     absl::StatusOr<std::vector<Finding>> a = detector->Scan(fast);
@@ -263,19 +270,15 @@ TEST(TimestampFastPathTest, SameFindingsAsGeneralPath) {
 TEST(TimestampFastPathTest, RepeatedDatesSameAsGeneralPath) {
   absl::StatusOr<Detector> detector = Detector::Create({});
   ASSERT_TRUE(detector.ok()) << detector.status();
-  // "出生日期A", "qq": a letter glued to the date makes its left boundary
-  // fail (or pass, for a glue keyword) next to a keyword.
-  const std::vector<std::string> before = {"", "[", "出生日期：", "生日 ", "DOB ", "订单", "abc", "x.", "QQ ", "A",
-                                           "出生日期A", "生日qq", "出生日期：qq"};
-  const std::vector<std::string> after = {"客服", "出生", "您好，生日", "电话13812345678"};
   const std::vector<std::string> dates = {"1987-06-05", "2024-02-15", "1990-1-2", "2024-02-15"};
   std::mt19937 rng(17);
-  auto Pick = [&](const std::vector<std::string>& v) { return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)]; };
   int compared = 0;
   for (int trial = 0; trial < 60; ++trial) {
     std::string fast, general;
     for (int line = 0; line < 40; ++line) {
-      const std::string prefix = Pick(before), date = Pick(dates), suffix = Pick(after);
+      const std::string& prefix = PickFrom(rng, kBeforeTimestamp);
+      const std::string& date = PickFrom(rng, dates);
+      const std::string& suffix = PickFrom(rng, kAfterTimestamp);
       const std::string time = rng() % 2 ? " 17:18:00" : " 9:05";
       const std::string closer = rng() % 3 == 0 ? "]" : "";
       fast += prefix + date + time + closer + " " + suffix + "\n";
