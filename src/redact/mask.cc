@@ -444,17 +444,9 @@ MaskPlan PlanMask(EntityType type, std::string_view raw) {
   }
 }
 
-// KeepEnds(raw, ...) as an edit: the first and last character it changes
-// bound raw[*pre, raw.size() - *suf), which becomes *replacement. 0: nothing
-// changes; 1: an edit; -1: raw is not valid UTF-8 (the caller diffs instead).
-int KeepEndsEdit(std::string_view raw, const MaskPlan& p, size_t* pre, size_t* suf,
-                 std::string* replacement) {
-  const size_t n = p.sig.n;
-  size_t first = p.first, last = p.last;
-  if (n != 0 && first + last >= n) {  // as KeepEnds
-    first = std::min(first, n / 3);
-    last = std::min(last, n / 3);
-  }
+template <bool kAscii>
+int KeepEndsEditImpl(std::string_view raw, size_t first, size_t hide_end, size_t* pre,
+                     size_t* suf, std::string* replacement) {
   // Never longer than raw: each character stays or becomes one '*'. Values
   // are short: written on the stack, so that a short replacement is never a
   // heap allocation.
@@ -467,26 +459,21 @@ int KeepEndsEdit(std::string_view raw, const MaskPlan& p, size_t* pre, size_t* s
   }
   size_t w = 0;
   size_t begin = std::string_view::npos, end = 0, kept = 0;
-  size_t k = 0;
+  size_t k = 0;  // significant characters before i
   for (size_t i = 0; i < raw.size();) {
-    uint32_t cp;
-    size_t len;
-    if (p.ascii) {
-      cp = static_cast<unsigned char>(raw[i]);
-      len = 1;
+    size_t len = 1;
+    bool significant;
+    if constexpr (kAscii) {
+      significant = AsciiSignificant(raw[i]);
     } else {
+      uint32_t cp;
       len = NextCodePoint(raw, i, &cp);
       if (cp == kInvalid) return -1;
+      significant = IsSignificant(cp);
     }
-    bool hide;
-    if (n == 0) {
-      hide = p.ascii ? !AsciiSpace(raw[i]) : !IsSpace(cp);
-    } else {
-      const bool significant = p.ascii ? AsciiSignificant(raw[i]) : IsSignificant(cp);
-      hide = significant && k >= first && k < n - last;
-      k += significant;
-    }
-    const bool changed = hide && !(len == 1 && raw[i] == '*');
+    const bool hide = significant && k >= first && k < hide_end;
+    k += significant;
+    const bool changed = hide && raw[i] != '*';  // '*' is one byte: hidden as it is
     if (changed && begin == std::string_view::npos) begin = i;
     if (begin != std::string_view::npos) {
       if (hide) {
@@ -506,6 +493,23 @@ int KeepEndsEdit(std::string_view raw, const MaskPlan& p, size_t* pre, size_t* s
   *pre = begin;
   *suf = raw.size() - end;
   return 1;
+}
+
+// KeepEnds(raw, ...) as an edit: the first and last character it changes
+// bound raw[*pre, raw.size() - *suf), which becomes *replacement. 0: nothing
+// changes; 1: an edit; -1: the caller diffs the whole mask instead (a value
+// without significant characters, or not valid UTF-8).
+int KeepEndsEdit(std::string_view raw, const MaskPlan& p, size_t* pre, size_t* suf,
+                 std::string* replacement) {
+  const size_t n = p.sig.n;
+  if (n == 0) return -1;
+  size_t first = p.first, last = p.last;
+  if (first + last >= n) {  // as KeepEnds
+    first = std::min(first, n / 3);
+    last = std::min(last, n / 3);
+  }
+  return p.ascii ? KeepEndsEditImpl<true>(raw, first, n - last, pre, suf, replacement)
+                 : KeepEndsEditImpl<false>(raw, first, n - last, pre, suf, replacement);
 }
 
 }  // namespace
