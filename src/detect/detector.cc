@@ -132,7 +132,20 @@ struct Engine {
   // Last UTF-8 character (up to 3 bytes) of every anchor keyword, and each
   // one's index in anchor_tails.
   std::vector<uint32_t> anchor_tails;
-  absl::flat_hash_map<uint32_t, size_t> anchor_tail_index;
+  // anchor_tails as an open-addressing table (a tail, its index + 1; 0 is
+  // empty), a power of two at least twice as long: nearly every chat line
+  // asks it about the colon after the speaker's name.
+  std::vector<std::pair<uint32_t, uint32_t>> anchor_tail_slots;
+  static size_t TailSlot(uint32_t tail, size_t mask) { return (tail * 0x9E3779B1u >> 7) & mask; }
+  // The index in anchor_tails of `tail`, or SIZE_MAX.
+  size_t AnchorTailIndex(uint32_t tail) const {
+    const size_t mask = anchor_tail_slots.size() - 1;
+    for (size_t i = TailSlot(tail, mask);; i = (i + 1) & mask) {
+      const auto& [key, index] = anchor_tail_slots[i];
+      if (index == 0) return SIZE_MAX;
+      if (key == tail) return index - 1;
+    }
+  }
   // (anchor, pattern) pairs by the index of the anchor's last character in
   // anchor_tails.
   std::vector<std::vector<std::pair<std::string, const Pattern*>>> anchors_by_tail;
@@ -1128,11 +1141,11 @@ class Scanner {
     size_t prev = internal::PrevCharStart(p_, colon);
     uint32_t tail = 0;
     for (size_t t = prev; t < colon; ++t) tail = (tail << 8) | p_[t];
-    auto tail_it = impl_.anchor_tail_index.find(tail);
-    if (tail_it == impl_.anchor_tail_index.end()) return;
+    const size_t tail_index = impl_.AnchorTailIndex(tail);
+    if (tail_index == SIZE_MAX) return;
     // Which patterns have an anchor ending right before the colon?
     labelled_.clear();
-    for (const auto& [a, p] : impl_.anchors_by_tail[tail_it->second]) {
+    for (const auto& [a, p] : impl_.anchors_by_tail[tail_index]) {
       if (a.size() > colon || std::memcmp(p_ + colon - a.size(), a.data(), a.size()) != 0) continue;
       if (std::find(labelled_.begin(), labelled_.end(), p) == labelled_.end()) labelled_.push_back(p);
     }
@@ -1976,7 +1989,14 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   std::sort(impl->tails.begin(), impl->tails.end());
   impl->tails.erase(std::unique(impl->tails.begin(), impl->tails.end()), impl->tails.end());
   impl->anchors_by_tail.resize(impl->anchor_tails.size());
-  for (size_t i = 0; i < impl->anchor_tails.size(); ++i) impl->anchor_tail_index[impl->anchor_tails[i]] = i;
+  size_t slots = 16;
+  while (slots < 2 * impl->anchor_tails.size()) slots *= 2;
+  impl->anchor_tail_slots.assign(slots, {0, 0});
+  for (size_t i = 0; i < impl->anchor_tails.size(); ++i) {
+    size_t at = Engine::TailSlot(impl->anchor_tails[i], slots - 1);
+    while (impl->anchor_tail_slots[at].second != 0) at = (at + 1) & (slots - 1);
+    impl->anchor_tail_slots[at] = {impl->anchor_tails[i], static_cast<uint32_t>(i + 1)};
+  }
   for (const Pattern* p : impl->anchored) {
     for (const std::string& a : p->anchors) {
       if (a.empty()) continue;
