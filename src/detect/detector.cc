@@ -408,18 +408,23 @@ class Scanner {
           continue;
         }
       }
-      // Expand to the whole run of numerals, digits and single separators.
+      // Expand to the whole run of numerals, digits and single separators,
+      // counting the numerals (separators are none, so the count holds once
+      // leading separators are dropped).
       size_t left = q;
+      size_t numerals = 0;
       while (left > 0) {
         size_t prev = internal::PrevCharStart(p_, left);
+        if (!NumeralOrGlue(prev)) break;
         // The character must reach `left` ("3\xAA8": CharStart steps over a
         // stray continuation byte, which BuildSegment would stop at, so the
         // run would be cut at a different place in a window of the text).
-        if (!NumeralOrGlue(prev) || prev + NormAt(p_, n_, prev, true).len < left) break;
+        const NormChar c = NormAt(p_, n_, prev, true);
+        if (prev + c.len < left) break;
+        numerals += c.numeral;
         left = prev;
       }
       size_t right = q;
-      size_t numerals = 0;
       while (right < n_) {
         NormChar c = NormAt(p_, n_, right, true);
         if (c.kind != NormKind::kChar || !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-')) break;
@@ -427,17 +432,13 @@ class Scanner {
         right += c.len;
       }
       resume = right;
+      // Most runs are one numeral in a word (一下, 两个): too short already.
+      if (right - left < kNumeralStride || numerals < kMinNumerals) continue;
       // Skip leading separators.
       while (left < right) {
         NormChar c = NormAt(p_, n_, left, true);
         if (IsDigit(c.c)) break;
         left += c.len;
-      }
-      numerals = 0;
-      for (size_t k = left; k < right;) {
-        NormChar c = NormAt(p_, n_, k, true);
-        if (c.numeral) ++numerals;
-        k += c.len;
       }
       // Decided by the run alone (not by where the probes fell): a run of at
       // least kNumeralStride bytes always contains a probe, whatever the
