@@ -5,14 +5,16 @@
 // one core; 2 threads >= 1.8x one thread). Compare ratios from one run, not
 // MB/s across runs or machines. On a busy machine, count instructions on
 // the critical path instead (deterministic):
-//   valgrind --tool=callgrind --separate-threads=yes <binary> \
-//     --benchmark_filter='BM_RedactStream64K/2' --benchmark_min_time=0.001
+//   valgrind --tool=callgrind --separate-threads=yes <binary>
+//       --benchmark_filter='BM_RedactStream64K/2' --benchmark_min_time=0.001
 // and compare the busiest thread's RedactStream::Write + Finish with the
 // one-thread run's.
 //
 //   build/<dir>/bench/piivault_redact_benchmark --benchmark_min_time=2
-//   PIIVAULT_BENCH_JSONL=corpus.jsonl build/<dir>/bench/piivault_redact_benchmark \
-//     --benchmark_filter=Jsonl   # the JSON Lines record path on your own records
+//   # the JSON Lines record path on your own records (PIIVAULT_BENCH_FIELD: the
+//   # field path, default text), e.g. scripts/gen_transcript_jsonl.py output:
+//   PIIVAULT_BENCH_JSONL=corpus.jsonl build/<dir>/bench/piivault_redact_benchmark --benchmark_filter=Jsonl
+//   PIIVAULT_BENCH_JSONL=msgs.jsonl PIIVAULT_BENCH_FIELD='messages[].content' ... --benchmark_filter=Jsonl
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -185,6 +187,15 @@ BENCHMARK(BM_RedactJsonl)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRea
 // (ratio 1.33), RecordPathNoScan 37 ms (850 MB/s). Before the one-pass
 // record walk the CLI spent 1.65x the scan's CPU time on the same input.
 
+// The field the Jsonl benchmarks redact: $PIIVAULT_BENCH_FIELD, else text.
+const std::vector<std::string>& BenchFields() {
+  static const std::vector<std::string>* fields = [] {
+    const char* f = std::getenv("PIIVAULT_BENCH_FIELD");
+    return new std::vector<std::string>{f != nullptr && *f != '\0' ? f : "text"};
+  }();
+  return *fields;
+}
+
 struct JsonlFixture {
   std::vector<std::string> records;
   std::vector<std::string> texts;  // each record's decoded "text" fields, concatenated
@@ -242,7 +253,7 @@ struct JsonlFixture {
       }
       for (const std::string& r : records) bytes += r.size() + 1;
     }
-    const std::vector<std::string> fields = {"text"};
+    const std::vector<std::string>& fields = BenchFields();
     std::vector<redact_internal::StringRange> ranges;
     std::string decoded;
     for (const std::string& r : records) {
@@ -267,6 +278,7 @@ JsonlFixture& J() {
   return *f;
 }
 
+
 void ScanTexts(const Detector& d, const JsonlFixture& j) {
   for (const std::string& t : j.texts)
     if (!t.empty()) benchmark::DoNotOptimize(d.Scan(t));
@@ -274,10 +286,10 @@ void ScanTexts(const Detector& d, const JsonlFixture& j) {
 
 void RedactRecords(const Redactor& r, const JsonlFixture& j, std::string* out,
                    RedactionReport* report) {
-  static const std::vector<std::string> kFields = {"text"};
+  const std::vector<std::string>& fields = BenchFields();
   for (const std::string& rec : j.records) {
     if (out->size() > (size_t{1} << 20)) out->clear();  // a CLI run buffer, reused
-    if (r.RedactJsonRecord(rec, kFields, report, out).ok()) out->push_back('\n');
+    if (r.RedactJsonRecord(rec, fields, report, out).ok()) out->push_back('\n');
   }
 }
 
