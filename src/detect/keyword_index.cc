@@ -15,6 +15,15 @@ inline void Set(std::vector<uint64_t>& bits, uint32_t k) { bits[k >> 6] |= uint6
 
 constexpr uint32_t kAsciiKey = 0x10000;
 
+// Bits set in x, inline (__builtin_popcountll is a libgcc call on baseline
+// x86-64, which has no POPCNT instruction).
+inline uint32_t PopCount(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return static_cast<uint32_t>((x * 0x0101010101010101ull) >> 56);
+}
+
 }  // namespace
 
 KeywordIndex::KeywordIndex(std::vector<std::string> keywords) : texts_(std::move(keywords)) {
@@ -44,7 +53,7 @@ KeywordIndex::KeywordIndex(std::vector<std::string> keywords) : texts_(std::move
   // Ranks and ranges (keys sort code points < 0x10000 + pair < UINT32_MAX).
   auto Ranks = [](const std::vector<uint64_t>& bits, std::vector<uint32_t>* rank) {
     rank->assign(bits.size() + 1, 0);
-    for (size_t w = 0; w < bits.size(); ++w) (*rank)[w + 1] = (*rank)[w] + static_cast<uint32_t>(__builtin_popcountll(bits[w]));
+    for (size_t w = 0; w < bits.size(); ++w) (*rank)[w + 1] = (*rank)[w] + PopCount(bits[w]);
   };
   Ranks(code_points_, &cp_rank_);
   Ranks(ascii_pairs_, &ascii_rank_);
@@ -95,7 +104,7 @@ inline bool BytesEqual(const uint8_t* p, const char* w, size_t n) {
 
 inline uint32_t Rank(const std::vector<uint64_t>& bits, const std::vector<uint32_t>& rank, uint32_t k) {
   const uint64_t below = bits[k >> 6] & ((uint64_t{1} << (k & 63)) - 1);
-  return rank[k >> 6] + static_cast<uint32_t>(__builtin_popcountll(below));
+  return rank[k >> 6] + PopCount(below);
 }
 
 }  // namespace
