@@ -495,17 +495,18 @@ void MarkStringSpecials(std::string_view s, std::vector<uint64_t>* bits) {
   MarkStringSpecialsSse(s.data(), s.size(), bits->data());
 }
 
-// One pass that both checks the record and lists the field strings, for the
-// records it can vouch for: an object or array root, at most 64 levels deep,
-// numbers without exponent and with at most 18 digits (19 with a fraction),
-// \u surrogates only in pairs, valid UTF-8 (checked beforehand). Every record it accepts is one
-// simdjson accepts too (a strict subset of what simdjson's DOM parser takes),
-// and its string list is the Scanner's. Anything else -- malformed records
-// included -- returns false and goes the simdjson way, which decides and words
-// the error exactly as before.
 // The walker's per-token steps, inlined into its loop (calls were a third of
 // the cost of a short string or member name).
 #define PIIVAULT_WALK_INLINE inline __attribute__((always_inline))
+
+// One pass that both checks the record and lists the field strings, for the
+// records it can vouch for: an object or array root, at most 64 levels deep,
+// numbers without exponent and with at most 18 digits (19 with a fraction),
+// \u surrogates only in pairs, valid UTF-8 (checked beforehand), at most 64
+// field paths. Every record it accepts is one simdjson accepts too (a strict
+// subset of what simdjson's DOM parser takes), and its string list is the
+// Scanner's. Anything else -- malformed records included -- returns false and
+// goes the simdjson way, which decides and words the error exactly as before.
 
 class StrictWalker {
  public:
