@@ -313,7 +313,7 @@ class Scanner {
       std::memcpy(ts_memo_.digits, digits, count);
       ts_memo_.digit_count = count;
       shape_passed_as_token_ = false;
-      TryDigitPatterns(std::string_view(digits, count), raw, 2, false, [](const Pattern& p) { return p.separators.find('-') != std::string::npos; },
+      TryDigitPatterns(std::string_view(digits, count), raw, 2, false, [](const Pattern& p) { return p.Separates('-'); },
                        i, date_end);
     }
     // As Tokens: "YYYY-MM-DD" is one all-digit token.
@@ -813,7 +813,7 @@ class Scanner {
     if (seg_.numerals && (end - begin < kNumeralStride || NumeralsIn(raw_b, raw_e) < kMinNumerals)) return;
     TryDigitPatterns(value_, raw, seps, star, [&](const Pattern& p) {
       for (size_t t = a + 1; t <= b; ++t) {
-        if (p.separators.find(groups_[t].sep) == std::string::npos) return false;
+        if (!p.Separates(groups_[t].sep)) return false;
       }
       return true;
     }, begin, end);
@@ -939,7 +939,7 @@ class Scanner {
     joined_.assign(s, b, e - b);
     joined_.append(s, k + 1, k2 - (k + 1));
     for (const Pattern* p : impl_.tokens) {
-      if (p->separators.find('\n') == std::string::npos) continue;
+      if (!p->Separates('\n')) continue;
       if (joined_.size() < p->min_length || joined_.size() > p->max_length) continue;
       Try(*p, joined_, seg_.b[b], seg_.e[k2 - 1]);
     }

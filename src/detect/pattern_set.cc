@@ -191,10 +191,12 @@ absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file
   // Digit runs default to " -\n"; other extractors join nothing by default.
   if (p.extractor != Extractor::kDigits) p.separators.clear();
   PIIVAULT_RETURN_IF_ERROR(GetString(t, "separators", file, line, &p.separators, false));
+  p.separator_bits = 0;
   for (char c : p.separators) {
-    if (std::string_view(" -.\n/()").find(c) == std::string_view::npos) {
+    if (Pattern::SeparatorBit(c) == 0) {
       return Bad(file, LineOf(*t.get("separators")), "separators may only contain space, '-', '.', '/', '(', ')' and newline");
     }
+    p.separator_bits |= Pattern::SeparatorBit(c);
   }
   d = static_cast<double>(p.max_separators);
   PIIVAULT_RETURN_IF_ERROR(GetNumber(t, "max_separators", file, &d, 0, 16));

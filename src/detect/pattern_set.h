@@ -78,6 +78,22 @@ struct Pattern {
   size_t min_length = 1;
   size_t max_length = 64;
   std::string separators = " -\n";
+  // Whether separator c may join groups: `separators` as one bit per
+  // allowed character (the hot loops ask per group; see SeparatorBit).
+  bool Separates(char c) const { return (separator_bits & SeparatorBit(c)) != 0; }
+  static constexpr uint8_t SeparatorBit(char c) {
+    switch (c) {
+      case ' ': return 1;
+      case '-': return 2;
+      case '.': return 4;
+      case '/': return 8;
+      case '(': return 16;
+      case ')': return 32;
+      case '\n': return 64;
+      default: return 0;
+    }
+  }
+  uint8_t separator_bits = 1 | 2 | 64;  // set from `separators` when the file is parsed
   size_t max_separators = 4;
   bool uppercase = false;
   std::string strip;
