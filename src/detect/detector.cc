@@ -272,12 +272,16 @@ class Scanner {
       ++*at;
       return true;
     };
-    size_t q = i;
-    if (!Digits(&q, 4, 4) || !Char(&q, '-') || !Digits(&q, 1, 2) || !Char(&q, '-')) return 0;
-    if (!Digits(&q, 1, 2)) return 0;
-    const size_t date_end = q;
-    if (!Char(&q, ' ') || !Digits(&q, 1, 2) || !Char(&q, ':') || !Digits(&q, 2, 2)) return 0;
-    if (Char(&q, ':') && !Digits(&q, 2, 2)) return 0;
+    size_t q = internal::CanonicalTimestampEnd(p_, n_, i);  // "2024-02-15 17:18:00", 16 bytes at once
+    size_t date_end = i + 10;
+    if (q == 0) {
+      q = i;
+      if (!Digits(&q, 4, 4) || !Char(&q, '-') || !Digits(&q, 1, 2) || !Char(&q, '-')) return 0;
+      if (!Digits(&q, 1, 2)) return 0;
+      date_end = q;
+      if (!Char(&q, ' ') || !Digits(&q, 1, 2) || !Char(&q, ':') || !Digits(&q, 2, 2)) return 0;
+      if (Char(&q, ':') && !Digits(&q, 2, 2)) return 0;
+    }
     if (q < n_ && (p_[q] == ']' || p_[q] == ')')) ++q;
     while (q < n_ && p_[q] == ' ') ++q;
     if (q < n_ && (p_[q] < 0x80 || NormAt(p_, n_, q, false).kind != NormKind::kStop)) return 0;

@@ -132,6 +132,36 @@ size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
   return n;
 }
 
+size_t CanonicalTimestampEnd(const uint8_t* p, size_t n, size_t i) {
+  if (i + 16 >= n) return 0;
+  // Digits at 0-3 5-6 8-9 11-12 14-15; '-' at 4 and 7, ' ' at 10, ':' at 13.
+  constexpr uint32_t kDigitBits = 0xDB6F;  // 1101 1011 0110 1111
+  constexpr uint32_t kSepBits = 0x2490;    // bits 4, 7, 10, 13
+  uint32_t digits = 0, seps = 0;
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+  const __m128i t = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+  digits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)));
+  const __m128i shape = _mm_setr_epi8(0, 0, 0, 0, '-', 0, 0, '-', 0, 0, ' ', 0, 0, ':', 0, 0);
+  seps = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, shape)));
+#else
+  for (int k = 0; k < 16; ++k) {
+    const uint8_t b = p[i + k];
+    if (b >= '0' && b <= '9') digits |= 1u << k;
+    if (b == (k == 4 || k == 7 ? '-' : k == 10 ? ' ' : k == 13 ? ':' : 0x100)) seps |= 1u << k;
+  }
+#endif
+  if ((digits & 0xFFFF) != kDigitBits || (seps & kSepBits) != kSepBits) return 0;
+  auto Digit = [&](size_t k) { return k < n && p[k] >= '0' && p[k] <= '9'; };
+  size_t q = i + 16;
+  if (Digit(q)) return 0;
+  if (p[q] == ':') {
+    if (!Digit(q + 1) || !Digit(q + 2) || Digit(q + 3)) return 0;
+    q += 3;
+  }
+  return q;
+}
+
 namespace {
 
 bool IsAsciiAlnum(uint8_t c) {

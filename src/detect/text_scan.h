@@ -26,6 +26,12 @@ size_t LastNumberByte(const uint8_t* p, size_t lo, size_t to);
 // line feed, ',' ';', a full-width digit ，；, or 。、 begins; `to` if none.
 size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to);
 
+// A chat timestamp in its canonical form at p[i]: "YYYY-MM-DD hh:mm" or
+// "YYYY-MM-DD hh:mm:ss", not followed by a digit. Returns where it ends, or
+// 0 if the text is not that (other forms, such as "2024-2-5 9:05", are for
+// the caller's general parse). Checks 16 bytes at once; needs i + 16 < n.
+size_t CanonicalTimestampEnd(const uint8_t* p, size_t n, size_t i);
+
 enum class NormKind : uint8_t { kStop, kChar, kZeroWidth };
 
 struct NormChar {

@@ -223,6 +223,38 @@ void ExpectSameFindings(const std::vector<Finding>& a, const std::vector<Finding
 // and spaces) and then a Chinese character follow; a tab instead of the
 // space after the time sends the same text down the general path, at the
 // same offsets.
+// CanonicalTimestampEnd against a byte-by-byte parse of the same two forms,
+// on strings over the characters timestamps are made of (so most nearly
+// match), at every offset and buffer end.
+TEST(CanonicalTimestampTest, EqualsAByteParse) {
+  auto Reference = [](const std::string& s, size_t i) -> size_t {
+    auto D = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+    if (i + 16 >= s.size()) return 0;
+    for (size_t k : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15}) {
+      if (!D(i + k)) return 0;
+    }
+    if (s[i + 4] != '-' || s[i + 7] != '-' || s[i + 10] != ' ' || s[i + 13] != ':' || D(i + 16)) return 0;
+    if (s[i + 16] != ':') return i + 16;
+    return D(i + 17) && D(i + 18) && !D(i + 19) ? i + 19 : 0;
+  };
+  std::mt19937 rng(23);
+  const std::string alphabet = "0123456789-: ]x";
+  const std::string canonical = "2024-02-15 17:18:00";
+  int found = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::string s = canonical.substr(0, 16 + rng() % 4) + std::string(rng() % 3, ' ');
+    const int flips = static_cast<int>(rng() % 3);
+    for (int f = 0; f < flips; ++f) s[rng() % s.size()] = alphabet[rng() % alphabet.size()];
+    if (rng() % 2) s = alphabet.substr(rng() % alphabet.size(), 1) + s;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const size_t got = internal::CanonicalTimestampEnd(reinterpret_cast<const uint8_t*>(s.data()), s.size(), i);
+      ASSERT_EQ(got, Reference(s, i)) << s << " at " << i;
+      found += got != 0;
+    }
+  }
+  EXPECT_GT(found, 2000);
+}
+
 // Text before and after a timestamp in these tests: labels of a date of
 // birth, numbers, and letters glued to the date ("出生日期A" makes its left
 // boundary fail, a glue keyword such as "qq" lets it pass).
