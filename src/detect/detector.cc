@@ -386,21 +386,8 @@ class Scanner {
         // on either side, its run holds none: skip it without normalising it
         // character by character (the general expansion below would stop at
         // the same two places).
-        size_t r = q;
-        while (r < n_) {
-          const uint8_t b = p_[r];
-          if (IsDigit(static_cast<char>(b)) || b == ' ' || b == '\t' || b == '\n' || b == '-') {
-            ++r;
-          } else if (b == '\r' && r + 1 < n_ && p_[r + 1] == '\n') {
-            r += 2;
-          } else {
-            break;
-          }
-        }
-        size_t l = q;
-        while (l > 0 && (IsDigit(static_cast<char>(p_[l - 1])) || p_[l - 1] == ' ' || p_[l - 1] == '\t' || p_[l - 1] == '-')) {
-          --l;
-        }
+        const size_t r = internal::AsciiRunEnd(p_, n_, q);
+        const size_t l = internal::AsciiRunStart(p_, q);
         bool right_closed = true;
         if (r < n_) {
           const NormChar c = NormAt(p_, n_, r, true);

@@ -32,6 +32,14 @@ size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to);
 // the caller's general parse). Checks 16 bytes at once; needs i + 16 < n.
 size_t CanonicalTimestampEnd(const uint8_t* p, size_t n, size_t i);
 
+// The ASCII stretches the numeral pass skips over (digits, spaces, tabs and
+// '-', which a run of numerals could continue through), 16 bytes at a time:
+// AsciiRunEnd: the first position at or after q that is none of those, a
+// line feed, or a CR LF pair. AsciiRunStart: the smallest l <= q such that
+// p[l, q) holds only digits, spaces, tabs and '-' (no line breaks).
+size_t AsciiRunEnd(const uint8_t* p, size_t n, size_t q);
+size_t AsciiRunStart(const uint8_t* p, size_t q);
+
 enum class NormKind : uint8_t { kStop, kChar, kZeroWidth };
 
 struct NormChar {

@@ -255,6 +255,36 @@ TEST(CanonicalTimestampTest, EqualsAByteParse) {
   EXPECT_GT(found, 2000);
 }
 
+// The numeral pass's ASCII stretches (16 bytes at a time) against byte loops,
+// on strings over digits, separators, line breaks and stops, at every
+// position.
+TEST(AsciiRunTest, EqualsByteLoops) {
+  auto In = [](uint8_t b) { return (b >= '0' && b <= '9') || b == ' ' || b == '\t' || b == '-'; };
+  std::mt19937 rng(29);
+  const std::string alphabet = "0123456789 \t-\n\r\r:a\xE4";
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string s(rng() % 70, ' ');
+    for (char& c : s) c = rng() % 4 == 0 ? alphabet[rng() % alphabet.size()] : static_cast<char>('0' + rng() % 10);
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+    for (size_t q = 0; q <= s.size(); ++q) {
+      size_t r = q;
+      while (r < s.size()) {
+        if (In(p[r]) || p[r] == '\n') {
+          ++r;
+        } else if (p[r] == '\r' && r + 1 < s.size() && p[r + 1] == '\n') {
+          r += 2;
+        } else {
+          break;
+        }
+      }
+      size_t l = q;
+      while (l > 0 && In(p[l - 1])) --l;
+      ASSERT_EQ(internal::AsciiRunEnd(p, s.size(), q), r) << trial << " " << q;
+      ASSERT_EQ(internal::AsciiRunStart(p, q), l) << trial << " " << q;
+    }
+  }
+}
+
 // Text before and after a timestamp in these tests: labels of a date of
 // birth, numbers, and letters glued to the date ("出生日期A" makes its left
 // boundary fail, a glue keyword such as "qq" lets it pass).
