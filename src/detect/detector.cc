@@ -296,7 +296,7 @@ class Scanner {
       for (const auto& [p, as_token] : ts_memo_.passed) {
         std::string_view v = raw;
         if (!as_token && !p->value_raw) v = std::string_view(ts_memo_.digits, ts_memo_.digit_count);
-        Try(*p, v, i, date_end);
+        Try(*p, v, i, date_end, /*shape_ok=*/p->shape.has_value());
       }
       return q;
     }
@@ -1521,7 +1521,9 @@ class Scanner {
     return h ^ (h >> 29);
   }
 
-  void Try(const Pattern& p, std::string_view value, size_t begin, size_t end) {
+  // `shape_ok`: the caller knows p's regex accepts the value (see
+  // TimestampMemo).
+  void Try(const Pattern& p, std::string_view value, size_t begin, size_t end, bool shape_ok = false) {
     std::string_view v = value;
     if (p.uppercase && std::any_of(value.begin(), value.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
       upper_.assign(value.data(), value.size());
@@ -1530,7 +1532,7 @@ class Scanner {
     }
     // Most candidates fail the regex; the DFA says so in a table load per
     // byte, exactly as RE2 would.
-    if (p.shape && !p.shape->FullMatch(v)) return;
+    if (!shape_ok && p.shape && !p.shape->FullMatch(v)) return;
     if (shape_passed_ != nullptr) shape_passed_->emplace_back(&p, shape_passed_as_token_);
     float pos = 0, neg = 0;
     if (p.requires_context) {
