@@ -284,7 +284,7 @@ class Scanner {
     }
     if (q < n_ && (p_[q] == ']' || p_[q] == ')')) ++q;
     while (q < n_ && p_[q] == ' ') ++q;
-    if (q < n_ && (p_[q] < 0x80 || NormAt(p_, n_, q, false).kind != NormKind::kStop)) return 0;
+    if (q < n_ && (p_[q] < 0x80 || !internal::IsStopChar(p_, n_, q))) return 0;
 
     const std::string_view raw(reinterpret_cast<const char*>(p_ + i), date_end - i);
     const bool left_ok = LeftBoundaryOkAt(i);
@@ -344,12 +344,12 @@ class Scanner {
     bool comma = false;  // the segment is the digits and ','
     if (q < n_) {
       if (p_[q] < 0x80) return 0;
-      const NormChar c = NormAt(p_, n_, q, false);
+      const NormChar c = p_[q] >= 0xE4 && p_[q] <= 0xE9 ? NormChar{} : NormAt(p_, n_, q, false);  // CJK: a stop
       if (c.kind == NormKind::kChar && c.c == ',' && c.len == 3) {
         // The comma is not a thousands separator (RightBoundaryOk) and no
         // extractor looks past it; what follows must end the segment.
         segment_end = q + c.len;
-        if (segment_end < n_ && (p_[segment_end] < 0x80 || NormAt(p_, n_, segment_end, false).kind != NormKind::kStop)) {
+        if (segment_end < n_ && (p_[segment_end] < 0x80 || !internal::IsStopChar(p_, n_, segment_end))) {
           return 0;
         }
         comma = true;
@@ -389,9 +389,14 @@ class Scanner {
         const size_t r = internal::AsciiRunEnd(p_, n_, q);
         const size_t l = internal::AsciiRunStart(p_, q);
         bool right_closed = true;
-        if (r < n_) {
-          const NormChar c = NormAt(p_, n_, r, true);
-          right_closed = c.kind != NormKind::kChar || !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-');
+        if (r < n_ && p_[r] >= 0x80) {
+          // (An ASCII byte there is one no run continues through: r ends the stretch.)
+          if (p_[r] >= 0xE0 && p_[r] <= 0xEF) {
+            right_closed = !NumeralOrGlue(r);
+          } else {
+            const NormChar c = NormAt(p_, n_, r, true);  // NBSP
+            right_closed = c.kind != NormKind::kChar || !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-');
+          }
         }
         const bool left_closed = l == 0 || p_[l - 1] < 0x80 || !NumeralOrGlue(internal::PrevCharStart(p_, l));
         if (right_closed && left_closed) {

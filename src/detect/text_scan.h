@@ -53,6 +53,14 @@ struct NormChar {
 // to digits only when `numerals` is set. Invalid UTF-8 yields kStop.
 NormChar NormAt(const uint8_t* p, size_t n, size_t i, bool numerals);
 
+// NormAt(p, n, i, false).kind == NormKind::kStop, answered at once for the
+// commonest case, a CJK character (lead byte E4-E9: no full-width form,
+// space or dash begins with those, and numerals are off).
+inline bool IsStopChar(const uint8_t* p, size_t n, size_t i) {
+  if (p[i] >= 0xE4 && p[i] <= 0xE9) return true;
+  return NormAt(p, n, i, false).kind == NormKind::kStop;
+}
+
 // Which characters can be part of a run of Chinese numerals: an ASCII
 // digit, space, tab or '-', or a 3-byte character NormAt(p, n, i, true)
 // maps to a digit, space or '-' (一..九 零 〇 两 幺, ０-９, －, ideographic and
