@@ -1580,7 +1580,10 @@ class Scanner {
         }
       }
     }
-    std::string normalized(picked);
+    // Into a reused buffer: most values are rejected here, and IDs and card
+    // numbers are too long for a std::string's inline storage.
+    std::string& normalized = normalized_;
+    normalized.assign(picked.data(), picked.size());
     if (!p.strip.empty()) {
       normalized.erase(std::remove_if(normalized.begin(), normalized.end(),
                                       [&](char c) { return p.strip.find(c) != std::string::npos; }),
@@ -1601,7 +1604,7 @@ class Scanner {
     std::string_view by = verdict.validated_by.empty() ? p.validated_by : verdict.validated_by;
     if (by == "format" && pos > 0 && p.requires_context) by = "context";
     if (p.extension) Extension(&end, &normalized);
-    cands_.push_back({begin, end, conf, &p, std::move(normalized), by});
+    cands_.push_back({begin, end, conf, &p, normalized, by});
   }
 
   // 010-62345678转8021 / 分机 / ext / # / -801: extend a landline over its extension.
@@ -1858,6 +1861,7 @@ class Scanner {
   bool shape_passed_as_token_ = false;
   std::vector<internal::KeywordPrefilter::Cursor> cursors_;  // one per impl_.prefilters
   std::vector<uint32_t> hits_before_, hits_after_;
+  std::string normalized_;  // Try's value being validated
 };
 
 }  // namespace
