@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`piivault redact --jsonl` across batch boundaries (the CLI reads JSON Lines
-in batches of ~4 MB, splits them into runs of records for the workers and
+in batches of ~1 MB, splits them into runs of records for the workers and
 writes them back in order).
 
 A ~13 MB input (several batches; a record longer than a batch; blank lines;
