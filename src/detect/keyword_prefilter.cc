@@ -1,6 +1,7 @@
 #include "detect/keyword_prefilter.h"
 
 #include <algorithm>
+#include <cstring>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -122,19 +123,32 @@ __attribute__((target("avx2"))) static inline uint32_t BlockMask(const uint8_t* 
   return ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(any, _mm256_setzero_si256())));
 }
 
-// Fills masks[j] for the blocks at lo + 32 j below hi whose loads stay in
-// the buffer (q + 34 <= n); with `first`, stops after the first non-zero
-// mask. Returns the number of blocks done.
+// Fills masks[j] for the blocks at lo + 32 j below hi; with `first`, stops
+// after the first non-zero mask. Returns the number of blocks done (all of
+// them, unless `first` stopped it).
 template <int N0, int N1>
 __attribute__((target("avx2"))) static size_t Blocks(const uint8_t* p, size_t n, size_t lo, size_t hi,
                                                    const Tables& tab, bool first, uint32_t* masks) {
   size_t j = 0;
-  for (size_t q = lo; q < hi && q + 34 <= n; q += 32) {
+  size_t q = lo;
+  for (; q < hi && q + 34 <= n; q += 32) {
     uint32_t mask = BlockMask<N0, N1>(p, q, tab);
     if (hi - q < 32) mask &= (uint32_t{1} << (hi - q)) - 1;
     masks[first ? 0 : j] = mask;
     ++j;
-    if (first && mask != 0) break;
+    if (first && mask != 0) return j;
+  }
+  // The last bytes of the buffer (a short chat message is nothing else): a
+  // copy padded with zeros, which begin no keyword and match no keyword
+  // byte, so that a prefix cut by the end matches nothing, as in ScalarAt.
+  for (; q < hi; q += 32) {
+    alignas(32) uint8_t tail[64] = {};
+    std::memcpy(tail, p + q, n - q);
+    uint32_t mask = BlockMask<N0, N1>(tail, 0, tab);
+    if (hi - q < 32) mask &= (uint32_t{1} << (hi - q)) - 1;
+    masks[first ? 0 : j] = mask;
+    ++j;
+    if (first && mask != 0) return j;
   }
   return j;
 }
