@@ -123,6 +123,17 @@ size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
     }
     i += 64;
   }
+  // The rest 16 bytes at a time (a short text is nothing but this).
+  while (i + 16 <= n) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    uint32_t m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi8(a, space), _mm_cmpeq_epi8(a, ef))));
+    while (m != 0) {
+      size_t k = i + static_cast<size_t>(__builtin_ctz(m));
+      if (p[k] != 0xEF || k + 2 >= n || FullWidthInteresting(p[k + 1], p[k + 2])) return k;
+      m &= m - 1;
+    }
+    i += 16;
+  }
 #endif
   for (; i < n; ++i) {
     uint8_t b = p[i];

@@ -285,6 +285,38 @@ TEST(AsciiRunTest, EqualsByteLoops) {
   }
 }
 
+// The skip loop (64, then 16 bytes at a time) against a byte loop, from
+// every position of random mixes of Chinese text, full-width punctuation and
+// forms, ASCII and control bytes, of every length up to 200.
+TEST(NextInterestingTest, EqualsAByteLoop) {
+  auto FullWidth = [](uint8_t b1, uint8_t b2) {  // what the scanner looks at (text_scan.h)
+    if (b1 == 0xBC) return (b2 >= 0x88 && b2 <= 0x9A && b2 != 0x8C) || (b2 >= 0xA0 && b2 <= 0xBA);
+    if (b1 == 0xBD) return b2 >= 0x81 && b2 <= 0x9A;
+    return b1 == 0xBB && b2 == 0xBF;
+  };
+  const std::vector<std::string> pieces = {"您好", "客服", "，", "：", "。", "１", "Ａ", "ｂ", "\xEF\xBB\xBF", "a", "7",
+                                           " ", "\n", "\t", "\x01", "\xEF", "\xEF\xBC", "（", "＠"};
+  std::mt19937 rng(31);
+  for (int trial = 0; trial < 400; ++trial) {
+    std::string s;
+    const size_t len = rng() % 200;
+    while (s.size() < len) {
+      s += rng() % 3 == 0 ? pieces[rng() % pieces.size()] : "查询";
+    }
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+    for (size_t i = 0; i <= s.size(); ++i) {
+      size_t want = s.size();
+      for (size_t k = i; k < s.size(); ++k) {
+        if ((p[k] > 0x20 && p[k] < 0x80) || (p[k] == 0xEF && (k + 2 >= s.size() || FullWidth(p[k + 1], p[k + 2])))) {
+          want = k;
+          break;
+        }
+      }
+      ASSERT_EQ(internal::NextInteresting(p, s.size(), i), want) << trial << " at " << i;
+    }
+  }
+}
+
 // Text before and after a timestamp in these tests: labels of a date of
 // birth, numbers, and letters glued to the date ("出生日期A" makes its left
 // boundary fail, a glue keyword such as "qq" lets it pass).
