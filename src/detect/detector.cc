@@ -183,18 +183,45 @@ namespace {
 
 class Scanner {
  public:
-  Scanner(const Engine& impl, std::string_view text)
-      : impl_(impl),
-        p_(reinterpret_cast<const uint8_t*>(text.data())),
-        n_(text.size()) {}
+  Scanner() = default;
+
+  // Ready to scan `text` with `impl` as if newly constructed, keeping the
+  // capacity of every buffer (Detector::Scan reuses one Scanner per thread,
+  // so scanning many short texts allocates nothing per text).
+  void Reset(const Engine& impl, std::string_view text) {
+    impl_ = &impl;
+    p_ = reinterpret_cast<const uint8_t*>(text.data());
+    n_ = text.size();
+    seg_.Clear();
+    seg_.numerals = false;
+    groups_.clear();
+    labelled_.clear();
+    cands_.clear();
+    pass_end_[0] = pass_end_[1] = 0;
+    ctx_begin_ = ctx_end_ = SIZE_MAX;
+    before_of_ = after_of_ = SIZE_MAX;
+    for (RejectMemo& m : memo_) m.pattern = nullptr;  // never equals a pattern Try asks about
+    ts_memo_.date.clear();
+    ts_memo_.left_ok = false;
+    ts_memo_.digit_count = 0;
+    ts_memo_.passed.clear();
+    shape_passed_ = nullptr;
+    shape_passed_as_token_ = false;
+    cursors_.clear();  // PositiveMayBeNear makes fresh ones for this text
+    hits_before_.clear();
+    hits_after_.clear();
+  }
 
   std::vector<Finding> Run() {
     ScanAscii();
     pass_end_[0] = cands_.size();
-    if (!impl_.digits.empty()) ScanNumerals();
+    if (!impl_->digits.empty()) ScanNumerals();
     pass_end_[1] = cands_.size();
-    if (!impl_.tails.empty()) ScanTails();
-    return Resolve();
+    if (!impl_->tails.empty()) ScanTails();
+    std::vector<Finding> found = Resolve();
+    // A reused Scanner keeps its buffers, but not a large text's candidates.
+    if (cands_.capacity() > kKeptCandidates) std::vector<Candidate>().swap(cands_);
+    return found;
   }
 
  private:
@@ -221,7 +248,7 @@ class Scanner {
       // Only characters that can begin a candidate open a segment; most hits
       // are punctuation (，。：) and cost one test here.
       if (c == ':') {
-        if (!impl_.anchored.empty()) AnchorAt(i, i + len);
+        if (!impl_->anchored.empty()) AnchorAt(i, i + len);
         bool ipv6 = i + len < n_ && (p_[i + len] == ':' || (p_[i + len] == 0xEF && NormAt(p_, n_, i + len, false).c == ':'));
         if (!ipv6) {
           i += len;
@@ -235,7 +262,7 @@ class Scanner {
         i += len;
         continue;
       }
-      if (impl_.timestamp_fast_path && len == 1 && IsDigit(c)) {
+      if (impl_->timestamp_fast_path && len == 1 && IsDigit(c)) {
         size_t end = Timestamp(i);
         if (end == 0) end = DigitsOnly(i);
         if (end != 0) {
@@ -321,7 +348,7 @@ class Scanner {
                        i, date_end);
     }
     // As Tokens: "YYYY-MM-DD" is one all-digit token.
-    if (raw.size() >= impl_.tokens_min && raw.size() <= impl_.tokens_max) {
+    if (raw.size() >= impl_->tokens_min && raw.size() <= impl_->tokens_max) {
       shape_passed_as_token_ = true;
       TryTokenPatterns(raw, /*has_letter=*/false, i, date_end);
     }
@@ -360,13 +387,13 @@ class Scanner {
     const std::string_view digits(reinterpret_cast<const char*>(p_ + i), len);
     const bool left_ok = LeftBoundaryOkAt(i);  // the right boundary is the stop character or the comma
     // DigitRuns / SubSpans / TryDigitSpan with one group, no separators.
-    if (left_ok && len >= impl_.digits_min) {
+    if (left_ok && len >= impl_->digits_min) {
       TryDigitPatterns(digits, digits, 0, false, [](const Pattern&) { return true; }, i, q);
     }
     // DigitRuns tries a Chinese date only when the 4 digits end the segment.
-    if (left_ok && len == 4 && !comma && !impl_.cn_dates.empty()) CnDateAt(digits, i, q);
+    if (left_ok && len == 4 && !comma && !impl_->cn_dates.empty()) CnDateAt(digits, i, q);
     // Tokens: the digits are one all-digit token.
-    if (len >= impl_.tokens_min && len <= impl_.tokens_max) {
+    if (len >= impl_->tokens_min && len <= impl_->tokens_max) {
       TryTokenPatterns(digits, /*has_letter=*/false, i, q);
     }
     return segment_end;
@@ -464,7 +491,7 @@ class Scanner {
     }
   }
 
-  // Finds the characters in impl_.tails inside Chinese text (which the
+  // Finds the characters in impl_->tails inside Chinese text (which the
   // ASCII pass skips): labels written without a colon (我叫张三, 寄到…),
   // 一九八七年十二月二日, 北纬45.8117 东经117.8378. The filter compares the
   // last two bytes of every tail at each position (the lead byte, E4..E9 for
@@ -474,7 +501,7 @@ class Scanner {
     uint32_t masks[kBlocks];
     for (size_t lo = 0; lo < n_; lo += 32 * kBlocks) {
       const size_t hi = std::min(n_, lo + 32 * kBlocks);
-      impl_.tail_filter.MayStartMasks(p_, n_, lo, hi, masks);
+      impl_->tail_filter.MayStartMasks(p_, n_, lo, hi, masks);
       for (size_t j = 0; lo + 32 * j < hi; ++j) {
         for (uint32_t m = masks[j]; m != 0; m &= m - 1) TailAt(lo + 32 * j + static_cast<size_t>(__builtin_ctz(m)));
       }
@@ -484,14 +511,14 @@ class Scanner {
   void TailAt(size_t k) {
     if (k + 3 > n_) return;
     const uint32_t c = uint32_t{p_[k]} << 16 | uint32_t{p_[k + 1]} << 8 | p_[k + 2];
-    auto it = std::find(impl_.tails.begin(), impl_.tails.end(), c);
-    if (it == impl_.tails.end()) return;
+    auto it = std::find(impl_->tails.begin(), impl_->tails.end(), c);
+    if (it == impl_->tails.end()) return;
     if (c == 0xE5B9B4) {  // 年
-      if (!impl_.cn_dates.empty()) CnNumeralDate(k);
+      if (!impl_->cn_dates.empty()) CnNumeralDate(k);
     } else if (c == 0xE7BAAC || c == 0xE7BB8F) {  // 纬 经
-      if (!impl_.decimal_pairs.empty()) Hemisphere(k);
+      if (!impl_->decimal_pairs.empty()) Hemisphere(k);
     }
-    const auto& bare = impl_.bare_by_tail[static_cast<size_t>(it - impl_.tails.begin())];
+    const auto& bare = impl_->bare_by_tail[static_cast<size_t>(it - impl_->tails.begin())];
     if (!bare.empty()) BareAnchorAt(k + 3, bare);
   }
 
@@ -563,12 +590,12 @@ class Scanner {
   void ProcessSegment() {
     if (seg_.s.empty()) return;
     const std::string& s = seg_.s;
-    if (!impl_.digits.empty()) DigitRuns();
+    if (!impl_->digits.empty()) DigitRuns();
     if (seg_.numerals) {
-      if (IsAlpha(s[0]) && !impl_.tokens.empty()) Tokens();
+      if (IsAlpha(s[0]) && !impl_->tokens.empty()) Tokens();
       return;
     }
-    if (!impl_.tokens.empty()) Tokens();
+    if (!impl_->tokens.empty()) Tokens();
     bool has_at = false, has_dot = false, double_colon = false;
     int colons = 0;
     for (size_t k = 0; k < s.size(); ++k) {
@@ -580,12 +607,12 @@ class Scanner {
         double_colon |= k + 1 < s.size() && s[k + 1] == ':';
       }
     }
-    if (has_at && !impl_.emails.empty()) Emails();
+    if (has_at && !impl_->emails.empty()) Emails();
     // IPv6 needs "::" or 7 colons, MAC 5: "17:18:00" needs no look.
-    if ((double_colon || colons >= 5) && !impl_.colon_hex.empty()) ColonHex();
-    if (has_dot && !impl_.decimal_pairs.empty()) DecimalPairs();
-    if (colons >= 1 && !impl_.anchored.empty()) Anchors();
-    if (!impl_.plates.empty() && IsAlpha(s[0])) Plate();
+    if ((double_colon || colons >= 5) && !impl_->colon_hex.empty()) ColonHex();
+    if (has_dot && !impl_->decimal_pairs.empty()) DecimalPairs();
+    if (colons >= 1 && !impl_->anchored.empty()) Anchors();
+    if (!impl_->plates.empty() && IsAlpha(s[0])) Plate();
   }
 
   // Is the character before segment index k a valid left boundary (§1.3)?
@@ -633,7 +660,7 @@ class Scanner {
   bool IsGlue(std::string_view letters) const {
     if (letters.empty() || letters.size() > 12) return false;
     std::string low = absl::AsciiStrToLower(std::string(letters));
-    for (const std::string& g : impl_.glue) {
+    for (const std::string& g : impl_->glue) {
       if (low.size() >= g.size() && low.compare(low.size() - g.size(), g.size(), g) == 0 &&
           (low.size() == g.size())) {
         return true;
@@ -744,7 +771,7 @@ class Scanner {
       }
       SubSpans(start, plus, left_ok, right_ok, x_end);
       // Chinese date: 1990年3月7日 right after a 4-digit run.
-      if (!seg_.numerals && !impl_.cn_dates.empty() && groups_.size() == 1 && run_end == m && !x_end &&
+      if (!seg_.numerals && !impl_->cn_dates.empty() && groups_.size() == 1 && run_end == m && !x_end &&
           groups_[0].e - groups_[0].b == 4 && left_ok) {
         CnDate(groups_[0].b);
       }
@@ -775,11 +802,11 @@ class Scanner {
         digit |= groups_[b].digit;
         len += groups_[b].e - groups_[b].b;
         bool last = b + 1 == g;
-        if (len > impl_.digits_max + 1) break;
+        if (len > impl_->digits_max + 1) break;
         if (last ? !right_ok : !(BoundarySep(groups_[b + 1].sep) || ExtensionAfter(b, right_ok))) continue;
         if (!digit) continue;
         size_t vlen = len + (last && x_end ? 1 : 0);
-        if (vlen < impl_.digits_min) continue;
+        if (vlen < impl_->digits_min) continue;
         TryDigitSpan(start, a, b, plus && a == 0, last && x_end, star);
       }
     }
@@ -822,8 +849,8 @@ class Scanner {
   template <typename SepsOk>
   void TryDigitPatterns(std::string_view value, std::string_view raw, size_t seps, bool star, SepsOk seps_ok,
                         size_t begin, size_t end) {
-    const auto& by_len = impl_.digits_by_length;
-    const auto& raw_by_len = impl_.digits_raw_by_length;
+    const auto& by_len = impl_->digits_by_length;
+    const auto& raw_by_len = impl_->digits_raw_by_length;
     const std::vector<const Pattern*>& plain = value.size() < by_len.size() ? by_len[value.size()] : by_len[0];
     const std::vector<const Pattern*>& raws = raw.size() < raw_by_len.size() ? raw_by_len[raw.size()] : raw_by_len[0];
     for (const std::vector<const Pattern*>* list : {&plain, &raws}) {
@@ -875,7 +902,7 @@ class Scanner {
     } else {
       o = save;
     }
-    for (const Pattern* p : impl_.cn_dates) {
+    for (const Pattern* p : impl_->cn_dates) {
       if (v.size() < p->min_length || v.size() > p->max_length) continue;
       Try(*p, v, begin, end);
     }
@@ -903,7 +930,7 @@ class Scanner {
       if (seg_.numerals && (e <= b || seg_.e[e - 1] - seg_.b[b] < kNumeralStride || NumeralsIn(b, e) < kMinNumerals)) {
         continue;
       }
-      if (e - b < impl_.tokens_min || e - b > impl_.tokens_max) continue;
+      if (e - b < impl_->tokens_min || e - b > impl_->tokens_max) continue;
       // Parts of e-mail addresses, domains and file names are not tokens.
       if (b > 0 && (s[b - 1] == '@' || (s[b - 1] == '.' && b >= 2 && IsAlnum(s[b - 2])))) continue;
       if (e < m && (s[e] == '@' || (s[e] == '.' && e + 1 < m && IsAlnum(s[e + 1])))) continue;
@@ -915,8 +942,8 @@ class Scanner {
   // Tries every token pattern that takes a token of v's length (all-digit
   // tokens only where the pattern allows them) at original bytes [begin, end).
   void TryTokenPatterns(std::string_view v, bool has_letter, size_t begin, size_t end) {
-    if (v.size() >= impl_.tokens_by_length.size()) return;
-    for (const Pattern* p : impl_.tokens_by_length[v.size()]) {
+    if (v.size() >= impl_->tokens_by_length.size()) return;
+    for (const Pattern* p : impl_->tokens_by_length[v.size()]) {
       if (!has_letter && !p->allow_all_digits) continue;
       Try(*p, v, begin, end);
     }
@@ -934,7 +961,7 @@ class Scanner {
     if (k2 < m && (s[k2] == '_' || s[k2] == '-' || s[k2] == '@' || s[k2] == '.')) return;
     joined_.assign(s, b, e - b);
     joined_.append(s, k + 1, k2 - (k + 1));
-    for (const Pattern* p : impl_.tokens) {
+    for (const Pattern* p : impl_->tokens) {
       if (!p->Separates('\n')) continue;
       if (joined_.size() < p->min_length || joined_.size() > p->max_length) continue;
       Try(*p, joined_, seg_.b[b], seg_.e[k2 - 1]);
@@ -969,7 +996,7 @@ class Scanner {
         continue;
       }
       std::string_view v(s.data() + b, e - b);
-      for (const Pattern* p : impl_.emails) {
+      for (const Pattern* p : impl_->emails) {
         if (v.size() < p->min_length || v.size() > p->max_length) continue;
         Try(*p, v, seg_.b[b], seg_.e[e - 1]);
       }
@@ -1019,7 +1046,7 @@ class Scanner {
       if (e < m && (IsAlnum(s[e]) || s[e] == '_')) continue;
       if (e <= b || colons < 2 || !(dbl || colons >= 5)) continue;
       std::string_view v(s.data() + b, e - b);
-      for (const Pattern* p : impl_.colon_hex) {
+      for (const Pattern* p : impl_->colon_hex) {
         if (v.size() < p->min_length || v.size() > p->max_length) continue;
         Try(*p, v, seg_.b[b], seg_.e[e - 1]);
       }
@@ -1059,7 +1086,7 @@ class Scanner {
       value_.assign(s, k, e1 - k);
       value_.push_back(',');
       value_.append(s, j, e2 - j);
-      for (const Pattern* p : impl_.decimal_pairs) {
+      for (const Pattern* p : impl_->decimal_pairs) {
         if (value_.size() < p->min_length || value_.size() > p->max_length) continue;
         Try(*p, value_, seg_.b[k], seg_.e[e2 - 1]);
       }
@@ -1074,7 +1101,7 @@ class Scanner {
     if (o < 3) return;
     std::string_view prov(reinterpret_cast<const char*>(p_ + o - 3), 3);
     bool known = false;
-    for (const Pattern* p : impl_.plates) {
+    for (const Pattern* p : impl_->plates) {
       for (const std::string& pr : *p->List("provinces")) known |= pr == prov;
     }
     if (!known) return;
@@ -1122,7 +1149,7 @@ class Scanner {
       NormChar after = NormAt(p_, n_, i, false);
       if (after.kind == NormKind::kChar && (IsAlnum(after.c) || after.c == '_')) return;
     }
-    for (const Pattern* p : impl_.plates) Try(*p, v, o - 3, i);
+    for (const Pattern* p : impl_->plates) Try(*p, v, o - 3, i);
   }
 
   // 姓名：张三 / 收货地址：浙江省杭州市西湖区文三路90号
@@ -1138,11 +1165,11 @@ class Scanner {
     size_t prev = internal::PrevCharStart(p_, colon);
     uint32_t tail = 0;
     for (size_t t = prev; t < colon; ++t) tail = (tail << 8) | p_[t];
-    const size_t tail_index = impl_.AnchorTailIndex(tail);
+    const size_t tail_index = impl_->AnchorTailIndex(tail);
     if (tail_index == SIZE_MAX) return;
     // Which patterns have an anchor ending right before the colon?
     labelled_.clear();
-    for (const auto& [a, p] : impl_.anchors_by_tail[tail_index]) {
+    for (const auto& [a, p] : impl_->anchors_by_tail[tail_index]) {
       if (a.size() > colon || std::memcmp(p_ + colon - a.size(), a.data(), a.size()) != 0) continue;
       if (std::find(labelled_.begin(), labelled_.end(), p) == labelled_.end()) labelled_.push_back(p);
     }
@@ -1153,7 +1180,7 @@ class Scanner {
       if (c.kind != NormKind::kChar || c.c != ' ') break;
       value_at += c.len;
     }
-    for (const Pattern* p : impl_.anchored) {
+    for (const Pattern* p : impl_->anchored) {
       if (std::find(labelled_.begin(), labelled_.end(), p) == labelled_.end()) continue;
       if (p->extractor == Extractor::kAnchorName) {
         AnchoredName(*p, value_at);
@@ -1184,7 +1211,7 @@ class Scanner {
       value_at += c.len;
     }
     if (value_at + 3 > n_ || !IsHan(p_ + value_at)) return;
-    for (const Pattern* p : impl_.anchored) {
+    for (const Pattern* p : impl_->anchored) {
       bool label = false;
       for (const Engine::BareAnchor& a : bare) {
         label |= a.pattern == p && a.text.size() <= after &&
@@ -1281,7 +1308,7 @@ class Scanner {
       absl::StrAppend(&v, "-", day);
       end = d_at + 3;
     }
-    for (const Pattern* p : impl_.cn_dates) {
+    for (const Pattern* p : impl_->cn_dates) {
       if (v.size() < p->min_length || v.size() > p->max_length) continue;
       Try(*p, v, begin, end);
     }
@@ -1406,7 +1433,7 @@ class Scanner {
     value_.push_back(',');
     if (sign2 < 0) value_.push_back('-');
     value_ += second;
-    for (const Pattern* p : impl_.decimal_pairs) {
+    for (const Pattern* p : impl_->decimal_pairs) {
       if (value_.size() < p->min_length || value_.size() > p->max_length) continue;
       Try(*p, value_, k - 3, i);
     }
@@ -1547,7 +1574,7 @@ class Scanner {
       if (p.positive_prefilter >= 0 && !PositiveMayBeNear(p, begin, end)) return;
       Context(p, begin, end, &pos, &neg);
       if (pos <= 0) return;
-      if (p.confidence + 0.1f + pos - neg < impl_.options.min_confidence) return;  // no validator adds > 0.1
+      if (p.confidence + 0.1f + pos - neg < impl_->options.min_confidence) return;  // no validator adds > 0.1
     }
     // Values recur (today's date in every timestamp, the same order number):
     // remember recent regex/validator rejections.
@@ -1600,7 +1627,7 @@ class Scanner {
     if ((p.requires_context || verdict.needs_context) && pos <= 0) return;
     float conf = p.confidence + verdict.adjust + pos - neg;
     conf = std::clamp(conf, 0.0f, 1.0f);
-    if (conf < impl_.options.min_confidence) return;
+    if (conf < impl_->options.min_confidence) return;
     std::string_view by = verdict.validated_by.empty() ? p.validated_by : verdict.validated_by;
     if (by == "format" && pos > 0 && p.requires_context) by = "context";
     if (p.extension) Extension(&end, &normalized);
@@ -1646,10 +1673,10 @@ class Scanner {
   // matching costs more.)
   bool PositiveMayBeNear(const Pattern& p, size_t begin, size_t end) {
     const size_t f = static_cast<size_t>(p.positive_prefilter);
-    if (cursors_.empty()) cursors_.resize(impl_.prefilters.size());
+    if (cursors_.empty()) cursors_.resize(impl_->prefilters.size());
     const size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
     const size_t hi = std::min(n_, end + kAfterWindow);
-    return cursors_[f].MayStartIn(impl_.prefilters[f], p_, n_, lo, hi);  // the value itself holds no keyword
+    return cursors_[f].MayStartIn(impl_->prefilters[f], p_, n_, lo, hi);  // the value itself holds no keyword
   }
 
   // Finds the strongest positive and negative keyword in the windows around
@@ -1707,12 +1734,12 @@ class Scanner {
     if (begin != before_of_) {
       before_of_ = begin;
       hits_before_.clear();
-      impl_.keywords.FindIn(p_, WindowStart(begin), begin, &hits_before_);
+      impl_->keywords.FindIn(p_, WindowStart(begin), begin, &hits_before_);
     }
     if (end != after_of_) {
       after_of_ = end;
       hits_after_.clear();
-      impl_.keywords.FindIn(p_, end, WindowEnd(end), &hits_after_);
+      impl_->keywords.FindIn(p_, end, WindowEnd(end), &hits_after_);
     }
   }
 
@@ -1825,10 +1852,10 @@ class Scanner {
     return out;
   }
 
-  const Engine& impl_;
+  const Engine* impl_ = nullptr;
   const internal::NumeralGlueTable& numeral_glue_ = internal::NumeralGlue();
-  const uint8_t* p_;
-  size_t n_;
+  const uint8_t* p_ = nullptr;
+  size_t n_ = 0;
   Segment seg_;
   std::vector<Group> groups_;
   std::string value_;
@@ -1846,6 +1873,7 @@ class Scanner {
     std::string value;
   };
   static constexpr size_t kMemoSlots = 64;
+  static constexpr size_t kKeptCandidates = 4096;
   std::array<RejectMemo, kMemoSlots> memo_;
   // The last chat-timestamp date Timestamp() tried, and the patterns (with
   // whether as a token) whose regex accepted it, in the order tried.
@@ -1859,7 +1887,7 @@ class Scanner {
   // While set, Try appends each pattern whose regex accepts the value.
   std::vector<std::pair<const Pattern*, bool>>* shape_passed_ = nullptr;
   bool shape_passed_as_token_ = false;
-  std::vector<internal::KeywordPrefilter::Cursor> cursors_;  // one per impl_.prefilters
+  std::vector<internal::KeywordPrefilter::Cursor> cursors_;  // one per impl_->prefilters
   std::vector<uint32_t> hits_before_, hits_after_;
   std::string normalized_;  // Try's value being validated
 };
@@ -2061,8 +2089,21 @@ absl::StatusOr<std::vector<Finding>> Detector::Scan(std::string_view text) const
     return absl::InvalidArgumentError(absl::StrCat("input is ", text.size(),
                                                    " bytes; limit is ", impl_->options.max_input_bytes));
   }
-  Scanner scanner(*impl_, text);
-  return scanner.Run();
+  // One Scanner per thread, reused (its buffers keep their capacity); a
+  // Scan that somehow runs inside another on the same thread gets its own.
+  thread_local Scanner reused;
+  thread_local bool in_use = false;
+  if (in_use) {
+    Scanner scanner;
+    scanner.Reset(*impl_, text);
+    return scanner.Run();
+  }
+  struct InUse {
+    InUse() { in_use = true; }
+    ~InUse() { in_use = false; }
+  } guard;
+  reused.Reset(*impl_, text);
+  return reused.Run();
 }
 
 size_t Detector::max_finding_bytes() const { return impl_->max_finding; }

@@ -300,6 +300,52 @@ TEST(ThreadSafety, ManyThreadsOneDetector) {
   for (int m : mismatches) EXPECT_EQ(m, 0);
 }
 
+// Scan reuses one scanner per thread. Whatever was scanned before on the
+// thread (other texts, the same dates and values, another Detector, a text
+// with many candidates), a text's findings are those a fresh thread gets.
+TEST(ThreadSafety, ScannerReuseLeavesNoTrace) {
+  absl::StatusOr<Detector> all = Detector::Create({});
+  absl::StatusOr<Detector> phones = Detector::Create({.types = {EntityType::kCnMobile}, .min_confidence = 0.2f});
+  ASSERT_TRUE(all.ok() && phones.ok());
+  const std::vector<std::string> texts = {
+      "[2024-02-15 17:18:00] 客户：出生日期\n[2024-02-15 17:19:00] 客服：好的",
+      "[2024-02-15 17:20:00] 客服：您好\n2024-02-15 9:05 生日",
+      "手机号13812345678，身份证11010519491231002X",
+      "订单号13812345678 卡号6222025260181590832",
+      "我的电话是一三八幺二三四五六七八，qq 12345678",
+      "姓名：张三，地址：北京市朝阳区建国路88号",
+      std::string(3000, '1') + " 13812345678",
+      "",
+      "13812345678",
+  };
+  auto Fresh = [&](const Detector& d, const std::string& text) {
+    absl::StatusOr<std::vector<Finding>> out;
+    std::thread([&] { out = d.Scan(text); }).join();
+    return out;
+  };
+  // Every (detector, text) after every other on this thread.
+  std::vector<std::pair<const Detector*, const std::string*>> runs;
+  for (const Detector* d : {&*all, &*phones}) {
+    for (const std::string& t : texts) runs.emplace_back(d, &t);
+  }
+  for (const auto& [before_d, before_text] : runs) {
+    for (const auto& [d, text] : runs) {
+      ASSERT_TRUE(before_d->Scan(*before_text).ok());
+      absl::StatusOr<std::vector<Finding>> reused = d->Scan(*text);
+      absl::StatusOr<std::vector<Finding>> fresh = Fresh(*d, *text);
+      ASSERT_TRUE(reused.ok() && fresh.ok());
+      ASSERT_EQ(reused->size(), fresh->size()) << before_text->substr(0, 60) << " then " << text->substr(0, 60);
+      for (size_t k = 0; k < fresh->size(); ++k) {
+        EXPECT_EQ((*reused)[k].begin, (*fresh)[k].begin);
+        EXPECT_EQ((*reused)[k].end, (*fresh)[k].end);
+        EXPECT_EQ((*reused)[k].type, (*fresh)[k].type);
+        EXPECT_EQ((*reused)[k].normalized, (*fresh)[k].normalized);
+        EXPECT_EQ((*reused)[k].confidence, (*fresh)[k].confidence);
+      }
+    }
+  }
+}
+
 TEST(Limits, WindowFiguresAreComputedFromPatterns) {
   absl::StatusOr<Detector> d = Detector::Create({});
   ASSERT_TRUE(d.ok());
