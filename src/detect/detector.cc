@@ -200,14 +200,13 @@ class Scanner {
     pass_end_[0] = pass_end_[1] = 0;
     ctx_begin_ = ctx_end_ = SIZE_MAX;
     before_of_ = after_of_ = SIZE_MAX;
-    for (RejectMemo& m : memo_) m.pattern = nullptr;  // never equals a pattern Try asks about
+    ++generation_;  // every memo entry and cursor of earlier texts is stale
     ts_memo_.date.clear();
     ts_memo_.left_ok = false;
     ts_memo_.digit_count = 0;
     ts_memo_.passed.clear();
     shape_passed_ = nullptr;
     shape_passed_as_token_ = false;
-    cursors_.clear();  // PositiveMayBeNear makes fresh ones for this text
     hits_before_.clear();
     hits_after_.clear();
   }
@@ -1580,11 +1579,12 @@ class Scanner {
     // remember recent regex/validator rejections.
     const uint64_t h = MemoHash(value) * 31 + reinterpret_cast<uintptr_t>(&p);
     RejectMemo& memo = memo_[h % kMemoSlots];
-    if (memo.hash == h && memo.pattern == &p && memo.value == value) return;
+    if (memo.generation == generation_ && memo.hash == h && memo.pattern == &p && memo.value == value) return;
     const re2::RE2& re = *p.regex;
     const int ngroups = p.shape ? p.shape->num_captures() : re.NumberOfCapturingGroups();
     std::string_view picked = v;
     auto Remember = [&] {
+      memo.generation = generation_;
       memo.hash = h;
       memo.pattern = &p;
       memo.value.assign(value.data(), value.size());
@@ -1673,10 +1673,11 @@ class Scanner {
   // matching costs more.)
   bool PositiveMayBeNear(const Pattern& p, size_t begin, size_t end) {
     const size_t f = static_cast<size_t>(p.positive_prefilter);
-    if (cursors_.empty()) cursors_.resize(impl_->prefilters.size());
+    if (cursors_.size() < impl_->prefilters.size()) cursors_.resize(impl_->prefilters.size());
+    if (cursors_[f].generation != generation_) cursors_[f] = {{}, generation_};  // fresh for this text
     const size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
     const size_t hi = std::min(n_, end + kAfterWindow);
-    return cursors_[f].MayStartIn(impl_->prefilters[f], p_, n_, lo, hi);  // the value itself holds no keyword
+    return cursors_[f].cursor.MayStartIn(impl_->prefilters[f], p_, n_, lo, hi);  // the value itself holds no keyword
   }
 
   // Finds the strongest positive and negative keyword in the windows around
@@ -1867,7 +1868,11 @@ class Scanner {
   size_t ctx_begin_ = SIZE_MAX, ctx_end_ = SIZE_MAX;
   // The span starts and ends hits_before_ and hits_after_ were found for.
   size_t before_of_ = SIZE_MAX, after_of_ = SIZE_MAX;
+  // Which Reset this is: memo entries and cursors of another generation are
+  // treated as empty (no loop over them per text).
+  uint64_t generation_ = 0;
   struct RejectMemo {
+    uint64_t generation = 0;
     uint64_t hash = 0;
     const Pattern* pattern = nullptr;
     std::string value;
@@ -1887,7 +1892,11 @@ class Scanner {
   // While set, Try appends each pattern whose regex accepts the value.
   std::vector<std::pair<const Pattern*, bool>>* shape_passed_ = nullptr;
   bool shape_passed_as_token_ = false;
-  std::vector<internal::KeywordPrefilter::Cursor> cursors_;  // one per impl_->prefilters
+  struct CursorSlot {
+    internal::KeywordPrefilter::Cursor cursor;
+    uint64_t generation = 0;
+  };
+  std::vector<CursorSlot> cursors_;  // one per impl_->prefilters
   std::vector<uint32_t> hits_before_, hits_after_;
   std::string normalized_;  // Try's value being validated
 };
