@@ -301,6 +301,7 @@ class Scanner {
     size_t q = internal::CanonicalTimestampEnd(p_, n_, i);  // "2024-02-15 17:18:00", 16 bytes at once
     size_t date_end = i + 10;
     if (q == 0) {
+      if (i + 4 >= n_ || p_[i + 4] != '-') return 0;  // most digits begin no timestamp
       q = i;
       if (!Digits(&q, 4, 4) || !Char(&q, '-') || !Digits(&q, 1, 2) || !Char(&q, '-')) return 0;
       if (!Digits(&q, 1, 2)) return 0;
@@ -362,8 +363,7 @@ class Scanner {
   // same order. Returns the end of the segment, or 0 if the text is not of
   // that shape.
   size_t DigitsOnly(size_t i) {
-    size_t q = i;
-    while (q < n_ && IsDigit(static_cast<char>(p_[q]))) ++q;
+    size_t q = internal::DigitRunEnd(p_, n_, i);
     const size_t len = q - i;
     if (len + 1 >= kSegmentSoftCap) return 0;
     size_t segment_end = q;

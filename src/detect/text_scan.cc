@@ -184,6 +184,20 @@ size_t AsciiRunEnd(const uint8_t* p, size_t n, size_t q) {
   }
 }
 
+size_t DigitRunEnd(const uint8_t* p, size_t n, size_t q) {
+#if defined(__SSE2__)
+  while (q + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + q));
+    const __m128i t = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+    const uint32_t stop = ~static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t))) & 0xFFFF;
+    if (stop != 0) return q + static_cast<size_t>(__builtin_ctz(stop));
+    q += 16;
+  }
+#endif
+  while (q < n && p[q] >= '0' && p[q] <= '9') ++q;
+  return q;
+}
+
 size_t AsciiRunStart(const uint8_t* p, size_t q) {
 #if defined(__SSE2__)
   while (q >= 16) {

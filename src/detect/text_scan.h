@@ -38,6 +38,8 @@ size_t CanonicalTimestampEnd(const uint8_t* p, size_t n, size_t i);
 // line feed, or a CR LF pair. AsciiRunStart: the smallest l <= q such that
 // p[l, q) holds only digits, spaces, tabs and '-' (no line breaks).
 size_t AsciiRunEnd(const uint8_t* p, size_t n, size_t q);
+// The first position at or after q that is not an ASCII digit (or n).
+size_t DigitRunEnd(const uint8_t* p, size_t n, size_t q);
 size_t AsciiRunStart(const uint8_t* p, size_t q);
 
 enum class NormKind : uint8_t { kStop, kChar, kZeroWidth };

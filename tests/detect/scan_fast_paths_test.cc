@@ -255,9 +255,9 @@ TEST(CanonicalTimestampTest, EqualsAByteParse) {
   EXPECT_GT(found, 2000);
 }
 
-// The numeral pass's ASCII stretches (16 bytes at a time) against byte loops,
-// on strings over digits, separators, line breaks and stops, at every
-// position.
+// The numeral pass's ASCII stretches and the digit runs of the digits fast
+// path (16 bytes at a time) against byte loops, on strings over digits,
+// separators, line breaks and stops, at every position.
 TEST(AsciiRunTest, EqualsByteLoops) {
   auto In = [](uint8_t b) { return (b >= '0' && b <= '9') || b == ' ' || b == '\t' || b == '-'; };
   std::mt19937 rng(29);
@@ -280,6 +280,9 @@ TEST(AsciiRunTest, EqualsByteLoops) {
       size_t l = q;
       while (l > 0 && In(p[l - 1])) --l;
       ASSERT_EQ(internal::AsciiRunEnd(p, s.size(), q), r) << trial << " " << q;
+      size_t d = q;
+      while (d < s.size() && p[d] >= '0' && p[d] <= '9') ++d;
+      ASSERT_EQ(internal::DigitRunEnd(p, s.size(), q), d) << trial << " " << q;
       ASSERT_EQ(internal::AsciiRunStart(p, q), l) << trial << " " << q;
     }
   }
