@@ -12,6 +12,7 @@
 #include "piivault/detector.h"
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <functional>
 #include <cstring>
@@ -118,6 +119,8 @@ std::string_view ValidatorLabel(std::string_view name) {
 }
 
 struct Engine {
+  // Unique per Detector::Create, for state a thread keeps between scans.
+  uint64_t id = 0;
   DetectorOptions options;
   std::vector<std::unique_ptr<Pattern>> owned;
   std::vector<const Pattern*> digits, tokens, emails, colon_hex, decimal_pairs, cn_dates, plates,
@@ -201,10 +204,15 @@ class Scanner {
     ctx_begin_ = ctx_end_ = SIZE_MAX;
     before_of_ = after_of_ = SIZE_MAX;
     ++generation_;  // every memo entry and cursor of earlier texts is stale
-    ts_memo_.date.clear();
-    ts_memo_.left_ok = false;
-    ts_memo_.digit_count = 0;
-    ts_memo_.passed.clear();
+    // Which patterns' regexes accept a date holds for every text of one
+    // Detector (each chat message of a JSON Lines record is its own text).
+    if (ts_memo_.engine != impl.id) {
+      ts_memo_.engine = impl.id;
+      ts_memo_.date.clear();
+      ts_memo_.left_ok = false;
+      ts_memo_.digit_count = 0;
+      ts_memo_.passed.clear();
+    }
     shape_passed_ = nullptr;
     shape_passed_as_token_ = false;
     hits_before_.clear();
@@ -1881,9 +1889,11 @@ class Scanner {
   static constexpr size_t kKeptCandidates = 4096;
   std::array<RejectMemo, kMemoSlots> memo_;
   // The last chat-timestamp date Timestamp() tried, and the patterns (with
-  // whether as a token) whose regex accepted it, in the order tried.
+  // whether as a token) whose regex accepted it, in the order tried. Kept
+  // from one text to the next while the Detector is the same.
   struct TimestampMemo {
-    std::string date;  // as written, "2024-02-15"
+    uint64_t engine = 0;  // Engine::id of the patterns in `passed`
+    std::string date;     // as written, "2024-02-15"
     bool left_ok = false;
     char digits[8] = {};
     size_t digit_count = 0;
@@ -1927,6 +1937,8 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
     files.push_back(std::move(pf));
   }
   auto impl = std::make_unique<Impl>();
+  static std::atomic<uint64_t> next_id{1};
+  impl->id = next_id.fetch_add(1, std::memory_order_relaxed);
   impl->options = options;
   for (internal::PatternFile& f : files) {
     for (Pattern& p : f.patterns) {
