@@ -227,7 +227,11 @@ class Scanner {
     if (!impl_->tails.empty()) ScanTails();
     std::vector<Finding> found = Resolve();
     // A reused Scanner keeps its buffers, but not a large text's candidates.
-    if (cands_.capacity() > kKeptCandidates) std::vector<Candidate>().swap(cands_);
+    if (cands_.capacity() > kKeptCandidates) {
+      std::vector<Candidate>().swap(cands_);
+      std::vector<std::pair<size_t, size_t>>().swap(order_);
+      for (std::vector<size_t>* v : {&by_begin_, &chosen_, &cluster_, &kept_}) std::vector<size_t>().swap(*v);
+    }
     return found;
   }
 
@@ -1804,7 +1808,9 @@ class Scanner {
     // Candidates by (begin, discovery order). Each pass finds them in nearly
     // ascending order (a segment's extractors step back a little), so the
     // passes' runs are put in order by insertion and then merged.
-    std::vector<std::pair<size_t, size_t>> order(cands_.size());
+    // (Member buffers: a reused scanner keeps their capacity.)
+    std::vector<std::pair<size_t, size_t>>& order = order_;
+    order.resize(cands_.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = {cands_[i].begin, i};
     size_t run_begin = 0;
     for (size_t run_end : {pass_end_[0], pass_end_[1], order.size()}) {
@@ -1815,10 +1821,13 @@ class Scanner {
                          order.begin() + static_cast<std::ptrdiff_t>(run_end));
       run_begin = run_end;
     }
-    std::vector<size_t> by_begin(order.size());
+    std::vector<size_t>& by_begin = by_begin_;
+    by_begin.resize(order.size());
     for (size_t i = 0; i < order.size(); ++i) by_begin[i] = order[i].second;
-    std::vector<size_t> chosen_idx;
-    std::vector<size_t> cluster, kept;
+    std::vector<size_t>& chosen_idx = chosen_;
+    chosen_idx.clear();
+    std::vector<size_t>& cluster = cluster_;
+    std::vector<size_t>& kept = kept_;
     for (size_t at = 0; at < by_begin.size();) {
       size_t stop = at + 1;
       size_t reach = cands_[by_begin[at]].end;
@@ -1909,6 +1918,9 @@ class Scanner {
   std::vector<CursorSlot> cursors_;  // one per impl_->prefilters
   std::vector<uint32_t> hits_before_, hits_after_;
   std::string normalized_;  // Try's value being validated
+  // Resolve's work lists.
+  std::vector<std::pair<size_t, size_t>> order_;
+  std::vector<size_t> by_begin_, chosen_, cluster_, kept_;
 };
 
 }  // namespace
