@@ -229,15 +229,18 @@ void KeywordPrefilter::MayStartMasks(const uint8_t* p, size_t n, size_t lo, size
 bool KeywordPrefilter::Cursor::MayStartIn(const KeywordPrefilter& f, const uint8_t* p, size_t n, size_t lo,
                                           size_t hi) {
   if (lo >= hi) return false;
+  bool fresh = false;
   if (lo < from_ || (next_ < limit_ && next_ < lo) || lo > limit_) {
     // Behind what is known, past a known position, or beyond a gap: start
     // afresh at lo.
     from_ = next_ = limit_ = lo;
+    fresh = true;
   }
   if (next_ < limit_) return next_ < hi;  // next_ >= lo here
   if (hi <= limit_) return false;         // [lo, hi) lies in the empty stretch
-  // Sweep on from limit_ (>= lo), a little past hi.
-  const size_t to = std::min(n, std::max(hi, limit_ + kAhead));
+  // Sweep on from limit_ (>= lo), a little past hi; after a fresh start only
+  // to the end of hi's block (a first window may well be the only one).
+  const size_t to = std::min(n, fresh ? lo + (hi - lo + 31) / 32 * 32 : std::max(hi, limit_ + kAhead));
   const size_t found = f.FirstMaybe(p, n, limit_, to);
   if (found < to) {
     next_ = found;
