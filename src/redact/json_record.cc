@@ -117,23 +117,28 @@ bool Hex4(std::string_view raw, size_t i, uint32_t* v) {
   return true;
 }
 
+// The character a two-byte escape "\\c" stands for, or 0 if `c` makes no
+// such escape ('u' begins a \\uXXXX one; anything else is an error).
+inline char SimpleEscape(char c) {
+  switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '/': return '/';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return 0;
+  }
+}
+
 // Decodes the escape at raw[i] ('\\'), appends its UTF-8 to *out and sets
 // *len to its length in `raw` (2, 6, or 12 for a surrogate pair).
 absl::Status DecodeEscape(std::string_view raw, size_t i, std::string* out, size_t* len) {
   if (i + 1 >= raw.size()) return absl::InvalidArgumentError("truncated escape in a JSON string");
-  char simple = 0;
-  switch (raw[i + 1]) {
-    case '"': simple = '"'; break;
-    case '\\': simple = '\\'; break;
-    case '/': simple = '/'; break;
-    case 'b': simple = '\b'; break;
-    case 'f': simple = '\f'; break;
-    case 'n': simple = '\n'; break;
-    case 'r': simple = '\r'; break;
-    case 't': simple = '\t'; break;
-    case 'u': break;
-    default: return absl::InvalidArgumentError("bad escape in a JSON string");
-  }
+  const char simple = SimpleEscape(raw[i + 1]);
+  if (simple == 0 && raw[i + 1] != 'u') return absl::InvalidArgumentError("bad escape in a JSON string");
   if (simple != 0) {
     out->push_back(simple);
     *len = 2;
@@ -802,20 +807,7 @@ absl::Status DecodeWithEscapes(std::string_view raw, std::string* out,
     std::memcpy(dst + w, raw.data() + i, p - i);
     w += p - i;
     if (p == raw.size()) break;
-    char simple = 0;
-    if (p + 1 < raw.size()) {
-      switch (raw[p + 1]) {
-        case '"': simple = '"'; break;
-        case '\\': simple = '\\'; break;
-        case '/': simple = '/'; break;
-        case 'b': simple = '\b'; break;
-        case 'f': simple = '\f'; break;
-        case 'n': simple = '\n'; break;
-        case 'r': simple = '\r'; break;
-        case 't': simple = '\t'; break;
-        default: break;
-      }
-    }
+    const char simple = p + 1 < raw.size() ? SimpleEscape(raw[p + 1]) : 0;
     if (simple != 0) {  // the usual escapes (line breaks in chat exports)
       escapes->push_back({static_cast<uint32_t>(w), static_cast<uint32_t>(p), 1, 2});
       dst[w++] = simple;
