@@ -675,7 +675,8 @@ void RegisterRedactCommand(CLI::App& app, CommandRunner* runner) {
   cmd->add_flag("--jsonl", flags->jsonl, "Input is JSON Lines: redact the --field values of each record");
   cmd->add_option("--field", flags->fields,
                   "Field path in each record, e.g. text, meta.note, messages[].content "
-                  "(repeatable; default: text)");
+                  "(repeatable; default: text)")
+      ->allow_extra_args(false);  // one path per --field: `--field text in.jsonl` reads in.jsonl
   cmd->add_option("--policy", flags->policy,
                   "Redaction policy (TOML, see examples/redact-policy.toml; default: built in)");
   cmd->add_option("--threads", flags->threads, "Worker threads (default: all cores)");

@@ -236,7 +236,8 @@ void RegisterRestoreCommand(CLI::App& app, CommandRunner* runner) {
                 "Input is JSON (Lines): escape released values as JSON string content");
   cmd->add_option("--field", flags->fields,
                   "With --jsonl: restore only inside this string field of each record, e.g. "
-                  "text, meta.note, messages[].content (repeatable); other bytes stay unchanged");
+                  "text, meta.note, messages[].content (repeatable); other bytes stay unchanged")
+      ->allow_extra_args(false);  // one path per --field: `--field text in.jsonl` reads in.jsonl
   cmd->callback([runner, flags] {
     *runner = [flags] { return Run(*flags); };
   });

@@ -175,6 +175,13 @@ elif CASE == "output":
     rc, _, _ = run(["--jsonl", "-o", o2], stdin=b'{"text":"ok"}\nnot json\n')
     check(rc == 1 and not os.path.exists(o2), "failed run left an output file")
     check(not [f for f in os.listdir(WORK) if ".tmp." in f], "temporary file left behind")
+    # An input file right after --field is the input, not a second field
+    # path (CLI11 would otherwise let --field take it and read stdin).
+    jin = write("in.jsonl", '{"text": "手机13812345678"}\n')
+    o3 = path("field_then_file.jsonl")
+    rc, _, err = run(["--jsonl", "--field", "text", jin, "-o", o3], stdin=b"")
+    check(rc == 0 and open(o3, "rb").read() == '{"text": "手机138****5678"}\n'.encode(),
+          f"--field text FILE: {err!r}")
 
 elif CASE == "hash":
     p = write("hash.toml", "[defaults]\noperator = \"hash\"\n")
