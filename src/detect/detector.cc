@@ -934,6 +934,9 @@ class Scanner {
         letter |= IsAlpha(s[k]);
         ++k;
       }
+      // What is left of a value masked with '*' (W---------3****at: the
+      // redactor's own output scanned again) is no new value.
+      if ((b > 0 && s[b - 1] == '*') || (k < m && s[k] == '*')) continue;
       size_t e = k;
       while (b < e && (s[b] == '-' || s[b] == '_')) ++b;
       while (e > b && (s[e - 1] == '-' || s[e - 1] == '_')) --e;

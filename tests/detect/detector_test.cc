@@ -519,6 +519,13 @@ TEST(Masked, ReportedAsMaskedWithResemblance) {
   ExpectFinding("138＊＊＊＊5678", EntityType::kMasked, "138＊＊＊＊5678", "138****5678");
   // Masked values never come back as the real type.
   ExpectNoType("138****5678", EntityType::kCnMobile);
+  // Nor does what the mask left of a token value: a WeChat ID padded with
+  // hyphens keeps its first two significant characters and everything
+  // between them, "W---------3", itself a valid ID (found by the JSON
+  // record fuzzer as a redaction that was not idempotent).
+  ExpectFinding("wechat W---------3wechat", EntityType::kWechatId, "W---------3wechat", "W---------3wechat");
+  ExpectNoType("wechat W---------3****at", EntityType::kWechatId);
+  ExpectNoType("wechat at****W---------3", EntityType::kWechatId);
 }
 
 // ------------------------------------------------------------ robustness

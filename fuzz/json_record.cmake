@@ -1,0 +1,1 @@
+piivault_fuzzer(json_record piivault_redact)

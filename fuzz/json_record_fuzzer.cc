@@ -1,0 +1,80 @@
+// Fuzzes the JSON Lines record path: the strict one-pass walker that finds
+// the string values at the requested field paths, its simdjson fallback,
+// and Redactor::RedactJsonRecord on top of them.
+//
+// The first input byte picks the field paths; the rest is the record.
+//
+// Properties (abort on failure, so libFuzzer reports):
+//  - nothing crashes, whatever the bytes (truncated escapes, lone
+//    surrogates, deep nesting, invalid UTF-8, huge numbers);
+//  - every record the strict walker accepts, simdjson accepts too, with the
+//    same string ranges; FieldStrings (which picks the route) returns what
+//    the simdjson route returns, code and message;
+//  - RedactJsonRecord succeeds exactly when FieldStrings does; its output is
+//    again a record FieldStrings accepts, with as many strings at the
+//    fields; redacting the output again changes nothing (idempotence of the
+//    default mask policy).
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzz_util.h"
+#include "piivault/redactor.h"
+#include "redact/redactor_internal.h"
+
+namespace {
+
+using piivault::fuzz::Check;
+using piivault::redact_internal::StringRange;
+
+constexpr size_t kMaxInput = size_t{64} << 10;
+
+const std::vector<std::vector<std::string>>& FieldSets() {
+  static const auto* sets = new std::vector<std::vector<std::string>>{
+      {"text"}, {"messages[].content"}, {"meta.note"}, {"text", "messages[].content"}, {"a[].b[].c"}};
+  return *sets;
+}
+
+const piivault::Redactor& Redactor() {
+  static const piivault::Redactor* const r = [] {
+    absl::StatusOr<piivault::Redactor> red = piivault::Redactor::Create(piivault::fuzz::BuiltinDetector(), {});
+    Check(red.ok());
+    return new piivault::Redactor(*std::move(red));
+  }();
+  return *r;
+}
+
+bool SameRanges(const std::vector<StringRange>& a, const std::vector<StringRange>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].begin != b[i].begin || a[i].end != b[i].end || a[i].escaped != b[i].escaped) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0 || size > kMaxInput) return 0;
+  const std::vector<std::string>& fields = FieldSets()[data[0] % FieldSets().size()];
+  const std::string_view record(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  std::vector<StringRange> strict, simd, both;
+  const bool strict_ok = piivault::redact_internal::StrictFieldStrings(record, fields, &strict);
+  const absl::Status simd_status = piivault::redact_internal::SimdjsonFieldStrings(record, fields, &simd);
+  const absl::Status status = piivault::redact_internal::FieldStrings(record, fields, &both);
+  Check(status == simd_status);
+  if (strict_ok) Check(simd_status.ok() && SameRanges(strict, simd));
+  if (status.ok()) Check(SameRanges(both, simd));
+
+  absl::StatusOr<std::string> out = Redactor().RedactJsonRecord(record, fields, nullptr);
+  Check(out.ok() == status.ok());
+  if (!out.ok()) return 0;
+  std::vector<StringRange> again;
+  Check(piivault::redact_internal::FieldStrings(*out, fields, &again).ok());
+  Check(again.size() == both.size());
+  absl::StatusOr<std::string> twice = Redactor().RedactJsonRecord(*out, fields, nullptr);
+  Check(twice.ok() && *twice == *out);
+  return 0;
+}
