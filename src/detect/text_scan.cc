@@ -44,7 +44,8 @@ size_t LastNumberByte(const uint8_t* p, size_t lo, size_t to) {
     const __m128i v = Load(p + s);
     const __m128i full = _mm_and_si128(InRange(v, 0x90, 0x99),
                                        _mm_and_si128(Eq(Load(p + s - 1), 0xBC), Eq(Load(p + s - 2), 0xEF)));
-    uint32_t m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(InRange(v, '0', '9'), full)));
+    uint32_t m = static_cast<uint32_t>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(InRange(v, '0', '9'), Eq(v, '*')), full)));
     if (s < lo) m &= ~((uint32_t{1} << (lo - s)) - 1);
     if (m != 0) return s + 31 - static_cast<size_t>(__builtin_clz(m));
     if (s <= lo) return SIZE_MAX;
@@ -53,7 +54,7 @@ size_t LastNumberByte(const uint8_t* p, size_t lo, size_t to) {
 #endif
   for (size_t q = e; q > lo;) {
     --q;
-    if (IsAsciiDigit(p[q])) return q;
+    if (IsAsciiDigit(p[q]) || p[q] == '*') return q;
     if (p[q] >= 0x90 && p[q] <= 0x99 && q >= 2 && p[q - 1] == 0xBC && p[q - 2] == 0xEF) return q;
   }
   return SIZE_MAX;
@@ -65,6 +66,7 @@ size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to) {
   while (q < to && q + 18 <= n) {
     const __m128i v0 = Load(p + q), v1 = Load(p + q + 1), v2 = Load(p + q + 2);
     __m128i stop = _mm_or_si128(_mm_or_si128(InRange(v0, '0', '9'), Eq(v0, '\n')), _mm_or_si128(Eq(v0, ','), Eq(v0, ';')));
+    stop = _mm_or_si128(stop, Eq(v0, '*'));
     const __m128i full = _mm_and_si128(_mm_and_si128(Eq(v0, 0xEF), Eq(v1, 0xBC)),
                                        _mm_or_si128(InRange(v2, 0x90, 0x99), _mm_or_si128(Eq(v2, 0x8C), Eq(v2, 0x9B))));
     const __m128i ideo = _mm_and_si128(_mm_and_si128(Eq(v0, 0xE3), Eq(v1, 0x80)), _mm_or_si128(Eq(v2, 0x82), Eq(v2, 0x81)));
@@ -79,7 +81,7 @@ size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to) {
 #endif
   for (; q < to; ++q) {
     const uint8_t b = p[q];
-    bool stop = IsAsciiDigit(b) || b == '\n' || b == ',' || b == ';';
+    bool stop = IsAsciiDigit(b) || b == '*' || b == '\n' || b == ',' || b == ';';
     if (b == 0xEF && q + 2 < n && p[q + 1] == 0xBC) {
       const uint8_t c = p[q + 2];
       stop = (c >= 0x90 && c <= 0x99) || c == 0x8C || c == 0x9B;  // digits ， ；

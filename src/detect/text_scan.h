@@ -18,12 +18,14 @@ size_t NextInteresting(const uint8_t* p, size_t n, size_t i);
 
 // The boundaries of the keyword windows around a value (§1.4).
 //
-// LastNumberByte: the largest q in [lo, to) where an ASCII digit, or the last
+// LastNumberByte: the largest q in [lo, to) where an ASCII digit, a '*' (a
+// masked digit: redacted text scanned again keeps its windows), or the last
 // byte of a full-width digit ０-９ (EF BC 90-99, whose first two bytes may
 // lie before lo), sits; SIZE_MAX if there is none.
 size_t LastNumberByte(const uint8_t* p, size_t lo, size_t to);
 // FirstWindowStop: the smallest q in [from, to) (to <= n) where a digit, a
-// line feed, ',' ';', a full-width digit ，；, or 。、 begins; `to` if none.
+// '*', a line feed, ',' ';', a full-width digit ，；, or 。、 begins; `to` if
+// none.
 size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to);
 
 // A chat timestamp in its canonical form at p[i]: "YYYY-MM-DD hh:mm" or

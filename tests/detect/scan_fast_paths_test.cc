@@ -143,7 +143,7 @@ TEST_P(KeywordPrefilterSets, FirstMaybeMasksAndCursorEqualAByteLoop) {
 size_t ReferenceLastNumberByte(const uint8_t* p, size_t lo, size_t to) {
   for (size_t q = to; q > lo;) {
     --q;
-    if (p[q] >= '0' && p[q] <= '9') return q;
+    if ((p[q] >= '0' && p[q] <= '9') || p[q] == '*') return q;
     if (p[q] >= 0x90 && p[q] <= 0x99 && q >= 2 && p[q - 1] == 0xBC && p[q - 2] == 0xEF) return q;
   }
   return SIZE_MAX;
@@ -152,7 +152,7 @@ size_t ReferenceLastNumberByte(const uint8_t* p, size_t lo, size_t to) {
 size_t ReferenceFirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to) {
   for (size_t q = from; q < to; ++q) {
     const uint8_t b = p[q];
-    if ((b >= '0' && b <= '9') || b == '\n' || b == ',' || b == ';') return q;
+    if ((b >= '0' && b <= '9') || b == '*' || b == '\n' || b == ',' || b == ';') return q;
     if (b == 0xEF && q + 2 < n && p[q + 1] == 0xBC) {
       const uint8_t c = p[q + 2];
       if ((c >= 0x90 && c <= 0x99) || c == 0x8C || c == 0x9B) return q;
@@ -195,7 +195,7 @@ TEST(NumeralGlueTest, EqualsNormAt) {
 TEST(KeywordWindowTest, BoundariesEqualAByteLoop) {
   const std::vector<std::string> pieces = {"客服", "您好", "号码", "7", "０", "９", "\xEF\xBC", "\xBC\x95", "，",
                                            "；", "。", "、", "：", "\n", ",", ";", "a", "IMEI", " ", "\xE3\x80",
-                                           "\x82", "\xEF"};
+                                           "\x82", "\xEF", "*", "**"};
   std::mt19937 rng(12);
   for (int trial = 0; trial < 4000; ++trial) {
     const std::string text = RandomPieces(rng, pieces, 50);
