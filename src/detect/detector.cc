@@ -201,7 +201,6 @@ class Scanner {
     labelled_.clear();
     cands_.clear();
     pass_end_[0] = pass_end_[1] = 0;
-    ctx_begin_ = ctx_end_ = SIZE_MAX;
     before_of_ = after_of_ = SIZE_MAX;
     ++generation_;  // every memo entry and cursor of earlier texts is stale
     // Which patterns' regexes accept a date holds for every text of one
@@ -347,17 +346,15 @@ class Scanner {
     // As DigitRuns/SubSpans: groups YYYY -MM -DD, a value only if the left
     // boundary allows (the run continues into the hour, so only the date).
     if (left_ok) {
-      // The digits without separators: YYYY, then 1-2 month and 1-2 day digits.
-      char digits[8];
-      size_t count = 0;
+      // The digits without separators: YYYY, then 1-2 month and 1-2 day
+      // digits (kept in the memo for the next time).
+      size_t& count = ts_memo_.digit_count;
       for (size_t t = i; t < date_end; ++t) {
-        if (IsDigit(static_cast<char>(p_[t]))) digits[count++] = static_cast<char>(p_[t]);
+        if (IsDigit(static_cast<char>(p_[t]))) ts_memo_.digits[count++] = static_cast<char>(p_[t]);
       }
-      std::memcpy(ts_memo_.digits, digits, count);
-      ts_memo_.digit_count = count;
       shape_passed_as_token_ = false;
-      TryDigitPatterns(std::string_view(digits, count), raw, 2, false, [](const Pattern& p) { return p.Separates('-'); },
-                       i, date_end);
+      TryDigitPatterns(std::string_view(ts_memo_.digits, count), raw, 2, false,
+                       [](const Pattern& p) { return p.Separates('-'); }, i, date_end);
     }
     // As Tokens: "YYYY-MM-DD" is one all-digit token.
     if (raw.size() >= impl_->tokens_min && raw.size() <= impl_->tokens_max) {
@@ -1703,7 +1700,7 @@ class Scanner {
     *pos = 0;
     *neg = 0;
     if (p.positive.empty() && p.negative.empty() && p.negative_after.empty()) return;
-    if (begin != ctx_begin_ || end != ctx_end_) FindKeywords(begin, end);
+    FindKeywords(begin, end);
     // The strongest weight of each kind among the keywords found (positive
     // and negative ones count on either side, negative_after ones after).
     for (uint32_t id : hits_before_) {
@@ -1745,8 +1742,6 @@ class Scanner {
   // Each window depends on one end of the span only, so the sub-spans of
   // one number (which share a start or an end) reuse what was found.
   void FindKeywords(size_t begin, size_t end) {
-    ctx_begin_ = begin;
-    ctx_end_ = end;
     if (begin != before_of_) {
       before_of_ = begin;
       hits_before_.clear();
@@ -1885,7 +1880,6 @@ class Scanner {
   std::string joined_;
   std::vector<Candidate> cands_;
   size_t pass_end_[2] = {0, 0};  // cands_ found by the ASCII and numeral passes end here
-  size_t ctx_begin_ = SIZE_MAX, ctx_end_ = SIZE_MAX;
   // The span starts and ends hits_before_ and hits_after_ were found for.
   size_t before_of_ = SIZE_MAX, after_of_ = SIZE_MAX;
   // Which Reset this is: memo entries and cursors of another generation are
