@@ -130,13 +130,17 @@ template <int N0, int N1>
 __attribute__((target("avx2"))) static size_t Blocks(const uint8_t* p, size_t n, size_t lo, size_t hi,
                                                    const Tables& tab, bool first, uint32_t* masks) {
   size_t j = 0;
-  size_t q = lo;
-  for (; q < hi && q + 34 <= n; q += 32) {
-    uint32_t mask = BlockMask<N0, N1>(p, q, tab);
+  // Records the mask of the block at q (bits past hi cleared); true when a
+  // `first` search is done.
+  auto Put = [&](size_t q, uint32_t mask) {
     if (hi - q < 32) mask &= (uint32_t{1} << (hi - q)) - 1;
     masks[first ? 0 : j] = mask;
     ++j;
-    if (first && mask != 0) return j;
+    return first && mask != 0;
+  };
+  size_t q = lo;
+  for (; q < hi && q + 34 <= n; q += 32) {
+    if (Put(q, BlockMask<N0, N1>(p, q, tab))) return j;
   }
   // The last bytes of the buffer (a short chat message is nothing else): a
   // copy padded with zeros, which begin no keyword and match no keyword
@@ -144,11 +148,7 @@ __attribute__((target("avx2"))) static size_t Blocks(const uint8_t* p, size_t n,
   for (; q < hi; q += 32) {
     alignas(32) uint8_t tail[64] = {};
     std::memcpy(tail, p + q, n - q);
-    uint32_t mask = BlockMask<N0, N1>(tail, 0, tab);
-    if (hi - q < 32) mask &= (uint32_t{1} << (hi - q)) - 1;
-    masks[first ? 0 : j] = mask;
-    ++j;
-    if (first && mask != 0) return j;
+    if (Put(q, BlockMask<N0, N1>(tail, 0, tab))) return j;
   }
   return j;
 }
