@@ -31,6 +31,20 @@
 
 namespace piivault {
 namespace redact_internal {
+
+bool Hex4(std::string_view raw, size_t i, uint32_t* v) {
+  if (i + 4 > raw.size()) return false;
+  *v = 0;
+  for (size_t k = i; k < i + 4; ++k) {
+    char c = raw[k];
+    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    if (d < 0) return false;
+    *v = *v * 16 + static_cast<uint32_t>(d);
+  }
+  return true;
+}
+
 namespace {
 
 struct Step {
@@ -102,19 +116,6 @@ void AppendUtf8(uint32_t cp, std::string* out) {
     n = 4;
   }
   out->append(buf, n);
-}
-
-bool Hex4(std::string_view raw, size_t i, uint32_t* v) {
-  if (i + 4 > raw.size()) return false;
-  *v = 0;
-  for (size_t k = i; k < i + 4; ++k) {
-    char c = raw[k];
-    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-            : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-    if (d < 0) return false;
-    *v = *v * 16 + static_cast<uint32_t>(d);
-  }
-  return true;
 }
 
 // The character a two-byte escape "\\c" stands for, or 0 if `c` makes no

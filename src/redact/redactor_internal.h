@@ -75,6 +75,8 @@ bool StrictFieldStrings(std::string_view record, const std::vector<std::string>&
                         std::vector<StringRange>* ranges);
 absl::Status SimdjsonFieldStrings(std::string_view record, const std::vector<std::string>& fields,
                                   std::vector<StringRange>* ranges);
+// The four hex digits at raw[i, i + 4) (a \uXXXX escape's), or false.
+bool Hex4(std::string_view raw, size_t i, uint32_t* v);
 // Decodes a JSON string body; unit_start (if not null) gets, for each decoded
 // byte, the offset in `raw` of the escape or byte it came from, plus a final
 // entry raw.size().

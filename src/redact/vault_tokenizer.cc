@@ -74,14 +74,9 @@ void FindTokens(std::string_view text, std::vector<std::pair<size_t, size_t>>* s
 
 // A \u escape of a token character at text[i] ("\u0074"): the character, else 0.
 char EscapedTokenChar(std::string_view text, size_t i) {
-  if (i + 6 > text.size() || text[i] != '\\' || text[i + 1] != 'u') return 0;
   uint32_t cp = 0;
-  for (size_t k = i + 2; k < i + 6; ++k) {
-    const char c = text[k];
-    const int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                  : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-    if (d < 0) return 0;
-    cp = cp * 16 + static_cast<uint32_t>(d);
+  if (i + 6 > text.size() || text[i] != '\\' || text[i + 1] != 'u' || !redact_internal::Hex4(text, i + 2, &cp)) {
+    return 0;
   }
   return cp < 0x80 && IsTokenChar(static_cast<char>(cp)) ? static_cast<char>(cp) : 0;
 }
