@@ -142,6 +142,7 @@ class Output {
                                                 ": write error: ", std::strerror(errno)));
       data.remove_prefix(static_cast<size_t>(n));
     }
+    StartWriteBack();
     return absl::OkStatus();
   }
   // Writes the buffers in order, as few system calls as the kernel allows.
@@ -155,6 +156,7 @@ class Output {
         return absl::DataLossError(absl::StrCat(path_.empty() ? "<stdout>" : path_,
                                                 ": write error: ", std::strerror(errno)));
       bytes_ += static_cast<uint64_t>(n);
+      StartWriteBack();
       size_t left = static_cast<size_t>(n);
       while (i < parts.size() && left >= parts[i].iov_len) left -= parts[i++].iov_len;
       if (left > 0) {  // a short write inside parts[i]: finish that part, then go on
@@ -190,10 +192,30 @@ class Output {
   uint64_t bytes() const { return bytes_; }
 
  private:
+  // Commit's fsync waits for every byte not yet on disk: for a large output
+  // that was most of them, a stall at the end (~40 ms per 100 MB here) with
+  // the cores idle. Asking the kernel to start writing each 8 MB as soon as it
+  // is written overlaps the disk with the redaction; the fsync then waits
+  // for the last few megabytes only. (Bytes written before the call, which
+  // `bytes_` counts, may not all be in the file yet; sync_file_range does
+  // not care.)
+  void StartWriteBack() {
+#if defined(__linux__)
+    constexpr uint64_t kWriteBackStep = uint64_t{8} << 20;
+    if (tmp_.empty() || bytes_ - written_back_ < kWriteBackStep) return;
+    const uint64_t to = bytes_ / kWriteBackStep * kWriteBackStep;
+    // Only a hint: on failure the fsync in Commit still does the work.
+    (void)::sync_file_range(fd_, static_cast<off_t>(written_back_), static_cast<off_t>(to - written_back_),
+                            SYNC_FILE_RANGE_WRITE);
+    written_back_ = to;
+#endif
+  }
+
   int fd_ = -1;
   std::string path_;
   std::string tmp_;
   uint64_t bytes_ = 0;
+  uint64_t written_back_ = 0;  // write-back started for [0, written_back_)
 };
 
 // "redact  512.0/2048.0 MB  310.2 MB/s  ETA 5s" on a terminal, at most 4x/s.
