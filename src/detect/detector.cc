@@ -1577,6 +1577,9 @@ class Scanner {
     // byte, exactly as RE2 would.
     if (!shape_ok && p.shape && !p.shape->FullMatch(v)) return;
     if (shape_passed_ != nullptr) shape_passed_->emplace_back(&p, shape_passed_as_token_);
+    // The date of a log line's header says when the message was sent (and a
+    // birth-date question on the line before must not make it one).
+    if (p.type == EntityType::kDateOfBirth && LogTimestampAt(begin, end)) return;
     float pos = 0, neg = 0;
     if (p.requires_context) {
       // Most candidates of context-only patterns (QQ, dates of birth, device
@@ -1735,6 +1738,20 @@ class Scanner {
     }
     return lo;
   }
+  // Is the date at [begin, end) the head of a chat or call log line: at the
+  // start of a line (or after '['), followed by a time of day, as in
+  // "[2024-02-15 17:18:00] 客户：…"?
+  bool LogTimestampAt(size_t begin, size_t end) const {
+    const bool heads_line = begin == 0 || p_[begin - 1] == '\n' || p_[begin - 1] == '[' ||
+                            (p_[begin - 1] == '(' && (begin == 1 || p_[begin - 2] == '\n'));
+    if (!heads_line || end + 5 > n_ || (p_[end] != ' ' && p_[end] != 'T')) return false;
+    size_t q = end + 1;
+    const size_t hour = q;
+    while (q < n_ && q - hour < 3 && IsDigit(static_cast<char>(p_[q]))) ++q;
+    return q > hour && q - hour <= 2 && q + 2 < n_ && p_[q] == ':' && IsDigit(static_cast<char>(p_[q + 1])) &&
+           IsDigit(static_cast<char>(p_[q + 2]));
+  }
+
   size_t WindowEnd(size_t end) const {
     return internal::FirstWindowStop(p_, n_, end, std::min(n_, end + kAfterWindow));
   }

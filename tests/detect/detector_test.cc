@@ -436,6 +436,20 @@ TEST(DateOfBirth, ContextAnchored) {
   ExpectNoType("出生日期：1990-02-30", EntityType::kDateOfBirth);
 }
 
+// The date of a chat or call log line's header is when the message was sent,
+// even right after a birth-date question.
+TEST(DateOfBirth, NeverALogLinesTimestamp) {
+  ExpectNoType("客服：请提供您的出生日期。\n[2024-02-15 17:18:30] 客户：好的", EntityType::kDateOfBirth);
+  ExpectNoType("客服：您的出生日期？\n2024-02-15 17:18 客户：稍等", EntityType::kDateOfBirth);
+  ExpectNoType("客服：您的出生日期？\n2024/2/5 9:05:00 客户：稍等", EntityType::kDateOfBirth);
+  ExpectNoType("客服：出生日期？\n客户：[2024-02-15 17:18:30] 稍等", EntityType::kDateOfBirth);
+  ExpectNoType("客服：出生日期？\n2024年2月15日 17:18 客户：稍等", EntityType::kDateOfBirth);
+  // Not a line's header: a birth date with a time, a date with no time.
+  ExpectFinding("出生日期：1990-03-07 08:30", EntityType::kDateOfBirth, "1990-03-07", "1990-03-07");
+  ExpectFinding("出生日期：\n1990-03-07", EntityType::kDateOfBirth, "1990-03-07", "1990-03-07");
+  ExpectFinding("出生日期：\n1990-03-07 出生", EntityType::kDateOfBirth, "1990-03-07", "1990-03-07");
+}
+
 TEST(Geo, Pairs) {
   ExpectFinding("位置 39.9042, 116.4074", EntityType::kGeoCoord, "39.9042, 116.4074", "39.9042,116.4074");
   ExpectFinding("116.407400,39.904200", EntityType::kGeoCoord, "116.407400,39.904200", "116.407400,39.904200");

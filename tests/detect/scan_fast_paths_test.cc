@@ -77,9 +77,9 @@ std::string RandomPieces(std::mt19937& rng, const std::vector<std::string>& piec
 }
 
 // The first position in [lo, hi) where two leading bytes of a keyword occur
-// (the last two bytes of a leading 3-byte character), ASCII case-folded.
-size_t ReferenceFirstMaybe(const std::vector<std::string>& keywords, const std::string& text, size_t lo, size_t hi) {
-  const std::string lower = Lower(text);
+// (the last two bytes of a leading 3-byte character), ASCII case-folded
+// (`lower`: the text in lower case).
+size_t ReferenceFirstMaybe(const std::vector<std::string>& keywords, const std::string& lower, size_t lo, size_t hi) {
   for (size_t q = lo; q < hi; ++q) {
     for (const std::string& k : keywords) {
       const size_t off = static_cast<uint8_t>(k[0]) >= 0xE0 && k.size() >= 3 ? 1 : 0;
@@ -109,11 +109,15 @@ TEST_P(KeywordPrefilterSets, FirstMaybeMasksAndCursorEqualAByteLoop) {
                                            "，", "您好", "客服：", "\xE7", "\x94\x9F", "b", "c"};
   std::mt19937 rng(11);
   for (int trial = 0; trial < 1500; ++trial) {
-    const std::string text = RandomPieces(rng, pieces, 60);
+    // Now and then a text long enough for the cursor to refill its chunk of
+    // masks many times over.
+    const bool long_text = trial % 50 == 0;
+    const std::string text = RandomPieces(rng, pieces, long_text ? 3000 : 60);
+    const std::string lower = Lower(text);
     const auto* p = reinterpret_cast<const uint8_t*>(text.data());
     internal::KeywordPrefilter::Cursor cursor;
     size_t lo = 0;
-    for (int r = 0; r < 12; ++r) {
+    for (int r = 0; r < (long_text ? 400 : 12); ++r) {
       // Mostly ascending windows, now and then one that jumps back.
       if (std::uniform_int_distribution<int>(0, 5)(rng) == 0) {
         lo = std::uniform_int_distribution<size_t>(0, text.size())(rng);
@@ -121,7 +125,7 @@ TEST_P(KeywordPrefilterSets, FirstMaybeMasksAndCursorEqualAByteLoop) {
         lo = std::min(text.size(), lo + std::uniform_int_distribution<size_t>(0, 40)(rng));
       }
       const size_t hi = std::min(text.size(), lo + std::uniform_int_distribution<size_t>(0, 90)(rng));
-      const size_t expected = ReferenceFirstMaybe(keywords, text, lo, hi);
+      const size_t expected = ReferenceFirstMaybe(keywords, lower, lo, hi);
       ASSERT_EQ(filter.FirstMaybe(p, text.size(), lo, hi), expected) << trial << " [" << lo << "," << hi << ")";
       ASSERT_EQ(cursor.MayStartIn(filter, p, text.size(), lo, hi), expected < hi)
           << trial << " [" << lo << "," << hi << ")";
@@ -130,7 +134,7 @@ TEST_P(KeywordPrefilterSets, FirstMaybeMasksAndCursorEqualAByteLoop) {
       filter.MayStartMasks(p, text.size(), lo, hi, masks.data());
       for (size_t q = lo; q < hi; ++q) {
         const bool bit = (masks[(q - lo) / 32] >> ((q - lo) % 32)) & 1;
-        ASSERT_EQ(bit, ReferenceFirstMaybe(keywords, text, q, q + 1) == q) << trial << " at " << q;
+        ASSERT_EQ(bit, ReferenceFirstMaybe(keywords, lower, q, q + 1) == q) << trial << " at " << q;
       }
       if ((hi - lo) % 32 != 0) {
         ASSERT_EQ(masks[(hi - lo) / 32] >> ((hi - lo) % 32), 0u) << "bits past hi";
