@@ -23,6 +23,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/file_util.h"
@@ -658,7 +659,8 @@ class Scanner {
   }
 
   // Glue rule on original bytes (numeral segments): letters right before o.
-  bool GlueOk(size_t o) const {
+  // Out of line: rare, and it would keep LeftBoundaryOkAt from inlining.
+  [[gnu::noinline]] bool GlueOk(size_t o) const {
     size_t j = o;
     while (j > 0 && IsAlpha(static_cast<char>(p_[j - 1])) && o - j < 12) --j;
     if (j > 0 && p_[j - 1] < 0x80 && (IsDigit(static_cast<char>(p_[j - 1])) || p_[j - 1] == '_')) return false;
@@ -667,10 +669,10 @@ class Scanner {
 
   bool IsGlue(std::string_view letters) const {
     if (letters.empty() || letters.size() > 12) return false;
-    std::string low = absl::AsciiStrToLower(std::string(letters));
+    // Glue words are lower case; the letters match one whatever their case.
     for (const std::string& g : impl_->glue) {
-      if (low.size() >= g.size() && low.compare(low.size() - g.size(), g.size(), g) == 0 &&
-          (low.size() == g.size())) {
+      if (g.size() == letters.size() &&
+          absl::EqualsIgnoreCase(absl::string_view(g), absl::string_view(letters.data(), letters.size()))) {
         return true;
       }
     }
