@@ -51,6 +51,9 @@ KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords) {
       ++bit;
     }
   }
+#if defined(__x86_64__)
+  ChooseBlocks();
+#endif
 }
 
 bool KeywordPrefilter::ScalarAt(const uint8_t* p, size_t n, size_t q) const {
@@ -170,15 +173,18 @@ static BlocksFn BlocksFor(size_t n0, size_t n1) {
   }
 }
 
-__attribute__((target("avx2"))) size_t KeywordPrefilter::BlocksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi,
-                                                                    bool first, uint32_t* masks) const {
+void KeywordPrefilter::ChooseBlocks() {
   size_t n0 = 0;
   while (n0 < tables_.size() && tables_[n0].offset == 0) ++n0;
-  const BlocksFn fn = BlocksFor(n0, tables_.size() - n0);
-  if (fn == nullptr) return 0;
+  blocks_ = reinterpret_cast<void (*)()>(BlocksFor(n0, tables_.size() - n0));
+}
+
+__attribute__((target("avx2"))) size_t KeywordPrefilter::BlocksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi,
+                                                                    bool first, uint32_t* masks) const {
+  if (blocks_ == nullptr) return 0;
   Tables tab;
   LoadTables(tables_.data(), tables_.size(), &tab);
-  return fn(p, n, lo, hi, tab, first, masks);
+  return reinterpret_cast<BlocksFn>(blocks_)(p, n, lo, hi, tab, first, masks);
 }
 
 // 32 start positions per step; `q` returns where it stopped.

@@ -73,6 +73,11 @@ class KeywordPrefilter {
   bool Avx2(const uint8_t* p, size_t n, size_t* q, size_t hi) const;  // *q: the position found
   size_t MasksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi, uint32_t* masks) const;  // blocks done
   size_t BlocksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi, bool first, uint32_t* masks) const;
+  void ChooseBlocks();
+  // The Blocks<N0, N1> instance for this filter's tables, chosen once: a
+  // short chat message calls the filter a few times, and choosing cost as
+  // much as filtering it.
+  void (*blocks_)() = nullptr;
 #endif
   std::vector<Prefix> prefixes_;
   std::vector<NibbleTable> tables_;
