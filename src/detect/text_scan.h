@@ -87,12 +87,12 @@ const NumeralGlueTable& NumeralGlue();
 
 // Start of the UTF-8 character containing byte i (at most 3 steps back).
 inline size_t CharStart(const uint8_t* p, size_t i) {
-  size_t k = 0;
-  while (k < 3 && i > 0 && (p[i] & 0xC0) == 0x80) {
-    --i;
-    ++k;
-  }
-  return i;
+  // Back over up to three continuation bytes (10xxxxxx), unrolled: the
+  // numeral pass asks this at every 16th byte.
+  if (i == 0 || (p[i] & 0xC0) != 0x80) return i;
+  if (i == 1 || (p[i - 1] & 0xC0) != 0x80) return i - 1;
+  if (i == 2 || (p[i - 2] & 0xC0) != 0x80) return i - 2;
+  return i - 3;
 }
 
 // Start of the character before position i (i > 0).

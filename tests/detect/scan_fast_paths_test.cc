@@ -169,6 +169,24 @@ size_t ReferenceFirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t 
 // The numeral pass's probe table against NormAt itself, on every ASCII byte
 // and every lead byte E0-EF with every pair of following bytes (continuation
 // or not), at the end of the buffer and before more text.
+// CharStart, unrolled, against the plain loop: every position of short
+// strings of lead, continuation and ASCII bytes (runs of up to five
+// continuation bytes, at the start too).
+TEST(CharStartTest, EqualsAByteLoop) {
+  auto reference = [](const uint8_t* p, size_t i) {
+    for (size_t k = 0; k < 3 && i > 0 && (p[i] & 0xC0) == 0x80; ++k) --i;
+    return i;
+  };
+  const uint8_t kinds[] = {'a', 0x80, 0xBF, 0xE4, 0xC3, 0xF0};
+  std::vector<uint8_t> text(7);
+  for (int code = 0; code < 279936; ++code) {  // 6^7
+    for (size_t j = 0, c = static_cast<size_t>(code); j < text.size(); ++j, c /= 6) text[j] = kinds[c % 6];
+    for (size_t i = 0; i < text.size(); ++i) {
+      ASSERT_EQ(internal::CharStart(text.data(), i), reference(text.data(), i)) << code << " at " << i;
+    }
+  }
+}
+
 TEST(NumeralGlueTest, EqualsNormAt) {
   const internal::NumeralGlueTable& table = internal::NumeralGlue();
   auto Expected = [](const uint8_t* p, size_t n, size_t i) {
