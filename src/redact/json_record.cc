@@ -485,19 +485,29 @@ __attribute__((target("avx2"))) inline uint64_t StringSpecials32(const char* p) 
       _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)), control)));
 }
 
+// Writes every word of bits[0, n / 64 + 1).
 __attribute__((target("avx2"))) void MarkStringSpecialsAvx2(const char* p, size_t n, uint64_t* bits) {
   size_t i = 0;
   for (; i + 64 <= n; i += 64) bits[i >> 6] = StringSpecials32(p + i) | (StringSpecials32(p + i + 32) << 32);
-  MarkStringSpecialsSse(p + i, n - i, bits + (i >> 6));
+  // The last n - i (< 64) bytes as one more block, padded with spaces (never
+  // marked): most records are short, and a 16-byte and a scalar tail cost
+  // more than the block.
+  char tail[64];
+  std::memset(tail, ' ', sizeof tail);
+  std::memcpy(tail, p + i, n - i);
+  bits[i >> 6] = StringSpecials32(tail) | (StringSpecials32(tail + 32) << 32);
 }
 #endif
 
 void MarkStringSpecials(std::string_view s, std::vector<uint64_t>* bits) {
-  bits->assign(s.size() / 64 + 1, 0);
 #if defined(__x86_64__)
   static const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
-  if (kHaveAvx2) return MarkStringSpecialsAvx2(s.data(), s.size(), bits->data());
+  if (kHaveAvx2) {
+    bits->resize(s.size() / 64 + 1);  // no zeroing: every word is written
+    return MarkStringSpecialsAvx2(s.data(), s.size(), bits->data());
+  }
 #endif
+  bits->assign(s.size() / 64 + 1, 0);
   MarkStringSpecialsSse(s.data(), s.size(), bits->data());
 }
 
@@ -620,7 +630,8 @@ class StrictWalker {
     return AtomEnd();
   }
   bool Literal(std::string_view word) {
-    if (s_.substr(pos_, word.size()) != word) return false;
+    if (s_.size() - pos_ < word.size() || std::memcmp(s_.data() + pos_, word.data(), word.size()) != 0)
+      return false;
     pos_ += word.size();
     return AtomEnd();
   }
@@ -646,10 +657,13 @@ class StrictWalker {
     *next = 0;
     const uint64_t named = reach & paths_.key[level];
     if (named != 0) {
-      std::string_view key = s_.substr(kr.begin, kr.end - kr.begin);
+      std::string_view key(s_.data() + kr.begin, kr.end - kr.begin);
       if (kr.escaped) {
-        if (!Scanner::DecodeJsonString(key, &key_buf_, nullptr).ok()) return false;
-        key = key_buf_;
+        // Rare. Not a member: a walker whose address never escapes keeps
+        // its position in a register.
+        thread_local std::string decoded;
+        if (!Scanner::DecodeJsonString(key, &decoded, nullptr).ok()) return false;
+        key = decoded;
       }
       for (uint64_t m = named; m != 0; m &= m - 1) {
         const int p = __builtin_ctzll(m);
@@ -734,7 +748,6 @@ class StrictWalker {
   size_t words_;
   std::vector<StringRange>* out_;
   size_t pos_ = 0;
-  std::string key_buf_;
 };
 
 #undef PIIVAULT_WALK_INLINE
@@ -831,18 +844,29 @@ absl::Status DecodeWithEscapes(std::string_view raw, std::string* out,
   return absl::OkStatus();
 }
 
-// Maps a decoded offset to the raw body. An offset strictly inside an
-// escape's decoded bytes maps to the escape's start (`is_end` false) or end
-// (`is_end` true): edits always replace whole escapes.
-size_t RawOffset(const std::vector<EscapeUnit>& escapes, size_t d, bool is_end) {
-  auto it = std::upper_bound(escapes.begin(), escapes.end(), d,
-                             [](size_t v, const EscapeUnit& e) { return v < e.dec; });
-  if (it == escapes.begin()) return d;
-  const EscapeUnit& e = *(it - 1);
-  if (d == e.dec) return e.raw;
-  if (d < e.dec + e.dec_len) return is_end ? e.raw + e.raw_len : e.raw;
-  return e.raw + e.raw_len + (d - e.dec - e.dec_len);
-}
+// Maps decoded offsets to the raw body, for offsets that mostly ascend (the
+// ends of sorted edits): a cursor over the escapes, not a search per offset.
+// An offset strictly inside an escape's decoded bytes maps to the escape's
+// start (`is_end` false) or end (`is_end` true): edits always replace whole
+// escapes.
+class RawOffsets {
+ public:
+  explicit RawOffsets(const std::vector<EscapeUnit>& escapes) : escapes_(escapes) {}
+  size_t Map(size_t d, bool is_end) {
+    // next_: the first escape that starts after d.
+    while (next_ < escapes_.size() && escapes_[next_].dec <= d) ++next_;
+    while (next_ > 0 && escapes_[next_ - 1].dec > d) --next_;
+    if (next_ == 0) return d;
+    const EscapeUnit& e = escapes_[next_ - 1];
+    if (d == e.dec) return e.raw;
+    if (d < e.dec + e.dec_len) return is_end ? e.raw + e.raw_len : e.raw;
+    return e.raw + e.raw_len + (d - e.dec - e.dec_len);
+  }
+
+ private:
+  const std::vector<EscapeUnit>& escapes_;
+  size_t next_ = 0;
+};
 
 // Reusable buffers of one thread's record redaction.
 struct JsonScratch {
@@ -901,10 +925,11 @@ absl::Status Redactor::RedactJsonRecord(std::string_view record,
     sc.edits.clear();
     if (absl::Status s = impl_->Plan(text, *findings, &doc, r, &sc.edits); !s.ok())
       return fail(std::move(s));
+    redact_internal::RawOffsets raw_offsets(sc.escapes);
     for (const Edit& e : sc.edits) {
       // Decoded offsets to whole escape units of the raw string.
-      const size_t rb = range.escaped ? redact_internal::RawOffset(sc.escapes, e.begin, false) : e.begin;
-      const size_t re = range.escaped ? redact_internal::RawOffset(sc.escapes, e.end, true) : e.end;
+      const size_t rb = range.escaped ? raw_offsets.Map(e.begin, false) : e.begin;
+      const size_t re = range.escaped ? raw_offsets.Map(e.end, true) : e.end;
       const size_t abs_b = range.begin + rb, abs_e = range.begin + re;
       if (abs_b < pos) continue;  // cannot happen for disjoint edits
       out->append(record.data() + pos, abs_b - pos);
