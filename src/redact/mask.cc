@@ -102,34 +102,42 @@ inline bool AsciiSignificant(char c) {
 }
 inline bool AsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// The significant characters of a value: how many, and the first two as
-// ASCII (full-width forms folded, other characters as '#'; 0 if absent).
+// The significant characters of a value: how many, the first two as ASCII
+// (full-width forms folded, other characters as '#'; 0 if absent), and where
+// each starts, so that the mask edit needs no second decoding pass.
 struct Significant {
+  static constexpr size_t kMaxAt = 32;  // values with more take the general path
   size_t n = 0;
   char c0 = 0, c1 = 0;
+  bool valid = true;  // the value is valid UTF-8
+  uint32_t at[kMaxAt];  // byte offset of each of the first kMaxAt
 };
 // Also tells whether `raw` is all ASCII (*ascii): one pass, which decodes
 // UTF-8 only from the first non-ASCII byte on.
 Significant CountSignificant(std::string_view raw, bool* ascii) {
   Significant sig;
-  auto add = [&](char c) {
+  auto add = [&](char c, size_t i) {
     if (sig.n == 0) sig.c0 = c;
     else if (sig.n == 1) sig.c1 = c;
+    if (sig.n < Significant::kMaxAt) sig.at[sig.n] = static_cast<uint32_t>(i);
     ++sig.n;
   };
   size_t i = 0;
   for (; i < raw.size(); ++i) {
     const char c = raw[i];
     if (static_cast<unsigned char>(c) >= 0x80) break;
-    if (AsciiSignificant(c)) add(c);
+    if (AsciiSignificant(c)) add(c, i);
   }
   *ascii = i == raw.size();
   while (i < raw.size()) {
     uint32_t cp;
-    i += NextCodePoint(raw, i, &cp);
-    if (!IsSignificant(cp)) continue;
-    if (cp >= 0xFF10 && cp <= 0xFF5A) cp -= 0xFEE0;
-    add(cp < 0x80 ? static_cast<char>(cp) : '#');
+    const size_t len = NextCodePoint(raw, i, &cp);
+    sig.valid &= cp != kInvalid;
+    if (IsSignificant(cp)) {
+      if (cp >= 0xFF10 && cp <= 0xFF5A) cp -= 0xFEE0;
+      add(cp < 0x80 ? static_cast<char>(cp) : '#', i);
+    }
+    i += len;
   }
   return sig;
 }
@@ -244,20 +252,19 @@ std::string MaskIpv6(std::string_view raw) {
 }
 
 std::string MaskName(std::string_view raw) {
-  std::vector<CodePoint> cps = Split(raw);
   std::string out;
   bool kept_first = false;
-  for (const CodePoint& c : cps) {
-    bool separator = IsSpace(c.cp) || c.cp == 0xB7 || c.cp == 0x2027 || c.cp == 0x30FB ||
-                     c.cp == 0x2022 || c.cp == '.';
-    if (separator) {
-      out.append(raw.substr(c.begin, c.end - c.begin));
-    } else if (!kept_first) {
-      out.append(raw.substr(c.begin, c.end - c.begin));
-      kept_first = true;
+  for (size_t i = 0; i < raw.size();) {
+    uint32_t cp;
+    const size_t len = NextCodePoint(raw, i, &cp);
+    const bool separator = IsSpace(cp) || cp == 0xB7 || cp == 0x2027 || cp == 0x30FB || cp == 0x2022 || cp == '.';
+    if (separator || !kept_first) {
+      out.append(raw.data() + i, len);
+      kept_first |= !separator;
     } else {
       out.push_back('*');
     }
+    i += len;
   }
   return out;
 }
@@ -444,72 +451,47 @@ MaskPlan PlanMask(EntityType type, std::string_view raw) {
   }
 }
 
-template <bool kAscii>
-int KeepEndsEditImpl(std::string_view raw, size_t first, size_t hide_end, size_t* pre,
-                     size_t* suf, std::string* replacement) {
-  // Never longer than raw: each character stays or becomes one '*'. Values
-  // are short: written on the stack, so that a short replacement is never a
-  // heap allocation.
-  char stack[128];
-  std::string heap;
-  char* out = stack;
-  if (raw.size() > sizeof stack) {
-    heap.resize(raw.size());
-    out = heap.data();
-  }
-  size_t w = 0;
-  size_t begin = std::string_view::npos, end = 0, kept = 0;
-  size_t k = 0;  // significant characters before i
-  for (size_t i = 0; i < raw.size();) {
-    size_t len = 1;
-    bool significant;
-    if constexpr (kAscii) {
-      significant = AsciiSignificant(raw[i]);
-    } else {
-      uint32_t cp;
-      len = NextCodePoint(raw, i, &cp);
-      if (cp == kInvalid) return -1;
-      significant = IsSignificant(cp);
-    }
-    const bool hide = significant && k >= first && k < hide_end;
-    k += significant;
-    const bool changed = hide && raw[i] != '*';  // '*' is one byte: hidden as it is
-    if (changed && begin == std::string_view::npos) begin = i;
-    if (begin != std::string_view::npos) {
-      if (hide) {
-        out[w++] = '*';
-      } else {
-        for (size_t j = 0; j < len; ++j) out[w++] = raw[i + j];
-      }
-    }
-    if (changed) {
-      end = i + len;
-      kept = w;
-    }
-    i += len;
-  }
-  if (begin == std::string_view::npos) return 0;
-  replacement->assign(out, kept);
-  *pre = begin;
-  *suf = raw.size() - end;
-  return 1;
-}
-
 // KeepEnds(raw, ...) as an edit: the first and last character it changes
 // bound raw[*pre, raw.size() - *suf), which becomes *replacement. 0: nothing
 // changes; 1: an edit; -1: the caller diffs the whole mask instead (a value
-// without significant characters, or not valid UTF-8).
+// without significant characters, with very many, or not valid UTF-8).
 int KeepEndsEdit(std::string_view raw, const MaskPlan& p, size_t* pre, size_t* suf,
                  std::string* replacement) {
-  const size_t n = p.sig.n;
-  if (n == 0) return -1;
+  const Significant& sig = p.sig;
+  const size_t n = sig.n;
+  if (n == 0 || n > Significant::kMaxAt || !sig.valid) return -1;
   size_t first = p.first, last = p.last;
   if (first + last >= n) {  // as KeepEnds
     first = std::min(first, n / 3);
     last = std::min(last, n / 3);
   }
-  return p.ascii ? KeepEndsEditImpl<true>(raw, first, n - last, pre, suf, replacement)
-                 : KeepEndsEditImpl<false>(raw, first, n - last, pre, suf, replacement);
+  // Significant characters [first, n - last) are hidden; the changes run
+  // from the first to the last of them that is not '*' already.
+  size_t kb = first, ke = n - last;
+  while (kb < ke && raw[sig.at[kb]] == '*') ++kb;
+  while (ke > kb && raw[sig.at[ke - 1]] == '*') --ke;
+  if (kb == ke) return 0;
+  // Never longer than raw from the first change on: each character stays or
+  // becomes one '*'. Written on the stack, so that a short replacement is
+  // never a heap allocation.
+  char stack[128];
+  std::string heap;
+  char* out = stack;
+  if (raw.size() - sig.at[kb] > sizeof stack) {
+    heap.resize(raw.size() - sig.at[kb]);
+    out = heap.data();
+  }
+  size_t w = 0, from = sig.at[kb];
+  for (size_t k = kb; k < ke; ++k) {
+    for (size_t i = from; i < sig.at[k]; ++i) out[w++] = raw[i];  // separators as written
+    out[w++] = '*';
+    uint32_t cp;
+    from = sig.at[k] + NextCodePoint(raw, sig.at[k], &cp);
+  }
+  replacement->assign(out, w);
+  *pre = sig.at[kb];
+  *suf = raw.size() - from;
+  return 1;
 }
 
 }  // namespace
