@@ -1,6 +1,7 @@
 #include "detect/pattern_set.h"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -238,9 +239,7 @@ absl::StatusOr<Pattern> ParsePattern(const toml::table& t, std::string_view file
     for (auto&& [k, v] : *lt) {
       std::vector<std::string> items;
       PIIVAULT_RETURN_IF_ERROR(GetStringArray(*lt, k.str(), file, &items));
-      Pattern::ListSet& set = p.list_sets[std::string(k.str())];
-      for (const std::string& item : items) set.Add(item);
-      p.lists[std::string(k.str())] = std::move(items);
+      p.SetList(std::string(k.str()), std::move(items));
     }
   }
   PIIVAULT_RETURN_IF_ERROR(GetStringArray(t, "match", file, &p.match_examples));
@@ -263,25 +262,61 @@ size_t Pattern::MaxSpanBytes() const {
   return bytes;
 }
 
-const std::vector<std::string>* Pattern::List(std::string_view name) const {
-  auto it = lists.find(absl::string_view(name.data(), name.size()));
-  return it == lists.end() ? nullptr : &it->second;
+namespace {
+
+// The entry named `name` of a (short) vector of (name, value) pairs.
+template <typename T>
+const T* Named(const std::vector<std::pair<std::string, T>>& v, std::string_view name) {
+  for (const auto& [n, value] : v) {
+    if (n == name) return &value;
+  }
+  return nullptr;
 }
+
+}  // namespace
+
+void Pattern::SetList(std::string name, std::vector<std::string> items) {
+  ListSet set;
+  for (const std::string& item : items) set.Add(item);
+  for (auto& [n, old] : list_sets) {
+    if (n == name) old = std::move(set);
+  }
+  for (auto& [n, old] : lists) {
+    if (n == name) {
+      old = std::move(items);
+      return;
+    }
+  }
+  list_sets.emplace_back(name, std::move(set));
+  lists.emplace_back(std::move(name), std::move(items));
+}
+
+const std::vector<std::string>* Pattern::List(std::string_view name) const { return Named(lists, name); }
 
 bool Pattern::InList(std::string_view name, std::string_view value) const {
-  auto it = list_sets.find(absl::string_view(name.data(), name.size()));
-  return it != list_sets.end() && it->second.items.contains(absl::string_view(value.data(), value.size()));
+  const ListSet* set = FindListSet(name);
+  return set != nullptr && set->Contains(value);
 }
 
-const Pattern::ListSet* Pattern::FindListSet(std::string_view name) const {
-  auto it = list_sets.find(absl::string_view(name.data(), name.size()));
-  return it == list_sets.end() ? nullptr : &it->second;
-}
+const Pattern::ListSet* Pattern::FindListSet(std::string_view name) const { return Named(list_sets, name); }
 
 bool Pattern::ListedPrefix(std::string_view name, std::string_view text) const {
   const ListSet* set = FindListSet(name);
   return set != nullptr && set->HasPrefixOf(text);
 }
+
+namespace {
+
+constexpr size_t kPackedMax = 7;  // bytes of an entry kept as an integer
+
+// The first `len` (<= kPackedMax) bytes of s and len, as one integer.
+uint64_t Packed(std::string_view s, size_t len) {
+  uint64_t v = 0;
+  if (len > 0) std::memcpy(&v, s.data(), len);
+  return v | uint64_t{len} << 56;
+}
+
+}  // namespace
 
 uint32_t Pattern::ListSet::Key(std::string_view s, size_t k) {
   uint32_t h = 0;
@@ -298,7 +333,16 @@ void Pattern::ListSet::Add(std::string item) {
     starts[k - 1][bit >> 6] |= uint64_t{1} << (bit & 63);
   }
   if (std::find(lengths.begin(), lengths.end(), item.size()) == lengths.end()) lengths.push_back(item.size());
-  items.insert(std::move(item));
+  if (item.size() <= kPackedMax) {
+    short_items.insert(Packed(item, item.size()));
+  } else {
+    long_items.insert(std::move(item));
+  }
+}
+
+bool Pattern::ListSet::Contains(std::string_view text) const {
+  if (text.size() <= kPackedMax) return short_items.contains(Packed(text, text.size()));
+  return long_items.contains(absl::string_view(text.data(), text.size()));
 }
 
 bool Pattern::ListSet::HasPrefixOf(std::string_view text) const {
@@ -310,7 +354,7 @@ bool Pattern::ListSet::HasPrefixOf(std::string_view text) const {
   }
   if (!maybe) return false;
   for (size_t len : lengths) {
-    if (len <= text.size() && items.contains(absl::string_view(text.data(), len))) return true;
+    if (len <= text.size() && Contains(text.substr(0, len))) return true;
   }
   return false;
 }

@@ -10,7 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "detect/shape_matcher.h"
@@ -113,11 +112,18 @@ struct Pattern {
   std::vector<std::string> anchors;
   // Labels written directly before the value, without a colon (我叫, 寄到).
   std::vector<std::string> bare_anchors;
-  absl::flat_hash_map<std::string, std::vector<std::string>> lists;
+  // Named lists (surnames, bins, terminators), in the order of the file; a
+  // pattern has a few, so a name is found by comparing, not hashing (the
+  // validators ask per candidate).
+  std::vector<std::pair<std::string, std::vector<std::string>>> lists;
   // The same lists as sets, for membership tests (surnames: hundreds), with
   // the distinct lengths of their entries (for prefix tests).
   struct ListSet {
-    absl::flat_hash_set<std::string> items;
+    // Entries of up to 7 bytes (surnames, issuer prefixes, region codes:
+    // nearly all) as one integer each, bytes and length: a lookup hashes an
+    // integer, not a string. Longer entries as strings.
+    absl::flat_hash_set<uint64_t> short_items;
+    absl::flat_hash_set<std::string> long_items;
     std::vector<size_t> lengths;
     // A filter on the entries' first bytes: bit Key(s, k) of starts[k - 1]
     // is set for an entry s whose first k bytes (k = min(size, 3)) are
@@ -126,15 +132,19 @@ struct Pattern {
     bool has_empty = false;  // "" is an entry (a prefix of everything)
     static uint32_t Key(std::string_view s, size_t k);  // 0..1023
     void Add(std::string item);
+    // Whether `text` is an entry.
+    bool Contains(std::string_view text) const;
     // Whether `text` starts with an entry.
     bool HasPrefixOf(std::string_view text) const;
   };
-  absl::flat_hash_map<std::string, ListSet> list_sets;
+  std::vector<std::pair<std::string, ListSet>> list_sets;  // the same lists, by name
   std::vector<std::string> match_examples;
   std::vector<std::string> no_match_examples;
 
   // The bytes a finding of this pattern can span in the original text.
   size_t MaxSpanBytes() const;
+  // Adds (or replaces) list `name`.
+  void SetList(std::string name, std::vector<std::string> items);
   const std::vector<std::string>* List(std::string_view name) const;
   // Whether list `name` exists and holds `value`.
   bool InList(std::string_view name, std::string_view value) const;

@@ -12,9 +12,8 @@ namespace {
 
 Pattern WithList(const std::vector<std::string>& items) {
   Pattern p;
-  Pattern::ListSet& set = p.list_sets["terminators"];
-  for (const std::string& item : items) set.Add(item);
-  p.lists["terminators"] = items;
+  p.SetList("other", {"电话"});
+  p.SetList("terminators", items);
   return p;
 }
 
