@@ -511,6 +511,20 @@ void MarkStringSpecials(std::string_view s, std::vector<uint64_t>* bits) {
   MarkStringSpecialsSse(s.data(), s.size(), bits->data());
 }
 
+// The first position in [pos, limit) marked in `bits` (MarkStringSpecials of
+// a buffer of at least `limit` bytes), or limit.
+inline __attribute__((always_inline)) size_t NextMarked(const uint64_t* bits, size_t pos,
+                                                        size_t limit) {
+  if (pos >= limit) return limit;
+  size_t w = pos >> 6;
+  uint64_t m = bits[w] & (~uint64_t{0} << (pos & 63));
+  while (m == 0) {
+    if ((++w << 6) >= limit) return limit;
+    m = bits[w];
+  }
+  return std::min(limit, (w << 6) + static_cast<size_t>(__builtin_ctzll(m)));
+}
+
 // The walker's per-token steps, inlined into its loop (calls were a third of
 // the cost of a short string or member name).
 #define PIIVAULT_WALK_INLINE inline __attribute__((always_inline))
@@ -529,7 +543,7 @@ class StrictWalker {
   // `specials`: MarkStringSpecials(json).
   StrictWalker(std::string_view json, const CompiledPaths& paths,
                const std::vector<uint64_t>& specials, std::vector<StringRange>* out)
-      : s_(json), paths_(paths), specials_(specials.data()), words_(specials.size()), out_(out) {}
+      : s_(json), paths_(paths), specials_(specials.data()), out_(out) {}
 
   bool Run() {
     if (!paths_.maskable) return false;
@@ -550,14 +564,7 @@ class StrictWalker {
   bool HexAt(size_t i, uint32_t* v) const { return Hex4(s_, i, v); }
   // The first marked byte at or after `pos`, or s_.size().
   PIIVAULT_WALK_INLINE size_t NextSpecial(size_t pos) const {
-    size_t w = pos >> 6;
-    if (w >= words_) return s_.size();
-    uint64_t bits = specials_[w] & (~uint64_t{0} << (pos & 63));
-    while (bits == 0) {
-      if (++w >= words_) return s_.size();
-      bits = specials_[w];
-    }
-    return std::min(s_.size(), (w << 6) + static_cast<size_t>(__builtin_ctzll(bits)));
+    return NextMarked(specials_, pos, s_.size());
   }
   // pos_ at the opening quote; leaves pos_ after the closing quote.
   PIIVAULT_WALK_INLINE bool String(StringRange* range) {
@@ -630,7 +637,8 @@ class StrictWalker {
     return AtomEnd();
   }
   bool Literal(std::string_view word) {
-    if (s_.size() - pos_ < word.size() || std::memcmp(s_.data() + pos_, word.data(), word.size()) != 0)
+    if (s_.size() - pos_ < word.size() ||
+        std::memcmp(s_.data() + pos_, word.data(), word.size()) != 0)
       return false;
     pos_ += word.size();
     return AtomEnd();
@@ -745,26 +753,43 @@ class StrictWalker {
   std::string_view s_;
   const CompiledPaths& paths_;
   const uint64_t* specials_;
-  size_t words_;
   std::vector<StringRange>* out_;
   size_t pos_ = 0;
 };
 
 #undef PIIVAULT_WALK_INLINE
 
-}  // namespace
-
-bool StrictFieldStrings(std::string_view record, const std::vector<std::string>& fields,
-                        std::vector<StringRange>* ranges) {
+// StrictFieldStrings, leaving MarkStringSpecials(record) in *specials.
+bool StrictFieldStringsAndSpecials(std::string_view record, const std::vector<std::string>& fields,
+                                   std::vector<StringRange>* ranges,
+                                   std::vector<uint64_t>* specials) {
   ranges->clear();
   absl::StatusOr<const CompiledPaths*> paths = CachedCompiledPaths(fields);
   if (!paths.ok()) return false;
   if (!simdjson::validate_utf8(record.data(), record.size())) return false;
-  thread_local std::vector<uint64_t> specials;
-  MarkStringSpecials(record, &specials);
-  if (StrictWalker(record, **paths, specials, ranges).Run()) return true;
+  MarkStringSpecials(record, specials);
+  if (StrictWalker(record, **paths, *specials, ranges).Run()) return true;
   ranges->clear();
   return false;
+}
+
+// FieldStrings; *specials gets MarkStringSpecials(record) when the strict
+// walker decided, and is emptied when simdjson did.
+absl::Status FieldStringsAndSpecials(std::string_view record,
+                                     const std::vector<std::string>& fields,
+                                     std::vector<StringRange>* ranges,
+                                     std::vector<uint64_t>* specials) {
+  if (StrictFieldStringsAndSpecials(record, fields, ranges, specials)) return absl::OkStatus();
+  specials->clear();
+  return SimdjsonFieldStrings(record, fields, ranges);
+}
+
+}  // namespace
+
+bool StrictFieldStrings(std::string_view record, const std::vector<std::string>& fields,
+                        std::vector<StringRange>* ranges) {
+  thread_local std::vector<uint64_t> specials;
+  return StrictFieldStringsAndSpecials(record, fields, ranges, &specials);
 }
 
 absl::Status SimdjsonFieldStrings(std::string_view record, const std::vector<std::string>& fields,
@@ -782,8 +807,8 @@ absl::Status SimdjsonFieldStrings(std::string_view record, const std::vector<std
 
 absl::Status FieldStrings(std::string_view record, const std::vector<std::string>& fields,
                           std::vector<StringRange>* ranges) {
-  if (StrictFieldStrings(record, fields, ranges)) return absl::OkStatus();
-  return SimdjsonFieldStrings(record, fields, ranges);
+  thread_local std::vector<uint64_t> specials;
+  return FieldStringsAndSpecials(record, fields, ranges, &specials);
 }
 
 absl::Status DecodeJsonString(std::string_view raw, std::string* out,
@@ -806,9 +831,13 @@ struct EscapeUnit {
   uint8_t raw_len;   // raw bytes (2, 6 or 12)
 };
 
-// Decodes a JSON string body into *out, listing its escapes.
-absl::Status DecodeWithEscapes(std::string_view raw, std::string* out,
-                               std::vector<EscapeUnit>* escapes) {
+// Decodes a JSON string body into *out, listing its escapes. `specials`:
+// MarkStringSpecials of the record the body begins at offset `base` of, or
+// null. In a valid body the marked bytes are the escapes' backslashes and the
+// characters they escape (stepped over with their escape), so the next escape
+// is a bit scan away; without the marks, a memchr.
+absl::Status DecodeWithEscapes(std::string_view raw, const uint64_t* specials, size_t base,
+                               std::string* out, std::vector<EscapeUnit>* escapes) {
   escapes->clear();
   // Decoding never lengthens: written in place into a buffer of raw's size.
   out->resize(raw.size());
@@ -816,8 +845,13 @@ absl::Status DecodeWithEscapes(std::string_view raw, std::string* out,
   size_t w = 0;
   std::string unicode;  // one \u escape's UTF-8 (at most 4 bytes: no allocation)
   for (size_t i = 0; i < raw.size();) {
-    const void* hit = std::memchr(raw.data() + i, '\\', raw.size() - i);
-    const size_t p = hit == nullptr ? raw.size() : static_cast<const char*>(hit) - raw.data();
+    size_t p;
+    if (specials != nullptr) {
+      p = NextMarked(specials, base + i, base + raw.size()) - base;
+    } else {
+      const void* hit = std::memchr(raw.data() + i, '\\', raw.size() - i);
+      p = hit == nullptr ? raw.size() : static_cast<const char*>(hit) - raw.data();
+    }
     std::memcpy(dst + w, raw.data() + i, p - i);
     w += p - i;
     if (p == raw.size()) break;
@@ -872,6 +906,7 @@ class RawOffsets {
 struct JsonScratch {
   bool busy = false;
   std::vector<StringRange> ranges;
+  std::vector<uint64_t> specials;  // MarkStringSpecials of the record, or empty
   std::string decoded;
   std::vector<EscapeUnit> escapes;
   std::vector<Edit> edits;
@@ -901,8 +936,11 @@ absl::Status Redactor::RedactJsonRecord(std::string_view record,
     out->resize(out_start);
     return s;
   };
-  if (absl::Status s = redact_internal::FieldStrings(record, fields, &sc.ranges); !s.ok())
+  if (absl::Status s =
+          redact_internal::FieldStringsAndSpecials(record, fields, &sc.ranges, &sc.specials);
+      !s.ok())
     return fail(std::move(s));
+  const uint64_t* const specials = sc.specials.empty() ? nullptr : sc.specials.data();
 
   RedactionReport local;
   RedactionReport* r = report != nullptr ? report : &local;
@@ -914,7 +952,8 @@ absl::Status Redactor::RedactJsonRecord(std::string_view record,
     // offsets map one to one.
     std::string_view text = raw;
     if (range.escaped) {
-      if (absl::Status s = redact_internal::DecodeWithEscapes(raw, &sc.decoded, &sc.escapes);
+      if (absl::Status s = redact_internal::DecodeWithEscapes(raw, specials, range.begin,
+                                                              &sc.decoded, &sc.escapes);
           !s.ok())
         return fail(std::move(s));
       text = sc.decoded;

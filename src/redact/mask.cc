@@ -109,7 +109,7 @@ struct Significant {
   static constexpr size_t kMaxAt = 32;  // values with more take the general path
   size_t n = 0;
   char c0 = 0, c1 = 0;
-  bool valid = true;  // the value is valid UTF-8
+  bool valid = true;    // the value is valid UTF-8
   uint32_t at[kMaxAt];  // byte offset of each of the first kMaxAt
 };
 // Also tells whether `raw` is all ASCII (*ascii): one pass, which decodes
@@ -257,7 +257,8 @@ std::string MaskName(std::string_view raw) {
   for (size_t i = 0; i < raw.size();) {
     uint32_t cp;
     const size_t len = NextCodePoint(raw, i, &cp);
-    const bool separator = IsSpace(cp) || cp == 0xB7 || cp == 0x2027 || cp == 0x30FB || cp == 0x2022 || cp == '.';
+    const bool separator =
+        IsSpace(cp) || cp == 0xB7 || cp == 0x2027 || cp == 0x30FB || cp == 0x2022 || cp == '.';
     if (separator || !kept_first) {
       out.append(raw.data() + i, len);
       kept_first |= !separator;
