@@ -148,7 +148,9 @@ TEST(JsonRecord, EscapedFieldsRedactLikeTheirDecodedText) {
         body += buf;
       }
       const std::string head = R"({"id":7,"note":"手机13812345678","text":")";
-      const std::string tail = R"(","z":[1,2]})";
+      // Every other record has an exponent, which only the simdjson route
+      // takes: the escapes are then found without the strict walker's marks.
+      const std::string tail = iter % 2 == 0 ? R"(","z":[1,2]})" : R"(","z":[1e2,2]})";
       const std::string record = head + body + tail;
       RedactionReport json_report, text_report;
       std::string out = "previous record\n";  // the appending overload keeps what was there
