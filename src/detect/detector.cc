@@ -332,7 +332,10 @@ class Scanner {
     // those patterns are tried (in the same order); context and the
     // validators still decide at this place.
     if (left_ok == ts_memo_.left_ok && raw == ts_memo_.date) {
+      // Try would drop a date of birth here at once (see LogTimestampAt).
+      const bool log_header = LogTimestampAt(i, date_end);
       for (const auto& [p, as_token] : ts_memo_.passed) {
+        if (log_header && p->type == EntityType::kDateOfBirth) continue;
         std::string_view v = raw;
         if (!as_token && !p->value_raw) v = std::string_view(ts_memo_.digits, ts_memo_.digit_count);
         Try(*p, v, i, date_end, /*shape_ok=*/p->shape.has_value());
