@@ -109,35 +109,39 @@ struct Significant {
   static constexpr size_t kMaxAt = 32;  // values with more take the general path
   size_t n = 0;
   char c0 = 0, c1 = 0;
-  bool valid = true;    // the value is valid UTF-8
-  uint32_t at[kMaxAt];  // byte offset of each of the first kMaxAt
+  bool valid = true;        // the value is valid UTF-8
+  uint32_t at[kMaxAt + 1];  // byte offset of each of the first kMaxAt (one slot spare)
 };
 // Also tells whether `raw` is all ASCII (*ascii): one pass, which decodes
-// UTF-8 only from the first non-ASCII byte on.
+// UTF-8 only from the first non-ASCII byte on. Each character's offset is
+// stored in the next free slot whether it counts or not (a store, no branch):
+// only a significant one moves on to the next slot.
 Significant CountSignificant(std::string_view raw, bool* ascii) {
   Significant sig;
-  auto add = [&](char c, size_t i) {
-    if (sig.n == 0) sig.c0 = c;
-    else if (sig.n == 1) sig.c1 = c;
-    if (sig.n < Significant::kMaxAt) sig.at[sig.n] = static_cast<uint32_t>(i);
-    ++sig.n;
-  };
+  size_t n = 0;
   size_t i = 0;
   for (; i < raw.size(); ++i) {
     const char c = raw[i];
     if (static_cast<unsigned char>(c) >= 0x80) break;
-    if (AsciiSignificant(c)) add(c, i);
+    sig.at[std::min(n, Significant::kMaxAt)] = static_cast<uint32_t>(i);
+    n += AsciiSignificant(c);
   }
   *ascii = i == raw.size();
   while (i < raw.size()) {
     uint32_t cp;
     const size_t len = NextCodePoint(raw, i, &cp);
     sig.valid &= cp != kInvalid;
-    if (IsSignificant(cp)) {
-      if (cp >= 0xFF10 && cp <= 0xFF5A) cp -= 0xFEE0;
-      add(cp < 0x80 ? static_cast<char>(cp) : '#', i);
-    }
+    sig.at[std::min(n, Significant::kMaxAt)] = static_cast<uint32_t>(i);
+    n += IsSignificant(cp);
     i += len;
+  }
+  sig.n = n;
+  // The first two as ASCII: full-width forms folded, other characters '#'.
+  for (size_t k = 0; k < 2 && k < n; ++k) {
+    uint32_t cp;
+    NextCodePoint(raw, sig.at[k], &cp);
+    if (cp >= 0xFF10 && cp <= 0xFF5A) cp -= 0xFEE0;
+    (k == 0 ? sig.c0 : sig.c1) = cp < 0x80 ? static_cast<char>(cp) : '#';
   }
   return sig;
 }
