@@ -547,11 +547,19 @@ class StrictWalker {
 
   bool Run() {
     if (!paths_.maskable) return false;
+    // A record it accepts ends with the root's closing bracket and perhaps
+    // whitespace. Cut the whitespace and demand the bracket: then every byte
+    // the walk reads lies at or before that last byte (whitespace runs,
+    // numbers and literals stop at it; strings, ':' and ',' come before it),
+    // so reads need no bound check, except after a closing bracket (the last
+    // byte may close an inner container) and inside strings.
+    size_t end = s_.size();
+    while (end > 0 && IsWs(s_[end - 1])) --end;
+    if (end == 0 || (s_[end - 1] != '}' && s_[end - 1] != ']')) return false;
+    s_ = s_.substr(0, end);
     Ws();
-    if (pos_ >= s_.size() || (s_[pos_] != '{' && s_[pos_] != '[')) return false;
-    if (!Walk()) return false;
-    Ws();
-    return pos_ == s_.size();
+    if (s_[pos_] != '{' && s_[pos_] != '[') return false;
+    return Walk() && pos_ == s_.size();
   }
 
  private:
@@ -559,7 +567,7 @@ class StrictWalker {
     return static_cast<unsigned char>(c) <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r');
   }
   PIIVAULT_WALK_INLINE void Ws() {
-    while (pos_ < s_.size() && IsWs(s_[pos_])) ++pos_;
+    while (IsWs(s_[pos_])) ++pos_;  // stops at the last byte at the latest
   }
   bool HexAt(size_t i, uint32_t* v) const { return Hex4(s_, i, v); }
   // The first marked byte at or after `pos`, or s_.size().
@@ -605,7 +613,6 @@ class StrictWalker {
   }
   // What may follow a number or literal here.
   bool AtomEnd() const {
-    if (pos_ >= s_.size()) return true;
     const char c = s_[pos_];
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ']' || c == '}';
   }
@@ -613,18 +620,18 @@ class StrictWalker {
     size_t p = pos_;
     if (s_[p] == '-') ++p;
     size_t digits = 0;
-    if (p < s_.size() && s_[p] == '0') {
+    if (s_[p] == '0') {
       ++p;
       ++digits;
     } else {
-      while (p < s_.size() && s_[p] >= '0' && s_[p] <= '9') ++p, ++digits;
+      while (s_[p] >= '0' && s_[p] <= '9') ++p, ++digits;
       if (digits == 0) return false;
     }
     bool fraction = false;
-    if (p < s_.size() && s_[p] == '.') {
+    if (s_[p] == '.') {
       ++p;
       size_t frac = 0;
-      while (p < s_.size() && s_[p] >= '0' && s_[p] <= '9') ++p, ++frac;
+      while (s_[p] >= '0' && s_[p] <= '9') ++p, ++frac;
       if (frac == 0) return false;
       digits += frac;
       fraction = true;
@@ -632,7 +639,7 @@ class StrictWalker {
     // Integers that fit an int64 for sure, decimals simdjson's exact fast path
     // takes; beyond that its range checks decide.
     if (digits > (fraction ? 19 : 18)) return false;
-    if (p < s_.size() && (s_[p] == 'e' || s_[p] == 'E')) return false;  // likewise
+    if (s_[p] == 'e' || s_[p] == 'E') return false;  // likewise
     pos_ = p;
     return AtomEnd();
   }
@@ -659,7 +666,7 @@ class StrictWalker {
   // member's value through `next`.
   PIIVAULT_WALK_INLINE bool Key(uint64_t reach, int level, uint64_t* next) {
     Ws();
-    if (pos_ >= s_.size() || s_[pos_] != '"') return false;
+    if (s_[pos_] != '"') return false;
     StringRange kr;
     if (!String(&kr)) return false;
     *next = 0;
@@ -680,7 +687,7 @@ class StrictWalker {
       }
     }
     Ws();
-    if (pos_ >= s_.size() || s_[pos_] != ':') return false;
+    if (s_[pos_] != ':') return false;
     ++pos_;
     return true;
   }
@@ -700,7 +707,6 @@ class StrictWalker {
       // A value at depth `open`, reached by `active`.
       if (open > kMax) return false;
       Ws();
-      if (pos_ >= s_.size()) return false;
       const char c = s_[pos_];
       if (c == '"') {
         StringRange r;
@@ -709,7 +715,7 @@ class StrictWalker {
       } else if (c == '{' || c == '[') {
         ++pos_;
         Ws();
-        if (pos_ < s_.size() && s_[pos_] == (c == '{' ? '}' : ']')) {
+        if (s_[pos_] == (c == '{' ? '}' : ']')) {
           ++pos_;  // empty
         } else {
           if (open + 1 > kMax) return false;  // its elements would be too deep
@@ -730,8 +736,8 @@ class StrictWalker {
       // A value ended: close containers, or go on to the next element.
       while (true) {
         if (open == 0) return true;
+        if (pos_ == s_.size()) return false;  // the last byte closed an inner container
         Ws();
-        if (pos_ >= s_.size()) return false;
         const int level = open - 1;
         const bool object = ((objects >> level) & 1) != 0;
         if (s_[pos_] == ',') {
