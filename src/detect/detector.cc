@@ -265,11 +265,7 @@ class Scanner {
           i += len;
           continue;
         }
-      } else if (!(IsAlnum(c) || c == '+' || c == '(' || c == '*' || c == '_' || c == '.' || c == '-' || c == '%')) {
-        // Every character an extractor looks back over (here: those of an
-        // e-mail local part, hence '%') must be able to start a segment, or
-        // where a segment starts would depend on text further left and a
-        // window of the text could find something else.
+      } else if (!internal::IsSegmentStart(c)) {
         i += len;
         continue;
       }

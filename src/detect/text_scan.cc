@@ -93,9 +93,33 @@ size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to) {
   return to;
 }
 
+namespace {
+
+// The ASCII bytes NextInteresting stops at, as a bit set.
+struct AsciiStops {
+  uint64_t bits[2] = {};
+  constexpr AsciiStops() {
+    for (int b = 0; b < 128; ++b) {
+      if (IsSegmentStart(static_cast<char>(b)) || b == ':') bits[b >> 6] |= uint64_t{1} << (b & 63);
+    }
+  }
+  // b < 0x80.
+  bool Has(uint8_t b) const { return (bits[b >> 6] >> (b & 63)) & 1; }
+};
+constexpr AsciiStops kAsciiStops;
+
+// Whether NextInteresting stops at k, which its SIMD filter marked (an
+// ASCII byte above 0x20, or 0xEF).
+inline bool StopsAt(const uint8_t* p, size_t n, size_t k) {
+  if (p[k] < 0x80) return kAsciiStops.Has(p[k]);
+  return k + 2 >= n || FullWidthInteresting(p[k + 1], p[k + 2]);
+}
+
+}  // namespace
+
 size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
   // In ASCII stretches (timestamps, numbers) the next byte usually is one.
-  if (i < n && p[i] > 0x20 && p[i] < 0x80) return i;
+  if (i < n && p[i] < 0x80 && kAsciiStops.Has(p[i])) return i;
 #if defined(__SSE2__)
   const __m128i space = _mm_set1_epi8(0x20);
   const __m128i ef = _mm_set1_epi8(static_cast<char>(0xEF));
@@ -119,7 +143,7 @@ size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
                    (static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(md))) << 48);
       while (m != 0) {
         size_t k = i + static_cast<size_t>(__builtin_ctzll(m));
-        if (p[k] != 0xEF || k + 2 >= n || FullWidthInteresting(p[k + 1], p[k + 2])) return k;
+        if (StopsAt(p, n, k)) return k;
         m &= m - 1;
       }
     }
@@ -131,16 +155,16 @@ size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
     uint32_t m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi8(a, space), _mm_cmpeq_epi8(a, ef))));
     while (m != 0) {
       size_t k = i + static_cast<size_t>(__builtin_ctz(m));
-      if (p[k] != 0xEF || k + 2 >= n || FullWidthInteresting(p[k + 1], p[k + 2])) return k;
+      if (StopsAt(p, n, k)) return k;
       m &= m - 1;
     }
     i += 16;
   }
 #endif
   for (; i < n; ++i) {
-    uint8_t b = p[i];
-    if (b > 0x20 && b < 0x80) return i;
-    if (b == 0xEF && (i + 2 >= n || FullWidthInteresting(p[i + 1], p[i + 2]))) return i;
+    if ((p[i] > 0x20 && p[i] < 0x80) || p[i] == 0xEF) {
+      if (StopsAt(p, n, i)) return i;
+    }
   }
   return n;
 }

@@ -9,10 +9,19 @@
 
 namespace piivault::internal {
 
-// Index of the first byte at or after `i` that can start a candidate: an
-// ASCII byte in 0x21..0x7F, or a full-width digit, letter, ＠, ：, （, ＋, ＊,
-// －, ．, ／ (lead byte 0xEF), or a BOM; full-width punctuation such as ，！？
-// is skipped.
+// ASCII characters that can begin a candidate segment: letters, digits, and
+// + ( * _ . - % (every character an extractor may look back over, such as
+// an e-mail local part's, must be one, or where a segment starts would
+// depend on text further left).
+constexpr bool IsSegmentStart(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '+' || c == '(' ||
+         c == '*' || c == '_' || c == '.' || c == '-' || c == '%';
+}
+
+// Index of the first byte at or after `i` that the ASCII pass looks at: an
+// ASCII segment start (IsSegmentStart) or ':' (labels), or a full-width
+// digit, letter, ＠, ：, （, ＋, ＊, －, ．, ／ (lead byte 0xEF), or a BOM; other
+// ASCII ([ ] " ! ...) and full-width punctuation such as ，！？ are skipped.
 // Returns n if there is none. SSE2 on x86-64, scalar elsewhere.
 size_t NextInteresting(const uint8_t* p, size_t n, size_t i);
 

@@ -5,6 +5,8 @@
 // - the keyword-window boundaries found 16 bytes at a time equal a byte loop;
 // - the fast paths for whole-segment shapes (Scanner::Timestamp,
 //   Scanner::DigitsOnly) find exactly what the general path finds.
+#include <cctype>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -320,7 +322,8 @@ TEST(NextInterestingTest, EqualsAByteLoop) {
     return b1 == 0xBB && b2 == 0xBF;
   };
   const std::vector<std::string> pieces = {"您好", "客服", "，", "：", "。", "１", "Ａ", "ｂ", "\xEF\xBB\xBF", "a", "7",
-                                           " ", "\n", "\t", "\x01", "\xEF", "\xEF\xBC", "（", "＠"};
+                                           " ", "\n", "\t", "\x01", "\xEF", "\xEF\xBC", "（", "＠", "[", "]", ":",
+                                           "%", "_", "\"", "!", "\x7F"};
   std::mt19937 rng(31);
   for (int trial = 0; trial < 400; ++trial) {
     std::string s;
@@ -332,7 +335,8 @@ TEST(NextInterestingTest, EqualsAByteLoop) {
     for (size_t i = 0; i <= s.size(); ++i) {
       size_t want = s.size();
       for (size_t k = i; k < s.size(); ++k) {
-        if ((p[k] > 0x20 && p[k] < 0x80) || (p[k] == 0xEF && (k + 2 >= s.size() || FullWidth(p[k + 1], p[k + 2])))) {
+        const bool ascii_stop = p[k] < 0x80 && (std::isalnum(p[k]) || std::strchr("+(*_.-%:", p[k]) != nullptr) && p[k] != 0;
+        if (ascii_stop || (p[k] == 0xEF && (k + 2 >= s.size() || FullWidth(p[k + 1], p[k + 2])))) {
           want = k;
           break;
         }
