@@ -512,10 +512,9 @@ void MarkStringSpecials(std::string_view s, std::vector<uint64_t>* bits) {
 }
 
 // The first position in [pos, limit) marked in `bits` (MarkStringSpecials of
-// a buffer of at least `limit` bytes), or limit.
+// a buffer of at least `limit` bytes), or limit. REQUIRES: pos < limit.
 inline __attribute__((always_inline)) size_t NextMarked(const uint64_t* bits, size_t pos,
                                                         size_t limit) {
-  if (pos >= limit) return limit;
   size_t w = pos >> 6;
   uint64_t m = bits[w] & (~uint64_t{0} << (pos & 63));
   while (m == 0) {
@@ -570,6 +569,16 @@ class StrictWalker {
     while (IsWs(s_[pos_])) ++pos_;  // stops at the last byte at the latest
   }
   bool HexAt(size_t i, uint32_t* v) const { return Hex4(s_, i, v); }
+  // Replaces an escaped member name by its decoded text (until the next
+  // call). Rare, so out of line: the walker's hot path then touches no
+  // thread_local, and the walker's address never escapes (its position
+  // stays in a register).
+  __attribute__((noinline)) static bool DecodeKey(std::string_view* key) {
+    thread_local std::string decoded;
+    if (!Scanner::DecodeJsonString(*key, &decoded, nullptr).ok()) return false;
+    *key = decoded;
+    return true;
+  }
   // The first marked byte at or after `pos`, or s_.size().
   PIIVAULT_WALK_INLINE size_t NextSpecial(size_t pos) const {
     return NextMarked(specials_, pos, s_.size());
@@ -673,13 +682,7 @@ class StrictWalker {
     const uint64_t named = reach & paths_.key[level];
     if (named != 0) {
       std::string_view key(s_.data() + kr.begin, kr.end - kr.begin);
-      if (kr.escaped) {
-        // Rare. Not a member: a walker whose address never escapes keeps
-        // its position in a register.
-        thread_local std::string decoded;
-        if (!Scanner::DecodeJsonString(key, &decoded, nullptr).ok()) return false;
-        key = decoded;
-      }
+      if (kr.escaped && !DecodeKey(&key)) return false;
       for (uint64_t m = named; m != 0; m &= m - 1) {
         const int p = __builtin_ctzll(m);
         if (paths_.paths[static_cast<size_t>(p)][static_cast<size_t>(level)].key == key)
