@@ -37,7 +37,8 @@ struct Finding {
   // The value in canonical ASCII form: separators removed, full-width and
   // Chinese-numeral digits converted, letters upper-cased where the format is
   // case-insensitive (e.g. "11010519491231002X", "13812345678"). For
-  // PERSON_NAME / ADDRESS, the original UTF-8 text.
+  // PERSON_NAME / ADDRESS, the original UTF-8 text. Empty only for a span
+  // that covers more than one value (ScanCovering).
   std::string normalized;
   // What validated it, e.g. "gb11643", "luhn", "gb32100", "context"; a
   // string literal with static storage.
@@ -74,6 +75,13 @@ class Detector {
   // kInvalidArgument if text is larger than options.max_input_bytes.
   absl::StatusOr<std::vector<Finding>> Scan(std::string_view text) const;
 
+  // Scan for redaction. Where candidates overlap, Scan reports the winner
+  // only, and masking it would leave the rest of a losing candidate readable
+  // (for a second pass to find); here the winner's finding spans every byte
+  // of the overlapping candidates (and its `normalized` is then empty).
+  // Sorted by begin, non-overlapping; otherwise the same as Scan.
+  absl::StatusOr<std::vector<Finding>> ScanCovering(std::string_view text) const;
+
   // The most bytes a single finding can span. Streaming callers hold back
   // this many bytes (plus context) at a chunk boundary.
   size_t max_finding_bytes() const;
@@ -89,6 +97,7 @@ class Detector {
  private:
   struct Impl;
   explicit Detector(std::unique_ptr<const Impl> impl);
+  absl::StatusOr<std::vector<Finding>> ScanImpl(std::string_view text, bool cover) const;
   std::unique_ptr<const Impl> impl_;
 };
 

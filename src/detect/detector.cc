@@ -219,13 +219,14 @@ class Scanner {
     hits_after_.clear();
   }
 
-  std::vector<Finding> Run() {
+  // `cover`: see Detector::ScanCovering.
+  std::vector<Finding> Run(bool cover) {
     ScanAscii();
     pass_end_[0] = cands_.size();
     if (!impl_->digits.empty()) ScanNumerals();
     pass_end_[1] = cands_.size();
     if (!impl_->tails.empty()) ScanTails();
-    std::vector<Finding> found = Resolve();
+    std::vector<Finding> found = Resolve(cover);
     // A reused Scanner keeps its buffers, but not a large text's candidates.
     if (cands_.capacity() > kKeptCandidates) {
       std::vector<Candidate>().swap(cands_);
@@ -623,6 +624,10 @@ class Scanner {
     if (!impl_->plates.empty() && IsAlpha(s[0])) Plate();
   }
 
+  // A digit, or a masked one ('*' stands for what it hid: redacting the
+  // output again must not find what a mask cut off).
+  static bool IsDigitOrMasked(char c) { return IsDigit(c) || c == '*'; }
+
   // Is the character before segment index k a valid left boundary (§1.3)?
   bool LeftBoundaryOk(size_t k) const {
     const std::string& s = seg_.s;
@@ -633,7 +638,7 @@ class Scanner {
     }
     char prev = s[k - 1];
     if (prev == '_') return false;
-    if ((prev == '.' || prev == ',') && k >= 2 && IsDigit(s[k - 2]) && seg_.e[k - 1] - seg_.b[k - 1] == 1) {
+    if ((prev == '.' || prev == ',') && k >= 2 && IsDigitOrMasked(s[k - 2]) && seg_.e[k - 1] - seg_.b[k - 1] == 1) {
       return false;
     }
     if (IsDigit(prev)) return false;
@@ -652,7 +657,7 @@ class Scanner {
     if (o == 0) return true;
     uint8_t prev = p_[o - 1];
     if (prev >= 0x80) return true;
-    if ((prev == '.' || prev == ',') && o >= 2 && IsDigit(static_cast<char>(p_[o - 2]))) return false;
+    if ((prev == '.' || prev == ',') && o >= 2 && IsDigitOrMasked(static_cast<char>(p_[o - 2]))) return false;
     if (!IsAlnum(static_cast<char>(prev)) && prev != '_') return true;
     return GlueOk(o);
   }
@@ -691,7 +696,7 @@ class Scanner {
       if (IsAlnum(next.c) || next.c == '_') return false;
       if ((next.c == '.' || next.c == ',') && next.len == 1 && o + 1 < n_) {
         NormChar after = NormAt(p_, n_, o + 1, false);
-        if (after.kind == NormKind::kChar && IsDigit(after.c)) return false;
+        if (after.kind == NormKind::kChar && IsDigitOrMasked(after.c)) return false;
       }
       return true;
     }
@@ -699,7 +704,7 @@ class Scanner {
     if (IsAlnum(c) || c == '_') return false;
     // "13800138000.00", "1,380,013,800"; a full-width '，' is a list
     // delimiter, never a thousands separator.
-    if ((c == '.' || c == ',') && k + 1 < s.size() && IsDigit(s[k + 1]) && seg_.e[k] - seg_.b[k] == 1) {
+    if ((c == '.' || c == ',') && k + 1 < s.size() && IsDigitOrMasked(s[k + 1]) && seg_.e[k] - seg_.b[k] == 1) {
       return false;
     }
     return true;
@@ -994,6 +999,8 @@ class Scanner {
       // A longer local part is not an address (RFC 5321); cutting it would
       // make the finding depend on how far back the text goes.
       if (b > 0 && EmailLocal(s[b - 1])) continue;
+      // Nor is one glued to a masked character: it was longer.
+      if (b > 0 && s[b - 1] == '*') continue;
       size_t e = at + 1;
       while (e < s.size() && EmailDomain(s[e]) && e - at < 190) ++e;
       while (e > at + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) --e;
@@ -1003,8 +1010,9 @@ class Scanner {
       // candidates chain, and which of them wins would depend on text
       // arbitrarily far away; such runs are not addresses. (A lone '@' after
       // an address, as in "x@qq.com@ 客服", is not a chain.)
-      if ((b >= 2 && s[b - 1] == '@' && EmailLocal(s[b - 2])) ||
-          (e + 1 < s.size() && s[e] == '@' && EmailDomain(s[e + 1]))) {
+      // (A masked character, '*', stands for what it hid.)
+      if ((b >= 2 && s[b - 1] == '@' && (EmailLocal(s[b - 2]) || s[b - 2] == '*')) ||
+          (e + 1 < s.size() && s[e] == '@' && (EmailDomain(s[e + 1]) || s[e + 1] == '*'))) {
         continue;
       }
       std::string_view v(s.data() + b, e - b);
@@ -1024,7 +1032,9 @@ class Scanner {
         ++k;
         continue;
       }
-      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_') && s[k] != ':') {
+      // Glued to a word, or to a masked character ('*': what was masked may
+      // have been more of this run, and masking must not make new values).
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || s[k - 1] == '*') && s[k] != ':') {
         while (k < m && IsAlnum(s[k])) ++k;
         continue;
       }
@@ -1055,7 +1065,9 @@ class Scanner {
       }
       while (e > b && s[e - 1] == '.') --e;
       if (e > b + 1 && s[e - 1] == ':' && s[e - 2] != ':') --e;
-      if (e < m && (IsAlnum(s[e]) || s[e] == '_')) continue;
+      // (A masked character after the run, even after a trailing ':' or '.'
+      // dropped here, is glued to it too.)
+      if ((k < m && s[k] == '*') || (e < m && (IsAlnum(s[e]) || s[e] == '_'))) continue;
       if (e <= b || colons < 2 || !(dbl || colons >= 5)) continue;
       std::string_view v(s.data() + b, e - b);
       for (const Pattern* p : impl_->colon_hex) {
@@ -1805,12 +1817,14 @@ class Scanner {
     }
   }
 
-  std::vector<Finding> Resolve() {
+  std::vector<Finding> Resolve(bool cover) {
     // Greedy: longest, then most confident, then highest priority, then
     // leftmost (then first found) wins; a candidate overlapping one already
     // chosen is dropped. A candidate can only clash with candidates of its
     // own cluster (a maximal chain of overlapping spans), so each cluster is
     // resolved on its own and the common lone candidate costs no sort.
+    // With `cover`, a cluster yields one finding: its first winner, spanning
+    // the whole cluster.
     auto Wins = [&](size_t x, size_t y) {
       const Candidate& a = cands_[x];
       const Candidate& b = cands_[y];
@@ -1856,6 +1870,12 @@ class Scanner {
       } else {
         cluster.assign(by_begin.begin() + static_cast<std::ptrdiff_t>(at), by_begin.begin() + static_cast<std::ptrdiff_t>(stop));
         std::sort(cluster.begin(), cluster.end(), Wins);
+        if (cover) {
+          covered_.push_back({cluster[0], cands_[by_begin[at]].begin, reach});
+          chosen_idx.push_back(cluster[0]);
+          at = stop;
+          continue;
+        }
         kept.clear();
         for (size_t idx : cluster) {
           const Candidate& c = cands_[idx];
@@ -1883,8 +1903,25 @@ class Scanner {
       f.masked_as = c.pattern->masked_as;
       out.push_back(std::move(f));
     }
+    // Clusters covered whole (cover): in begin order, as chosen_idx is.
+    size_t next_cover = 0;
+    for (size_t k = 0; k < out.size() && next_cover < covered_.size(); ++k) {
+      if (chosen_idx[k] != covered_[next_cover].winner) continue;
+      Finding& f = out[k];
+      const Covered& c = covered_[next_cover++];
+      if (f.begin != c.begin || f.end != c.end) f.normalized.clear();  // no longer the value alone
+      f.begin = c.begin;
+      f.end = c.end;
+    }
+    covered_.clear();
     return out;
   }
+
+  // Resolve with `cover`: the clusters to widen (winner's index in cands_).
+  struct Covered {
+    size_t winner, begin, end;
+  };
+  std::vector<Covered> covered_;
 
   const Engine* impl_ = nullptr;
   const internal::NumeralGlueTable& numeral_glue_ = internal::NumeralGlue();
@@ -2132,7 +2169,13 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   return Detector(std::move(impl));
 }
 
-absl::StatusOr<std::vector<Finding>> Detector::Scan(std::string_view text) const {
+absl::StatusOr<std::vector<Finding>> Detector::Scan(std::string_view text) const { return ScanImpl(text, false); }
+
+absl::StatusOr<std::vector<Finding>> Detector::ScanCovering(std::string_view text) const {
+  return ScanImpl(text, true);
+}
+
+absl::StatusOr<std::vector<Finding>> Detector::ScanImpl(std::string_view text, bool cover) const {
   if (text.size() > impl_->options.max_input_bytes) {
     return absl::InvalidArgumentError(absl::StrCat("input is ", text.size(),
                                                    " bytes; limit is ", impl_->options.max_input_bytes));
@@ -2144,14 +2187,14 @@ absl::StatusOr<std::vector<Finding>> Detector::Scan(std::string_view text) const
   if (in_use) {
     Scanner scanner;
     scanner.Reset(*impl_, text);
-    return scanner.Run();
+    return scanner.Run(cover);
   }
   struct InUse {
     InUse() { in_use = true; }
     ~InUse() { in_use = false; }
   } guard;
   reused.Reset(*impl_, text);
-  return reused.Run();
+  return reused.Run(cover);
 }
 
 size_t Detector::max_finding_bytes() const { return impl_->max_finding; }

@@ -634,4 +634,26 @@ TEST(Detector, EmptyAndTinyInputs) {
 }
 
 }  // namespace
+// ScanCovering: where candidates overlap (an IMEI over the tail of an IPv6
+// address), the winner's finding spans both; elsewhere it is Scan.
+TEST(ScanCovering, WinnerSpansTheOverlappingCandidates) {
+  const std::string text = "客户:18:*::4:0:5:1:1902-441111 30021，电话13812345678";
+  absl::StatusOr<std::vector<Finding>> plain = test::BuiltinDetector().Scan(text);
+  absl::StatusOr<std::vector<Finding>> covering = test::BuiltinDetector().ScanCovering(text);
+  ASSERT_TRUE(plain.ok() && covering.ok());
+  ASSERT_EQ(plain->size(), 2u);
+  ASSERT_EQ(covering->size(), 2u);
+  const Finding& imei = (*plain)[0];
+  EXPECT_EQ(imei.type, EntityType::kImei);
+  EXPECT_EQ(text.substr(imei.begin, imei.end - imei.begin), "1902-441111 30021");
+  const Finding& cover = (*covering)[0];
+  EXPECT_EQ(cover.type, EntityType::kImei);
+  EXPECT_EQ(text.substr(cover.begin, cover.end - cover.begin), "::4:0:5:1:1902-441111 30021");
+  EXPECT_TRUE(cover.normalized.empty());
+  // A lone candidate is reported as by Scan.
+  EXPECT_EQ((*covering)[1].begin, (*plain)[1].begin);
+  EXPECT_EQ((*covering)[1].end, (*plain)[1].end);
+  EXPECT_EQ((*covering)[1].normalized, "13812345678");
+}
+
 }  // namespace piivault
