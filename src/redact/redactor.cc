@@ -237,8 +237,13 @@ absl::Status Redactor::Impl::Plan(std::string_view text, const std::vector<Findi
         // USCC) counts as keep.
         size_t pre = 0, suf = 0;
         std::string replacement;
+        // A span of more than one value (overlapping candidates covered
+        // whole, or findings merged) has no normalized value: masked whole,
+        // as an unknown type is, because a type's mask keeps characters that
+        // may be the other value's.
+        const EntityType mask_as = f.normalized.empty() ? EntityType::kCustom : f.type;
         const bool changes =
-            redact_internal::MaskEdit(f.type, raw, f.normalized, &pre, &suf, &replacement);
+            redact_internal::MaskEdit(mask_as, raw, f.normalized, &pre, &suf, &replacement);
         report->Add(f.type, changes ? RedactOperator::kMask : RedactOperator::kKeep);
         if (changes) edits->push_back({f.begin + pre, f.end - suf, std::move(replacement)});
         break;
@@ -319,7 +324,9 @@ Redactor::~Redactor() = default;
 
 absl::StatusOr<Redactor> Redactor::Create(const Detector& detector, RedactorOptions options) {
   const Detector* d = &detector;
-  return CreateWithScanner([d](std::string_view text) { return d->Scan(text); },
+  // Covering findings: masking the winner of overlapping candidates must not
+  // leave the rest of a loser readable.
+  return CreateWithScanner([d](std::string_view text) { return d->ScanCovering(text); },
                            detector.max_finding_bytes(), detector.context_window_bytes(),
                            std::move(options));
 }
