@@ -111,7 +111,7 @@ int piivault_vault_tokenize(piivault_vault* vault, const char* type_name,
     if (tokens == nullptr) return NullArgument(kFn, "tokens");
     *tokens = nullptr;
     if (vault == nullptr) return NullArgument(kFn, "vault");
-    piivault::EntityType type;
+    piivault::EntityType type = piivault::EntityType::kUnknown;  // set by ParseType
     if (absl::Status s = ParseType(kFn, type_name, &type); !s.ok()) return s;
     std::vector<std::string_view> views;
     if (absl::Status s = Views(kFn, "values", values, value_lens, count, &views); !s.ok()) {
