@@ -216,6 +216,7 @@ class Scanner {
     shape_passed_ = nullptr;
     shape_passed_as_token_ = false;
     hits_before_.clear();
+    hits_earlier_line_.clear();
     hits_after_.clear();
   }
 
@@ -1719,6 +1720,15 @@ class Scanner {
     FindKeywords(begin, end);
     // The strongest weight of each kind among the keywords found (positive
     // and negative ones count on either side, negative_after ones after).
+    // An earlier line can vouch for the value but not sink it (see
+    // FindKeywords); it vouches if its strongest positive keyword beats its
+    // strongest negative one ("qq" inside "@qq.com" does not).
+    float earlier_pos = 0, earlier_neg = 0;
+    for (uint32_t id : hits_earlier_line_) {
+      earlier_pos = std::max(earlier_pos, p.positive_by_id[id]);
+      earlier_neg = std::max(earlier_neg, p.negative_by_id[id]);
+    }
+    if (earlier_pos > earlier_neg) *pos = earlier_pos;
     for (uint32_t id : hits_before_) {
       *pos = std::max(*pos, p.positive_by_id[id]);
       *neg = std::max(*neg, p.negative_by_id[id]);
@@ -1771,11 +1781,20 @@ class Scanner {
 
   // Each window depends on one end of the span only, so the sub-spans of
   // one number (which share a start or an end) reuse what was found.
+  // Keywords in the window before that lie on an earlier line (the previous
+  // turn of a chat without timestamps) are kept apart: a question there
+  // ("请提供您的身份证号") labels the answer, but a negative keyword there
+  // ("订单号") says nothing about a value on this line.
   void FindKeywords(size_t begin, size_t end) {
     if (begin != before_of_) {
       before_of_ = begin;
       hits_before_.clear();
-      impl_->keywords.FindIn(p_, WindowStart(begin), begin, &hits_before_);
+      hits_earlier_line_.clear();
+      const size_t start = WindowStart(begin);
+      const void* nl = start < begin ? ::memrchr(p_ + start, '\n', begin - start) : nullptr;
+      const size_t line = nl == nullptr ? start : static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_) + 1;
+      if (line > start) impl_->keywords.FindIn(p_, start, line, &hits_earlier_line_);
+      impl_->keywords.FindIn(p_, line, begin, &hits_before_);
     }
     if (end != after_of_) {
       after_of_ = end;
@@ -1969,6 +1988,7 @@ class Scanner {
   };
   std::vector<CursorSlot> cursors_;  // one per impl_->prefilters
   std::vector<uint32_t> hits_before_, hits_after_;
+  std::vector<uint32_t> hits_earlier_line_;  // the window before, on earlier lines
   std::string normalized_;  // Try's value being validated
   // Resolve's work lists.
   std::vector<std::pair<size_t, size_t>> order_;

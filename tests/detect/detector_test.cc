@@ -634,6 +634,18 @@ TEST(Detector, EmptyAndTinyInputs) {
 }
 
 }  // namespace
+// Keywords on an earlier line (the previous turn of a chat without
+// timestamps) can vouch for a value but not sink it.
+TEST(Context, EarlierLineVouchesButDoesNotSink) {
+  ExpectNoType("订单号：11010519491231002X", EntityType::kCnResidentId);
+  ExpectFinding("客服：您的订单号是多少？\n客户：11010519491231002X", EntityType::kCnResidentId, "11010519491231002X",
+                "11010519491231002X");
+  ExpectFinding("客服：请问您的QQ号？\n客户：12345678", EntityType::kQq, "12345678", "12345678");
+  ExpectNoType("客服：请问您的QQ号？\n客户：验证码12345678", EntityType::kQq);  // a negative on its own line
+  // "qq" inside "@qq.com" vouches for nothing.
+  ExpectNoType("客户：邮箱是 123@qq.com\n坐席：我的工号是 984017", EntityType::kQq);
+}
+
 // ScanCovering: where candidates overlap (an IMEI over the tail of an IPv6
 // address), the winner's finding spans both; elsewhere it is Scan.
 TEST(ScanCovering, WinnerSpansTheOverlappingCandidates) {
