@@ -14,14 +14,15 @@
 //    again a record FieldStrings accepts, with as many strings at the
 //    fields, and redacting it again succeeds.
 // Not checked: that the second redaction changes nothing. This target found
-// six ways masking made new values, now fixed (tests/redact/
+// seven ways masking made new values, now fixed (tests/redact/
 // detector_e2e_test.cc keeps them): a token, an IPv6 address or an e-mail
 // local part glued to a masked '*', a window lengthened by masked digits, a
-// '*' where a thousands separator's digit was, and the winner of two
-// overlapping candidates masked without the loser (the redactor now masks
-// their whole span, Detector::ScanCovering). It still finds at least one:
-// an address after a label ("Addr:") in garbage text is cut differently
-// once part of it is masked. README "Known gaps" lists it.
+// '*' where a thousands separator's digit was, an address taken from after
+// a label's masked value, and the winner of two overlapping candidates
+// masked without the loser (the redactor now masks their whole span,
+// Detector::ScanCovering). It still finds more in garbage text: masking an
+// IPv6 address rewrote a full-width colon that had ended an address after
+// a label, which a second pass then took in. README "Known gaps" lists it.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1474,6 +1474,7 @@ class Scanner {
   }
 
   void AnchoredName(const Pattern& p, size_t at) {
+    if (at < n_ && p_[at] == '*') return;  // the label's value is masked already (see AnchoredAddress)
     const Pattern::ListSet* stops = p.FindListSet("terminators");
     size_t i = at;
     size_t chars = 0;
@@ -1506,6 +1507,10 @@ class Scanner {
   }
 
   void AnchoredAddress(const Pattern& p, size_t at) {
+    // A label whose value is masked already ("地址：****"): what follows the
+    // mask is not the value, and taking it would make redacting the output
+    // again mask more.
+    if (at < n_ && p_[at] == '*') return;
     const Pattern::ListSet* stops = p.FindListSet("terminators");
     size_t i = at, last_good = at;
     size_t chars = 0;

@@ -113,8 +113,9 @@ TEST(DetectorEndToEnd, Idempotent) {
 
 // Inputs on which the JSON record fuzzer found a second pass changing the
 // output: overlapping candidates (an IMEI over an IPv6 address's tail: the
-// loser's other bytes stayed readable) and values a mask cut off, found
-// again once a masked character ('*') stood where their boundary was.
+// loser's other bytes stayed readable), values a mask cut off, found again
+// once a masked character ('*') stood where their boundary was, and an
+// address taken from after a label's masked value.
 TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
   Redactor r = Make(size_t{1} << 20);
   const std::vector<std::string> texts = {
@@ -124,6 +125,9 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       R"([1[]0 苏户:0::4*0:5:1:A180aaaaaaaaaaaaaaaaaaaagaa挂aaa-aaaaaaaaaaaaaaaaaaaaa0:aa1::4:0:5:0:1924-1411110aaaaaaaaa0aaaaaaaaaa@aaaaaaaaaeta.notea_aaaaa-aaaaaaaaaaaaa.a@aaaaaaaaaeta.notea_aaaaa-aaaaaaaaaaaaa.noteaaaaaaaaaa0:aa0::4:0:5:0:-24191411110aaaaaaaaaa@aaaaaaaaaeta.notea_aaaaa-aaaaaaaaaaaaam户eta.noteaaaaaaaaaaaaaaaaaaa@aaagaa挂aaa-aaaaaaaaaaaaaa0:aa1::4:0:5:0:1924-1411110aaaaaaaaaa@aaaaaaaaaeta.notea_aaaaa-aaaaaaaaaaaaa.noteaaaaaaaaaaaaaaaaa:]0 客户:18!1 ,0032)",
       R"([1018青::40:5:1@yyqyyyyyy@yyqyyyyyyy22yyyNyyy.yyyyyyyyyy#y:;:4222 30021)",
       R"([10180:]0 180:]0 客户:18:.yyyyyyyyyyyy------yywyyyyyyy::40:5:1,1902-882222 30022)",
+      // An address label whose value a first pass masked: what follows the
+      // mask is not the address.
+      R"([1010 1)))))))]0 客户:08180:]0 客户:0::4Addr:0:11藏0100:]0 客.户:0::4A津0100:]0 客.::4Addr01 0:]0 殈.墷:0::4Add青00:]0 客.户:0新村r:0:11]o0 客.户:0::::4Add+:0:118010100:]0 殈.墷:0::4Add青00:]0 客.户:0新村r:0:11]ontent.21)",
   };
   for (const std::string& text : texts) {
     absl::StatusOr<std::string> once = r.Redact(text, nullptr);
