@@ -264,11 +264,10 @@ size_t Pattern::MaxSpanBytes() const {
 
 namespace {
 
-// The entry named `name` of a (short) vector of (name, value) pairs.
-template <typename T>
-const T* Named(const std::vector<std::pair<std::string, T>>& v, std::string_view name) {
-  for (const auto& [n, value] : v) {
-    if (n == name) return &value;
+// The list named `name`, or nullptr.
+const Pattern::NamedList* Named(const std::vector<Pattern::NamedList>& lists, std::string_view name) {
+  for (const Pattern::NamedList& l : lists) {
+    if (l.name == name) return &l;
   }
   return nullptr;
 }
@@ -278,27 +277,30 @@ const T* Named(const std::vector<std::pair<std::string, T>>& v, std::string_view
 void Pattern::SetList(std::string name, std::vector<std::string> items) {
   ListSet set;
   for (const std::string& item : items) set.Add(item);
-  for (auto& [n, old] : list_sets) {
-    if (n == name) old = std::move(set);
-  }
-  for (auto& [n, old] : lists) {
-    if (n == name) {
-      old = std::move(items);
+  for (NamedList& l : lists) {
+    if (l.name == name) {
+      l.items = std::move(items);
+      l.set = std::move(set);
       return;
     }
   }
-  list_sets.emplace_back(name, std::move(set));
-  lists.emplace_back(std::move(name), std::move(items));
+  lists.push_back({std::move(name), std::move(items), std::move(set)});
 }
 
-const std::vector<std::string>* Pattern::List(std::string_view name) const { return Named(lists, name); }
+const std::vector<std::string>* Pattern::List(std::string_view name) const {
+  const NamedList* l = Named(lists, name);
+  return l == nullptr ? nullptr : &l->items;
+}
 
 bool Pattern::InList(std::string_view name, std::string_view value) const {
   const ListSet* set = FindListSet(name);
   return set != nullptr && set->Contains(value);
 }
 
-const Pattern::ListSet* Pattern::FindListSet(std::string_view name) const { return Named(list_sets, name); }
+const Pattern::ListSet* Pattern::FindListSet(std::string_view name) const {
+  const NamedList* l = Named(lists, name);
+  return l == nullptr ? nullptr : &l->set;
+}
 
 bool Pattern::ListedPrefix(std::string_view name, std::string_view text) const {
   const ListSet* set = FindListSet(name);

@@ -112,12 +112,8 @@ struct Pattern {
   std::vector<std::string> anchors;
   // Labels written directly before the value, without a colon (我叫, 寄到).
   std::vector<std::string> bare_anchors;
-  // Named lists (surnames, bins, terminators), in the order of the file; a
-  // pattern has a few, so a name is found by comparing, not hashing (the
-  // validators ask per candidate).
-  std::vector<std::pair<std::string, std::vector<std::string>>> lists;
-  // The same lists as sets, for membership tests (surnames: hundreds), with
-  // the distinct lengths of their entries (for prefix tests).
+  // A list as a set, for membership tests (surnames: hundreds), with the
+  // distinct lengths of its entries (for prefix tests).
   struct ListSet {
     // Entries of up to 7 bytes (surnames, issuer prefixes, region codes:
     // nearly all) as one integer each, bytes and length: a lookup hashes an
@@ -137,7 +133,15 @@ struct Pattern {
     // Whether `text` starts with an entry.
     bool HasPrefixOf(std::string_view text) const;
   };
-  std::vector<std::pair<std::string, ListSet>> list_sets;  // the same lists, by name
+  // Named lists (surnames, bins, terminators), in the order of the file, as
+  // written and as sets; a pattern has a few, so a name is found by
+  // comparing, not hashing (the validators ask per candidate).
+  struct NamedList {
+    std::string name;
+    std::vector<std::string> items;
+    ListSet set;
+  };
+  std::vector<NamedList> lists;
   std::vector<std::string> match_examples;
   std::vector<std::string> no_match_examples;
 
