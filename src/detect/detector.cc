@@ -1,6 +1,6 @@
 // The detection engine. One pass over the text finds the few places that can
 // start a candidate (ASCII and full-width characters, via a SIMD skip loop; a
-// strided probe finds runs of Chinese numerals); each place is normalised into
+// SIMD filter finds Chinese numerals, and so their runs); each place is normalised into
 // a short ASCII segment with a map back to the original bytes; hand-written
 // extractors cut candidates out of the segment (digit runs with separators,
 // tokens, e-mails, IPv6/MAC, coordinates, dates, plates, anchored names and
@@ -51,12 +51,10 @@ constexpr size_t kAfterWindow = 24;
 // Segments are cut at this many normalised characters (at a space if
 // possible, unconditionally at twice this).
 constexpr size_t kSegmentSoftCap = 2048;
-// Chinese numerals are probed every kNumeralStride bytes. A run of numerals,
-// digits and single separators is processed iff it spans at least
-// kNumeralStride bytes (it then always contains a probe, whatever the
-// buffer's alignment), and a value taken from it must span that much too:
-// six spoken digits, or five with spaces.
-constexpr size_t kNumeralStride = 16;
+// A run of Chinese numerals, digits and single separators is processed iff
+// it spans at least kMinNumeralRun bytes, and a value taken from it must span
+// that much too: six spoken digits, or five with spaces.
+constexpr size_t kMinNumeralRun = 16;
 // A value taken from a numeral run must itself hold this many Chinese
 // numerals (the run-level count would depend on text far from the value,
 // so a window of the text could decide differently).
@@ -166,6 +164,8 @@ struct Engine {
   std::vector<std::vector<BareAnchor>> bare_by_tail;
   // Where a tail may be (its last two bytes match), for the tail pass.
   internal::KeywordPrefilter tail_filter{std::vector<std::string>{}};
+  // Where a Chinese numeral may be, for the numeral pass.
+  internal::KeywordPrefilter numeral_filter{std::vector<std::string>{}};
   // Positive-keyword prefilters (Pattern::positive_prefilter indexes this),
   // asked when a candidate counts only next to a positive keyword.
   std::vector<internal::KeywordPrefilter> prefilters;
@@ -409,96 +409,91 @@ class Scanner {
     return segment_end;
   }
 
-  // Finds runs of Chinese numerals (一三八 幺二三四 五六七八) by probing one
-  // byte in kNumeralStride: a run long enough to matter always spans a probe.
+  // Finds runs of Chinese numerals (一三八 幺二三四 五六七八). A run that
+  // matters holds at least kMinNumerals of them, so it is found from its
+  // first numeral: the numeral filter marks where one may be (a few SIMD
+  // table lookups per 32 bytes), and plain ASCII numbers such as timestamps
+  // are never looked at.
   void ScanNumerals() {
+    constexpr size_t kBlocks = 64;  // positions per call: 64 x 32
+    uint32_t masks[kBlocks];
     size_t resume = 0;
-    for (size_t probe = 0; probe < n_; probe += kNumeralStride) {
-      if (probe < resume) continue;
-      size_t q = internal::CharStart(p_, probe);
-      if (!NumeralOrGlue(q)) continue;
-      if (p_[q] < 0x80) {
-        // Most probes land in plain ASCII numbers (timestamps, amounts). If
-        // the ASCII stretch around the probe cannot continue into a numeral
-        // on either side, its run holds none: skip it without normalising it
-        // character by character (the general expansion below would stop at
-        // the same two places).
-        const size_t r = internal::AsciiRunEnd(p_, n_, q);
-        const size_t l = internal::AsciiRunStart(p_, q);
-        bool right_closed = true;
-        if (r < n_ && p_[r] >= 0x80) {
-          // (An ASCII byte there is one no run continues through: r ends the stretch.)
-          if (p_[r] >= 0xE0 && p_[r] <= 0xEF) {
-            right_closed = !NumeralOrGlue(r);
-          } else {
-            const NormChar c = NormAt(p_, n_, r, true);  // NBSP
-            right_closed = c.kind != NormKind::kChar || !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-');
-          }
-        }
-        const bool left_closed = l == 0 || p_[l - 1] < 0x80 || !NumeralOrGlue(internal::PrevCharStart(p_, l));
-        if (right_closed && left_closed) {
-          resume = r;
-          continue;
+    for (size_t lo = 0; lo < n_; lo += 32 * kBlocks) {
+      const size_t hi = std::min(n_, lo + 32 * kBlocks);
+      if (hi <= resume) continue;
+      impl_->numeral_filter.MayStartMasks(p_, n_, lo, hi, masks);
+      for (size_t j = 0; lo + 32 * j < hi; ++j) {
+        for (uint32_t m = masks[j]; m != 0; m &= m - 1) {
+          const size_t q = lo + 32 * j + static_cast<size_t>(__builtin_ctz(m));
+          if (q >= resume && internal::IsChineseNumeral(p_, n_, q)) resume = NumeralRunAt(q);
         }
       }
-      // Expand to the whole run of numerals, digits and single separators,
-      // counting the numerals (separators are none, so the count holds once
-      // leading separators are dropped).
-      size_t left = q;
-      size_t numerals = 0;
-      while (left > 0) {
-        size_t prev = internal::PrevCharStart(p_, left);
-        if (!NumeralOrGlue(prev)) break;
-        // The character must reach `left` ("3\xAA8": CharStart steps over a
-        // stray continuation byte, which BuildSegment would stop at, so the
-        // run would be cut at a different place in a window of the text).
-        const NormChar c = NormAt(p_, n_, prev, true);
-        if (prev + c.len < left) break;
-        numerals += c.numeral;
-        left = prev;
-      }
-      size_t right = q;
-      while (right < n_) {
-        NormChar c = NormAt(p_, n_, right, true);
-        if (c.kind != NormKind::kChar || !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-')) break;
-        if (c.numeral) ++numerals;
-        right += c.len;
-      }
-      resume = right;
-      // Most runs are one numeral in a word (一下, 两个): too short already.
-      if (right - left < kNumeralStride || numerals < kMinNumerals) continue;
-      // Skip leading separators.
-      while (left < right) {
-        NormChar c = NormAt(p_, n_, left, true);
-        if (IsDigit(c.c)) break;
-        left += c.len;
-      }
-      // Decided by the run alone (not by where the probes fell): a run of at
-      // least kNumeralStride bytes always contains a probe, whatever the
-      // alignment of the buffer -- so a streaming window sees the same runs.
-      if (right - left < kNumeralStride || numerals < kMinNumerals) continue;
-      // Up to two ASCII/full-width letters right before the run belong to it
-      // (passport E八零四九二七三八, permit H…).
-      size_t letters = 0;
-      const size_t digits_left = left;
-      while (left > 0 && letters < 2) {
-        size_t prev = internal::PrevCharStart(p_, left);
-        NormChar c = NormAt(p_, n_, prev, false);
-        if (c.kind != NormKind::kChar || !IsAlpha(c.c) || prev + c.len < left) break;
-        left = prev;
-        ++letters;
-      }
-      if (letters > 0 && left > 0) {
-        NormChar c = NormAt(p_, n_, internal::PrevCharStart(p_, left), false);
-        // Letters that are the end of a longer word are not part of the run;
-        // the run itself is still searched (dropping it would make what is
-        // found far to the right depend on this word), and the boundary
-        // rules keep its first group from starting a value.
-        if (c.kind == NormKind::kChar && (IsAlnum(c.c) || c.c == '_')) left = digits_left;
-      }
-      BuildSegment(left, true);
-      ProcessSegment();
     }
+  }
+
+  // Processes the run of numerals, digits and single separators around the
+  // numeral at q (BuildSegment + ProcessSegment if it is long enough).
+  // Returns where the run ends.
+  size_t NumeralRunAt(size_t q) {
+    // Expand to the whole run of numerals, digits and separators (the same
+    // characters both ways, so the run does not depend on where it was
+    // entered), counting the numerals (separators are none, so the count
+    // holds once leading separators are dropped).
+    auto InRun = [](const NormChar& c) {
+      return c.kind == NormKind::kChar && (IsDigit(c.c) || IsSpace(c.c) || c.c == '-');
+    };
+    size_t left = q;
+    size_t numerals = 0;
+    while (left > 0) {
+      const size_t prev = internal::PrevCharStart(p_, left);
+      const NormChar c = NormAt(p_, n_, prev, true);
+      // The character must reach `left` ("3\xAA8": CharStart steps over a
+      // stray continuation byte, which BuildSegment would stop at, so the
+      // run would be cut at a different place in a window of the text).
+      if (!InRun(c) || prev + c.len < left) break;
+      numerals += c.numeral;
+      left = prev;
+    }
+    size_t right = q;
+    while (right < n_) {
+      const NormChar c = NormAt(p_, n_, right, true);
+      if (!InRun(c)) break;
+      numerals += c.numeral;
+      right += c.len;
+    }
+    // Most runs are one numeral in a word (一下, 两个): too short already.
+    if (right - left < kMinNumeralRun || numerals < kMinNumerals) return right;
+    // Skip leading separators.
+    while (left < right) {
+      NormChar c = NormAt(p_, n_, left, true);
+      if (IsDigit(c.c)) break;
+      left += c.len;
+    }
+    // Decided by the run alone (not by where it was entered), so a
+    // streaming window sees the same runs.
+    if (right - left < kMinNumeralRun || numerals < kMinNumerals) return right;
+    // Up to two ASCII/full-width letters right before the run belong to it
+    // (passport E八零四九二七三八, permit H…).
+    size_t letters = 0;
+    const size_t digits_left = left;
+    while (left > 0 && letters < 2) {
+      size_t prev = internal::PrevCharStart(p_, left);
+      NormChar c = NormAt(p_, n_, prev, false);
+      if (c.kind != NormKind::kChar || !IsAlpha(c.c) || prev + c.len < left) break;
+      left = prev;
+      ++letters;
+    }
+    if (letters > 0 && left > 0) {
+      NormChar c = NormAt(p_, n_, internal::PrevCharStart(p_, left), false);
+      // Letters that are the end of a longer word are not part of the run;
+      // the run itself is still searched (dropping it would make what is
+      // found far to the right depend on this word), and the boundary
+      // rules keep its first group from starting a value.
+      if (c.kind == NormKind::kChar && (IsAlnum(c.c) || c.c == '_')) left = digits_left;
+    }
+    BuildSegment(left, true);
+    ProcessSegment();
+    return right;
   }
 
   // Finds the characters in impl_->tails inside Chinese text (which the
@@ -531,8 +526,6 @@ class Scanner {
     const auto& bare = impl_->bare_by_tail[static_cast<size_t>(it - impl_->tails.begin())];
     if (!bare.empty()) BareAnchorAt(k + 3, bare);
   }
-
-  bool NumeralOrGlue(size_t i) const { return numeral_glue_.At(p_, n_, i); }
 
   // Normalises from `start` until a character that cannot be part of a
   // candidate. Returns the end offset.
@@ -847,8 +840,8 @@ class Scanner {
     size_t begin = seg_.b[seg_begin];
     size_t end = seg_.e[raw_e - 1];
     size_t seps = b - a;
-    // A value from a numeral run must itself span a probe (see ScanNumerals).
-    if (seg_.numerals && (end - begin < kNumeralStride || NumeralsIn(raw_b, raw_e) < kMinNumerals)) return;
+    // A value from a numeral run must itself be long enough (see kMinNumeralRun).
+    if (seg_.numerals && (end - begin < kMinNumeralRun || NumeralsIn(raw_b, raw_e) < kMinNumerals)) return;
     TryDigitPatterns(value_, raw, seps, star, [&](const Pattern& p) {
       for (size_t t = a + 1; t <= b; ++t) {
         if (!p.Separates(groups_[t].sep)) return false;
@@ -945,7 +938,7 @@ class Scanner {
       while (b < e && (s[b] == '-' || s[b] == '_')) ++b;
       while (e > b && (s[e - 1] == '-' || s[e - 1] == '_')) --e;
       if (e > b && !seg_.numerals) JoinAcrossLineBreak(b, e, k);
-      if (seg_.numerals && (e <= b || seg_.e[e - 1] - seg_.b[b] < kNumeralStride || NumeralsIn(b, e) < kMinNumerals)) {
+      if (seg_.numerals && (e <= b || seg_.e[e - 1] - seg_.b[b] < kMinNumeralRun || NumeralsIn(b, e) < kMinNumerals)) {
         continue;
       }
       if (e - b < impl_->tokens_min || e - b > impl_->tokens_max) continue;
@@ -1948,7 +1941,6 @@ class Scanner {
   std::vector<Covered> covered_;
 
   const Engine* impl_ = nullptr;
-  const internal::NumeralGlueTable& numeral_glue_ = internal::NumeralGlue();
   const uint8_t* p_ = nullptr;
   size_t n_ = 0;
   Segment seg_;
@@ -2008,7 +2000,6 @@ Detector& Detector::operator=(Detector&&) noexcept = default;
 Detector::~Detector() = default;
 
 absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
-  internal::NumeralGlue();  // built here, not in the first Scan
   if (!(options.min_confidence >= 0 && options.min_confidence <= 1)) {
     return absl::InvalidArgumentError("min_confidence must be in [0, 1]");
   }
@@ -2156,6 +2147,7 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
     }
     impl->tail_filter = internal::KeywordPrefilter(tail_texts);
   }
+  impl->numeral_filter = internal::KeywordPrefilter(internal::ChineseNumerals());
   impl->bare_by_tail.resize(impl->tails.size());
   for (const Pattern* p : impl->anchored) {
     for (const std::string& a : p->bare_anchors) {

@@ -169,47 +169,6 @@ size_t NextInteresting(const uint8_t* p, size_t n, size_t i) {
   return n;
 }
 
-namespace {
-
-inline bool InAsciiRun(uint8_t b) { return (b >= '0' && b <= '9') || b == ' ' || b == '\t' || b == '-'; }
-
-#if defined(__SSE2__)
-// Bit k set when byte k of v is a digit, space, tab or '-' (or, with
-// `newline`, a line feed).
-inline uint32_t AsciiRunMask(__m128i v, bool newline) {
-  const __m128i t = _mm_sub_epi8(v, _mm_set1_epi8('0'));
-  __m128i m = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t);
-  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
-  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
-  if (newline) m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
-  return static_cast<uint32_t>(_mm_movemask_epi8(m));
-}
-#endif
-
-}  // namespace
-
-size_t AsciiRunEnd(const uint8_t* p, size_t n, size_t q) {
-  while (true) {
-#if defined(__SSE2__)
-    while (q + 16 <= n) {
-      const uint32_t stop = ~AsciiRunMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + q)), true) & 0xFFFF;
-      if (stop != 0) {
-        q += static_cast<size_t>(__builtin_ctz(stop));
-        break;
-      }
-      q += 16;
-    }
-#endif
-    while (q < n && (InAsciiRun(p[q]) || p[q] == '\n')) ++q;
-    if (q + 1 < n && p[q] == '\r' && p[q + 1] == '\n') {
-      q += 2;
-      continue;
-    }
-    return q;
-  }
-}
-
 size_t DigitRunEnd(const uint8_t* p, size_t n, size_t q) {
 #if defined(__SSE2__)
   while (q + 16 <= n) {
@@ -221,18 +180,6 @@ size_t DigitRunEnd(const uint8_t* p, size_t n, size_t q) {
   }
 #endif
   while (q < n && p[q] >= '0' && p[q] <= '9') ++q;
-  return q;
-}
-
-size_t AsciiRunStart(const uint8_t* p, size_t q) {
-#if defined(__SSE2__)
-  while (q >= 16) {
-    const uint32_t stop = ~AsciiRunMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + q - 16)), false) & 0xFFFF;
-    if (stop != 0) return q - 16 + static_cast<size_t>(31 - __builtin_clz(stop)) + 1;
-    q -= 16;
-  }
-#endif
-  while (q > 0 && InAsciiRun(p[q - 1])) --q;
   return q;
 }
 
@@ -370,24 +317,10 @@ NormChar NormAt(const uint8_t* p, size_t n, size_t i, bool numerals) {
   }
 }
 
-const NumeralGlueTable& NumeralGlue() {
-  static const NumeralGlueTable* const kTable = [] {
-    auto* t = new NumeralGlueTable{};
-    for (int b = 0xE0; b <= 0xEF; ++b) {
-      for (int b1 = 0x80; b1 <= 0xBF; ++b1) {
-        for (int b2 = 0x80; b2 <= 0xBF; ++b2) {
-          // A byte after the character: NormAt looks at p[i + 2] only when i + 2 < n.
-          const uint8_t buf[4] = {static_cast<uint8_t>(b), static_cast<uint8_t>(b1), static_cast<uint8_t>(b2), ' '};
-          const NormChar r = NormAt(buf, 4, 0, true);
-          const bool yes = r.kind == NormKind::kChar && r.len == 3 &&
-                           ((r.c >= '0' && r.c <= '9') || r.c == ' ' || r.c == '-');
-          if (yes) t->bits[b - 0xE0][b1 - 0x80] |= uint64_t{1} << (b2 - 0x80);
-        }
-      }
-    }
-    return t;
-  }();
-  return *kTable;
+const std::vector<std::string>& ChineseNumerals() {
+  static const auto* const kNumerals =
+      new std::vector<std::string>{"一", "幺", "二", "两", "三", "四", "五", "六", "七", "八", "九", "零", "〇"};
+  return *kNumerals;
 }
 
 }  // namespace piivault::internal

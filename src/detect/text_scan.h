@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace piivault::internal {
 
@@ -43,15 +45,9 @@ size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to);
 // the caller's general parse). Checks 16 bytes at once; needs i + 16 < n.
 size_t CanonicalTimestampEnd(const uint8_t* p, size_t n, size_t i);
 
-// The ASCII stretches the numeral pass skips over (digits, spaces, tabs and
-// '-', which a run of numerals could continue through), 16 bytes at a time:
-// AsciiRunEnd: the first position at or after q that is none of those, a
-// line feed, or a CR LF pair. AsciiRunStart: the smallest l <= q such that
-// p[l, q) holds only digits, spaces, tabs and '-' (no line breaks).
-size_t AsciiRunEnd(const uint8_t* p, size_t n, size_t q);
-// The first position at or after q that is not an ASCII digit (or n).
+// The first position at or after q that is not an ASCII digit (or n), 16
+// bytes at a time.
 size_t DigitRunEnd(const uint8_t* p, size_t n, size_t q);
-size_t AsciiRunStart(const uint8_t* p, size_t q);
 
 enum class NormKind : uint8_t { kStop, kChar, kZeroWidth };
 
@@ -74,30 +70,26 @@ inline bool IsStopChar(const uint8_t* p, size_t n, size_t i) {
   return NormAt(p, n, i, false).kind == NormKind::kStop;
 }
 
-// Which characters can be part of a run of Chinese numerals: an ASCII
-// digit, space, tab or '-', or a 3-byte character NormAt(p, n, i, true)
-// maps to a digit, space or '-' (一..九 零 〇 两 幺, ０-９, －, ideographic and
-// other spaces, dashes). The numeral pass asks at every probe, so this is a
-// table: bits[b - 0xE0][b1 - 0x80] has bit (b2 - 0x80) set for b b1 b2.
-struct NumeralGlueTable {
-  uint64_t bits[16][64];
+// The Chinese numerals NormAt maps to digits (一..九 零 〇 两 幺), as UTF-8.
+const std::vector<std::string>& ChineseNumerals();
 
-  bool At(const uint8_t* p, size_t n, size_t i) const {
-    const uint8_t b = p[i];
-    if (b < 0x80) return (b >= '0' && b <= '9') || b == ' ' || b == '-' || b == '\t';
-    if (b < 0xE0 || b > 0xEF || i + 2 >= n) return false;
-    const unsigned b1 = p[i + 1] - 0x80u, b2 = p[i + 2] - 0x80u;
-    if (b1 >= 64 || b2 >= 64) return false;
-    return (bits[b - 0xE0][b1] >> b2) & 1;
+// Whether a Chinese numeral (one of ChineseNumerals()) starts at p[i].
+inline bool IsChineseNumeral(const uint8_t* p, size_t n, size_t i) {
+  if (i + 3 > n) return false;
+  switch (uint32_t{p[i]} << 16 | uint32_t{p[i + 1]} << 8 | p[i + 2]) {
+    case 0xE4B880: case 0xE5B9BA: case 0xE4BA8C: case 0xE4B8A4: case 0xE4B889:  // 一 幺 二 两 三
+    case 0xE59B9B: case 0xE4BA94: case 0xE585AD: case 0xE4B883: case 0xE585AB:  // 四 五 六 七 八
+    case 0xE4B99D: case 0xE99BB6: case 0xE38087:                                // 九 零 〇
+      return true;
+    default:
+      return false;
   }
-};
-// Built from NormAt on first use (about 65k calls; Detector::Create makes it).
-const NumeralGlueTable& NumeralGlue();
+}
 
 // Start of the UTF-8 character containing byte i (at most 3 steps back).
 inline size_t CharStart(const uint8_t* p, size_t i) {
-  // Back over up to three continuation bytes (10xxxxxx), unrolled: the
-  // numeral pass asks this at every 16th byte.
+  // Back over up to three continuation bytes (10xxxxxx), unrolled: hot
+  // enough in the keyword windows and boundary checks.
   if (i == 0 || (p[i] & 0xC0) != 0x80) return i;
   if (i == 1 || (p[i - 1] & 0xC0) != 0x80) return i - 1;
   if (i == 2 || (p[i - 2] & 0xC0) != 0x80) return i - 2;

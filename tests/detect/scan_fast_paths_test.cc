@@ -5,6 +5,7 @@
 // - the keyword-window boundaries found 16 bytes at a time equal a byte loop;
 // - the fast paths for whole-segment shapes (Scanner::Timestamp,
 //   Scanner::DigitsOnly) find exactly what the general path finds.
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <random>
@@ -189,31 +190,27 @@ TEST(CharStartTest, EqualsAByteLoop) {
   }
 }
 
-TEST(NumeralGlueTest, EqualsNormAt) {
-  const internal::NumeralGlueTable& table = internal::NumeralGlue();
-  auto Expected = [](const uint8_t* p, size_t n, size_t i) {
-    if (p[i] < 0x80) return (p[i] >= '0' && p[i] <= '9') || p[i] == ' ' || p[i] == '-' || p[i] == '\t';
-    const internal::NormChar c = internal::NormAt(p, n, i, true);
-    return c.kind == internal::NormKind::kChar && c.len == 3 && ((c.c >= '0' && c.c <= '9') || c.c == ' ' || c.c == '-');
-  };
-  int glue = 0;
-  for (int b = 0; b < 0x80; ++b) {
-    const uint8_t buf[2] = {static_cast<uint8_t>(b), 'a'};
-    EXPECT_EQ(table.At(buf, 2, 0), Expected(buf, 2, 0)) << b;
-  }
+// The numeral pass enters runs only at the characters IsChineseNumeral
+// accepts, found by a filter built from ChineseNumerals(): both must be
+// exactly the 3-byte characters NormAt reads as a Chinese numeral.
+TEST(ChineseNumeralTest, EqualsNormAt) {
+  std::vector<std::string> from_norm;
   for (int b = 0xE0; b <= 0xEF; ++b) {
-    for (int b1 = 0; b1 < 256; ++b1) {
-      for (int b2 = 0; b2 < 256; b2 += (b1 & 0xC0) == 0x80 ? 1 : 17) {
+    for (int b1 = 0x80; b1 <= 0xBF; ++b1) {
+      for (int b2 = 0x80; b2 <= 0xBF; ++b2) {
         const uint8_t buf[4] = {static_cast<uint8_t>(b), static_cast<uint8_t>(b1), static_cast<uint8_t>(b2), 'a'};
-        for (size_t n : {size_t{3}, size_t{4}}) {
-          const bool want = Expected(buf, n, 0);
-          ASSERT_EQ(table.At(buf, n, 0), want) << b << " " << b1 << " " << b2 << " n=" << n;
-          glue += want;
-        }
+        const bool want = internal::NormAt(buf, 4, 0, true).numeral;
+        ASSERT_EQ(internal::IsChineseNumeral(buf, 4, 0), want) << b << " " << b1 << " " << b2;
+        ASSERT_FALSE(internal::IsChineseNumeral(buf, 2, 0));  // cut short
+        if (want) from_norm.emplace_back(reinterpret_cast<const char*>(buf), 3);
       }
     }
   }
-  EXPECT_GT(glue, 20);  // 一..九 零 〇 两 幺, ０-９, spaces and dashes (before more text)
+  std::vector<std::string> listed = internal::ChineseNumerals();
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(listed, from_norm);
+  // A filter built from them is usable (else the numeral pass would try every position).
+  EXPECT_TRUE(internal::KeywordPrefilter(internal::ChineseNumerals()).usable());
 }
 
 TEST(KeywordWindowTest, BoundariesEqualAByteLoop) {
@@ -279,11 +276,10 @@ TEST(CanonicalTimestampTest, EqualsAByteParse) {
   EXPECT_GT(found, 2000);
 }
 
-// The numeral pass's ASCII stretches and the digit runs of the digits fast
-// path (16 bytes at a time) against byte loops, on strings over digits,
-// separators, line breaks and stops, at every position.
-TEST(AsciiRunTest, EqualsByteLoops) {
-  auto In = [](uint8_t b) { return (b >= '0' && b <= '9') || b == ' ' || b == '\t' || b == '-'; };
+// The digit runs of the digits fast path (16 bytes at a time) against a
+// byte loop, on strings over digits, separators, line breaks and stops, at
+// every position.
+TEST(DigitRunTest, EqualsAByteLoop) {
   std::mt19937 rng(29);
   const std::string alphabet = "0123456789 \t-\n\r\r:a\xE4";
   for (int trial = 0; trial < 3000; ++trial) {
@@ -291,23 +287,9 @@ TEST(AsciiRunTest, EqualsByteLoops) {
     for (char& c : s) c = rng() % 4 == 0 ? alphabet[rng() % alphabet.size()] : static_cast<char>('0' + rng() % 10);
     const auto* p = reinterpret_cast<const uint8_t*>(s.data());
     for (size_t q = 0; q <= s.size(); ++q) {
-      size_t r = q;
-      while (r < s.size()) {
-        if (In(p[r]) || p[r] == '\n') {
-          ++r;
-        } else if (p[r] == '\r' && r + 1 < s.size() && p[r + 1] == '\n') {
-          r += 2;
-        } else {
-          break;
-        }
-      }
-      size_t l = q;
-      while (l > 0 && In(p[l - 1])) --l;
-      ASSERT_EQ(internal::AsciiRunEnd(p, s.size(), q), r) << trial << " " << q;
       size_t d = q;
       while (d < s.size() && p[d] >= '0' && p[d] <= '9') ++d;
       ASSERT_EQ(internal::DigitRunEnd(p, s.size(), q), d) << trial << " " << q;
-      ASSERT_EQ(internal::AsciiRunStart(p, q), l) << trial << " " << q;
     }
   }
 }
@@ -384,6 +366,46 @@ TEST(TimestampFastPathTest, SameFindingsAsGeneralPath) {
     compared += static_cast<int>(a->size());
   }
   EXPECT_GT(compared, 500);  // the comparison saw dates of birth, phones, ...
+}
+
+// A run of Chinese numerals, digits and separators is one run whatever
+// character it is entered at and wherever it sits: the numeral pass enters
+// at its first numeral, which may follow ASCII digits and a no-break space,
+// an ideographic space or a line break (the probes it replaced skipped the
+// digits of "3709\u00A0一两二…" when they landed in them, and found the IMEI
+// only at some offsets).
+TEST(NumeralRunTest, SameFindingsWhereverTheRunSits) {
+  absl::StatusOr<Detector> detector = Detector::Create({});
+  ASSERT_TRUE(detector.ok()) << detector.status();
+  const std::vector<std::string> values = {
+      "3709\u00A0一两二五三幺二二二五一",     // IMEI: digits, NBSP, numerals
+      "五三八\u00A0841117018653",             // IMEI: numerals, NBSP, digits
+      "０７５０\u00A0零六四二一六六九七三七",  // IMEI: full-width digits first
+      "138\u3000幺二三四 五六七八",            // mobile: ideographic space
+      "一三八 1234\n五六七八",                 // mobile broken by a line break
+  };
+  for (const std::string& value : values) {
+    std::vector<Finding> first;
+    for (size_t pad = 0; pad < 40; ++pad) {
+      std::string prefix;
+      for (size_t i = 0; i < pad; ++i) prefix += i % 3 == 0 ? "好" : "a";
+      const std::string text = prefix + "，串号" + value + "。";
+      absl::StatusOr<std::vector<Finding>> found = detector->Scan(text);
+      ASSERT_TRUE(found.ok());
+      ASSERT_EQ(found->size(), 1u) << value << " pad " << pad;
+      Finding f = (*found)[0];
+      f.begin -= prefix.size();
+      f.end -= prefix.size();
+      if (pad == 0) {
+        first.push_back(f);
+        EXPECT_EQ(text.substr(f.begin, f.end - f.begin), value);
+        continue;
+      }
+      EXPECT_EQ(f.type, first[0].type) << value << " pad " << pad;
+      EXPECT_EQ(f.begin, first[0].begin) << value << " pad " << pad;
+      EXPECT_EQ(f.end, first[0].end) << value << " pad " << pad;
+    }
+  }
 }
 
 // Within one text, a date seen in an earlier timestamp is tried only
