@@ -117,6 +117,38 @@ std::string_view ValidatorLabel(std::string_view name) {
   return "format";
 }
 
+// The indexes of a few UTF-8 characters (each packed into an integer, up to
+// 3 bytes) in a list, by open addressing: a table of (character, index + 1;
+// 0 is empty), a power of two at least twice as long as the list.
+class CharIndex {
+ public:
+  CharIndex() = default;
+  explicit CharIndex(const std::vector<uint32_t>& chars) {
+    size_t slots = 16;
+    while (slots < 2 * chars.size()) slots *= 2;
+    slots_.assign(slots, {0, 0});
+    for (size_t i = 0; i < chars.size(); ++i) {
+      size_t at = Slot(chars[i], slots - 1);
+      while (slots_[at].second != 0) at = (at + 1) & (slots - 1);
+      slots_[at] = {chars[i], static_cast<uint32_t>(i + 1)};
+    }
+  }
+
+  // The index of c in the list, or SIZE_MAX.
+  size_t Find(uint32_t c) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Slot(c, mask);; i = (i + 1) & mask) {
+      const auto& [key, index] = slots_[i];
+      if (index == 0) return SIZE_MAX;
+      if (key == c) return index - 1;
+    }
+  }
+
+ private:
+  static size_t Slot(uint32_t c, size_t mask) { return (c * 0x9E3779B1u >> 7) & mask; }
+  std::vector<std::pair<uint32_t, uint32_t>> slots_ = std::vector<std::pair<uint32_t, uint32_t>>(16, {0, 0});
+};
+
 struct Engine {
   // Unique per Detector::Create, for state a thread keeps between scans.
   uint64_t id = 0;
@@ -132,22 +164,10 @@ struct Engine {
   // Pure-letter positive keywords (lower case) that may touch a number: "qq12345".
   std::vector<std::string> glue;
   // Last UTF-8 character (up to 3 bytes) of every anchor keyword, and each
-  // one's index in anchor_tails.
+  // one's index in anchor_tails (nearly every chat line asks about the colon
+  // after the speaker's name).
   std::vector<uint32_t> anchor_tails;
-  // anchor_tails as an open-addressing table (a tail, its index + 1; 0 is
-  // empty), a power of two at least twice as long: nearly every chat line
-  // asks it about the colon after the speaker's name.
-  std::vector<std::pair<uint32_t, uint32_t>> anchor_tail_slots;
-  static size_t TailSlot(uint32_t tail, size_t mask) { return (tail * 0x9E3779B1u >> 7) & mask; }
-  // The index in anchor_tails of `tail`, or SIZE_MAX.
-  size_t AnchorTailIndex(uint32_t tail) const {
-    const size_t mask = anchor_tail_slots.size() - 1;
-    for (size_t i = TailSlot(tail, mask);; i = (i + 1) & mask) {
-      const auto& [key, index] = anchor_tail_slots[i];
-      if (index == 0) return SIZE_MAX;
-      if (key == tail) return index - 1;
-    }
-  }
+  CharIndex anchor_tail_index;
   // (anchor, pattern) pairs by the index of the anchor's last character in
   // anchor_tails.
   std::vector<std::vector<std::pair<std::string, const Pattern*>>> anchors_by_tail;
@@ -155,6 +175,7 @@ struct Engine {
   // anchors (我叫 → 叫), 年 for dates in Chinese numerals, 纬/经 for
   // 北纬…东经… coordinates.
   std::vector<uint32_t> tails;
+  CharIndex tail_index;
   // Bare anchors by the index of their last character in `tails`.
   struct BareAnchor {
     std::string text;
@@ -162,10 +183,9 @@ struct Engine {
     uint32_t before_tail;  // the 3 bytes before the last character
   };
   std::vector<std::vector<BareAnchor>> bare_by_tail;
-  // Where a tail may be (its last two bytes match), for the tail pass.
-  internal::KeywordPrefilter tail_filter{std::vector<std::string>{}};
-  // Where a Chinese numeral may be, for the numeral pass.
-  internal::KeywordPrefilter numeral_filter{std::vector<std::string>{}};
+  // Where a tail or a Chinese numeral (when there are digits patterns) may
+  // be: their last two bytes match. For Scanner::ScanHan.
+  internal::KeywordPrefilter han_filter{std::vector<std::string>{}};
   // Positive-keyword prefilters (Pattern::positive_prefilter indexes this),
   // asked when a candidate counts only next to a positive keyword.
   std::vector<internal::KeywordPrefilter> prefilters;
@@ -201,6 +221,7 @@ class Scanner {
     groups_.clear();
     labelled_.clear();
     cands_.clear();
+    tail_cands_.clear();
     pass_end_[0] = pass_end_[1] = 0;
     before_of_ = after_of_ = SIZE_MAX;
     ++generation_;  // every memo entry and cursor of earlier texts is stale
@@ -224,13 +245,12 @@ class Scanner {
   std::vector<Finding> Run(bool cover) {
     ScanAscii();
     pass_end_[0] = cands_.size();
-    if (!impl_->digits.empty()) ScanNumerals();
-    pass_end_[1] = cands_.size();
-    if (!impl_->tails.empty()) ScanTails();
+    ScanHan();
     std::vector<Finding> found = Resolve(cover);
     // A reused Scanner keeps its buffers, but not a large text's candidates.
     if (cands_.capacity() > kKeptCandidates) {
       std::vector<Candidate>().swap(cands_);
+      std::vector<Candidate>().swap(tail_cands_);
       std::vector<std::pair<size_t, size_t>>().swap(order_);
       for (std::vector<size_t>* v : {&by_begin_, &chosen_, &cluster_, &kept_}) std::vector<size_t>().swap(*v);
     }
@@ -409,32 +429,58 @@ class Scanner {
     return segment_end;
   }
 
-  // Finds runs of Chinese numerals (一三八 幺二三四 五六七八). A run that
-  // matters holds at least kMinNumerals of them, so it is found from its
-  // first numeral: the numeral filter marks where one may be (a few SIMD
-  // table lookups per 32 bytes), and plain ASCII numbers such as timestamps
-  // are never looked at.
-  void ScanNumerals() {
+  // The numeral and tail passes, in one sweep of the Han filter (what both
+  // look for is a 3-byte character; the filter compares its last two bytes
+  // at each position, a few SIMD table lookups per 32 bytes):
+  // - runs of Chinese numerals (一三八 幺二三四 五六七八): a run that matters
+  //   holds at least kMinNumerals of them, so it is entered at its first;
+  //   plain ASCII numbers such as timestamps are never looked at;
+  // - the characters in impl_->tails (which the ASCII pass skips): labels
+  //   written without a colon (我叫张三, 寄到…), 一九八七年十二月二日,
+  //   北纬45.8117 东经117.8378.
+  // The tails' candidates are held apart and appended after the numeral
+  // runs', so cands_ keeps the passes' order (ties in Resolve go to the
+  // first found).
+  void ScanHan() {
+    const bool numerals = !impl_->digits.empty(), tails = !impl_->tails.empty();
+    if (!numerals && !tails) {
+      pass_end_[1] = cands_.size();
+      return;
+    }
     constexpr size_t kBlocks = 64;  // positions per call: 64 x 32
     uint32_t masks[kBlocks];
-    size_t resume = 0;
+    size_t resume = 0;  // the end of the last numeral run
     for (size_t lo = 0; lo < n_; lo += 32 * kBlocks) {
       const size_t hi = std::min(n_, lo + 32 * kBlocks);
-      if (hi <= resume) continue;
-      impl_->numeral_filter.MayStartMasks(p_, n_, lo, hi, masks);
+      impl_->han_filter.MayStartMasks(p_, n_, lo, hi, masks);
       for (size_t j = 0; lo + 32 * j < hi; ++j) {
         for (uint32_t m = masks[j]; m != 0; m &= m - 1) {
           const size_t q = lo + 32 * j + static_cast<size_t>(__builtin_ctz(m));
-          if (q >= resume && internal::IsChineseNumeral(p_, n_, q)) resume = NumeralRunAt(q);
+          if (numerals && q >= resume && internal::IsChineseNumeral(p_, n_, q)) resume = NumeralRunAt(q);
+          if (tails) {
+            to_tail_cands_ = true;
+            TailAt(q);
+            to_tail_cands_ = false;
+          }
         }
       }
     }
+    pass_end_[1] = cands_.size();
+    cands_.insert(cands_.end(), tail_cands_.begin(), tail_cands_.end());
   }
 
   // Processes the run of numerals, digits and single separators around the
   // numeral at q (BuildSegment + ProcessSegment if it is long enough).
   // Returns where the run ends.
   size_t NumeralRunAt(size_t q) {
+    // Most numerals sit alone in a word (一下, 两个, 三到五个): with a Han
+    // character on each side (lead byte E4-E9, which NormAt reads as a
+    // numeral or as nothing) the run is this one character.
+    auto HanNotNumeral = [&](size_t k) {
+      return k + 3 <= n_ && p_[k] >= 0xE4 && p_[k] <= 0xE9 && (p_[k + 1] & 0xC0) == 0x80 &&
+             (p_[k + 2] & 0xC0) == 0x80 && !internal::IsChineseNumeral(p_, n_, k);
+    };
+    if (q >= 3 && HanNotNumeral(q - 3) && HanNotNumeral(q + 3)) return q + 3;
     // Expand to the whole run of numerals, digits and separators (the same
     // characters both ways, so the run does not depend on where it was
     // entered), counting the numerals (separators are none, so the count
@@ -496,34 +542,18 @@ class Scanner {
     return right;
   }
 
-  // Finds the characters in impl_->tails inside Chinese text (which the
-  // ASCII pass skips): labels written without a colon (我叫张三, 寄到…),
-  // 一九八七年十二月二日, 北纬45.8117 东经117.8378. The filter compares the
-  // last two bytes of every tail at each position (the lead byte, E4..E9 for
-  // most Han characters, tells little; TailAt checks it).
-  void ScanTails() {
-    constexpr size_t kBlocks = 64;  // positions per call: 64 x 32
-    uint32_t masks[kBlocks];
-    for (size_t lo = 0; lo < n_; lo += 32 * kBlocks) {
-      const size_t hi = std::min(n_, lo + 32 * kBlocks);
-      impl_->tail_filter.MayStartMasks(p_, n_, lo, hi, masks);
-      for (size_t j = 0; lo + 32 * j < hi; ++j) {
-        for (uint32_t m = masks[j]; m != 0; m &= m - 1) TailAt(lo + 32 * j + static_cast<size_t>(__builtin_ctz(m)));
-      }
-    }
-  }
-
+  // A tail character (TailAt's caller only knows its last two bytes may match).
   void TailAt(size_t k) {
     if (k + 3 > n_) return;
     const uint32_t c = uint32_t{p_[k]} << 16 | uint32_t{p_[k + 1]} << 8 | p_[k + 2];
-    auto it = std::find(impl_->tails.begin(), impl_->tails.end(), c);
-    if (it == impl_->tails.end()) return;
+    const size_t index = impl_->tail_index.Find(c);
+    if (index == SIZE_MAX) return;
     if (c == 0xE5B9B4) {  // 年
       if (!impl_->cn_dates.empty()) CnNumeralDate(k);
     } else if (c == 0xE7BAAC || c == 0xE7BB8F) {  // 纬 经
       if (!impl_->decimal_pairs.empty()) Hemisphere(k);
     }
-    const auto& bare = impl_->bare_by_tail[static_cast<size_t>(it - impl_->tails.begin())];
+    const auto& bare = impl_->bare_by_tail[index];
     if (!bare.empty()) BareAnchorAt(k + 3, bare);
   }
 
@@ -1183,7 +1213,7 @@ class Scanner {
     size_t prev = internal::PrevCharStart(p_, colon);
     uint32_t tail = 0;
     for (size_t t = prev; t < colon; ++t) tail = (tail << 8) | p_[t];
-    const size_t tail_index = impl_->AnchorTailIndex(tail);
+    const size_t tail_index = impl_->anchor_tail_index.Find(tail);
     if (tail_index == SIZE_MAX) return;
     // Which patterns have an anchor ending right before the colon?
     labelled_.clear();
@@ -1658,7 +1688,7 @@ class Scanner {
     std::string_view by = verdict.validated_by.empty() ? p.validated_by : verdict.validated_by;
     if (by == "format" && pos > 0 && p.requires_context) by = "context";
     if (p.extension) Extension(&end, &normalized);
-    cands_.push_back({begin, end, conf, &p, normalized, by});
+    (to_tail_cands_ ? tail_cands_ : cands_).push_back({begin, end, conf, &p, normalized, by});
   }
 
   // 010-62345678转8021 / 分机 / ext / # / -801: extend a landline over its extension.
@@ -1950,6 +1980,9 @@ class Scanner {
   std::string upper_;
   std::string joined_;
   std::vector<Candidate> cands_;
+  // Candidates of the tail characters while ScanHan sweeps (see there).
+  std::vector<Candidate> tail_cands_;
+  bool to_tail_cands_ = false;
   size_t pass_end_[2] = {0, 0};  // cands_ found by the ASCII and numeral passes end here
   // The span starts and ends hits_before_ and hits_after_ were found for.
   size_t before_of_ = SIZE_MAX, after_of_ = SIZE_MAX;
@@ -2121,14 +2154,8 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   std::sort(impl->tails.begin(), impl->tails.end());
   impl->tails.erase(std::unique(impl->tails.begin(), impl->tails.end()), impl->tails.end());
   impl->anchors_by_tail.resize(impl->anchor_tails.size());
-  size_t slots = 16;
-  while (slots < 2 * impl->anchor_tails.size()) slots *= 2;
-  impl->anchor_tail_slots.assign(slots, {0, 0});
-  for (size_t i = 0; i < impl->anchor_tails.size(); ++i) {
-    size_t at = Engine::TailSlot(impl->anchor_tails[i], slots - 1);
-    while (impl->anchor_tail_slots[at].second != 0) at = (at + 1) & (slots - 1);
-    impl->anchor_tail_slots[at] = {impl->anchor_tails[i], static_cast<uint32_t>(i + 1)};
-  }
+  impl->anchor_tail_index = CharIndex(impl->anchor_tails);
+  impl->tail_index = CharIndex(impl->tails);
   for (const Pattern* p : impl->anchored) {
     for (const std::string& a : p->anchors) {
       if (a.empty()) continue;
@@ -2145,9 +2172,14 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
     for (uint32_t t : impl->tails) {
       tail_texts.push_back({static_cast<char>(t >> 16), static_cast<char>(t >> 8), static_cast<char>(t)});
     }
-    impl->tail_filter = internal::KeywordPrefilter(tail_texts);
+    if (!impl->digits.empty()) {
+      const std::vector<std::string>& numerals = internal::ChineseNumerals();
+      tail_texts.insert(tail_texts.end(), numerals.begin(), numerals.end());
+    }
+    // The built-in patterns need 24 prefixes; patterns a user adds may need
+    // up to the SIMD form's 32 before the filter passes every position.
+    impl->han_filter = internal::KeywordPrefilter(tail_texts, internal::KeywordPrefilter::kMaxSimdPrefixes);
   }
-  impl->numeral_filter = internal::KeywordPrefilter(internal::ChineseNumerals());
   impl->bare_by_tail.resize(impl->tails.size());
   for (const Pattern* p : impl->anchored) {
     for (const std::string& a : p->bare_anchors) {

@@ -13,9 +13,12 @@ namespace {
 
 inline uint8_t Fold(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c | 0x20) : c; }
 
+// Tables of eight prefixes the SIMD form holds (Blocks<N0, N1>, N0 + N1 <= 4).
+constexpr size_t kMaxTables = 4;
+
 }  // namespace
 
-KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords) {
+KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords, size_t max_prefixes) {
   for (const std::string& k : keywords) {
     if (k.size() < 2) return;  // cannot filter on fewer than two bytes
     Prefix pre{};
@@ -32,7 +35,7 @@ KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords) {
     });
     if (!seen) prefixes_.push_back(pre);
   }
-  usable_ = !prefixes_.empty() && prefixes_.size() <= kMaxPrefixes;
+  usable_ = !prefixes_.empty() && prefixes_.size() <= std::min(max_prefixes, kMaxSimdPrefixes);
   if (!usable_) return;
   for (uint8_t offset : {0, 1}) {
     size_t bit = 8;
@@ -50,6 +53,11 @@ KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords) {
       }
       ++bit;
     }
+  }
+  if (tables_.size() > kMaxTables) {  // e.g. 9 prefixes at one offset and 23 at the other
+    usable_ = false;
+    tables_.clear();
+    return;
   }
 #if defined(__x86_64__)
   ChooseBlocks();
@@ -82,9 +90,6 @@ __attribute__((target("avx2"))) static inline __m256i Lookup(const __m256i (&t)[
 }
 
 // The nibble tables, broadcast to both 128-bit lanes.
-// kMaxPrefixes = 24 needs at most four: ceil(a / 8) + ceil(b / 8) for
-// a + b <= 24 prefixes at the two offsets.
-constexpr size_t kMaxTables = 4;
 struct Tables {
   __m256i t[kMaxTables][2][2];
 };

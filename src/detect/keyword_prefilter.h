@@ -17,12 +17,16 @@ namespace piivault::internal {
 
 class KeywordPrefilter {
  public:
-  // More distinct prefixes than this and the filter costs more than it saves.
+  // More distinct prefixes than this and a keyword filter costs more than it
+  // saves (its callers have the exact matcher to fall back on).
   static constexpr size_t kMaxPrefixes = 24;
+  // The most the SIMD form holds: four tables of eight (all at one offset).
+  static constexpr size_t kMaxSimdPrefixes = 32;
 
   // `keywords` are lower-cased (as in pattern files). usable() is false if
-  // there are none or too many distinct prefixes.
-  explicit KeywordPrefilter(const std::vector<std::string>& keywords);
+  // there are none or more than `max_prefixes` (at most kMaxSimdPrefixes)
+  // distinct prefixes, or they need more tables than the SIMD form has.
+  explicit KeywordPrefilter(const std::vector<std::string>& keywords, size_t max_prefixes = kMaxPrefixes);
 
   bool usable() const { return usable_; }
 

@@ -68,6 +68,16 @@ TEST(KeywordPrefilterTest, UnusableWithTooManyPrefixes) {
   for (char c = 'a'; c <= 'z'; ++c) many.push_back(std::string(1, c) + "x");
   EXPECT_FALSE(internal::KeywordPrefilter(many).usable());
   EXPECT_FALSE(internal::KeywordPrefilter({}).usable());
+  // Up to 32 when asked for (four tables at one offset), never more; and
+  // never more tables than four (one ASCII prefix needs a table of its own).
+  std::vector<std::string> wide;
+  for (uint8_t b = 0x80; wide.size() < 33; ++b) wide.push_back({'\xE4', '\xB8', static_cast<char>(b)});
+  EXPECT_FALSE(internal::KeywordPrefilter(wide, internal::KeywordPrefilter::kMaxSimdPrefixes).usable());
+  wide.pop_back();
+  EXPECT_TRUE(internal::KeywordPrefilter(wide, internal::KeywordPrefilter::kMaxSimdPrefixes).usable());
+  EXPECT_FALSE(internal::KeywordPrefilter(wide).usable());
+  wide.back() = "qq";
+  EXPECT_FALSE(internal::KeywordPrefilter(wide, internal::KeywordPrefilter::kMaxSimdPrefixes).usable());
 }
 
 // Random text of pieces that hit and miss the prefixes, long enough for the
@@ -94,22 +104,28 @@ size_t ReferenceFirstMaybe(const std::vector<std::string>& keywords, const std::
 
 class KeywordPrefilterSets : public ::testing::TestWithParam<std::vector<std::string>> {};
 
-// 20 prefixes (two eight-bit tables per offset: the most there can be), and
-// a smaller set (one table per offset).
+// 20 prefixes (two eight-bit tables per offset), a smaller set (one table
+// per offset), and 32 at one offset (four tables: the scanner's Han filter
+// of label tails and Chinese numerals).
 INSTANTIATE_TEST_SUITE_P(Sizes, KeywordPrefilterSets,
                          ::testing::Values(std::vector<std::string>{"出生日期", "生日", "诞辰", "dob", "birthday",
                                                                     "csrq", "qq", "扣扣", "企鹅", "微信", "wechat",
                                                                     "wx", "vx", "设备", "imei", "idfa", "oaid",
                                                                     "安卓", "手机", "号码"},
-                                           std::vector<std::string>{"出生日期", "生日", "dob", "qq", "手机"}));
+                                           std::vector<std::string>{"出生日期", "生日", "dob", "qq", "手机"},
+                                           std::vector<std::string>{"为", "人", "到", "叫", "名", "址", "年", "往",
+                                                                    "是", "纬", "经", "一", "幺", "二", "两", "三",
+                                                                    "四", "五", "六", "七", "八", "九", "零", "〇",
+                                                                    "的", "了", "在", "有", "我", "他", "这", "中"}));
 
 TEST_P(KeywordPrefilterSets, FirstMaybeMasksAndCursorEqualAByteLoop) {
   const std::vector<std::string>& keywords = GetParam();
-  internal::KeywordPrefilter filter(keywords);
+  internal::KeywordPrefilter filter(keywords, internal::KeywordPrefilter::kMaxSimdPrefixes);
   ASSERT_TRUE(filter.usable());
   const std::vector<std::string> pieces = {"出生", "生", "日", "诞", "QQ", "Qq", "扣", "企鹅", "微", "WeChat", "Wx",
                                            "设备", "IMEI", "id", "OAid", "安", "手机", "号", "2024", " ", "\n",
-                                           "，", "您好", "客服：", "\xE7", "\x94\x9F", "b", "c"};
+                                           "，", "您好", "客服：", "\xE7", "\x94\x9F", "b", "c", "叫", "一两",
+                                           "年", "〇", "这中", "寄到"};
   std::mt19937 rng(11);
   for (int trial = 0; trial < 1500; ++trial) {
     // Now and then a text long enough for the cursor to refill its chunk of
