@@ -176,6 +176,7 @@ struct Engine {
   // 北纬…东经… coordinates.
   std::vector<uint32_t> tails;
   CharIndex tail_index;
+  bool numeral_tails = false;  // a tail is a Chinese numeral (no built-in one is)
   // Bare anchors by the index of their last character in `tails`.
   struct BareAnchor {
     std::string text;
@@ -456,7 +457,10 @@ class Scanner {
       for (size_t j = 0; lo + 32 * j < hi; ++j) {
         for (uint32_t m = masks[j]; m != 0; m &= m - 1) {
           const size_t q = lo + 32 * j + static_cast<size_t>(__builtin_ctz(m));
-          if (numerals && q >= resume && internal::IsChineseNumeral(p_, n_, q)) resume = NumeralRunAt(q);
+          if (internal::IsChineseNumeral(p_, n_, q)) {
+            if (numerals && q >= resume) resume = NumeralRunAt(q);
+            if (!impl_->numeral_tails) continue;
+          }
           if (tails) {
             to_tail_cands_ = true;
             TailAt(q);
@@ -2156,6 +2160,10 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   impl->anchors_by_tail.resize(impl->anchor_tails.size());
   impl->anchor_tail_index = CharIndex(impl->anchor_tails);
   impl->tail_index = CharIndex(impl->tails);
+  for (uint32_t t : impl->tails) {
+    const uint8_t bytes[3] = {static_cast<uint8_t>(t >> 16), static_cast<uint8_t>(t >> 8), static_cast<uint8_t>(t)};
+    impl->numeral_tails |= internal::IsChineseNumeral(bytes, 3, 0);
+  }
   for (const Pattern* p : impl->anchored) {
     for (const std::string& a : p->anchors) {
       if (a.empty()) continue;
