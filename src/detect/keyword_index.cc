@@ -15,6 +15,12 @@ inline void Set(std::vector<uint64_t>& bits, uint32_t k) { bits[k >> 6] |= uint6
 
 constexpr uint32_t kAsciiKey = 0x10000;
 
+// A 16-bit hash of a first character's code point and the one or two bytes
+// after it (b1 ASCII: b2 = 0x100, so the two kinds never share a value).
+inline uint32_t SecondKey(uint32_t cp, uint32_t b1, uint32_t b2 = 0x100) {
+  return ((cp * 0x9E3779B1u) ^ (b1 * 0x85EBCA77u) ^ (b2 * 0xC2B2AE3Du)) >> 16;
+}
+
 // Bits set in x, inline (__builtin_popcountll is a libgcc call on baseline
 // x86-64, which has no POPCNT instruction).
 inline uint32_t PopCount(uint64_t x) {
@@ -48,6 +54,18 @@ KeywordIndex::KeywordIndex(std::vector<std::string> keywords) : texts_(std::move
       key = UINT32_MAX;
     }
     by_key_.emplace_back(key, id);
+    if (key < kAsciiKey) {  // what follows the first character
+      const size_t len = b[0] >= 0xE0 ? 3 : 2;
+      if (k.size() == len) {
+        Set(single_, key);
+      } else if (b[len] < 0x80) {
+        Set(one_after_, SecondKey(key, Fold(b[len])));
+      } else if (k.size() > len + 1) {
+        Set(two_after_, SecondKey(key, b[len], Fold(b[len + 1])));
+      } else {
+        Set(single_, key);  // a stray lead byte after it: compare always
+      }
+    }
   }
   std::sort(by_key_.begin(), by_key_.end());
   // Ranks and ranges (keys sort code points < 0x10000 + pair < UINT32_MAX).
@@ -139,6 +157,15 @@ void KeywordIndex::TryAt(const uint8_t* p, size_t q, size_t hi, uint32_t key, st
   }
 }
 
+// Could a keyword begin with code point cp whose next bytes start at `after`?
+inline bool KeywordIndex::MayFollow(const uint8_t* p, size_t after, size_t hi, uint32_t cp) const {
+  if (Test(single_, cp)) return true;
+  if (after >= hi) return false;
+  const uint8_t b1 = p[after];
+  if (b1 < 0x80) return Test(one_after_, SecondKey(cp, Fold(b1)));
+  return after + 1 < hi && Test(two_after_, SecondKey(cp, b1, Fold(p[after + 1])));
+}
+
 void KeywordIndex::FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const {
   if (by_key_.empty()) return;
   size_t q = lo;
@@ -156,14 +183,14 @@ void KeywordIndex::FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<ui
     if (b >= 0xE0 && b < 0xF0) {
       if (q + 2 < hi && IsContinuation(p[q + 1]) && IsContinuation(p[q + 2])) {
         const uint32_t cp = uint32_t{b & 0x0Fu} << 12 | uint32_t{p[q + 1] & 0x3Fu} << 6 | (p[q + 2] & 0x3Fu);
-        if (Test(code_points_, cp)) TryAt(p, q, hi, cp, ids);
+        if (Test(code_points_, cp) && MayFollow(p, q + 3, hi, cp)) TryAt(p, q, hi, cp, ids);
         q += 3;  // the next two bytes cannot begin a keyword
         continue;
       }
     } else if (b >= 0xC0 && b < 0xE0) {
       if (q + 1 < hi && IsContinuation(p[q + 1])) {
         const uint32_t cp = uint32_t{b & 0x1Fu} << 6 | (p[q + 1] & 0x3Fu);
-        if (Test(code_points_, cp)) TryAt(p, q, hi, cp, ids);
+        if (Test(code_points_, cp) && MayFollow(p, q + 2, hi, cp)) TryAt(p, q, hi, cp, ids);
         q += 2;
         continue;
       }

@@ -3,7 +3,9 @@
 // Chinese) and each character is tested against a filter on the keywords'
 // first characters -- one bit per BMP code point for keywords that begin with
 // a non-ASCII character, one bit per byte pair for those that begin with
-// ASCII -- so only a true first character costs a comparison.
+// ASCII -- and, after a non-ASCII first character, a filter on the bytes that
+// follow it, so only a likely keyword costs a comparison (a chat window is
+// full of characters that begin some keyword: 客 手 号 电 有 打).
 #ifndef PIIVAULT_DETECT_KEYWORD_INDEX_H_
 #define PIIVAULT_DETECT_KEYWORD_INDEX_H_
 
@@ -39,6 +41,15 @@ class KeywordIndex {
   // (lower case).
   std::vector<uint64_t> code_points_ = std::vector<uint64_t>(1024, 0);
   std::vector<uint64_t> ascii_pairs_ = std::vector<uint64_t>(1024, 0);
+  // After a non-ASCII first character (code point cp) of `len` bytes at q,
+  // the next one or two bytes: bit SecondKey(cp, p[q + len]) of one_after_
+  // when that byte is ASCII, bit SecondKey(cp, p[q + len], p[q + len + 1]) of
+  // two_after_ otherwise (ASCII case-folded; hashed, so a superset). A
+  // keyword of one character sets its first character's bit in single_.
+  std::vector<uint64_t> one_after_ = std::vector<uint64_t>(1024, 0);
+  std::vector<uint64_t> two_after_ = std::vector<uint64_t>(1024, 0);
+  std::vector<uint64_t> single_ = std::vector<uint64_t>(1024, 0);
+  bool MayFollow(const uint8_t* p, size_t after, size_t hi, uint32_t cp) const;
   // Keywords that begin with a 4-byte character (rare): tried at every one.
   bool any_astral_ = false;
   // Keyword ids by first-character key (code point, or 0x10000 + pair), as

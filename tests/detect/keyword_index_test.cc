@@ -38,13 +38,15 @@ TEST(KeywordIndexTest, FindsWhatAByteSearchFinds) {
   const std::vector<std::string> keywords = {"手机",  "手机号", "号码", "电话",   "元", "¥",   "qq",     "tel",
                                              "phone", "imei",   "卡号", "身份证", "dob", "号",  "😀号",   "a\xE6",
                                              "\xE6\x89\x8B\xE6", "出生日期",
-                                             "serialnumber", "统一社会信用代码", "统一社会", "sn码"};
+                                             "serialnumber", "统一社会信用代码", "统一社会", "sn码", "电x", "卡号z",
+                                             "\xC2\xA5\xE6", "号\xE6q"};
   const KeywordIndex index(keywords);
   ASSERT_EQ(index.size(), keywords.size());
-  const std::vector<std::string> pieces = {"手机", "号", "码", "电话", "元", "¥", "QQ", "Tel", "PHONE", "iMei", "卡",
+  const std::vector<std::string> pieces = {"手机", "手", "电", "号", "码", "电话", "元", "¥", "QQ", "Tel", "PHONE", "iMei", "卡",
                                            "身份证", "DoB", "😀", "a", "\xE6", "\x89", "\x8B", "出生日期", "您好",
                                            "：", "1", " ", "\n", "，",
-                                           "SerialNumber", "serialNUMBER", "统一社会信用代码", "统一社会", "SN码", "Z", "@"};
+                                           "SerialNumber", "serialNUMBER", "统一社会信用代码", "统一社会", "SN码", "Z", "@",
+                                           "X", "¥", "\xE6Q", "q"};
   std::mt19937 rng(21);
   for (int trial = 0; trial < 5000; ++trial) {
     std::string text;
