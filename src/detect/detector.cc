@@ -87,10 +87,14 @@ struct Segment {
   std::vector<size_t> b;
   std::vector<size_t> e;
   bool numerals = false;
+  // With `numerals`: how many of s[0, k) came from Chinese numerals, for
+  // each k in [0, s.size()].
+  std::vector<uint32_t> numerals_before;
   void Clear() {
     s.clear();
     b.clear();
     e.clear();
+    numerals_before.assign(1, 0);
   }
 };
 
@@ -602,6 +606,7 @@ class Scanner {
       seg_.s.push_back(c.c);
       seg_.b.push_back(i);
       seg_.e.push_back(i + c.len);
+      if (numerals) seg_.numerals_before.push_back(seg_.numerals_before.back() + c.numeral);
       i += c.len;
       if (check_x) break;  // 一一零…零二X: the check character ends a spoken ID
     }
@@ -614,14 +619,8 @@ class Scanner {
   }
 
   // How many characters of segment range [b, e) were Chinese numerals (a
-  // 3-byte digit that is not a full-width ０-９).
-  size_t NumeralsIn(size_t b, size_t e) const {
-    size_t count = 0;
-    for (size_t t = b; t < e; ++t) {
-      count += IsDigit(seg_.s[t]) && seg_.e[t] - seg_.b[t] == 3 && p_[seg_.b[t]] != 0xEF;
-    }
-    return count;
-  }
+  // numerals segment only).
+  size_t NumeralsIn(size_t b, size_t e) const { return seg_.numerals_before[e] - seg_.numerals_before[b]; }
 
   // ------------------------------------------------------------ extractors
   void ProcessSegment() {
