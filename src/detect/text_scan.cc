@@ -247,7 +247,7 @@ NormChar ZeroWidth(uint8_t len) {
 
 }  // namespace
 
-NormChar NormAt(const uint8_t* p, size_t n, size_t i, bool numerals) {
+NormChar NormAtGeneral(const uint8_t* p, size_t n, size_t i, bool numerals) {
   uint8_t b = p[i];
   if (b < 0x80) {
     if (b > 0x20 && b < 0x7F) return Char(static_cast<char>(b), 1);

@@ -58,9 +58,62 @@ struct NormChar {
   bool numeral = false;  // came from a Chinese numeral
 };
 
+// NormAt for the characters its inline part does not answer.
+NormChar NormAtGeneral(const uint8_t* p, size_t n, size_t i, bool numerals);
+
+// The digit a Chinese numeral (one of ChineseNumerals()) at p[i] stands
+// for, or 0.
+inline char ChineseNumeralDigit(const uint8_t* p, size_t n, size_t i) {
+  if (i + 3 > n) return 0;
+  switch (uint32_t{p[i]} << 16 | uint32_t{p[i + 1]} << 8 | p[i + 2]) {
+    case 0xE4B880: case 0xE5B9BA: return '1';  // 一 幺
+    case 0xE4BA8C: case 0xE4B8A4: return '2';  // 二 两
+    case 0xE4B889: return '3';                 // 三
+    case 0xE59B9B: return '4';                 // 四
+    case 0xE4BA94: return '5';                 // 五
+    case 0xE585AD: return '6';                 // 六
+    case 0xE4B883: return '7';                 // 七
+    case 0xE585AB: return '8';                 // 八
+    case 0xE4B99D: return '9';                 // 九
+    case 0xE99BB6: case 0xE38087: return '0';  // 零 〇
+    default: return 0;
+  }
+}
+
+// Whether a Chinese numeral (one of ChineseNumerals()) starts at p[i].
+inline bool IsChineseNumeral(const uint8_t* p, size_t n, size_t i) { return ChineseNumeralDigit(p, n, i) != 0; }
+
 // Normalises the character at p[i] (n = total length). Chinese numerals map
-// to digits only when `numerals` is set. Invalid UTF-8 yields kStop.
-NormChar NormAt(const uint8_t* p, size_t n, size_t i, bool numerals);
+// to digits only when `numerals` is set. Invalid UTF-8 yields kStop. The
+// commonest characters are answered here, inline: printable ASCII, the
+// full-width forms of ASCII punctuation, digits and capitals (，：０-９
+// Ａ-Ｚ), and Han characters (lead byte E4-E9: a numeral or nothing).
+inline NormChar NormAt(const uint8_t* p, size_t n, size_t i, bool numerals) {
+  const uint8_t b = p[i];
+  NormChar r;
+  if (b > 0x20 && b < 0x7F) {
+    r.kind = NormKind::kChar;
+    r.c = static_cast<char>(b);
+    return r;
+  }
+  if (b >= 0xE4 && b <= 0xE9) {
+    const char digit = numerals ? ChineseNumeralDigit(p, n, i) : 0;
+    if (digit != 0) {
+      r.kind = NormKind::kChar;
+      r.c = digit;
+      r.len = 3;
+      r.numeral = true;
+    }
+    return r;  // kStop otherwise
+  }
+  if (b == 0xEF && i + 2 < n && p[i + 1] == 0xBC && p[i + 2] >= 0x81 && p[i + 2] <= 0xBF) {  // U+FF01..FF3F
+    r.kind = NormKind::kChar;
+    r.c = static_cast<char>(p[i + 2] - 0x81 + 0x21);
+    r.len = 3;
+    return r;
+  }
+  return NormAtGeneral(p, n, i, numerals);
+}
 
 // NormAt(p, n, i, false).kind == NormKind::kStop, answered at once for the
 // commonest case, a CJK character (lead byte E4-E9: no full-width form,
@@ -72,19 +125,6 @@ inline bool IsStopChar(const uint8_t* p, size_t n, size_t i) {
 
 // The Chinese numerals NormAt maps to digits (一..九 零 〇 两 幺), as UTF-8.
 const std::vector<std::string>& ChineseNumerals();
-
-// Whether a Chinese numeral (one of ChineseNumerals()) starts at p[i].
-inline bool IsChineseNumeral(const uint8_t* p, size_t n, size_t i) {
-  if (i + 3 > n) return false;
-  switch (uint32_t{p[i]} << 16 | uint32_t{p[i + 1]} << 8 | p[i + 2]) {
-    case 0xE4B880: case 0xE5B9BA: case 0xE4BA8C: case 0xE4B8A4: case 0xE4B889:  // 一 幺 二 两 三
-    case 0xE59B9B: case 0xE4BA94: case 0xE585AD: case 0xE4B883: case 0xE585AB:  // 四 五 六 七 八
-    case 0xE4B99D: case 0xE99BB6: case 0xE38087:                                // 九 零 〇
-      return true;
-    default:
-      return false;
-  }
-}
 
 // Start of the UTF-8 character containing byte i (at most 3 steps back).
 inline size_t CharStart(const uint8_t* p, size_t i) {

@@ -206,16 +206,40 @@ TEST(CharStartTest, EqualsAByteLoop) {
   }
 }
 
+// NormAt's inline shortcuts (ASCII, full-width ASCII, Han characters) answer
+// as NormAtGeneral does: every lead byte with every pair of next bytes, cut
+// short or not, numerals on and off.
+TEST(NormAtTest, InlinePartEqualsGeneral) {
+  auto Same = [](const internal::NormChar& a, const internal::NormChar& b) {
+    return a.kind == b.kind && a.c == b.c && a.len == b.len && a.numeral == b.numeral;
+  };
+  for (int b = 0; b < 256; ++b) {
+    const bool multibyte = b >= 0xE0;
+    for (int b1 = 0; b1 < (multibyte ? 256 : 1); ++b1) {
+      for (int b2 = 0; b2 < (multibyte ? 256 : 1); ++b2) {
+        const uint8_t buf[4] = {static_cast<uint8_t>(b), static_cast<uint8_t>(multibyte ? b1 : 0x80),
+                                static_cast<uint8_t>(multibyte ? b2 : 0x80), ' '};
+        for (size_t n = 1; n <= 4; ++n) {
+          for (bool numerals : {false, true}) {
+            ASSERT_TRUE(Same(internal::NormAt(buf, n, 0, numerals), internal::NormAtGeneral(buf, n, 0, numerals)))
+                << b << " " << b1 << " " << b2 << " n=" << n << " numerals=" << numerals;
+          }
+        }
+      }
+    }
+  }
+}
+
 // The numeral pass enters runs only at the characters IsChineseNumeral
 // accepts, found by a filter built from ChineseNumerals(): both must be
-// exactly the 3-byte characters NormAt reads as a Chinese numeral.
+// exactly the 3-byte characters NormAt (in general) reads as a Chinese numeral.
 TEST(ChineseNumeralTest, EqualsNormAt) {
   std::vector<std::string> from_norm;
   for (int b = 0xE0; b <= 0xEF; ++b) {
     for (int b1 = 0x80; b1 <= 0xBF; ++b1) {
       for (int b2 = 0x80; b2 <= 0xBF; ++b2) {
         const uint8_t buf[4] = {static_cast<uint8_t>(b), static_cast<uint8_t>(b1), static_cast<uint8_t>(b2), 'a'};
-        const bool want = internal::NormAt(buf, 4, 0, true).numeral;
+        const bool want = internal::NormAtGeneral(buf, 4, 0, true).numeral;
         ASSERT_EQ(internal::IsChineseNumeral(buf, 4, 0), want) << b << " " << b1 << " " << b2;
         ASSERT_FALSE(internal::IsChineseNumeral(buf, 2, 0));  // cut short
         if (want) from_norm.emplace_back(reinterpret_cast<const char*>(buf), 3);
