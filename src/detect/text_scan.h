@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace piivault::internal {
@@ -61,23 +62,34 @@ struct NormChar {
 // NormAt for the characters its inline part does not answer.
 NormChar NormAtGeneral(const uint8_t* p, size_t n, size_t i, bool numerals);
 
+// The 13 Chinese numerals (UTF-8 bytes as an integer) by a perfect hash into
+// 16 slots, with the digit each stands for: one compare, no chain of
+// branches a text's characters would make unpredictable.
+struct ChineseNumeralTable {
+  static constexpr uint32_t kMultiplier = 0x3248C975;
+  static constexpr uint32_t Slot(uint32_t c) { return (c * kMultiplier) >> 28; }
+  uint32_t chars[16] = {};
+  char digits[16] = {};
+  constexpr ChineseNumeralTable() {
+    constexpr std::pair<uint32_t, char> kNumerals[] = {
+        {0xE4B880, '1'}, {0xE5B9BA, '1'}, {0xE4BA8C, '2'}, {0xE4B8A4, '2'}, {0xE4B889, '3'},  // 一 幺 二 两 三
+        {0xE59B9B, '4'}, {0xE4BA94, '5'}, {0xE585AD, '6'}, {0xE4B883, '7'}, {0xE585AB, '8'},  // 四 五 六 七 八
+        {0xE4B99D, '9'}, {0xE99BB6, '0'}, {0xE38087, '0'}};                                   // 九 零 〇
+    for (const auto& [c, d] : kNumerals) {
+      chars[Slot(c)] = c;
+      digits[Slot(c)] = d;
+    }
+  }
+};
+inline constexpr ChineseNumeralTable kChineseNumeralTable;
+
 // The digit a Chinese numeral (one of ChineseNumerals()) at p[i] stands
 // for, or 0.
 inline char ChineseNumeralDigit(const uint8_t* p, size_t n, size_t i) {
   if (i + 3 > n) return 0;
-  switch (uint32_t{p[i]} << 16 | uint32_t{p[i + 1]} << 8 | p[i + 2]) {
-    case 0xE4B880: case 0xE5B9BA: return '1';  // 一 幺
-    case 0xE4BA8C: case 0xE4B8A4: return '2';  // 二 两
-    case 0xE4B889: return '3';                 // 三
-    case 0xE59B9B: return '4';                 // 四
-    case 0xE4BA94: return '5';                 // 五
-    case 0xE585AD: return '6';                 // 六
-    case 0xE4B883: return '7';                 // 七
-    case 0xE585AB: return '8';                 // 八
-    case 0xE4B99D: return '9';                 // 九
-    case 0xE99BB6: case 0xE38087: return '0';  // 零 〇
-    default: return 0;
-  }
+  const uint32_t c = uint32_t{p[i]} << 16 | uint32_t{p[i + 1]} << 8 | p[i + 2];
+  const uint32_t slot = ChineseNumeralTable::Slot(c);
+  return kChineseNumeralTable.chars[slot] == c ? kChineseNumeralTable.digits[slot] : 0;
 }
 
 // Whether a Chinese numeral (one of ChineseNumerals()) starts at p[i].
