@@ -59,6 +59,14 @@ KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords, siz
     tables_.clear();
     return;
   }
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    for (int j = 0; j < 2; ++j) {
+      for (int h = 0; h < 2; ++h) {
+        std::memcpy(simd_tables_[i][j][h], tables_[i].nib[j][h], 16);
+        std::memcpy(simd_tables_[i][j][h] + 16, tables_[i].nib[j][h], 16);
+      }
+    }
+  }
 #if defined(__x86_64__)
   ChooseBlocks();
 #endif
@@ -89,22 +97,12 @@ __attribute__((target("avx2"))) static inline __m256i Lookup(const __m256i (&t)[
   return _mm256_and_si256(lo, hi);
 }
 
-// The nibble tables, broadcast to both 128-bit lanes.
+// The nibble tables, in both 128-bit lanes (KeywordPrefilter::simd_tables_,
+// read as vectors: __m256i may alias any bytes).
 struct Tables {
   __m256i t[kMaxTables][2][2];
 };
-
-__attribute__((target("avx2"))) static inline void LoadTables(const KeywordPrefilter::NibbleTable* tables, size_t nt,
-                                                              Tables* out) {
-  for (size_t i = 0; i < nt; ++i) {
-    for (int j = 0; j < 2; ++j) {
-      for (int h = 0; h < 2; ++h) {
-        out->t[i][j][h] =
-            _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(tables[i].nib[j][h])));
-      }
-    }
-  }
-}
+static_assert(sizeof(Tables) == kMaxTables * 2 * 2 * 32);
 
 // Positions q .. q+31 where a prefix matches (loads p[q .. q+34)): tables
 // [0, N0) compare bytes 0-1 (ASCII case-folded), tables [N0, N0 + N1) bytes
@@ -186,9 +184,9 @@ void KeywordPrefilter::ChooseBlocks() {
 
 __attribute__((target("avx2"))) size_t KeywordPrefilter::BlocksAvx2(const uint8_t* p, size_t n, size_t lo, size_t hi,
                                                                     bool first, uint32_t* masks) const {
+  static_assert(sizeof(simd_tables_) == sizeof(Tables));
   if (blocks_ == nullptr) return 0;
-  Tables tab;
-  LoadTables(tables_.data(), tables_.size(), &tab);
+  const Tables& tab = *reinterpret_cast<const Tables*>(simd_tables_);
   return reinterpret_cast<BlocksFn>(blocks_)(p, n, lo, hi, tab, first, masks);
 }
 

@@ -85,6 +85,10 @@ class KeywordPrefilter {
 #endif
   std::vector<Prefix> prefixes_;
   std::vector<NibbleTable> tables_;
+  // tables_ with each 16-byte table in both halves of a 32-byte row, as the
+  // AVX2 kernel reads them (built once, not per call: a short chat message
+  // calls the filter a few times).
+  alignas(32) uint8_t simd_tables_[4][2][2][32] = {};
   bool usable_ = false;
 };
 
