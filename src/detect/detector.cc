@@ -355,8 +355,9 @@ class Scanner {
     // those patterns are tried (in the same order); context and the
     // validators still decide at this place.
     if (left_ok == ts_memo_.left_ok && raw == ts_memo_.date) {
-      // Try would drop a date of birth here at once (see LogTimestampAt).
-      const bool log_header = LogTimestampAt(i, date_end);
+      // Try would drop a date of birth here at once (LogTimestampAt: the
+      // parse above has seen the time of day after the date).
+      const bool log_header = HeadsLogLine(i);
       for (const auto& [p, as_token] : ts_memo_.passed) {
         if (log_header && p->type == EntityType::kDateOfBirth) continue;
         std::string_view v = raw;
@@ -1792,13 +1793,17 @@ class Scanner {
     }
     return lo;
   }
+  // Does a text at `begin` head a line: at its start, or after '[' or a '('
+  // that starts it?
+  bool HeadsLogLine(size_t begin) const {
+    return begin == 0 || p_[begin - 1] == '\n' || p_[begin - 1] == '[' ||
+           (p_[begin - 1] == '(' && (begin == 1 || p_[begin - 2] == '\n'));
+  }
   // Is the date at [begin, end) the head of a chat or call log line: at the
   // start of a line (or after '['), followed by a time of day, as in
   // "[2024-02-15 17:18:00] 客户：…"?
   bool LogTimestampAt(size_t begin, size_t end) const {
-    const bool heads_line = begin == 0 || p_[begin - 1] == '\n' || p_[begin - 1] == '[' ||
-                            (p_[begin - 1] == '(' && (begin == 1 || p_[begin - 2] == '\n'));
-    if (!heads_line || end + 5 > n_ || (p_[end] != ' ' && p_[end] != 'T')) return false;
+    if (!HeadsLogLine(begin) || end + 5 > n_ || (p_[end] != ' ' && p_[end] != 'T')) return false;
     size_t q = end + 1;
     const size_t hour = q;
     while (q < n_ && q - hour < 3 && IsDigit(static_cast<char>(p_[q]))) ++q;
