@@ -1,7 +1,7 @@
 // The detection engine. One pass over the text finds the few places that can
-// start a candidate (ASCII and full-width characters, via a SIMD skip loop; a
-// SIMD filter finds Chinese numerals, and so their runs); each place is normalised into
-// a short ASCII segment with a map back to the original bytes; hand-written
+// start a candidate (ASCII and full-width characters, via a SIMD skip loop;
+// a SIMD filter finds Chinese numerals, and so their runs); each place is
+// normalised into a short ASCII segment with a map back to the original bytes; hand-written
 // extractors cut candidates out of the segment (digit runs with separators,
 // tokens, e-mails, IPv6/MAC, coordinates, dates, plates, anchored names and
 // addresses); each candidate is checked against its pattern's regex as an
