@@ -138,10 +138,19 @@ bool Iso7064Mod11_10Valid(std::string_view digits) {
 }
 
 bool LuhnValid(std::string_view digits) {
-  if (digits.empty() || !AllDigits(digits)) return false;
-  const int sum = LuhnSum(digits, 10, /*double_rightmost=*/false,
-                          [](char c) { return c - '0'; });
-  return sum % 10 == 0;
+  // Decimal only, so a doubled digit's digit sum is a table lookup: no
+  // branch per digit (every card-length number a scan meets comes here).
+  static constexpr uint8_t kDoubled[16] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9, 0, 0, 0, 0, 0, 0};
+  if (digits.empty()) return false;
+  unsigned sum = 0;
+  bool all_digits = true;
+  const size_t n = digits.size();
+  for (size_t k = 0; k < n; ++k) {
+    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(digits[n - 1 - k])) - '0';
+    all_digits &= d <= 9;
+    sum += (k & 1) ? kDoubled[d & 15] : d;
+  }
+  return all_digits && sum % 10 == 0;
 }
 
 bool ImeiValid(std::string_view digits15) {
