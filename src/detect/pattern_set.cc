@@ -349,9 +349,14 @@ bool Pattern::ListSet::Contains(std::string_view text) const {
 
 bool Pattern::ListSet::HasPrefixOf(std::string_view text) const {
   if (has_empty) return true;
+  // Key(text, k) for k = 1..3, each hash extending the last (Key's hash, one
+  // step at a time: a name or an address label asks this at every character
+  // it reads).
   bool maybe = false;
+  uint32_t h = 0;
   for (size_t k = 1; k <= 3 && k <= text.size() && !maybe; ++k) {
-    const uint32_t bit = Key(text, k);
+    h = h * 0x9E3779B1u + static_cast<uint8_t>(text[k - 1]) + 1;
+    const uint32_t bit = (h * 0x9E3779B1u) >> 22;
     maybe = (starts[k - 1][bit >> 6] >> (bit & 63)) & 1;
   }
   if (!maybe) return false;
