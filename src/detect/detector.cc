@@ -1060,6 +1060,18 @@ class Scanner {
       size_t group = first_colon;
       while (group > b && IsHex(s[group - 1])) --group;
       if (first_colon < e && (first_colon - group > 4 || (group > 0 && s[group - 1] == '.'))) b = first_colon;
+      // Nor can a longer group further on be in one ("r:bbbb3::1",
+      // "1:bbbb3::1"): start at the colon after the last, so that a masked
+      // '*' in place of what came before changes nothing.
+      size_t after_long = b;
+      for (size_t j = b, hex = 0; j < e; ++j) {
+        if (s[j] == ':' && hex > 4) after_long = j;
+        hex = IsHex(s[j]) ? hex + 1 : 0;
+      }
+      if (after_long > b) {
+        colons -= static_cast<int>(std::count(s.begin() + b, s.begin() + after_long, ':'));
+        b = after_long;
+      }
       if (s[b] == ':' && (b + 1 >= m || s[b + 1] != ':')) {  // "IPv6:2001:db8::1"
         ++b;
         --colons;

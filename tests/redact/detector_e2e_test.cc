@@ -128,6 +128,17 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       // An address label whose value a first pass masked: what follows the
       // mask is not the address.
       R"([1010 1)))))))]0 客户:08180:]0 客户:0::4Addr:0:11藏0100:]0 客.户:0::4A津0100:]0 客.::4Addr01 0:]0 殈.墷:0::4Add青00:]0 客.户:0新村r:0:11]o0 客.户:0::::4Add+:0:118010100:]0 殈.墷:0::4Add青00:]0 客.户:0新村r:0:11]ontent.21)",
+      // An IPv6 group holding a full-width colon, which had ended the
+      // address after the label: the mask must keep it (masked_boundary_7).
+      "Addr:0::5:1:1：1幢室",
+      R"([1010 ]80:客户:0::4Addr:0:1ddr:050::4:0:5:1:1：180:]幢1:1180:]0:室:149客户1212345SSSSS67)",
+      // An IPv6 address after a group of more than four hex digits, there
+      // a lone colon before the group and after the mask of the address
+      // that ended at it a '*' (masked_boundary_8); and a group of four
+      // before the long one, the mask of which left a lone colon
+      // (masked_boundary_9).
+      "Addr:0:11엏:0::4Add青00:]0客.户:0新村r:1111111111111111111111111111111111111111111111111110::4:0:0",
+      R"([10'180:]0 客:0:4-1110:57:18:*::3:0:5:1:1902-4411110:51111111111111111111111111111111111111111111110::4:0:4-1110:57:18:*::3:0:5:1:1902-4411110:5:1:1180:]0 客户:18:*::4:0:5:1:1902-441111 30020)",
   };
   for (const std::string& text : texts) {
     absl::StatusOr<std::string> once = r.Redact(text, nullptr);
