@@ -1518,6 +1518,21 @@ class Scanner {
     Try(p, v, at, i);
   }
 
+  // Is the colon at i (in a value that starts at `at`) a label's, one of
+  // p's anchors right before it ("Addr:", "地址：")? Then *end is where the
+  // label starts.
+  bool LabelBefore(const Pattern& p, size_t at, size_t i, size_t* end) const {
+    const std::string_view before(reinterpret_cast<const char*>(p_ + at), i - at);
+    for (const std::string& a : p.anchors) {
+      if (before.size() >= a.size() && before.substr(before.size() - a.size()) == a) {
+        *end = i - a.size();
+        while (*end > at && p_[*end - 1] == ' ') --*end;
+        return true;
+      }
+    }
+    return false;
+  }
+
   void AnchoredAddress(const Pattern& p, size_t at) {
     // A label whose value is masked already ("地址：****"): what follows the
     // mask is not the value, and taking it would make redacting the output
@@ -1540,6 +1555,9 @@ class Scanner {
       }
       spaces = 0;
       if (b < 0x80) {
+        // Nor does it run into the next label ("Addr:"): that label's value,
+        // masked, is shorter, and a second pass would read further.
+        if (b == ':' && LabelBefore(p, at, i, &last_good)) break;
         ++i;
         ++chars;
         last_good = i;
@@ -1553,6 +1571,7 @@ class Scanner {
              (p_[i + 2] == 0x8C || p_[i + 2] == 0x9B || p_[i + 2] == 0x9A || p_[i + 2] == 0x81 ||
               p_[i + 2] == 0x9F)) ||
             (b == 0xE3 && p_[i + 1] == 0x80 && (p_[i + 2] == 0x82 || p_[i + 2] == 0x81))) {
+          if (p_[i + 2] == 0x9A) LabelBefore(p, at, i, &last_good);  // "…地址：" (as "Addr:")
           break;
         }
       }

@@ -139,6 +139,11 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       // (masked_boundary_9).
       "Addr:0:11엏:0::4Add青00:]0客.户:0新村r:1111111111111111111111111111111111111111111111111110::4:0:0",
       R"([10'180:]0 客:0:4-1110:57:18:*::3:0:5:1:1902-4411110:51111111111111111111111111111111111111111111110::4:0:4-1110:57:18:*::3:0:5:1:1902-4411110:5:1:1180:]0 客户:18:*::4:0:5:1:1902-441111 30020)",
+      // An address label's window that ran into the next label's value:
+      // masked ("****"), that value is shorter, and a second pass read
+      // further, to a level word (masked_boundary_10).
+      "Addr:11藏0客户:08180:]0客户:0::4Addr:0:11藏0100:]0客.户:0::4A津0100:]0殈.墷:0::4Add青00:]0客.户:0?新村r:0:11]o04Addr40:]0殈..户:0?新村",
+      R"([1010 1)))))))]0 客户:08180:]0 客户:0::4Addr:0:11藏0 客户:08180:]0 客户:0::4Addr:0:11藏0100:]0 客.户:0::4A津0100:]0 客.::4Addr01 0:]0 殈.墷:0::4Add青00:]0 客.户:0?新村r:0:11]o04Addr41 0:]0 殈.墷:0::4Add青00:]0 客.户:0?新村r0 殈.墷:0::0:11]o0 客.户:0::::4Add+:0:118010100:]0 殈.墷:0::4Add青00:]0 客.户:0新村r:0:11]ontent.21)",
   };
   for (const std::string& text : texts) {
     absl::StatusOr<std::string> once = r.Redact(text, nullptr);
