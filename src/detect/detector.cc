@@ -1035,8 +1035,12 @@ class Scanner {
       }
       // Glued to a word, or to a masked character ('*': what was masked may
       // have been more of this run, and masking must not make new values).
-      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || s[k - 1] == '*') && s[k] != ':') {
-        while (k < m && IsAlnum(s[k])) ++k;
+      // After a mask the whole run goes, colons too, as before one (below):
+      // a neighbour's value cut at "…a0::4:" and masked leaves
+      // "****0:aa1::4:…", which alone would be an address.
+      const bool masked = k > 0 && s[k - 1] == '*';
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) && (s[k] != ':' || masked)) {
+        while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.')))) ++k;
         continue;
       }
       size_t b = k;
@@ -1060,18 +1064,6 @@ class Scanner {
       size_t group = first_colon;
       while (group > b && IsHex(s[group - 1])) --group;
       if (first_colon < e && (first_colon - group > 4 || (group > 0 && s[group - 1] == '.'))) b = first_colon;
-      // Nor can a longer group further on be in one ("r:bbbb3::1",
-      // "1:bbbb3::1"): start at the colon after the last, so that a masked
-      // '*' in place of what came before changes nothing.
-      size_t after_long = b;
-      for (size_t j = b, hex = 0; j < e; ++j) {
-        if (s[j] == ':' && hex > 4) after_long = j;
-        hex = IsHex(s[j]) ? hex + 1 : 0;
-      }
-      if (after_long > b) {
-        colons -= static_cast<int>(std::count(s.begin() + b, s.begin() + after_long, ':'));
-        b = after_long;
-      }
       if (s[b] == ':' && (b + 1 >= m || s[b + 1] != ':')) {  // "IPv6:2001:db8::1"
         ++b;
         --colons;
