@@ -1539,6 +1539,13 @@ class Scanner {
       uint8_t b = p_[i];
       if (chars > 0 && stops != nullptr && stops->HasPrefixOf(Rest(i))) break;
       if (b == '\n' || b == '\r' || b == '\t' || b == ',' || b == ';' || b == '|' || b == 0) break;
+      // So does an e-mail address's '@': its mask is shorter ("a***@"), and
+      // a window through one would reach further on a second pass. (A
+      // masked character, '*', stands for what it hid.)
+      if (b == '@' && i > at && i + 1 < n_ && (EmailLocal(static_cast<char>(p_[i - 1])) || p_[i - 1] == '*') &&
+          (EmailDomain(static_cast<char>(p_[i + 1])) || p_[i + 1] == '*')) {
+        break;
+      }
       if (b == ' ') {
         if (++spaces > 1) break;
         before_space = last_good;
@@ -1561,7 +1568,7 @@ class Scanner {
         // ， 。 ； ： ！ ？ end the address.
         if ((b == 0xEF && p_[i + 1] == 0xBC &&
              (p_[i + 2] == 0x8C || p_[i + 2] == 0x9B || p_[i + 2] == 0x9A || p_[i + 2] == 0x81 ||
-              p_[i + 2] == 0x9F)) ||
+              p_[i + 2] == 0x9F || p_[i + 2] == 0xA0)) ||  // ＠ as '@'
             (b == 0xE3 && p_[i + 1] == 0x80 && (p_[i + 2] == 0x82 || p_[i + 2] == 0x81))) {
           if (p_[i + 2] == 0x9A) LabelBefore(p, at, i, &last_good);  // "…地址：" (as "Addr:")
           break;

@@ -144,6 +144,10 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       // further, to a level word (masked_boundary_10).
       "Addr:11藏0客户:08180:]0客户:0::4Addr:0:11藏0100:]0客.户:0::4A津0100:]0殈.墷:0::4Add青00:]0客.户:0?新村r:0:11]o04Addr40:]0殈..户:0?新村",
       R"([1010 1)))))))]0 客户:08180:]0 客户:0::4Addr:0:11藏0 客户:08180:]0 客户:0::4Addr:0:11藏0100:]0 客.户:0::4A津0100:]0 客.::4Addr01 0:]0 殈.墷:0::4Add青00:]0 客.户:0?新村r:0:11]o04Addr41 0:]0 殈.墷:0::4Add青00:]0 客.户:0?新村r0 殈.墷:0::0:11]o0 客.户:0::::4Add+:0:118010100:]0 殈.墷:0::4Add青00:]0 客.户:0新村r:0:11]ontent.21)",
+      // Its window through an e-mail address, the mask of which is
+      // shorter (masked_boundary_12).
+      "Addr:aaaaaaa110aaaaaaiaaa@Aaaaaaaaaeta.notea_aaQQQQQQQQQQQQQQQUQQQQQQQQQQQQQQQ7^.捷:0新村",
+      R"(K1000 1)))))))鄂]0 客户:08180:]0 客户xt:4Addr:0:11藏0099:]0 客.户:0::4甘A青00:]0 客.捷:0新村r:0:11]:0:xAddr:0:11藏0099:]0 客.)))))]0 客户:08180:]0 ]客户xt:4Addr:0:a挂aaa-aaaaaaaaaaaaaa110aaaaaaiaaa@Aaaaaaaaaeta.notea_aaQQQQQQQQQQQQQQQUQQQQQQQQQQQQQQQ7^.捷:0新村r:0:1%]ontent.;6)",
   };
   for (const std::string& text : texts) {
     absl::StatusOr<std::string> once = r.Redact(text, nullptr);
