@@ -1037,9 +1037,12 @@ class Scanner {
       // have been more of this run, and masking must not make new values).
       // After a mask the whole run goes, colons too, as before one (below):
       // a neighbour's value cut at "…a0::4:" and masked leaves
-      // "****0:aa1::4:…", which alone would be an address.
+      // "****0:aa1::4:…", which alone would be an address. So does a lone
+      // colon after a mask: after a word it is a label's ("IPv6:2001:…"),
+      // but a mask is no label ("****:4:0::0:5:1"). ("*::4:…" stays.)
       const bool masked = k > 0 && s[k - 1] == '*';
-      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) && (s[k] != ':' || masked)) {
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) &&
+          (s[k] != ':' || (masked && (k + 1 >= m || s[k + 1] != ':')))) {
         while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.')))) ++k;
         continue;
       }
@@ -1064,6 +1067,18 @@ class Scanner {
       size_t group = first_colon;
       while (group > b && IsHex(s[group - 1])) --group;
       if (first_colon < e && (first_colon - group > 4 || (group > 0 && s[group - 1] == '.'))) b = first_colon;
+      // Nor can a longer group further on be in one ("r:bbbb3::1",
+      // "1:bbbb3::1"): start at the colon after the last, so that a masked
+      // '*' in place of what came before changes nothing.
+      size_t after_long = b;
+      for (size_t j = b, hex = 0; j < e; ++j) {
+        if (s[j] == ':' && hex > 4) after_long = j;
+        hex = IsHex(s[j]) ? hex + 1 : 0;
+      }
+      if (after_long > b) {
+        colons -= static_cast<int>(std::count(s.begin() + b, s.begin() + after_long, ':'));
+        b = after_long;
+      }
       if (s[b] == ':' && (b + 1 >= m || s[b + 1] != ':')) {  // "IPv6:2001:db8::1"
         ++b;
         --colons;
@@ -1510,6 +1525,15 @@ class Scanner {
     Try(p, v, at, i);
   }
 
+  // Is q an administrative division's last character (省 市 区 县 旗 州 盟),
+  // where the address mask (redact/mask.cc, MaskAddress) cuts?
+  static bool IsDivision(const uint8_t* q) {
+    for (const char* d : {"省", "市", "区", "县", "旗", "州", "盟"}) {
+      if (std::memcmp(q, d, 3) == 0) return true;
+    }
+    return false;
+  }
+
   // Is the colon at i (in a value that starts at `at`) a label's, one of
   // p's anchors right before it ("Addr:", "地址：")? Then *end is where the
   // label starts.
@@ -1554,6 +1578,18 @@ class Scanner {
       }
       spaces = 0;
       if (b < 0x80) {
+        // "浙江省杭州市西湖区****": the redactor's own mask of an address (it
+        // keeps the divisions, hides the rest behind ****). The value ends
+        // with it, as one that is all mask yields nothing (above): cut by the
+        // window and masked, a value is shorter, and the window reads on.
+        if (b == '*' && i >= at + 3 && IsDivision(p_ + i - 3)) {
+          size_t e = i;
+          while (e < n_ && p_[e] == '*') ++e;
+          if (e - i >= 4) {
+            last_good = e;
+            break;
+          }
+        }
         // Nor does it run into the next label ("Addr:"): that label's value,
         // masked, is shorter, and a second pass would read further.
         if (b == ':' && LabelBefore(p, at, i, &last_good)) break;
@@ -1580,6 +1616,13 @@ class Scanner {
       i += len;
       ++chars;
       last_good = i;
+    }
+    // The window ran out inside a run of ASCII ("…a0::4:|0:aa1::5:0:1"):
+    // the value ends before the run. Cut inside it and masked, the run's
+    // rest would be read anew on a second pass.
+    if (chars >= p.max_length && last_good == i && i < n_ && i > at && p_[i] > 0x20 && p_[i] < 0x7F &&
+        p_[i - 1] > 0x20 && p_[i - 1] < 0x7F) {
+      while (last_good > at && p_[last_good - 1] > 0x20 && p_[last_good - 1] < 0x7F) --last_good;
     }
     if (before_space > at && before_space < last_good) {
       // "…2205室 对": words after a space that hold no digit and no

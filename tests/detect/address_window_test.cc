@@ -58,5 +58,40 @@ TEST(AddressWindow, EndsAtAnEmailAddress) {
             std::vector<std::string>{"浙江省杭州市西湖区文三路90号a"});
 }
 
+// The redactor's mask of an address keeps its divisions and hides the rest
+// behind "****": a label's value that is such a mask ends with it (as one
+// that is all mask yields nothing), or a value cut by the window, once
+// masked, would let a second pass read further (masked_boundary_13).
+TEST(AddressWindow, EndsWithTheAddressMask) {
+  for (const std::string after : {"", "路88号3楼", ":4:0::0:5:1(191(1902-4411", "新村5幢"}) {
+    const std::string text = "地址:北京市朝阳区****" + after;
+    EXPECT_EQ(Addresses(text), std::vector<std::string>{"北京市朝阳区****"}) << text;
+  }
+  // Fewer stars, or stars after a street, are no mask of ours: read on.
+  EXPECT_EQ(Addresses("地址:北京市朝阳区**路88号3楼"), std::vector<std::string>{"北京市朝阳区**路88号3楼"});
+  EXPECT_EQ(Addresses("地址:北京市朝阳区建国路****号3楼"),
+            std::vector<std::string>{"北京市朝阳区建国路****号3楼"});
+}
+
+// A window (80 characters) that runs out inside a run of ASCII does not cut
+// it: the value ends before the run. Masked, a value cut inside
+// "a0::4:0:aa1::5:0:1" left "::5:0:1", an address on its own.
+TEST(AddressWindow, RunningOutDoesNotCutARun) {
+  const std::string label = "地址:浙江省杭州市西湖区文三路90号";
+  for (size_t pad = 50; pad < 80; ++pad) {
+    const std::string text = label + std::string(pad, 'x') + "我 a0::4:0:aa1::5:0:1 后";
+    const std::vector<std::string> found = Addresses(text);
+    ASSERT_EQ(found.size(), 1u) << text;
+    const std::string& v = found[0];
+    // Either the whole run or none of it.
+    if (v.find("a0::") != std::string::npos) {
+      EXPECT_NE(v.find("a0::4:0:aa1::5:0:1"), std::string::npos) << v;
+    } else {
+      EXPECT_EQ(v.find("a0"), std::string::npos) << v;
+    }
+    EXPECT_TRUE(v.back() != ':' && v.back() != '0') << v;
+  }
+}
+
 }  // namespace
 }  // namespace piivault

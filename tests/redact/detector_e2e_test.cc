@@ -148,6 +148,10 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       // shorter (masked_boundary_12).
       "Addr:aaaaaaa110aaaaaaiaaa@Aaaaaaaaaeta.notea_aaQQQQQQQQQQQQQQQUQQQQQQQQQQQQQQQ7^.捷:0新村",
       R"(K1000 1)))))))鄂]0 客户:08180:]0 客户xt:4Addr:0:11藏0099:]0 客.户:0::4甘A青00:]0 客.捷:0新村r:0:11]:0:xAddr:0:11藏0099:]0 客.)))))]0 客户:08180:]0 ]客户xt:4Addr:0:a挂aaa-aaaaaaaaaaaaaa110aaaaaaiaaa@Aaaaaaaaaeta.notea_aaQQQQQQQQQQQQQQQUQQQQQQQQQQQQQQQ7^.捷:0新村r:0:1%]ontent.;6)",
+      // An address cut by its window, masked to its divisions and "****":
+      // a second pass read past the mask (masked_boundary_13).
+      "地址:小区00::4(1902-44:1810:5:1:1180:]0:*::3:0:5:1:91.14-042-441111693088:::4:0::0:5:1(1",
+      R"([10180:]0 客户:1111110:57:1810:5:公司地址: 小区3000:]0 客户:18:*::4(1902-44:1810:5:1:1180:]0 :*::3:0:5:1:91.14-042-441111693088:::4:0::0:5:1(191(1902-4411,1 30020777770000077073979619568)",
   };
   for (const std::string& text : texts) {
     absl::StatusOr<std::string> once = r.Redact(text, nullptr);
