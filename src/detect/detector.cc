@@ -1035,15 +1035,8 @@ class Scanner {
       }
       // Glued to a word, or to a masked character ('*': what was masked may
       // have been more of this run, and masking must not make new values).
-      // After a mask the whole run goes, colons too, as before one (below):
-      // a neighbour's value cut at "…a0::4:" and masked leaves
-      // "****0:aa1::4:…", which alone would be an address. So does a lone
-      // colon after a mask: after a word it is a label's ("IPv6:2001:…"),
-      // but a mask is no label ("****:4:0::0:5:1"). ("*::4:…" stays.)
-      const bool masked = k > 0 && s[k - 1] == '*';
-      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) &&
-          (s[k] != ':' || (masked && (k + 1 >= m || s[k + 1] != ':')))) {
-        while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.')))) ++k;
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || s[k - 1] == '*') && s[k] != ':') {
+        while (k < m && IsAlnum(s[k])) ++k;
         continue;
       }
       size_t b = k;

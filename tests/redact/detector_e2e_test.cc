@@ -132,10 +132,12 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       // address after the label: the mask must keep it (masked_boundary_7).
       "Addr:0::5:1:1：1幢室",
       R"([1010 ]80:客户:0::4Addr:0:1ddr:050::4:0:5:1:1：180:]幢1:1180:]0:室:149客户1212345SSSSS67)",
-      // A run of hex digits and colons that was no IPv6 address, glued to
-      // the mask of a neighbour: the rest after the mask was one
-      // (masked_boundary_8, _9 and _11: an address cut by its window
-      // inside the run).
+      // A run of hex digits and colons with a group of more than four (no
+      // address), after a neighbour's mask: what follows the long group was
+      // an address only after the mask (masked_boundary_8, _9, _14); an
+      // address whose window ran out inside such a run, the rest of which,
+      // after the mask, was an address (masked_boundary_11).
+      "*:000002805693088::4:0:5",
       "Addr:0:11엏:0::4Add青00:]0客.户:0新村r:1111111111111111111111111111111111111111111111111110::4:0:0",
       R"([10'180:]0 客:0:4-1110:57:18:*::3:0:5:1:1902-4411110:51111111111111111111111111111111111111111111110::4:0:4-1110:57:18:*::3:0:5:1:1902-4411110:5:1:1180:]0 客户:18:*::4:0:5:1:1902-441111 30020)",
       "Addr:0099:]0客.户:0::4A楴01.户:0新村r:0:11]o0客OOOOOOOO客.::4Addr010:]0殈.墷:0::////a0::4:0:aa1::5:0:1",
