@@ -1518,6 +1518,17 @@ class Scanner {
     Try(p, v, at, i);
   }
 
+  static bool ColonHexByte(uint8_t c) { return IsHex(static_cast<char>(c)) || c == ':' || c == '.' || c == '*'; }
+  // Does the run of ColonHexByte from i hold "::" or five colons?
+  bool ColonHexRunAhead(size_t i) const {
+    int colons = 0;
+    for (size_t j = i; j < n_ && ColonHexByte(p_[j]); ++j) {
+      if (p_[j] != ':') continue;
+      if (++colons >= 5 || (j + 1 < n_ && p_[j + 1] == ':')) return true;
+    }
+    return false;
+  }
+
   // Is q an administrative division's last character (省 市 区 县 旗 州 盟),
   // where the address mask (redact/mask.cc, MaskAddress) cuts?
   static bool IsDivision(const uint8_t* q) {
@@ -1586,6 +1597,14 @@ class Scanner {
         // Nor does it run into the next label ("Addr:"): that label's value,
         // masked, is shorter, and a second pass would read further.
         if (b == ':' && LabelBefore(p, at, i, &last_good)) break;
+        // Nor into what may be an IPv6 address (a run of hex digits, colons,
+        // dots and masked '*' with "::" or five colons, as ColonHex wants):
+        // its mask is shorter ("1912" -> "*"), and a window through one
+        // would reach further on a second pass.
+        if ((IsHex(static_cast<char>(b)) || b == ':' || b == '*') && (i == at || !ColonHexByte(p_[i - 1])) &&
+            ColonHexRunAhead(i)) {
+          break;
+        }
         ++i;
         ++chars;
         last_good = i;

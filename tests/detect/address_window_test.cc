@@ -3,8 +3,8 @@
 // address's '@': the label is not part of it, and neither is the next
 // label's value or the e-mail address. Otherwise the window (80 characters)
 // runs into a value whose mask is shorter ("****", "a***@"), and a second
-// redaction pass reads further (the JSON record fuzzer's masked_boundary_10
-// and _12).
+// redaction pass reads further (the JSON record fuzzer's masked_boundary_10,
+// _12, _13 and _15).
 #include <string>
 #include <vector>
 
@@ -71,6 +71,18 @@ TEST(AddressWindow, EndsWithTheAddressMask) {
   EXPECT_EQ(Addresses("地址:北京市朝阳区**路88号3楼"), std::vector<std::string>{"北京市朝阳区**路88号3楼"});
   EXPECT_EQ(Addresses("地址:北京市朝阳区建国路****号3楼"),
             std::vector<std::string>{"北京市朝阳区建国路****号3楼"});
+}
+
+// Nor does it run into what may be an IPv6 address (hex digits, colons and
+// masked '*' with "::" or five colons): masked, that is shorter
+// (masked_boundary_15). Times and ratios are no such run.
+TEST(AddressWindow, EndsBeforeAnIpv6Run) {
+  for (const std::string run : {"18aa1::4:0:5:0:1912", "18aa1::4:0:*:*:*", "1:2:3:4:5:6", "::1"}) {
+    const std::string text = "地址:浙江省杭州市西湖区文三路90号" + run + "小区3幢";
+    EXPECT_EQ(Addresses(text), std::vector<std::string>{"浙江省杭州市西湖区文三路90号"}) << text;
+  }
+  EXPECT_EQ(Addresses("地址:浙江省杭州市西湖区文三路90号10:30到"),
+            std::vector<std::string>{"浙江省杭州市西湖区文三路90号10:30到"});
 }
 
 // A window (80 characters) that runs out inside a run of ASCII does not cut

@@ -150,6 +150,9 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       // shorter (masked_boundary_12).
       "Addr:aaaaaaa110aaaaaaiaaa@Aaaaaaaaaeta.notea_aaQQQQQQQQQQQQQQQUQQQQQQQQQQQQQQQ7^.捷:0新村",
       R"(K1000 1)))))))鄂]0 客户:08180:]0 客户xt:4Addr:0:11藏0099:]0 客.户:0::4甘A青00:]0 客.捷:0新村r:0:11]:0:xAddr:0:11藏0099:]0 客.)))))]0 客户:08180:]0 ]客户xt:4Addr:0:a挂aaa-aaaaaaaaaaaaaa110aaaaaaiaaa@Aaaaaaaaaeta.notea_aaQQQQQQQQQQQQQQQUQQQQQQQQQQQQQQQ7^.捷:0新村r:0:1%]ontent.;6)",
+      // Its window through an IPv6 address, the mask of which is shorter
+      // (masked_boundary_15).
+      "Addr:11藏009918aa1::4:0:5:0:1912-141aaaaaaaaaa1\u0203" "18aa1::4:0(]0A青00:]0客.捷:0氖村r)]014]\x7fnte楼",
       // An address cut by its window, masked to its divisions and "****":
       // a second pass read past the mask (masked_boundary_13).
       "地址:小区00::4(1902-44:1810:5:1:1180:]0:*::3:0:5:1:91.14-042-441111693088:::4:0::0:5:1(1",
