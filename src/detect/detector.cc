@@ -1588,8 +1588,8 @@ class Scanner {
         // window and masked, a value is shorter, and the window reads on.
         if (b == '*' && i >= at + 3 && IsDivision(p_ + i - 3)) {
           size_t e = i;
-          while (e < n_ && p_[e] == '*') ++e;
-          if (e - i >= 4) {
+          while (e < n_ && e < i + 4 && p_[e] == '*') ++e;
+          if (e == i + 4) {  // exactly the mask's four: a '*' after them is not its own
             last_good = e;
             break;
           }

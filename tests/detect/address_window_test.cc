@@ -67,6 +67,8 @@ TEST(AddressWindow, EndsWithTheAddressMask) {
     const std::string text = "地址:北京市朝阳区****" + after;
     EXPECT_EQ(Addresses(text), std::vector<std::string>{"北京市朝阳区****"}) << text;
   }
+  // A fifth '*' is not the mask's (masked_boundary_16).
+  EXPECT_EQ(Addresses("地址:北京市朝阳区*****::3"), std::vector<std::string>{"北京市朝阳区****"});
   // Fewer stars, or stars after a street, are no mask of ours: read on.
   EXPECT_EQ(Addresses("地址:北京市朝阳区**路88号3楼"), std::vector<std::string>{"北京市朝阳区**路88号3楼"});
   EXPECT_EQ(Addresses("地址:北京市朝阳区建国路****号3楼"),

@@ -153,6 +153,9 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       // Its window through an IPv6 address, the mask of which is shorter
       // (masked_boundary_15).
       "Addr:11藏009918aa1::4:0:5:0:1912-141aaaaaaaaaa1\u0203" "18aa1::4:0(]0A青00:]0客.捷:0氖村r)]014]\x7fnte楼",
+      // A '*' right after an address masked to its divisions and "****"
+      // (masked_boundary_16).
+      "Addr:市旗@*::",
       // An address cut by its window, masked to its divisions and "****":
       // a second pass read past the mask (masked_boundary_13).
       "地址:小区00::4(1902-44:1810:5:1:1180:]0:*::3:0:5:1:91.14-042-441111693088:::4:0::0:5:1(1",
