@@ -1,6 +1,7 @@
 // Where an IPv6 candidate starts in a run of hex digits and colons must not
 // depend on what comes before a group of more than four hex digits (no
-// address holds one): a word, a lone colon, a shorter group, a masked '*'.
+// address holds one): a word, a lone colon, a shorter group, a masked '*'
+// and a colon.
 // Otherwise masking what came before (a '*' in place of a value that ended
 // at the run) makes a second redaction pass find an address the first did
 // not (the JSON record fuzzer's masked_boundary_8, _9 and _14).
@@ -17,7 +18,7 @@ namespace {
 TEST(ColonHexStart, SameAfterAnOverlongGroupWhateverPrecedesIt) {
   const std::string tail = "::4:0:50:11";
   for (const std::string group : {"bbbbb3", "1111111111111111111110"}) {
-    for (const std::string before : {"", " ", "x", "*", "r:", "1:", "1110:", "abcd:12:", "**:", "新村r:"}) {
+    for (const std::string before : {"", " ", "x", "r:", "1:", "1110:", "abcd:12:", "**:", "新村r:"}) {
       const std::string text = before + group + tail;
       absl::StatusOr<std::vector<Finding>> found = test::BuiltinDetector().Scan(text);
       ASSERT_TRUE(found.ok()) << found.status();
@@ -29,6 +30,19 @@ TEST(ColonHexStart, SameAfterAnOverlongGroupWhateverPrecedesIt) {
       }
       EXPECT_TRUE(ipv6) << text;
     }
+  }
+}
+
+// Hex digits right after a masked '*': the mask may have hidden a word (the
+// run would start at its colon) or not (it would start at the digits), so
+// the whole run goes (masked_boundary_17: "幢室4::5:1:1:0:5:1:1", masked to
+// "****4::5:1:1:0:5:1:1").
+TEST(ColonHexStart, HexRightAfterAMaskIsNoAddress) {
+  for (const std::string run : {"4::5:1:1:0:5:1:1", "bbbbb3::4:0:50:11", "0:aa1::4:0:5:0:1924", "2001:db8::1"}) {
+    const std::string text = "前****" + run + " 后";
+    absl::StatusOr<std::vector<Finding>> found = test::BuiltinDetector().Scan(text);
+    ASSERT_TRUE(found.ok()) << found.status();
+    for (const Finding& f : *found) EXPECT_NE(f.type, EntityType::kIpv6) << text;
   }
 }
 
