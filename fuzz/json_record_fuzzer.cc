@@ -15,7 +15,7 @@
 //    fields, and redacting it again succeeds.
 // Not checked by default: that the second redaction changes nothing (set
 // PIIVAULT_FUZZ_IDEMPOTENT=1 to abort when it does). This target found
-// seventeen ways masking made new values or moved a neighbour's end, now
+// nineteen ways masking made new values or moved a neighbour's end, now
 // fixed (tests/redact/detector_e2e_test.cc keeps them, seeds
 // masked_boundary_*): a token, an IPv6 address or an e-mail local part
 // glued to a masked '*', a window lengthened by masked digits, a '*' where a
@@ -27,11 +27,10 @@
 // further once a value in it was masked shorter (the next label's, an
 // e-mail's, an IPv6 address's, its own cut inside a run) -- README "Known
 // gaps" lists the rules. With the check on it still finds a break in
-// garbage text within about a minute (seeds idempotence_open_*): a mask of
-// overlapping candidates erases the "::" that ended an address, a
-// neighbour's mask before ':' or '::' leaves a run's rest a valid IPv6
-// address, and a winner's mask keeps a loser inside it (an IMEI's first
-// eight digits that are a QQ number).
+// garbage text within minutes (seeds idempotence_open_*): a mask of
+// overlapping candidates erases the "::" that ended an address, and a
+// winner's mask keeps a loser inside it (an IMEI's first eight digits that
+// are a QQ number).
 #include <cstdint>
 #include <cstdlib>
 #include <string>

@@ -1035,14 +1035,15 @@ class Scanner {
       }
       // Glued to a word, or to a masked character ('*': what was masked may
       // have been more of this run, and masking must not make new values).
-      // (Right after a mask the whole run goes, colons too, as before one
-      // below: the mask may have hidden a word, after which the run would
-      // start at its colon, or not -- "幢室4::5:1:1:0:5:1:1" masked to
-      // "****4::5:1:1:0:5:1:1". A colon right after a mask starts it as
-      // after a word.)
+      // (Right after a mask the whole run goes, colons, dots and other masks
+      // too, as before one below: the mask may have hidden a word, after
+      // which the run would start at its colon, or the run's first group --
+      // "幢室4::5:1:1:0:5:1:1" masked to "****4::5:1:1:0:5:1:1", "300:5::1:…"
+      // to "***:5::1:…". Only "::" right after a mask starts a run there.)
       const bool masked = k > 0 && s[k - 1] == '*';
-      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) && s[k] != ':') {
-        while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.')))) ++k;
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) &&
+          (s[k] != ':' || (masked && (k + 1 >= m || s[k + 1] != ':')))) {
+        while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.' || s[k] == '*')))) ++k;
         continue;
       }
       size_t b = k;

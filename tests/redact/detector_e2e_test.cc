@@ -141,6 +141,10 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       // Hex digits right after an address's mask: the run they start
       // (masked_boundary_17).
       "Addr:幢室4::5:1:1:0:5:1:1",
+      // An IMEI whose last group began a hex-colon run, and a '*' before an
+      // IMEI that ended at one (masked_boundary_18, _19).
+      "304044441111 300:5::1：0:d:A:8:0",
+      "*1:111111110111110::4:0:5",
       "Addr:0:11엏:0::4Add青00:]0客.户:0新村r:1111111111111111111111111111111111111111111111111110::4:0:0",
       R"([10'180:]0 客:0:4-1110:57:18:*::3:0:5:1:1902-4411110:51111111111111111111111111111111111111111111110::4:0:4-1110:57:18:*::3:0:5:1:1902-4411110:5:1:1180:]0 客户:18:*::4:0:5:1:1902-441111 30020)",
       "Addr:0099:]0客.户:0::4A楴01.户:0新村r:0:11]o0客OOOOOOOO客.::4Addr010:]0殈.墷:0::////a0::4:0:aa1::5:0:1",
