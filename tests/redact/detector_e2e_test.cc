@@ -163,6 +163,12 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       // A '*' right after an address masked to its divisions and "****"
       // (masked_boundary_16).
       "Addr:市旗@*::",
+      // Overlapping candidates masked as one span hid the '@' or "::" that
+      // had ended an address after a label: a span's mask keeps punctuation
+      // (masked_boundary_20, _21, _22).
+      "Addr:aaaa1::0:a@a.no社区",
+      "Addr:旗@a::a@a.ea县",
+      "Addr:旗1藏a1924a@a.ot县",
       // An address cut by its window, masked to its divisions and "****":
       // a second pass read past the mask (masked_boundary_13).
       "地址:小区00::4(1902-44:1810:5:1:1180:]0:*::3:0:5:1:91.14-042-441111693088:::4:0::0:5:1(1",
