@@ -30,7 +30,8 @@
 // check on it still finds a break in garbage text within minutes (seeds
 // idempotence_open_*): a winner's mask keeps a loser inside it (an IMEI's
 // first eight digits that are a QQ number), and a mask changes the keywords
-// near a value (a plate's "qq" masked).
+// around a value (a plate's "qq" masked; "q@qq.qq" masked to "q***@qq.qq",
+// longer, pushes "@qq" out of the window after a number).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
