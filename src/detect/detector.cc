@@ -1845,9 +1845,9 @@ class Scanner {
     for (size_t to = begin;;) {
       const size_t q = internal::LastNumberByte(p_, lo, to);
       if (q == SIZE_MAX) break;
-      if (IsDigit(static_cast<char>(p_[q]))) {
+      if (IsDigit(static_cast<char>(p_[q])) || p_[q] == '*') {  // ('*': a masked one, as in "e1eeet" -> "e***et")
         size_t t = q;
-        while (t > lo && p_[t - 1] < 0x80 && IsAlnum(static_cast<char>(p_[t - 1]))) --t;
+        while (t > lo && p_[t - 1] < 0x80 && (IsAlnum(static_cast<char>(p_[t - 1])) || p_[t - 1] == '*')) --t;
         if (IsAlpha(static_cast<char>(p_[t]))) {  // "IMEI1:" is a label, not a value
           to = t;
           continue;

@@ -169,6 +169,9 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       "Addr:aaaa1::0:a@a.no社区",
       "Addr:旗@a::a@a.ea县",
       "Addr:旗1藏a1924a@a.ot县",
+      // A plate with a digit masked: the keyword window before the number
+      // after it no longer stopped there (masked_boundary_23).
+      "身份证宁e1eeet((469051949123100",
       // An address cut by its window, masked to its divisions and "****":
       // a second pass read past the mask (masked_boundary_13).
       "地址:小区00::4(1902-44:1810:5:1:1180:]0:*::3:0:5:1:91.14-042-441111693088:::4:0::0:5:1(1",
