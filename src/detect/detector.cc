@@ -1091,8 +1091,15 @@ class Scanner {
       }
       // Glued to a word, or to a masked character ('*': what was masked may
       // have been more of this run, and masking must not make new values).
-      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || s[k - 1] == '*') && s[k] != ':') {
-        while (k < m && IsAlnum(s[k])) ++k;
+      // (Right after a mask the whole run goes, colons, dots and other masks
+      // too, as before one below: the mask may have hidden a word, after
+      // which the run would start at its colon, or the run's first group --
+      // "幢室4::5:1:1:0:5:1:1" masked to "****4::5:1:1:0:5:1:1", "300:5::1:…"
+      // to "***:5::1:…". Only "::" right after a mask starts a run there.)
+      const bool masked = k > 0 && s[k - 1] == '*';
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) &&
+          (s[k] != ':' || (masked && (k + 1 >= m || s[k + 1] != ':')))) {
+        while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.' || s[k] == '*')))) ++k;
         continue;
       }
       size_t b = k;
@@ -1116,6 +1123,18 @@ class Scanner {
       size_t group = first_colon;
       while (group > b && IsHex(s[group - 1])) --group;
       if (first_colon < e && (first_colon - group > 4 || (group > 0 && s[group - 1] == '.'))) b = first_colon;
+      // Nor can a longer group further on be in one ("r:bbbb3::1",
+      // "1:bbbb3::1"): start at the colon after the last, so that a masked
+      // '*' in place of what came before changes nothing.
+      size_t after_long = b;
+      for (size_t j = b, hex = 0; j < e; ++j) {
+        if (s[j] == ':' && hex > 4) after_long = j;
+        hex = IsHex(s[j]) ? hex + 1 : 0;
+      }
+      if (after_long > b) {
+        colons -= static_cast<int>(std::count(s.begin() + b, s.begin() + after_long, ':'));
+        b = after_long;
+      }
       if (s[b] == ':' && (b + 1 >= m || s[b + 1] != ':')) {  // "IPv6:2001:db8::1"
         ++b;
         --colons;
@@ -1567,6 +1586,41 @@ class Scanner {
     Try(p, v, at, i);
   }
 
+  static bool ColonHexByte(uint8_t c) { return IsHex(static_cast<char>(c)) || c == ':' || c == '.' || c == '*'; }
+  // Does the run of ColonHexByte from i hold "::" or five colons?
+  bool ColonHexRunAhead(size_t i) const {
+    int colons = 0;
+    for (size_t j = i; j < n_ && ColonHexByte(p_[j]); ++j) {
+      if (p_[j] != ':') continue;
+      if (++colons >= 5 || (j + 1 < n_ && p_[j + 1] == ':')) return true;
+    }
+    return false;
+  }
+
+  // Is q an administrative division's last character (省 市 区 县 旗 州 盟),
+  // where the address mask (redact/mask.cc, MaskAddress) cuts?
+  static bool IsDivision(const uint8_t* q) {
+    for (const char* d : {"省", "市", "区", "县", "旗", "州", "盟"}) {
+      if (std::memcmp(q, d, 3) == 0) return true;
+    }
+    return false;
+  }
+
+  // Is the colon at i (in a value that starts at `at`) a label's, one of
+  // p's anchors right before it ("Addr:", "地址：")? Then *end is where the
+  // label starts.
+  bool LabelBefore(const Pattern& p, size_t at, size_t i, size_t* end) const {
+    const std::string_view before(reinterpret_cast<const char*>(p_ + at), i - at);
+    for (const std::string& a : p.anchors) {
+      if (before.size() >= a.size() && before.substr(before.size() - a.size()) == a) {
+        *end = i - a.size();
+        while (*end > at && p_[*end - 1] == ' ') --*end;
+        return true;
+      }
+    }
+    return false;
+  }
+
   void AnchoredAddress(const Pattern& p, size_t at) {
     // A label whose value is masked already ("地址：****"): what follows the
     // mask is not the value, and taking it would make redacting the output
@@ -1581,6 +1635,13 @@ class Scanner {
       uint8_t b = p_[i];
       if (chars > 0 && stops != nullptr && stops->HasPrefixOf(Rest(i))) break;
       if (b == '\n' || b == '\r' || b == '\t' || b == ',' || b == ';' || b == '|' || b == 0) break;
+      // So does an e-mail address's '@': its mask is shorter ("a***@"), and
+      // a window through one would reach further on a second pass. (A
+      // masked character, '*', stands for what it hid.)
+      if (b == '@' && i > at && i + 1 < n_ && (EmailLocal(static_cast<char>(p_[i - 1])) || p_[i - 1] == '*') &&
+          (EmailDomain(static_cast<char>(p_[i + 1])) || p_[i + 1] == '*')) {
+        break;
+      }
       if (b == ' ') {
         if (++spaces > 1) break;
         before_space = last_good;
@@ -1589,6 +1650,29 @@ class Scanner {
       }
       spaces = 0;
       if (b < 0x80) {
+        // "浙江省杭州市西湖区****": the redactor's own mask of an address (it
+        // keeps the divisions, hides the rest behind ****). The value ends
+        // with it, as one that is all mask yields nothing (above): cut by the
+        // window and masked, a value is shorter, and the window reads on.
+        if (b == '*' && i >= at + 3 && IsDivision(p_ + i - 3)) {
+          size_t e = i;
+          while (e < n_ && e < i + 4 && p_[e] == '*') ++e;
+          if (e == i + 4) {  // exactly the mask's four: a '*' after them is not its own
+            last_good = e;
+            break;
+          }
+        }
+        // Nor does it run into the next label ("Addr:"): that label's value,
+        // masked, is shorter, and a second pass would read further.
+        if (b == ':' && LabelBefore(p, at, i, &last_good)) break;
+        // Nor into what may be an IPv6 address (a run of hex digits, colons,
+        // dots and masked '*' with "::" or five colons, as ColonHex wants):
+        // its mask is shorter ("1912" -> "*"), and a window through one
+        // would reach further on a second pass.
+        if ((IsHex(static_cast<char>(b)) || b == ':' || b == '*') && (i == at || !ColonHexByte(p_[i - 1])) &&
+            ColonHexRunAhead(i)) {
+          break;
+        }
         ++i;
         ++chars;
         last_good = i;
@@ -1600,8 +1684,9 @@ class Scanner {
         // ， 。 ； ： ！ ？ end the address.
         if ((b == 0xEF && p_[i + 1] == 0xBC &&
              (p_[i + 2] == 0x8C || p_[i + 2] == 0x9B || p_[i + 2] == 0x9A || p_[i + 2] == 0x81 ||
-              p_[i + 2] == 0x9F)) ||
+              p_[i + 2] == 0x9F || p_[i + 2] == 0xA0)) ||  // ＠ as '@'
             (b == 0xE3 && p_[i + 1] == 0x80 && (p_[i + 2] == 0x82 || p_[i + 2] == 0x81))) {
+          if (p_[i + 2] == 0x9A) LabelBefore(p, at, i, &last_good);  // "…地址：" (as "Addr:")
           break;
         }
       }
@@ -1611,6 +1696,13 @@ class Scanner {
       i += len;
       ++chars;
       last_good = i;
+    }
+    // The window ran out inside a run of ASCII ("…a0::4:|0:aa1::5:0:1"):
+    // the value ends before the run. Cut inside it and masked, the run's
+    // rest would be read anew on a second pass.
+    if (chars >= p.max_length && last_good == i && i < n_ && i > at && p_[i] > 0x20 && p_[i] < 0x7F &&
+        p_[i - 1] > 0x20 && p_[i - 1] < 0x7F) {
+      while (last_good > at && p_[last_good - 1] > 0x20 && p_[last_good - 1] < 0x7F) --last_good;
     }
     if (before_space > at && before_space < last_good) {
       // "…2205室 对": words after a space that hold no digit and no
@@ -1814,9 +1906,9 @@ class Scanner {
     for (size_t to = begin;;) {
       const size_t q = internal::LastNumberByte(p_, lo, to);
       if (q == SIZE_MAX) break;
-      if (IsDigit(static_cast<char>(p_[q]))) {
+      if (IsDigit(static_cast<char>(p_[q])) || p_[q] == '*') {  // ('*': a masked one, as in "e1eeet" -> "e***et")
         size_t t = q;
-        while (t > lo && p_[t - 1] < 0x80 && IsAlnum(static_cast<char>(p_[t - 1]))) --t;
+        while (t > lo && p_[t - 1] < 0x80 && (IsAlnum(static_cast<char>(p_[t - 1])) || p_[t - 1] == '*')) --t;
         if (IsAlpha(static_cast<char>(p_[t]))) {  // "IMEI1:" is a label, not a value
           to = t;
           continue;

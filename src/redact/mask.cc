@@ -234,15 +234,21 @@ std::string MaskIpv4(std::string_view raw) {
   return absl::StrCat(std::string(raw.substr(0, dot + 1)), "*");
 }
 
+// A full-width colon is a colon to the detector: it is counted and kept as
+// written, never folded into a masked group (a value that ended at it, an
+// address after a label, must still end there when the output is scanned).
 std::string MaskIpv6(std::string_view raw) {
   std::string out;
   int colons = 0;
   bool in_group = false;
-  for (char ch : raw) {
-    if (ch == ':') {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const char ch = raw[i];
+    const size_t colon = ch == ':' ? 1 : raw.compare(i, 3, "\xEF\xBC\x9A") == 0 ? 3 : 0;
+    if (colon != 0) {
       ++colons;
       in_group = false;
-      out.push_back(ch);
+      out.append(raw.data() + i, colon);
+      i += colon - 1;
       continue;
     }
     if (colons < 4) {

@@ -153,6 +153,49 @@ std::pair<uint64_t, uint64_t> ValueKey(uint16_t type, std::string_view canonical
   return key;
 }
 
+// Punctuation a span of several values keeps: ASCII and full-width
+// punctuation (but '*'), CJK 、。 and the spaces. They bound values -- an
+// e-mail's '@', an IPv6 address's "::", the '，' that ends an address -- and
+// a mask that hid them would let a second pass read through.
+bool KeptInSpan(uint32_t cp) {
+  if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x3000 || cp == 0xA0) return true;
+  if (cp < 0x80) return cp != '*' && cp > 0x20 && cp < 0x7F && !((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') &&
+                        !(cp >= '0' && cp <= '9');
+  return (cp >= 0xFF01 && cp <= 0xFF0F && cp != 0xFF0A) || (cp >= 0xFF1A && cp <= 0xFF20) ||
+         (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65) || cp == 0x3001 || cp == 0x3002;
+}
+
+// The mask of a span of several values (overlapping candidates covered
+// whole): every character becomes '*' but the punctuation above, as an
+// edit (see MaskEdit). False when nothing changes.
+bool MaskSpanEdit(std::string_view raw, size_t* pre, size_t* suf, std::string* replacement) {
+  std::string masked;
+  masked.reserve(raw.size());
+  for (size_t i = 0; i < raw.size();) {
+    uint32_t cp;
+    const size_t n = redact_internal::DecodeUtf8(raw, i, &cp);
+    if (KeptInSpan(cp)) {
+      masked.append(raw.data() + i, n);
+    } else {
+      masked.push_back('*');
+    }
+    i += n;
+  }
+  if (masked == raw) return false;
+  size_t b = 0;
+  while (b < raw.size() && b < masked.size() && raw[b] == masked[b]) ++b;
+  while (b > 0 && b < raw.size() && (static_cast<unsigned char>(raw[b]) & 0xC0) == 0x80) --b;
+  size_t e = 0;
+  while (e < raw.size() - b && e < masked.size() - b && raw[raw.size() - 1 - e] == masked[masked.size() - 1 - e]) ++e;
+  while (e > 0 && (static_cast<unsigned char>(raw[raw.size() - e]) & 0xC0) == 0x80) --e;
+  masked.resize(masked.size() - e);
+  masked.erase(0, b);
+  *replacement = std::move(masked);
+  *pre = b;
+  *suf = e;
+  return true;
+}
+
 }  // namespace
 
 namespace redact_internal {
@@ -238,12 +281,12 @@ absl::Status Redactor::Impl::Plan(std::string_view text, const std::vector<Findi
         size_t pre = 0, suf = 0;
         std::string replacement;
         // A span of more than one value (overlapping candidates covered
-        // whole, or findings merged) has no normalized value: masked whole,
-        // as an unknown type is, because a type's mask keeps characters that
-        // may be the other value's.
-        const EntityType mask_as = f.normalized.empty() ? EntityType::kCustom : f.type;
-        const bool changes =
-            redact_internal::MaskEdit(mask_as, raw, f.normalized, &pre, &suf, &replacement);
+        // whole, or findings merged) has no normalized value: masked whole
+        // but its punctuation (MaskSpanEdit), because a type's mask keeps
+        // characters that may be the other value's.
+        const bool changes = f.normalized.empty()
+                                 ? MaskSpanEdit(raw, &pre, &suf, &replacement)
+                                 : redact_internal::MaskEdit(f.type, raw, f.normalized, &pre, &suf, &replacement);
         report->Add(f.type, changes ? RedactOperator::kMask : RedactOperator::kKeep);
         if (changes) edits->push_back({f.begin + pre, f.end - suf, std::move(replacement)});
         break;

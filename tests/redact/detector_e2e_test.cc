@@ -128,6 +128,54 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
       // An address label whose value a first pass masked: what follows the
       // mask is not the address.
       R"([1010 1)))))))]0 客户:08180:]0 客户:0::4Addr:0:11藏0100:]0 客.户:0::4A津0100:]0 客.::4Addr01 0:]0 殈.墷:0::4Add青00:]0 客.户:0新村r:0:11]o0 客.户:0::::4Add+:0:118010100:]0 殈.墷:0::4Add青00:]0 客.户:0新村r:0:11]ontent.21)",
+      // An IPv6 group holding a full-width colon, which had ended the
+      // address after the label: the mask must keep it (masked_boundary_7).
+      "Addr:0::5:1:1：1幢室",
+      R"([1010 ]80:客户:0::4Addr:0:1ddr:050::4:0:5:1:1：180:]幢1:1180:]0:室:149客户1212345SSSSS67)",
+      // A run of hex digits and colons with a group of more than four (no
+      // address), after a neighbour's mask: what follows the long group was
+      // an address only after the mask (masked_boundary_8, _9, _14); an
+      // address whose window ran out inside such a run, the rest of which,
+      // after the mask, was an address (masked_boundary_11).
+      "*:000002805693088::4:0:5",
+      // Hex digits right after an address's mask: the run they start
+      // (masked_boundary_17).
+      "Addr:幢室4::5:1:1:0:5:1:1",
+      // An IMEI whose last group began a hex-colon run, and a '*' before an
+      // IMEI that ended at one (masked_boundary_18, _19).
+      "304044441111 300:5::1：0:d:A:8:0",
+      "*1:111111110111110::4:0:5",
+      "Addr:0:11엏:0::4Add青00:]0客.户:0新村r:1111111111111111111111111111111111111111111111111110::4:0:0",
+      R"([10'180:]0 客:0:4-1110:57:18:*::3:0:5:1:1902-4411110:51111111111111111111111111111111111111111111110::4:0:4-1110:57:18:*::3:0:5:1:1902-4411110:5:1:1180:]0 客户:18:*::4:0:5:1:1902-441111 30020)",
+      "Addr:0099:]0客.户:0::4A楴01.户:0新村r:0:11]o0客OOOOOOOO客.::4Addr010:]0殈.墷:0::////a0::4:0:aa1::5:0:1",
+      // An address label's window that ran into the next label's value:
+      // masked ("****"), that value is shorter, and a second pass read
+      // further, to a level word (masked_boundary_10).
+      "Addr:11藏0客户:08180:]0客户:0::4Addr:0:11藏0100:]0客.户:0::4A津0100:]0殈.墷:0::4Add青00:]0客.户:0?新村r:0:11]o04Addr40:]0殈..户:0?新村",
+      R"([1010 1)))))))]0 客户:08180:]0 客户:0::4Addr:0:11藏0 客户:08180:]0 客户:0::4Addr:0:11藏0100:]0 客.户:0::4A津0100:]0 客.::4Addr01 0:]0 殈.墷:0::4Add青00:]0 客.户:0?新村r:0:11]o04Addr41 0:]0 殈.墷:0::4Add青00:]0 客.户:0?新村r0 殈.墷:0::0:11]o0 客.户:0::::4Add+:0:118010100:]0 殈.墷:0::4Add青00:]0 客.户:0新村r:0:11]ontent.21)",
+      // Its window through an e-mail address, the mask of which is
+      // shorter (masked_boundary_12).
+      "Addr:aaaaaaa110aaaaaaiaaa@Aaaaaaaaaeta.notea_aaQQQQQQQQQQQQQQQUQQQQQQQQQQQQQQQ7^.捷:0新村",
+      R"(K1000 1)))))))鄂]0 客户:08180:]0 客户xt:4Addr:0:11藏0099:]0 客.户:0::4甘A青00:]0 客.捷:0新村r:0:11]:0:xAddr:0:11藏0099:]0 客.)))))]0 客户:08180:]0 ]客户xt:4Addr:0:a挂aaa-aaaaaaaaaaaaaa110aaaaaaiaaa@Aaaaaaaaaeta.notea_aaQQQQQQQQQQQQQQQUQQQQQQQQQQQQQQQ7^.捷:0新村r:0:1%]ontent.;6)",
+      // Its window through an IPv6 address, the mask of which is shorter
+      // (masked_boundary_15).
+      "Addr:11藏009918aa1::4:0:5:0:1912-141aaaaaaaaaa1\u0203" "18aa1::4:0(]0A青00:]0客.捷:0氖村r)]014]\x7fnte楼",
+      // A '*' right after an address masked to its divisions and "****"
+      // (masked_boundary_16).
+      "Addr:市旗@*::",
+      // Overlapping candidates masked as one span hid the '@' or "::" that
+      // had ended an address after a label: a span's mask keeps punctuation
+      // (masked_boundary_20, _21, _22).
+      "Addr:aaaa1::0:a@a.no社区",
+      "Addr:旗@a::a@a.ea县",
+      "Addr:旗1藏a1924a@a.ot县",
+      // A plate with a digit masked: the keyword window before the number
+      // after it no longer stopped there (masked_boundary_23).
+      "身份证宁e1eeet((469051949123100",
+      // An address cut by its window, masked to its divisions and "****":
+      // a second pass read past the mask (masked_boundary_13).
+      "地址:小区00::4(1902-44:1810:5:1:1180:]0:*::3:0:5:1:91.14-042-441111693088:::4:0::0:5:1(1",
+      R"([10180:]0 客户:1111110:57:1810:5:公司地址: 小区3000:]0 客户:18:*::4(1902-44:1810:5:1:1180:]0 :*::3:0:5:1:91.14-042-441111693088:::4:0::0:5:1(191(1902-4411,1 30020777770000077073979619568)",
   };
   for (const std::string& text : texts) {
     absl::StatusOr<std::string> once = r.Redact(text, nullptr);
