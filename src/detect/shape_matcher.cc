@@ -634,36 +634,25 @@ int64_t CountPositions(const Node& n) {
 // ---------------------------------------------------------------------------
 // Glushkov construction. Position 0 is the initial state; 1..N are bytes.
 
+// Calls f(i) for each set bit i of set[0, words), in ascending order.
+template <typename F>
+void ForEachBit(const uint64_t* set, size_t words, F f) {
+  for (size_t i = 0; i < words; ++i) {
+    for (uint64_t x = set[i]; x != 0; x &= x - 1) f(i * 64 + static_cast<size_t>(__builtin_ctzll(x)));
+  }
+}
+
 class Bits {
  public:
   Bits() = default;
   explicit Bits(size_t words) : w_(words, 0) {}
   void Set(size_t i) { w_[i / 64] |= uint64_t{1} << (i % 64); }
-  bool Get(size_t i) const { return (w_[i / 64] >> (i % 64)) & 1; }
   void Or(const Bits& o) {
     for (size_t i = 0; i < w_.size(); ++i) w_[i] |= o.w_[i];
   }
-  bool Intersects(const Bits& o) const {
-    for (size_t i = 0; i < w_.size(); ++i) {
-      if (w_[i] & o.w_[i]) return true;
-    }
-    return false;
-  }
-  bool Empty() const {
-    for (uint64_t x : w_) {
-      if (x != 0) return false;
-    }
-    return true;
-  }
   template <typename F>
   void ForEach(F f) const {
-    for (size_t i = 0; i < w_.size(); ++i) {
-      uint64_t x = w_[i];
-      while (x != 0) {
-        f(i * 64 + static_cast<size_t>(__builtin_ctzll(x)));
-        x &= x - 1;
-      }
-    }
+    ForEachBit(w_.data(), w_.size(), f);
   }
   using Words = absl::InlinedVector<uint64_t, 4>;
   const Words& words() const { return w_; }
@@ -723,13 +712,6 @@ class SetTable {
   std::vector<uint64_t> sets_;
   std::vector<uint32_t> slots_;  // open addressing: set number + 1, 0 = free
 };
-
-template <typename F>
-void ForEachBit(const uint64_t* set, size_t words, F f) {
-  for (size_t i = 0; i < words; ++i) {
-    for (uint64_t x = set[i]; x != 0; x &= x - 1) f(i * 64 + static_cast<size_t>(__builtin_ctzll(x)));
-  }
-}
 
 // Partitions the byte values into classes that no position's byte set tells
 // apart (bytes[0], the start, is ignored), numbered in the order of their
