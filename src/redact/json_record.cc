@@ -494,89 +494,80 @@ __attribute__((target("avx2"))) inline __m256i BytesBack(__m256i in, __m256i pre
   return _mm256_alignr_epi8(in, _mm256_permute2x128_si256(prev, in, 0x21), 16 - N);
 }
 
-// The marking's and the UTF-8 check's constants as 32-byte rows (16-entry
-// tables twice, one per lane).
-struct SimdRows {
-  // Error classes of a pair (byte 1, byte 2): each table gives the classes a
-  // nibble allows; a pair is bad if all three agree on one.
-  static constexpr uint8_t kTooShort = 1 << 0;  // lead, then no continuation
-  static constexpr uint8_t kTooLong = 1 << 1;   // ASCII, then a continuation
-  static constexpr uint8_t kOverlong3 = 1 << 2;
-  static constexpr uint8_t kTooLarge = 1 << 3;
-  static constexpr uint8_t kSurrogate = 1 << 4;
-  static constexpr uint8_t kOverlong2 = 1 << 5;
-  static constexpr uint8_t kTooLarge1000 = 1 << 6;
-  static constexpr uint8_t kOverlong4 = 1 << 6;
-  static constexpr uint8_t kTwoConts = 1 << 7;  // continuation, continuation
-  static constexpr uint8_t kCarry = kTooShort | kTooLong | kTwoConts;  // byte 1's low nibble irrelevant
-  static constexpr uint8_t kBig = kCarry | kTooLarge | kTooLarge1000;
-#define PIIVAULT_TWICE(...) __VA_ARGS__, __VA_ARGS__
-  alignas(32) uint8_t byte1_high[32] = {PIIVAULT_TWICE(
-      kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong,
-      kTwoConts, kTwoConts, kTwoConts, kTwoConts, kTooShort | kOverlong2, kTooShort,
-      kTooShort | kOverlong3 | kSurrogate, kTooShort | kTooLarge | kTooLarge1000 | kOverlong4)};
-  alignas(32) uint8_t byte1_low[32] = {PIIVAULT_TWICE(
-      kCarry | kOverlong3 | kOverlong2 | kOverlong4, kCarry | kOverlong2, kCarry, kCarry,
-      kCarry | kTooLarge, kBig, kBig, kBig, kBig, kBig, kBig, kBig, kBig, kBig | kSurrogate, kBig, kBig)};
-  alignas(32) uint8_t byte2_high[32] = {PIIVAULT_TWICE(
-      kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort,
-      kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge1000 | kOverlong4,
-      kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge,
-      kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,
-      kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,
-      kTooShort, kTooShort, kTooShort, kTooShort)};
-#undef PIIVAULT_TWICE
-  alignas(32) uint8_t quote[32];
-  alignas(32) uint8_t backslash[32];
-  alignas(32) uint8_t control_max[32];  // 0x1F
-  alignas(32) uint8_t low_nibble[32];   // 0x0F
-  alignas(32) uint8_t third_from[32];   // 0xE0 - 0x80: a saturating subtract leaves >= 0x80
-                                        // exactly from a 3- or 4-byte lead
-  alignas(32) uint8_t fourth_from[32];  // 0xF0 - 0x80: likewise for a 4-byte lead
-  alignas(32) uint8_t high_bit[32];     // 0x80
-  // Ends inside a sequence: a lead in the last byte, a 3- or 4-byte lead in
-  // the one before, a 4-byte lead in the one before that.
-  alignas(32) uint8_t max_at_end[32];
-  constexpr SimdRows()
-      : quote(), backslash(), control_max(), low_nibble(), third_from(), fourth_from(), high_bit(),
-        max_at_end() {
-    for (int i = 0; i < 32; ++i) {
-      quote[i] = '"';
-      backslash[i] = '\\';
-      control_max[i] = 0x1F;
-      low_nibble[i] = 0x0F;
-      third_from[i] = 0xE0 - 0x80;
-      fourth_from[i] = 0xF0 - 0x80;
-      high_bit[i] = 0x80;
-      max_at_end[i] = 0xFF;
-    }
-    max_at_end[29] = 0xF0 - 1;
-    max_at_end[30] = 0xE0 - 1;
-    max_at_end[31] = 0xC0 - 1;
-  }
-};
-constexpr SimdRows kRows;
+// Error classes of a pair of adjacent bytes (byte 1, byte 2), for the UTF-8
+// check: three tables give the classes each nibble allows, and a pair is bad
+// if all three agree on one.
+namespace utf8_pairs {
+constexpr uint8_t kTooShort = 1 << 0;  // lead, then no continuation
+constexpr uint8_t kTooLong = 1 << 1;   // ASCII, then a continuation
+constexpr uint8_t kOverlong3 = 1 << 2;
+constexpr uint8_t kTooLarge = 1 << 3;
+constexpr uint8_t kSurrogate = 1 << 4;
+constexpr uint8_t kOverlong2 = 1 << 5;
+constexpr uint8_t kTooLarge1000 = 1 << 6;
+constexpr uint8_t kOverlong4 = 1 << 6;
+constexpr uint8_t kTwoConts = 1 << 7;  // continuation, continuation
+constexpr uint8_t kCarry = kTooShort | kTooLong | kTwoConts;  // byte 1's low nibble irrelevant
+constexpr uint8_t kBig = kCarry | kTooLarge | kTooLarge1000;
+constexpr uint8_t kByte1High[16] = {
+    kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong,
+    kTwoConts, kTwoConts, kTwoConts, kTwoConts, kTooShort | kOverlong2, kTooShort,
+    kTooShort | kOverlong3 | kSurrogate, kTooShort | kTooLarge | kTooLarge1000 | kOverlong4};
+constexpr uint8_t kByte1Low[16] = {
+    kCarry | kOverlong3 | kOverlong2 | kOverlong4, kCarry | kOverlong2, kCarry, kCarry,
+    kCarry | kTooLarge, kBig, kBig, kBig, kBig, kBig, kBig, kBig, kBig, kBig | kSurrogate, kBig,
+    kBig};
+constexpr uint8_t kByte2High[16] = {
+    kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort,
+    kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge1000 | kOverlong4,
+    kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge,
+    kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,
+    kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,
+    kTooShort, kTooShort, kTooShort, kTooShort};
+}  // namespace utf8_pairs
 
-// The rows in registers, loaded once per record. Each goes through an empty
-// asm, so that the compiler holds it as a value (in a register, or spilled
-// and read back as a memory operand) instead of rebuilding the constant with
-// two or three instructions at every use in the loop.
+// The marking's and the UTF-8 check's constants, made once per record. Each
+// goes through an empty asm, so that the compiler holds it as a value (in a
+// register, or spilled and read back as a memory operand) instead of
+// rebuilding it with two or three instructions at every use in the loop.
 struct SimdConsts {
   __m256i quote, backslash, control_max;
-  __m256i byte1_high, byte1_low, byte2_high, low_nibble, third_from, fourth_from, high_bit, max_at_end;
+  __m256i byte1_high, byte1_low, byte2_high, low_nibble;
+  __m256i third_from;   // 0xE0 - 0x80: a saturating subtract leaves >= 0x80 exactly from E0-FF
+  __m256i fourth_from;  // 0xF0 - 0x80: likewise from F0-FF
+  __m256i high_bit;
+  // Above these, the last three bytes leave a sequence unfinished: a lead
+  // last, a 3- or 4-byte lead one before, a 4-byte lead two before.
+  __m256i max_at_end;
 };
 
-__attribute__((target("avx2"))) inline __m256i Opaque(const uint8_t* row) {
-  __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(row));
+__attribute__((target("avx2"))) inline __m256i Opaque(__m256i v) {
   __asm__("" : "+x"(v));
   return v;
 }
 
+__attribute__((target("avx2"))) inline __m256i Table16(const uint8_t* table) {  // in both lanes
+  const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(table));
+  return Opaque(_mm256_broadcastsi128_si256(t));
+}
+
 __attribute__((target("avx2"))) inline SimdConsts LoadSimdConsts() {
-  return {Opaque(kRows.quote),      Opaque(kRows.backslash),  Opaque(kRows.control_max),
-          Opaque(kRows.byte1_high), Opaque(kRows.byte1_low),  Opaque(kRows.byte2_high),
-          Opaque(kRows.low_nibble), Opaque(kRows.third_from), Opaque(kRows.fourth_from),
-          Opaque(kRows.high_bit),   Opaque(kRows.max_at_end)};
+  const auto splat = [](int c) { return static_cast<char>(c); };
+  SimdConsts k;
+  k.quote = Opaque(_mm256_set1_epi8('"'));
+  k.backslash = Opaque(_mm256_set1_epi8('\\'));
+  k.control_max = Opaque(_mm256_set1_epi8(0x1F));
+  k.byte1_high = Table16(utf8_pairs::kByte1High);
+  k.byte1_low = Table16(utf8_pairs::kByte1Low);
+  k.byte2_high = Table16(utf8_pairs::kByte2High);
+  k.low_nibble = Opaque(_mm256_set1_epi8(0x0F));
+  k.third_from = Opaque(_mm256_set1_epi8(splat(0xE0 - 0x80)));
+  k.fourth_from = Opaque(_mm256_set1_epi8(splat(0xF0 - 0x80)));
+  k.high_bit = Opaque(_mm256_set1_epi8(splat(0x80)));
+  k.max_at_end = Opaque(_mm256_setr_epi8(
+      -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+      -1, -1, -1, -1, -1, -1, -1, splat(0xF0 - 1), splat(0xE0 - 1), splat(0xC0 - 1)));
+  return k;
 }
 
 __attribute__((target("avx2"))) inline uint64_t StringSpecials32(__m256i v, const SimdConsts& k) {
@@ -585,7 +576,8 @@ __attribute__((target("avx2"))) inline uint64_t StringSpecials32(__m256i v, cons
       _mm256_or_si256(_mm256_cmpeq_epi8(v, k.quote), _mm256_cmpeq_epi8(v, k.backslash)), control)));
 }
 
-__attribute__((target("avx2"))) inline void CheckUtf8(__m256i in, const SimdConsts& k, Utf8State* st) {
+__attribute__((target("avx2"))) inline void CheckUtf8(__m256i in, const SimdConsts& k,
+                                                      Utf8State* st) {
   if (_mm256_movemask_epi8(in) == 0) {  // ASCII: wrong only after an unfinished sequence
     st->error = _mm256_or_si256(st->error, st->prev_incomplete);
     st->prev_incomplete = _mm256_setzero_si256();
@@ -593,14 +585,15 @@ __attribute__((target("avx2"))) inline void CheckUtf8(__m256i in, const SimdCons
     return;
   }
   const __m256i prev1 = BytesBack<1>(in, st->prev);
+  const __m256i prev1_high = _mm256_and_si256(_mm256_srli_epi16(prev1, 4), k.low_nibble);
+  const __m256i in_high = _mm256_and_si256(_mm256_srli_epi16(in, 4), k.low_nibble);
   const __m256i pairs = _mm256_and_si256(
-      _mm256_and_si256(
-          _mm256_shuffle_epi8(k.byte1_high, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), k.low_nibble)),
-          _mm256_shuffle_epi8(k.byte1_low, _mm256_and_si256(prev1, k.low_nibble))),
-      _mm256_shuffle_epi8(k.byte2_high, _mm256_and_si256(_mm256_srli_epi16(in, 4), k.low_nibble)));
+      _mm256_and_si256(_mm256_shuffle_epi8(k.byte1_high, prev1_high),
+                       _mm256_shuffle_epi8(k.byte1_low, _mm256_and_si256(prev1, k.low_nibble))),
+      _mm256_shuffle_epi8(k.byte2_high, in_high));
   // Third bytes (two after an E0-FF lead) and fourth bytes (three after
   // F0-FF) must be continuations: the pair check says kTwoConts there and
-  // only there.
+  // only there, so its high bit must be set exactly where these are.
   const __m256i third = _mm256_subs_epu8(BytesBack<2>(in, st->prev), k.third_from);
   const __m256i fourth = _mm256_subs_epu8(BytesBack<3>(in, st->prev), k.fourth_from);
   const __m256i must_cont = _mm256_and_si256(_mm256_or_si256(third, fourth), k.high_bit);
