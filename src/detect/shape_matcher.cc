@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -634,43 +634,126 @@ int64_t CountPositions(const Node& n) {
 // ---------------------------------------------------------------------------
 // Glushkov construction. Position 0 is the initial state; 1..N are bytes.
 
+// Calls f(i) for each set bit i of set[0, words), in ascending order.
+template <typename F>
+void ForEachBit(const uint64_t* set, size_t words, F f) {
+  for (size_t i = 0; i < words; ++i) {
+    for (uint64_t x = set[i]; x != 0; x &= x - 1) f(i * 64 + static_cast<size_t>(__builtin_ctzll(x)));
+  }
+}
+
 class Bits {
  public:
   Bits() = default;
   explicit Bits(size_t words) : w_(words, 0) {}
   void Set(size_t i) { w_[i / 64] |= uint64_t{1} << (i % 64); }
-  bool Get(size_t i) const { return (w_[i / 64] >> (i % 64)) & 1; }
   void Or(const Bits& o) {
     for (size_t i = 0; i < w_.size(); ++i) w_[i] |= o.w_[i];
   }
-  bool Intersects(const Bits& o) const {
-    for (size_t i = 0; i < w_.size(); ++i) {
-      if (w_[i] & o.w_[i]) return true;
-    }
-    return false;
-  }
-  bool Empty() const {
-    for (uint64_t x : w_) {
-      if (x != 0) return false;
-    }
-    return true;
-  }
   template <typename F>
   void ForEach(F f) const {
-    for (size_t i = 0; i < w_.size(); ++i) {
-      uint64_t x = w_[i];
-      while (x != 0) {
-        f(i * 64 + static_cast<size_t>(__builtin_ctzll(x)));
-        x &= x - 1;
-      }
-    }
+    ForEachBit(w_.data(), w_.size(), f);
   }
-  const std::vector<uint64_t>& words() const { return w_; }
-  std::vector<uint64_t>& words() { return w_; }
+  using Words = absl::InlinedVector<uint64_t, 4>;
+  const Words& words() const { return w_; }
+  Words& words() { return w_; }
 
  private:
-  std::vector<uint64_t> w_;
+  // Inline up to 256 positions: the pattern files' regexes need no heap.
+  Words w_;
 };
+
+// Sets of positions, `words` 64-bit words each, numbered in the order they
+// are first interned: the subset constructions' state table. Sets are stored
+// back to back (set k at words [k * words, (k + 1) * words)); a lookup
+// allocates nothing.
+class SetTable {
+ public:
+  explicit SetTable(size_t words) : words_(words), slots_(64, 0) {}
+
+  // The number of `set`, which must not point into this table.
+  uint32_t Intern(const uint64_t* set) {
+    if (2 * (size() + 1) > slots_.size()) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Hash(set) & mask;; i = (i + 1) & mask) {
+      const uint32_t slot = slots_[i];
+      if (slot == 0) {
+        const auto id = static_cast<uint32_t>(size());
+        slots_[i] = id + 1;
+        sets_.insert(sets_.end(), set, set + words_);
+        return id;
+      }
+      if (std::equal(set, set + words_, Get(slot - 1))) return slot - 1;
+    }
+  }
+  // Valid until the next Intern().
+  const uint64_t* Get(size_t id) const { return sets_.data() + id * words_; }
+  size_t size() const { return sets_.size() / words_; }
+  const std::vector<uint64_t>& sets() const { return sets_; }
+
+ private:
+  size_t Hash(const uint64_t* set) const {
+    uint64_t h = 0;
+    for (size_t i = 0; i < words_; ++i) h = (h ^ set[i]) * 0x9E3779B97F4A7C15u;
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+  void Grow() {
+    std::vector<uint32_t> slots(slots_.size() * 2, 0);
+    const size_t mask = slots.size() - 1;
+    for (size_t id = 0; id < size(); ++id) {
+      size_t i = Hash(Get(id)) & mask;
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = static_cast<uint32_t>(id + 1);
+    }
+    slots_ = std::move(slots);
+  }
+
+  size_t words_;
+  std::vector<uint64_t> sets_;
+  std::vector<uint32_t> slots_;  // open addressing: set number + 1, 0 = free
+};
+
+// Partitions the byte values into classes that no position's byte set tells
+// apart (bytes[0], the start, is ignored), numbered in the order of their
+// lowest byte. Sets byte_class[c] for every byte; returns the class count.
+int ByteClasses(const std::vector<ByteSet>& bytes, uint8_t* byte_class) {
+  std::vector<ByteSet> classes = {ByteSet().set()};
+  for (size_t p = 1; p < bytes.size(); ++p) {
+    const ByteSet& b = bytes[p];
+    if (p > 1 && b == bytes[p - 1]) continue;  // unrolled repetitions repeat sets
+    // Split each class into (in b) / (not in b).
+    for (size_t k = 0, n = classes.size(); k < n; ++k) {
+      ByteSet in = classes[k] & b;
+      if (in.none() || in == classes[k]) continue;
+      classes[k] &= ~b;
+      classes.push_back(std::move(in));
+    }
+  }
+  std::sort(classes.begin(), classes.end(),
+            [](const ByteSet& x, const ByteSet& y) { return x._Find_first() < y._Find_first(); });
+  for (size_t k = 0; k < classes.size(); ++k) {
+    for (size_t c = classes[k]._Find_first(); c < 256; c = classes[k]._Find_next(c)) {
+      byte_class[c] = static_cast<uint8_t>(k);
+    }
+  }
+  return static_cast<int>(classes.size());
+}
+
+// For each byte class, the positions p >= 1 whose byte set holds it (a
+// class's bytes are all in a position's set or none is: its lowest stands
+// for all).
+std::vector<Bits> ClassMasks(const std::vector<ByteSet>& bytes, const uint8_t* byte_class,
+                             size_t nclasses, size_t words) {
+  uint8_t rep[256];
+  for (int c = 255; c >= 0; --c) rep[byte_class[c]] = static_cast<uint8_t>(c);
+  std::vector<Bits> masks(nclasses, Bits(words));
+  for (size_t p = 1; p < bytes.size(); ++p) {
+    for (size_t k = 0; k < nclasses; ++k) {
+      if (bytes[p].test(rep[k])) masks[k].Set(p);
+    }
+  }
+  return masks;
+}
 
 struct Frag {
   Bits first, last;
@@ -1016,14 +1099,17 @@ class PriorityBuilder {
 // reject a value by its length alone. `trans`: state-major, state 1 = start.
 template <typename Automaton>
 void SetLengthBounds(const std::vector<uint32_t>& trans, size_t nclasses,
-                     const std::vector<Bits>& states, const Bits& accept, Automaton* a) {
-  const size_t n = states.size();
-  std::vector<bool> accepting(n);
-  for (size_t s = 0; s < n; ++s) accepting[s] = states[s].Intersects(accept);
-  // Live: can still reach an accepting state.
-  std::vector<std::vector<uint32_t>> rev(n);
-  for (size_t s = 0; s < n; ++s) {
-    for (size_t c = 0; c < nclasses; ++c) rev[trans[s * nclasses + c]].push_back(static_cast<uint32_t>(s));
+                     const std::vector<bool>& accepting, Automaton* a) {
+  const size_t n = accepting.size();
+  // Live: can still reach an accepting state. Predecessors as one array,
+  // state t's at rev[rev_begin[t], rev_begin[t + 1]).
+  std::vector<uint32_t> rev_begin(n + 1, 0);
+  for (uint32_t t : trans) ++rev_begin[t + 1];
+  for (size_t t = 0; t < n; ++t) rev_begin[t + 1] += rev_begin[t];
+  std::vector<uint32_t> rev(trans.size());
+  {
+    std::vector<uint32_t> fill(rev_begin.begin(), rev_begin.end() - 1);
+    for (size_t i = 0; i < trans.size(); ++i) rev[fill[trans[i]]++] = static_cast<uint32_t>(i / nclasses);
   }
   std::vector<bool> live(n, false);
   std::vector<uint32_t> work;
@@ -1036,7 +1122,8 @@ void SetLengthBounds(const std::vector<uint32_t>& trans, size_t nclasses,
   while (!work.empty()) {
     const uint32_t t = work.back();
     work.pop_back();
-    for (uint32_t s : rev[t]) {
+    for (uint32_t k = rev_begin[t]; k < rev_begin[t + 1]; ++k) {
+      const uint32_t s = rev[k];
       if (!live[s]) {
         live[s] = true;
         work.push_back(s);
@@ -1118,111 +1205,62 @@ absl::StatusOr<ShapeMatcher> ShapeMatcher::Compile(std::string_view regex) {
   const size_t n = static_cast<size_t>(npos);
   Glushkov g(n);
   const Bits accept = g.Build(*root);
-  const size_t total = g.used();  // == n + 1
 
   // Byte classes: bytes no position tells apart share a class.
   auto a = std::make_shared<Automaton>();
-  {
-    int cls[256] = {};
-    int classes = 1;
-    for (size_t p = 1; p < total; ++p) {
-      const ByteSet& b = g.bytes()[p];
-      // Split each class into (in b) / (not in b).
-      int remap_in[256];
-      std::fill(std::begin(remap_in), std::end(remap_in), -1);
-      int next = classes;
-      bool seen_out[256] = {};
-      for (int c = 0; c < 256; ++c) {
-        if (!b.test(static_cast<size_t>(c))) seen_out[cls[c]] = true;
-      }
-      for (int c = 0; c < 256; ++c) {
-        if (!b.test(static_cast<size_t>(c))) continue;
-        const int old = cls[c];
-        if (!seen_out[old]) continue;  // whole class inside b: no split
-        if (remap_in[old] < 0) remap_in[old] = next++;
-        cls[c] = remap_in[old];
-      }
-      classes = next;
-    }
-    // Renumber densely in byte order.
-    int dense[256];
-    std::fill(std::begin(dense), std::end(dense), -1);
-    int k = 0;
-    for (int c = 0; c < 256; ++c) {
-      if (dense[cls[c]] < 0) dense[cls[c]] = k++;
-      a->byte_class[c] = static_cast<uint8_t>(dense[cls[c]]);
-    }
-    a->classes = k;
-  }
+  a->classes = ByteClasses(g.bytes(), a->byte_class);
   const size_t nclasses = static_cast<size_t>(a->classes);
-  // For each class, the positions whose byte set contains it.
-  std::vector<Bits> class_mask(nclasses, Bits(g.words()));
-  {
-    std::vector<bool> done(nclasses, false);
-    for (int c = 0; c < 256; ++c) {
-      const size_t k = a->byte_class[c];
-      if (done[k]) continue;
-      done[k] = true;
-      for (size_t p = 1; p < total; ++p) {
-        if (g.bytes()[p].test(static_cast<size_t>(c))) class_mask[k].Set(p);
-      }
-    }
-  }
+  const size_t words = g.words();
+  const std::vector<Bits> class_mask = ClassMasks(g.bytes(), a->byte_class, nclasses, words);
 
   // Subset construction. State 0 = {} (dead), state 1 = {0} (start).
-  std::vector<Bits> states;
-  absl::flat_hash_map<std::string, uint32_t> ids;
-  const auto key = [](const Bits& b) {
-    return std::string(reinterpret_cast<const char*>(b.words().data()), b.words().size() * 8);
+  SetTable states(words);
+  std::vector<uint64_t> next(words, 0);
+  states.Intern(next.data());
+  next[0] = 1;
+  states.Intern(next.data());
+  const auto too_big = [&] {
+    return states.size() > static_cast<size_t>(kMaxStates) ||
+           states.size() * nclasses > kMaxTableEntries;
   };
-  const auto add = [&](Bits b) -> uint32_t {
-    auto [it, inserted] = ids.emplace(key(b), static_cast<uint32_t>(states.size()));
-    if (inserted) states.push_back(std::move(b));
-    return it->second;
-  };
-  add(Bits(g.words()));
-  {
-    Bits s(g.words());
-    s.Set(0);
-    add(std::move(s));
-  }
-  std::vector<uint32_t> trans;  // state-major, class ids (not yet premultiplied)
-  for (size_t s = 0; s < states.size(); ++s) {
-    if (states.size() > static_cast<size_t>(kMaxStates) ||
-        states.size() * nclasses > kMaxTableEntries) {
-      return absl::UnimplementedError(absl::StrCat("automaton needs more than ", kMaxStates,
-                                                   " states or ", kMaxTableEntries,
-                                                   " table entries"));
-    }
-    Bits reach(g.words());
-    states[s].ForEach([&](size_t p) { reach.Or(g.follow()[p]); });
-    for (size_t c = 0; c < nclasses; ++c) {
-      Bits next = reach;
-      auto& w = next.words();
-      const auto& m = class_mask[c].words();
-      for (size_t i = 0; i < w.size(); ++i) w[i] &= m[i];
-      trans.push_back(add(std::move(next)));
-    }
-  }
-  if (states.size() > static_cast<size_t>(kMaxStates) ||
-      states.size() * nclasses > kMaxTableEntries) {
+  const auto too_big_error = [] {
     return absl::UnimplementedError(absl::StrCat("automaton needs more than ", kMaxStates,
                                                  " states or ", kMaxTableEntries,
                                                  " table entries"));
+  };
+  std::vector<uint32_t> trans;  // state-major, class ids (not yet premultiplied)
+  Bits reach(words);
+  for (size_t s = 0; s < states.size(); ++s) {
+    if (too_big()) return too_big_error();
+    std::fill(reach.words().begin(), reach.words().end(), 0);
+    ForEachBit(states.Get(s), words, [&](size_t p) { reach.Or(g.follow()[p]); });
+    for (size_t c = 0; c < nclasses; ++c) {
+      const auto& m = class_mask[c].words();
+      bool any = false;
+      for (size_t i = 0; i < words; ++i) {
+        next[i] = reach.words()[i] & m[i];
+        any |= next[i] != 0;
+      }
+      trans.push_back(any ? states.Intern(next.data()) : 0);
+    }
   }
+  if (too_big()) return too_big_error();
 
   // Renumber: dead state 0, then non-accepting, then accepting states.
   const size_t nstates = states.size();
+  std::vector<bool> accepting(nstates);
+  for (size_t s = 0; s < nstates; ++s) {
+    const uint64_t* set = states.Get(s);
+    for (size_t i = 0; i < words && !accepting[s]; ++i) accepting[s] = (set[i] & accept.words()[i]) != 0;
+  }
   std::vector<uint32_t> order(nstates);
   {
-    std::vector<uint32_t> rejecting, accepting;
-    for (uint32_t s = 1; s < nstates; ++s) {
-      (states[s].Intersects(accept) ? accepting : rejecting).push_back(s);
-    }
+    std::vector<uint32_t> rejecting, accepted;
+    for (uint32_t s = 1; s < nstates; ++s) (accepting[s] ? accepted : rejecting).push_back(s);
     uint32_t k = 0;
     order[0] = k++;
     for (uint32_t s : rejecting) order[s] = k++;
-    for (uint32_t s : accepting) order[s] = k++;
+    for (uint32_t s : accepted) order[s] = k++;
     a->accept_from = static_cast<uint32_t>((1 + rejecting.size()) * nclasses);
   }
   a->table.assign(nstates * nclasses, 0);
@@ -1234,10 +1272,10 @@ absl::StatusOr<ShapeMatcher> ShapeMatcher::Compile(std::string_view regex) {
   }
   a->start = static_cast<uint32_t>(order[1] * nclasses);
   a->states = static_cast<int>(nstates);
-  SetLengthBounds(trans, nclasses, states, accept, a.get());
+  SetLengthBounds(trans, nclasses, accepting, a.get());
   a->positions = static_cast<int>(n);
   a->captures = parser.captures();
-  a->capture = BuildCaptureEngine(&*root, *a);
+  if (a->captures > 0) a->capture = BuildCaptureEngine(&*root, *a);
   return ShapeMatcher(std::move(a));
 }
 
@@ -1279,51 +1317,50 @@ std::unique_ptr<const ShapeMatcher::CaptureEngine> ShapeMatcher::BuildCaptureEng
   e->group_mask = b.group_mask;
 
   const size_t nclasses = static_cast<size_t>(a.classes);
-  std::vector<Bits> class_mask(nclasses, Bits(words));
-  for (int c = 0; c < 256; ++c) {
-    for (size_t p = 1; p < total; ++p) {
-      if (b.bytes[p].test(static_cast<size_t>(c))) class_mask[a.byte_class[c]].Set(p);
-    }
-  }
+  const std::vector<Bits> class_mask = ClassMasks(b.bytes, a.byte_class, nclasses, words);
   for (const Bits& m : class_mask) {
     e->class_bits.insert(e->class_bits.end(), m.words().begin(), m.words().end());
   }
 
   // Reverse subset construction: state = the positions from which the rest
   // of the value can still be matched to the end. 0 = {} (dead).
-  std::vector<Bits> states;
-  absl::flat_hash_map<std::string, uint32_t> ids;
-  const auto add = [&](Bits s) -> uint32_t {
-    std::string key(reinterpret_cast<const char*>(s.words().data()), s.words().size() * 8);
-    auto [it, inserted] = ids.emplace(std::move(key), static_cast<uint32_t>(states.size()));
-    if (inserted) states.push_back(std::move(s));
-    return it->second;
-  };
-  add(Bits(words));
-  e->rstart = add(accept);
+  SetTable states(words);
+  std::vector<uint64_t> prev(words, 0);
+  states.Intern(prev.data());
+  e->rstart = states.Intern(accept.words().data());
+  std::vector<uint64_t> hit(words);
   for (size_t s = 0; s < states.size(); ++s) {
     if (states.size() > static_cast<size_t>(kMaxStates) ||
         states.size() * nclasses > kMaxTableEntries) {
       return nullptr;
     }
     for (size_t c = 0; c < nclasses; ++c) {
-      Bits prev(words);
-      Bits hit = states[s];
-      for (size_t i = 0; i < words; ++i) hit.words()[i] &= class_mask[c].words()[i];
-      hit.ForEach([&](size_t q) { prev.Or(pred[q]); });
-      e->rtable.push_back(add(std::move(prev)));
+      const uint64_t* set = states.Get(s);  // Intern() below may move it
+      std::fill(prev.begin(), prev.end(), 0);
+      bool any = false;
+      for (size_t i = 0; i < words; ++i) {
+        hit[i] = set[i] & class_mask[c].words()[i];
+        any |= hit[i] != 0;
+      }
+      // No position read: no predecessors, the dead state.
+      if (!any) {
+        e->rtable.push_back(0);
+        continue;
+      }
+      ForEachBit(hit.data(), words, [&](size_t q) {
+        for (size_t i = 0; i < words; ++i) prev[i] |= pred[q].words()[i];
+      });
+      e->rtable.push_back(states.Intern(prev.data()));
     }
   }
   if (states.size() > static_cast<size_t>(kMaxStates)) return nullptr;
-  for (const Bits& st : states) e->rbits.insert(e->rbits.end(), st.words().begin(), st.words().end());
+  e->rbits = states.sets();
   return e;
 }
 
 ShapeMatcher::CaptureResult ShapeMatcher::MatchFirstCapture(std::string_view value,
                                                             std::string_view* picked) const {
-  const Automaton& a = *automaton_;
-  const CaptureEngine* e = a.capture.get();
-  if (e == nullptr || value.size() > kMaxCaptureValue) return CaptureResult::kUseRe2;
+  if (!captures_supported() || value.size() > kMaxCaptureValue) return CaptureResult::kUseRe2;
   // Most values are rejected, usually within a few bytes: the forward DFA
   // first, the group search only for a match.
   if (!FullMatch(value)) return CaptureResult::kNoMatch;
@@ -1333,8 +1370,13 @@ ShapeMatcher::CaptureResult ShapeMatcher::MatchFirstCapture(std::string_view val
 ShapeMatcher::CaptureResult ShapeMatcher::FirstCaptureOfMatch(std::string_view value,
                                                               std::string_view* picked) const {
   const Automaton& a = *automaton_;
+  if (!captures_supported() || value.size() > kMaxCaptureValue) return CaptureResult::kUseRe2;
+  if (a.captures == 0) {  // no groups: the value itself
+    if (!FullMatch(value)) return CaptureResult::kNoMatch;
+    *picked = value;
+    return CaptureResult::kMatch;
+  }
   const CaptureEngine* e = a.capture.get();
-  if (e == nullptr || value.size() > kMaxCaptureValue) return CaptureResult::kUseRe2;
   const size_t n = value.size();
   const size_t classes = static_cast<size_t>(a.classes);
   const size_t words = e->words;

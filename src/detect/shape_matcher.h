@@ -32,6 +32,7 @@
 // regexes where that can be computed exactly without backtracking
 // (captures_supported()): no capturing group inside a repetition that can
 // match more than once, and no `*` / `+` / `{m,}` whose body can match empty.
+// (Always for a regex without groups: the value itself, when it matches.)
 // It runs a reverse DFA over the value (which positions can still finish the
 // match), then walks forward taking at each byte the highest-priority
 // position that can (leftmost-first = Perl backtracking order). For the other
@@ -94,7 +95,9 @@ class ShapeMatcher {
   // skips the forward pass. (Given a non-matching value it returns kNoMatch
   // all the same.)
   CaptureResult FirstCaptureOfMatch(std::string_view value, std::string_view* picked) const;
-  bool captures_supported() const { return automaton_->capture != nullptr; }
+  bool captures_supported() const {
+    return automaton_->captures == 0 || automaton_->capture != nullptr;
+  }
 
   // Whether the regex has capturing groups.
   bool has_captures() const { return automaton_->captures > 0; }
@@ -134,7 +137,8 @@ class ShapeMatcher {
     int states = 0;
     int positions = 0;
     int captures = 0;
-    std::unique_ptr<const CaptureEngine> capture;  // null: unsupported
+    // Null without groups (nothing to search for) or when unsupported.
+    std::unique_ptr<const CaptureEngine> capture;
   };
 
   explicit ShapeMatcher(std::shared_ptr<const Automaton> a) : automaton_(std::move(a)) {}

@@ -476,30 +476,166 @@ void MarkStringSpecialsSse(const char* p, size_t n, uint64_t* bits) {
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) inline uint64_t StringSpecials32(const char* p) {
-  const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
-  const __m256i c1f = _mm256_set1_epi8(0x1F);
-  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v);  // v <= 0x1F
-  return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(
-      _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)), control)));
+// UTF-8 validation on the marking pass's loads, the same check as
+// simdjson::validate_utf8 (the "lookup" algorithm of Keiser & Lemire,
+// "Validating UTF-8 in less than one instruction per byte", 2021) without a
+// second pass over the record: three nibble lookups flag the bad pairs of
+// adjacent bytes, and the bytes two and three back say where a third or
+// fourth byte of a sequence must be.
+struct Utf8State {
+  __m256i error;            // non-zero once a byte is wrong
+  __m256i prev;             // the previous 32 bytes
+  __m256i prev_incomplete;  // non-zero if they end inside a sequence
+};
+
+// in[i - N], reaching into `prev` for i < N.
+template <int N>
+__attribute__((target("avx2"))) inline __m256i BytesBack(__m256i in, __m256i prev) {
+  return _mm256_alignr_epi8(in, _mm256_permute2x128_si256(prev, in, 0x21), 16 - N);
 }
 
-// Writes every word of bits[0, n / 64 + 1).
-__attribute__((target("avx2"))) void MarkStringSpecialsAvx2(const char* p, size_t n, uint64_t* bits) {
+// Error classes of a pair of adjacent bytes (byte 1, byte 2), for the UTF-8
+// check: three tables give the classes each nibble allows, and a pair is bad
+// if all three agree on one.
+namespace utf8_pairs {
+constexpr uint8_t kTooShort = 1 << 0;  // lead, then no continuation
+constexpr uint8_t kTooLong = 1 << 1;   // ASCII, then a continuation
+constexpr uint8_t kOverlong3 = 1 << 2;
+constexpr uint8_t kTooLarge = 1 << 3;
+constexpr uint8_t kSurrogate = 1 << 4;
+constexpr uint8_t kOverlong2 = 1 << 5;
+constexpr uint8_t kTooLarge1000 = 1 << 6;
+constexpr uint8_t kOverlong4 = 1 << 6;
+constexpr uint8_t kTwoConts = 1 << 7;  // continuation, continuation
+constexpr uint8_t kCarry = kTooShort | kTooLong | kTwoConts;  // byte 1's low nibble irrelevant
+constexpr uint8_t kBig = kCarry | kTooLarge | kTooLarge1000;
+constexpr uint8_t kByte1High[16] = {
+    kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong,
+    kTwoConts, kTwoConts, kTwoConts, kTwoConts, kTooShort | kOverlong2, kTooShort,
+    kTooShort | kOverlong3 | kSurrogate, kTooShort | kTooLarge | kTooLarge1000 | kOverlong4};
+constexpr uint8_t kByte1Low[16] = {
+    kCarry | kOverlong3 | kOverlong2 | kOverlong4, kCarry | kOverlong2, kCarry, kCarry,
+    kCarry | kTooLarge, kBig, kBig, kBig, kBig, kBig, kBig, kBig, kBig, kBig | kSurrogate, kBig,
+    kBig};
+constexpr uint8_t kByte2High[16] = {
+    kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort,
+    kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge1000 | kOverlong4,
+    kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge,
+    kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,
+    kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,
+    kTooShort, kTooShort, kTooShort, kTooShort};
+}  // namespace utf8_pairs
+
+// The marking's and the UTF-8 check's constants, made once per record. Each
+// goes through an empty asm, so that the compiler holds it as a value (in a
+// register, or spilled and read back as a memory operand) instead of
+// rebuilding it with two or three instructions at every use in the loop.
+struct SimdConsts {
+  __m256i quote, backslash, control_max;
+  __m256i byte1_high, byte1_low, byte2_high, low_nibble;
+  __m256i third_from;   // 0xE0 - 0x80: a saturating subtract leaves >= 0x80 exactly from E0-FF
+  __m256i fourth_from;  // 0xF0 - 0x80: likewise from F0-FF
+  __m256i high_bit;
+  // Above these, the last three bytes leave a sequence unfinished: a lead
+  // last, a 3- or 4-byte lead one before, a 4-byte lead two before.
+  __m256i max_at_end;
+};
+
+__attribute__((target("avx2"))) inline __m256i Opaque(__m256i v) {
+  __asm__("" : "+x"(v));
+  return v;
+}
+
+__attribute__((target("avx2"))) inline __m256i Table16(const uint8_t* table) {  // in both lanes
+  const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(table));
+  return Opaque(_mm256_broadcastsi128_si256(t));
+}
+
+__attribute__((target("avx2"))) inline SimdConsts LoadSimdConsts() {
+  const auto splat = [](int c) { return static_cast<char>(c); };
+  SimdConsts k;
+  k.quote = Opaque(_mm256_set1_epi8('"'));
+  k.backslash = Opaque(_mm256_set1_epi8('\\'));
+  k.control_max = Opaque(_mm256_set1_epi8(0x1F));
+  k.byte1_high = Table16(utf8_pairs::kByte1High);
+  k.byte1_low = Table16(utf8_pairs::kByte1Low);
+  k.byte2_high = Table16(utf8_pairs::kByte2High);
+  k.low_nibble = Opaque(_mm256_set1_epi8(0x0F));
+  k.third_from = Opaque(_mm256_set1_epi8(splat(0xE0 - 0x80)));
+  k.fourth_from = Opaque(_mm256_set1_epi8(splat(0xF0 - 0x80)));
+  k.high_bit = Opaque(_mm256_set1_epi8(splat(0x80)));
+  k.max_at_end = Opaque(_mm256_setr_epi8(
+      -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+      -1, -1, -1, -1, -1, -1, -1, splat(0xF0 - 1), splat(0xE0 - 1), splat(0xC0 - 1)));
+  return k;
+}
+
+__attribute__((target("avx2"))) inline uint64_t StringSpecials32(__m256i v, const SimdConsts& k) {
+  const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, k.control_max), v);  // v <= 0x1F
+  return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(
+      _mm256_or_si256(_mm256_cmpeq_epi8(v, k.quote), _mm256_cmpeq_epi8(v, k.backslash)), control)));
+}
+
+__attribute__((target("avx2"))) inline void CheckUtf8(__m256i in, const SimdConsts& k,
+                                                      Utf8State* st) {
+  if (_mm256_movemask_epi8(in) == 0) {  // ASCII: wrong only after an unfinished sequence
+    st->error = _mm256_or_si256(st->error, st->prev_incomplete);
+    st->prev_incomplete = _mm256_setzero_si256();
+    st->prev = in;
+    return;
+  }
+  const __m256i prev1 = BytesBack<1>(in, st->prev);
+  const __m256i prev1_high = _mm256_and_si256(_mm256_srli_epi16(prev1, 4), k.low_nibble);
+  const __m256i in_high = _mm256_and_si256(_mm256_srli_epi16(in, 4), k.low_nibble);
+  const __m256i pairs = _mm256_and_si256(
+      _mm256_and_si256(_mm256_shuffle_epi8(k.byte1_high, prev1_high),
+                       _mm256_shuffle_epi8(k.byte1_low, _mm256_and_si256(prev1, k.low_nibble))),
+      _mm256_shuffle_epi8(k.byte2_high, in_high));
+  // Third bytes (two after an E0-FF lead) and fourth bytes (three after
+  // F0-FF) must be continuations: the pair check says kTwoConts there and
+  // only there, so its high bit must be set exactly where these are.
+  const __m256i third = _mm256_subs_epu8(BytesBack<2>(in, st->prev), k.third_from);
+  const __m256i fourth = _mm256_subs_epu8(BytesBack<3>(in, st->prev), k.fourth_from);
+  const __m256i must_cont = _mm256_and_si256(_mm256_or_si256(third, fourth), k.high_bit);
+  st->error = _mm256_or_si256(st->error, _mm256_xor_si256(must_cont, pairs));
+  st->prev_incomplete = _mm256_subs_epu8(in, k.max_at_end);
+  st->prev = in;
+}
+
+// One 64-byte block: its marks, and its bytes through the UTF-8 check.
+__attribute__((target("avx2"))) inline uint64_t MarkBlock64(const char* p, const SimdConsts& k,
+                                                             Utf8State* st) {
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  CheckUtf8(lo, k, st);
+  CheckUtf8(hi, k, st);
+  return StringSpecials32(lo, k) | (StringSpecials32(hi, k) << 32);
+}
+
+// Writes every word of bits[0, n / 64 + 1); returns whether p[0, n) is valid
+// UTF-8.
+__attribute__((target("avx2"))) bool MarkStringSpecialsAvx2(const char* p, size_t n, uint64_t* bits) {
+  const SimdConsts k = LoadSimdConsts();
+  Utf8State st = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
   size_t i = 0;
-  for (; i + 64 <= n; i += 64) bits[i >> 6] = StringSpecials32(p + i) | (StringSpecials32(p + i + 32) << 32);
+  for (; i + 64 <= n; i += 64) bits[i >> 6] = MarkBlock64(p + i, k, &st);
   // The last n - i (< 64) bytes as one more block, padded with spaces (never
-  // marked): most records are short, and a 16-byte and a scalar tail cost
-  // more than the block.
+  // marked, and ASCII: an unfinished last sequence shows as one): most
+  // records are short, and a 16-byte and a scalar tail cost more than the
+  // block.
   char tail[64];
   std::memset(tail, ' ', sizeof tail);
   std::memcpy(tail, p + i, n - i);
-  bits[i >> 6] = StringSpecials32(tail) | (StringSpecials32(tail + 32) << 32);
+  bits[i >> 6] = MarkBlock64(tail, k, &st);
+  const __m256i error = _mm256_or_si256(st.error, st.prev_incomplete);
+  return _mm256_testz_si256(error, error) != 0;
 }
 #endif
 
-void MarkStringSpecials(std::string_view s, std::vector<uint64_t>* bits) {
+// Marks the string specials of `s` into *bits (see above) and returns whether
+// `s` is valid UTF-8 (simdjson::validate_utf8's answer); when it is not, the
+// marks are unspecified.
+bool MarkStringSpecialsCheckUtf8(std::string_view s, std::vector<uint64_t>* bits) {
 #if defined(__x86_64__)
   static const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
   if (kHaveAvx2) {
@@ -507,11 +643,13 @@ void MarkStringSpecials(std::string_view s, std::vector<uint64_t>* bits) {
     return MarkStringSpecialsAvx2(s.data(), s.size(), bits->data());
   }
 #endif
+  if (!simdjson::validate_utf8(s.data(), s.size())) return false;
   bits->assign(s.size() / 64 + 1, 0);
   MarkStringSpecialsSse(s.data(), s.size(), bits->data());
+  return true;
 }
 
-// The first position in [pos, limit) marked in `bits` (MarkStringSpecials of
+// The first position in [pos, limit) marked in `bits` (the string-special marks of
 // a buffer of at least `limit` bytes), or limit. REQUIRES: pos < limit.
 inline __attribute__((always_inline)) size_t NextMarked(const uint64_t* bits, size_t pos,
                                                         size_t limit) {
@@ -539,7 +677,7 @@ inline __attribute__((always_inline)) size_t NextMarked(const uint64_t* bits, si
 
 class StrictWalker {
  public:
-  // `specials`: MarkStringSpecials(json).
+  // `specials`: the marks of MarkStringSpecialsCheckUtf8(json).
   StrictWalker(std::string_view json, const CompiledPaths& paths,
                const std::vector<uint64_t>& specials, std::vector<StringRange>* out)
       : s_(json), paths_(paths), specials_(specials.data()), out_(out) {}
@@ -768,21 +906,21 @@ class StrictWalker {
 
 #undef PIIVAULT_WALK_INLINE
 
-// StrictFieldStrings, leaving MarkStringSpecials(record) in *specials.
+// StrictFieldStrings, leaving the marks of MarkStringSpecialsCheckUtf8(record)
+// in *specials.
 bool StrictFieldStringsAndSpecials(std::string_view record, const std::vector<std::string>& fields,
                                    std::vector<StringRange>* ranges,
                                    std::vector<uint64_t>* specials) {
   ranges->clear();
   absl::StatusOr<const CompiledPaths*> paths = CachedCompiledPaths(fields);
   if (!paths.ok()) return false;
-  if (!simdjson::validate_utf8(record.data(), record.size())) return false;
-  MarkStringSpecials(record, specials);
+  if (!MarkStringSpecialsCheckUtf8(record, specials)) return false;
   if (StrictWalker(record, **paths, *specials, ranges).Run()) return true;
   ranges->clear();
   return false;
 }
 
-// FieldStrings; *specials gets MarkStringSpecials(record) when the strict
+// FieldStrings; *specials gets the record's string-special marks when the strict
 // walker decided, and is emptied when simdjson did.
 absl::Status FieldStringsAndSpecials(std::string_view record,
                                      const std::vector<std::string>& fields,
@@ -841,7 +979,7 @@ struct EscapeUnit {
 };
 
 // Decodes a JSON string body into *out, listing its escapes. `specials`:
-// MarkStringSpecials of the record the body begins at offset `base` of, or
+// the string-special marks of the record the body begins at offset `base` of, or
 // null. In a valid body the marked bytes are the escapes' backslashes and the
 // characters they escape (stepped over with their escape), so the next escape
 // is a bit scan away; without the marks, a memchr.
@@ -915,7 +1053,7 @@ class RawOffsets {
 struct JsonScratch {
   bool busy = false;
   std::vector<StringRange> ranges;
-  std::vector<uint64_t> specials;  // MarkStringSpecials of the record, or empty
+  std::vector<uint64_t> specials;  // the string-special marks of the record, or empty
   std::string decoded;
   std::vector<EscapeUnit> escapes;
   std::vector<Edit> edits;

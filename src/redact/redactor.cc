@@ -220,8 +220,7 @@ Redactor::Impl::~Impl() {
 
 absl::StatusOr<std::vector<Finding>> Redactor::Impl::FindAll(std::string_view text) const {
   absl::StatusOr<std::vector<Finding>> scanned = scan(text);
-  // Most texts (chat messages) hold nothing: hand the scan's result on as it
-  // is, without a move into a second StatusOr.
+  // Most texts (chat messages) hold nothing: hand the scan's result on as it is.
   if (!scanned.ok() || (scanned->empty() && deny.empty())) return scanned;
   std::vector<Finding>& found = *scanned;
   if (!deny.empty()) FindDenyTerms(text, deny, &found);
@@ -235,9 +234,10 @@ absl::StatusOr<std::vector<Finding>> Redactor::Impl::FindAll(std::string_view te
     sorted_disjoint = found[i].begin >= found[i - 1].end;
   if (sorted_disjoint && deny.empty()) {
     std::erase_if(found, [](const Finding& f) { return f.end <= f.begin; });
-    return scanned;
+  } else {
+    found = MergeOverlaps(std::move(found));
   }
-  return MergeOverlaps(std::move(found));
+  return scanned;  // every path returns `scanned`: constructed in place, never moved
 }
 
 absl::Status Redactor::Impl::Plan(std::string_view text, const std::vector<Finding>& findings,

@@ -655,6 +655,35 @@ TEST(ShapeMatcher, FirstCaptureUnitCases) {
   }
 }
 
+// Without groups the pick is the value itself: answered for every regex,
+// empty-able loop bodies included, by both entry points.
+TEST(ShapeMatcher, FirstCaptureWithoutGroups) {
+  for (const char* regex : {"\\d{3}", "(?:a?)*b", "(?:a*)+", "[^x]+"}) {
+    SCOPED_TRACE(regex);
+    absl::StatusOr<ShapeMatcher> m = ShapeMatcher::Compile(regex);
+    ASSERT_TRUE(m.ok()) << m.status();
+    ASSERT_FALSE(m->has_captures());
+    EXPECT_TRUE(m->captures_supported());
+    RE2 re(regex, PatternOptions());
+    ASSERT_TRUE(re.ok());
+    for (const std::string_view v : {"123", "aab", "b", "aaa", "", "x", "12"}) {
+      std::string_view picked = "unset";
+      const ShapeMatcher::CaptureResult want = RE2::FullMatch(v, re)
+                                                   ? ShapeMatcher::CaptureResult::kMatch
+                                                   : ShapeMatcher::CaptureResult::kNoMatch;
+      EXPECT_EQ(m->MatchFirstCapture(v, &picked), want) << v;
+      EXPECT_EQ(m->FirstCaptureOfMatch(v, &picked), want) << v;
+      if (want == ShapeMatcher::CaptureResult::kMatch) {
+        EXPECT_EQ(picked.data(), v.data());
+        EXPECT_EQ(picked.size(), v.size());
+      }
+    }
+    const std::string long_value(ShapeMatcher::kMaxCaptureValue + 1, 'a');
+    std::string_view picked;
+    EXPECT_EQ(m->MatchFirstCapture(long_value, &picked), ShapeMatcher::CaptureResult::kUseRe2);
+  }
+}
+
 // Every 1- and 2-byte string against the constructs whose byte language is
 // subtle (UTF-8 expansion of '.', negated and non-ASCII classes), plus
 // 3- and 4-byte strings built around lead bytes.
