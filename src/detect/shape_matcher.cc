@@ -1355,6 +1355,20 @@ std::unique_ptr<const ShapeMatcher::CaptureEngine> ShapeMatcher::BuildCaptureEng
   }
   if (states.size() > static_cast<size_t>(kMaxStates)) return nullptr;
   e->rbits = states.sets();
+  // The successors of each position that can read each class.
+  const size_t positions = e->follow_begin.size() - 1;
+  e->follow_by_class_begin.reserve(positions * nclasses + 1);
+  for (size_t p = 0; p < positions; ++p) {
+    for (size_t c = 0; c < nclasses; ++c) {
+      e->follow_by_class_begin.push_back(static_cast<uint32_t>(e->follow_by_class.size()));
+      const uint64_t* cls = &e->class_bits[c * words];
+      for (uint32_t k = e->follow_begin[p]; k < e->follow_begin[p + 1]; ++k) {
+        const size_t q = e->follow[k];
+        if ((cls[q / 64] >> (q % 64)) & 1) e->follow_by_class.push_back(e->follow[k]);
+      }
+    }
+  }
+  e->follow_by_class_begin.push_back(static_cast<uint32_t>(e->follow_by_class.size()));
   return e;
 }
 
@@ -1396,12 +1410,12 @@ ShapeMatcher::CaptureResult ShapeMatcher::FirstCaptureOfMatch(std::string_view v
   uint64_t groups = 0;
   size_t p = 0;
   for (size_t i = 0; i < n; ++i) {
-    const uint64_t* cls = &e->class_bits[a.byte_class[static_cast<unsigned char>(value[i])] * words];
+    const size_t at = p * classes + a.byte_class[static_cast<unsigned char>(value[i])];
     const uint64_t* next_live = &e->rbits[live[i + 1] * words];
     size_t next = 0;
-    for (uint32_t k = e->follow_begin[p]; k < e->follow_begin[p + 1]; ++k) {
-      const size_t q = e->follow[k];
-      if (has(cls, q) && has(next_live, q)) {
+    for (uint32_t k = e->follow_by_class_begin[at]; k < e->follow_by_class_begin[at + 1]; ++k) {
+      const size_t q = e->follow_by_class[k];
+      if (has(next_live, q)) {
         next = q;
         break;
       }

@@ -117,6 +117,11 @@ class ShapeMatcher {
     std::vector<uint16_t> follow;        // next positions, highest priority first
     std::vector<uint64_t> group_mask;    // per position: groups it lies in (bit g-1)
     std::vector<uint64_t> class_bits;    // per byte class: positions accepting it
+    // follow[p] restricted to the positions accepting class c, in the same
+    // order: the range [follow_by_class_begin[p * classes + c], ... + 1) of
+    // follow_by_class (the forward walk then tests liveness only).
+    std::vector<uint32_t> follow_by_class_begin;
+    std::vector<uint16_t> follow_by_class;
     std::vector<uint32_t> rtable;        // reverse DFA: state * classes + class -> state
     std::vector<uint64_t> rbits;         // per reverse state: its position set
     uint32_t rstart = 0;
