@@ -2316,7 +2316,10 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
     }
     // The built-in patterns need 24 prefixes; patterns a user adds may need
     // up to the SIMD form's 32 before the filter passes every position.
-    impl->han_filter = internal::KeywordPrefilter(tail_texts, internal::KeywordPrefilter::kMaxSimdPrefixes);
+    // Sharing buckets by the second byte, their 24 prefixes fit two tables
+    // (13 second bytes), at ~10% more positions to check on chat text.
+    impl->han_filter =
+        internal::KeywordPrefilter(tail_texts, internal::KeywordPrefilter::kMaxSimdPrefixes, /*share_first_byte=*/true);
   }
   impl->bare_by_tail.resize(impl->tails.size());
   for (const Pattern* p : impl->anchored) {

@@ -18,7 +18,8 @@ constexpr size_t kMaxTables = 4;
 
 }  // namespace
 
-KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords, size_t max_prefixes) {
+KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords, size_t max_prefixes,
+                                   bool share_first_byte) {
   for (const std::string& k : keywords) {
     if (k.size() < 2) return;  // cannot filter on fewer than two bytes
     Prefix pre{};
@@ -39,19 +40,29 @@ KeywordPrefilter::KeywordPrefilter(const std::vector<std::string>& keywords, siz
   if (!usable_) return;
   for (uint8_t offset : {0, 1}) {
     size_t bit = 8;
+    std::vector<std::pair<uint8_t, size_t>> shared;  // (first byte, table * 8 + bit)
     for (const Prefix& pre : prefixes_) {
       if (pre.offset != offset) continue;
-      if (bit == 8) {
-        tables_.emplace_back();
-        tables_.back().offset = offset;
-        bit = 0;
+      size_t table, use;
+      auto same = std::find_if(shared.begin(), shared.end(), [&](const auto& s) { return s.first == pre.b[0]; });
+      if (share_first_byte && same != shared.end()) {
+        table = same->second / 8;
+        use = same->second % 8;
+      } else {
+        if (bit == 8) {
+          tables_.emplace_back();
+          tables_.back().offset = offset;
+          bit = 0;
+        }
+        table = tables_.size() - 1;
+        use = bit++;
+        shared.emplace_back(pre.b[0], table * 8 + use);
       }
-      NibbleTable& t = tables_.back();
+      NibbleTable& t = tables_[table];
       for (int j = 0; j < 2; ++j) {
-        t.nib[j][0][pre.b[j] & 15] |= static_cast<uint8_t>(1u << bit);
-        t.nib[j][1][pre.b[j] >> 4] |= static_cast<uint8_t>(1u << bit);
+        t.nib[j][0][pre.b[j] & 15] |= static_cast<uint8_t>(1u << use);
+        t.nib[j][1][pre.b[j] >> 4] |= static_cast<uint8_t>(1u << use);
       }
-      ++bit;
     }
   }
   if (tables_.size() > kMaxTables) {  // e.g. 9 prefixes at one offset and 23 at the other

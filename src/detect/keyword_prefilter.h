@@ -26,7 +26,13 @@ class KeywordPrefilter {
   // `keywords` are lower-cased (as in pattern files). usable() is false if
   // there are none or more than `max_prefixes` (at most kMaxSimdPrefixes)
   // distinct prefixes, or they need more tables than the SIMD form has.
-  explicit KeywordPrefilter(const std::vector<std::string>& keywords, size_t max_prefixes = kMaxPrefixes);
+  // With `share_first_byte`, prefixes whose first compared byte is the same
+  // share one table bit, so more fit in fewer tables (fewer lookups per 32
+  // bytes); the SIMD form then also passes that byte followed by a byte whose
+  // two nibbles each occur among the group's second bytes -- a superset, as
+  // the callers verify what it passes (the scalar form stays exact).
+  explicit KeywordPrefilter(const std::vector<std::string>& keywords, size_t max_prefixes = kMaxPrefixes,
+                            bool share_first_byte = false);
 
   bool usable() const { return usable_; }
 
@@ -61,7 +67,8 @@ class KeywordPrefilter {
 
   // Up to eight prefixes of one offset, one bit each, as nibble tables:
   // byte x matches prefix i's byte j iff bit i is set in both
-  // nib[j][0][x & 15] and nib[j][1][x >> 4] (exact: one prefix per bit).
+  // nib[j][0][x & 15] and nib[j][1][x >> 4] (exact with one prefix per bit;
+  // a superset for a bit shared by prefixes with the same first byte).
   struct NibbleTable {
     uint8_t offset = 0;
     uint8_t nib[2][2][16] = {};
