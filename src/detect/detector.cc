@@ -393,33 +393,14 @@ class Scanner {
     return q;
   }
 
-  // Does `word` end at offset `end` of the text (end >= word.size())? Labels
-  // are short: word compares, not a call.
+  // Does `word` end at offset `end` of the text (end >= word.size())?
   bool EndsAt(size_t end, std::string_view word) const {
-    const size_t k = word.size();
-    const uint8_t* t = p_ + end - k;
-    const char* w = word.data();
-    auto Same = [](const void* a, const void* b, auto word_type) {
-      decltype(word_type) x, y;
-      std::memcpy(&x, a, sizeof x);
-      std::memcpy(&y, b, sizeof y);
-      return x == y;
-    };
-    if (k >= 8 && k <= 16) return Same(t, w, uint64_t{}) && Same(t + k - 8, w + k - 8, uint64_t{});
-    if (k >= 4 && k < 8) return Same(t, w, uint32_t{}) && Same(t + k - 4, w + k - 4, uint32_t{});
-    return std::memcmp(t, w, k) == 0;
+    return internal::ShortBytesEqual(p_ + end - word.size(), word.data(), word.size());
   }
 
-  // a == b for dates (8-10 bytes), two word compares instead of a call.
+  // a == b for dates (8-10 bytes), without a memcmp call.
   static bool SameDate(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    if (a.size() < 8 || a.size() > 16) return a == b;
-    uint64_t a0, b0, a1, b1;
-    std::memcpy(&a0, a.data(), 8);
-    std::memcpy(&b0, b.data(), 8);
-    std::memcpy(&a1, a.data() + a.size() - 8, 8);
-    std::memcpy(&b1, b.data() + b.size() - 8, 8);
-    return a0 == b0 && a1 == b1;
+    return a.size() == b.size() && internal::ShortBytesEqual(a.data(), b.data(), a.size());
   }
 
   // A segment of ASCII digits alone, ended by a character that stops

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "detect/text_scan.h"
+
 namespace piivault::internal {
 
 namespace {
@@ -95,31 +97,6 @@ KeywordIndex::KeywordIndex(std::vector<std::string> keywords) : texts_(std::move
 
 namespace {
 
-// p[0, n) == w[0, n), a word at a time (keywords are short; no call).
-inline bool BytesEqual(const uint8_t* p, const char* w, size_t n) {
-  while (n >= 8) {
-    uint64_t x, y;
-    std::memcpy(&x, p, 8);
-    std::memcpy(&y, w, 8);
-    if (x != y) return false;
-    p += 8;
-    w += 8;
-    n -= 8;
-  }
-  if (n >= 4) {  // two overlapping 4-byte words
-    uint32_t x, y, x2, y2;
-    std::memcpy(&x, p, 4);
-    std::memcpy(&y, w, 4);
-    std::memcpy(&x2, p + n - 4, 4);
-    std::memcpy(&y2, w + n - 4, 4);
-    return x == y && x2 == y2;
-  }
-  for (size_t t = 0; t < n; ++t) {
-    if (p[t] != static_cast<uint8_t>(w[t])) return false;
-  }
-  return true;
-}
-
 inline uint32_t Rank(const std::vector<uint64_t>& bits, const std::vector<uint32_t>& rank, uint32_t k) {
   const uint64_t below = bits[k >> 6] & ((uint64_t{1} << (k & 63)) - 1);
   return rank[k >> 6] + PopCount(below);
@@ -151,7 +128,7 @@ void KeywordIndex::TryAt(const uint8_t* p, size_t q, size_t hi, uint32_t key, st
       eq = true;
       for (size_t t = 0; t < w.size() && eq; ++t) eq = Fold(p[q + t]) == static_cast<uint8_t>(w[t]);
     } else {
-      eq = BytesEqual(p + q, w.data(), w.size());
+      eq = ShortBytesEqual(p + q, w.data(), w.size());
     }
     if (eq) ids->push_back(id);
   }

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -137,6 +138,28 @@ inline bool IsStopChar(const uint8_t* p, size_t n, size_t i) {
 
 // The Chinese numerals NormAt maps to digits (一..九 零 〇 两 幺), as UTF-8.
 const std::vector<std::string>& ChineseNumerals();
+
+// a[0, n) == b[0, n) for the short strings the scanner compares (labels,
+// keywords, dates): two overlapping word loads each, no call.
+inline bool ShortBytesEqual(const void* a, const void* b, size_t n) {
+  const auto* x = static_cast<const uint8_t*>(a);
+  const auto* y = static_cast<const uint8_t*>(b);
+  auto Same = [](const uint8_t* s, const uint8_t* t, auto word) {
+    decltype(word) u, v;
+    std::memcpy(&u, s, sizeof u);
+    std::memcpy(&v, t, sizeof v);
+    return u == v;
+  };
+  if (n >= 8 && n <= 16) return Same(x, y, uint64_t{}) && Same(x + n - 8, y + n - 8, uint64_t{});
+  if (n >= 4 && n < 8) return Same(x, y, uint32_t{}) && Same(x + n - 4, y + n - 4, uint32_t{});
+  if (n < 4) {
+    for (size_t i = 0; i < n; ++i) {
+      if (x[i] != y[i]) return false;
+    }
+    return true;
+  }
+  return std::memcmp(a, b, n) == 0;
+}
 
 // Start of the UTF-8 character containing byte i (at most 3 steps back).
 inline size_t CharStart(const uint8_t* p, size_t i) {
