@@ -282,8 +282,7 @@ NormChar NormAtGeneral(const uint8_t* p, size_t n, size_t i, bool numerals) {
       return NormChar{};
     case 0xE3:
       if (b1 == 0x80 && b2 == 0x80) return Char(' ', 3);  // U+3000 ideographic space
-      if (numerals && b1 == 0x80 && b2 == 0x87) return Numeral('0');  // 〇
-      return NormChar{};
+      break;  // 〇 is a numeral
     case 0xE2:
       if (b1 == 0x80) {
         if (b2 >= 0x90 && b2 <= 0x95) return Char('-', 3);  // U+2010..2015
@@ -299,27 +298,18 @@ NormChar NormAtGeneral(const uint8_t* p, size_t n, size_t i, bool numerals) {
       break;
   }
   if (!numerals) return NormChar{};
-  uint32_t cp = (static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(b1) << 8) | b2;
-  switch (cp) {
-    case 0xE4B880: return Numeral('1');  // 一
-    case 0xE5B9BA: return Numeral('1');  // 幺
-    case 0xE4BA8C: return Numeral('2');  // 二
-    case 0xE4B8A4: return Numeral('2');  // 两
-    case 0xE4B889: return Numeral('3');  // 三
-    case 0xE59B9B: return Numeral('4');  // 四
-    case 0xE4BA94: return Numeral('5');  // 五
-    case 0xE585AD: return Numeral('6');  // 六
-    case 0xE4B883: return Numeral('7');  // 七
-    case 0xE585AB: return Numeral('8');  // 八
-    case 0xE4B99D: return Numeral('9');  // 九
-    case 0xE99BB6: return Numeral('0');  // 零
-    default: return NormChar{};
-  }
+  const char digit = ChineseNumeralDigit(p, n, i);
+  return digit != 0 ? Numeral(digit) : NormChar{};
 }
 
 const std::vector<std::string>& ChineseNumerals() {
-  static const auto* const kNumerals =
-      new std::vector<std::string>{"一", "幺", "二", "两", "三", "四", "五", "六", "七", "八", "九", "零", "〇"};
+  static const auto* const kNumerals = [] {
+    auto* v = new std::vector<std::string>;
+    for (uint32_t c : kChineseNumeralTable.chars) {
+      if (c != 0) v->push_back({static_cast<char>(c >> 16), static_cast<char>(c >> 8), static_cast<char>(c)});
+    }
+    return v;
+  }();
   return *kNumerals;
 }
 

@@ -263,24 +263,38 @@ TEST(NormAtTest, InlinePartEqualsGeneral) {
 }
 
 // The numeral pass enters runs only at the characters IsChineseNumeral
-// accepts, found by a filter built from ChineseNumerals(): both must be
-// exactly the 3-byte characters NormAt (in general) reads as a Chinese numeral.
+// accepts, found by a filter built from ChineseNumerals(): both, and what
+// NormAt (in general) reads as a numeral, must be exactly the spoken digits.
 TEST(ChineseNumeralTest, EqualsNormAt) {
+  // The spoken digits of pii-formats.md (一..九, 零 and 〇 for 0, 两 for 2,
+  // 幺 for 1), written out here independently of the scanner's table.
+  const std::vector<std::pair<std::string, char>> spec = {
+      {"一", '1'}, {"幺", '1'}, {"二", '2'}, {"两", '2'}, {"三", '3'}, {"四", '4'}, {"五", '5'},
+      {"六", '6'}, {"七", '7'}, {"八", '8'}, {"九", '9'}, {"零", '0'}, {"〇", '0'}};
   std::vector<std::string> from_norm;
   for (int b = 0xE0; b <= 0xEF; ++b) {
     for (int b1 = 0x80; b1 <= 0xBF; ++b1) {
       for (int b2 = 0x80; b2 <= 0xBF; ++b2) {
         const uint8_t buf[4] = {static_cast<uint8_t>(b), static_cast<uint8_t>(b1), static_cast<uint8_t>(b2), 'a'};
-        const bool want = internal::NormAtGeneral(buf, 4, 0, true).numeral;
-        ASSERT_EQ(internal::IsChineseNumeral(buf, 4, 0), want) << b << " " << b1 << " " << b2;
+        const std::string ch(reinterpret_cast<const char*>(buf), 3);
+        auto it = std::find_if(spec.begin(), spec.end(), [&](const auto& s) { return s.first == ch; });
+        const char want = it == spec.end() ? 0 : it->second;
+        const internal::NormChar c = internal::NormAtGeneral(buf, 4, 0, true);
+        ASSERT_EQ(c.numeral, want != 0) << b << " " << b1 << " " << b2;
+        if (want != 0) {
+          ASSERT_EQ(c.c, want) << ch;
+        }
+        ASSERT_EQ(internal::IsChineseNumeral(buf, 4, 0), want != 0) << b << " " << b1 << " " << b2;
         ASSERT_FALSE(internal::IsChineseNumeral(buf, 2, 0));  // cut short
-        if (want) from_norm.emplace_back(reinterpret_cast<const char*>(buf), 3);
+        if (want != 0) from_norm.push_back(ch);
       }
     }
   }
   std::vector<std::string> listed = internal::ChineseNumerals();
   std::sort(listed.begin(), listed.end());
+  std::sort(from_norm.begin(), from_norm.end());
   EXPECT_EQ(listed, from_norm);
+  EXPECT_EQ(listed.size(), spec.size());
   // A filter built from them is usable (else the numeral pass would try every position).
   EXPECT_TRUE(internal::KeywordPrefilter(internal::ChineseNumerals()).usable());
 }
