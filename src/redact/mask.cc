@@ -546,9 +546,10 @@ bool MaskEdit(EntityType type, std::string_view raw, std::string_view normalized
     const int r = KeepEndsEdit(raw, p, pre, suf, replacement);
     if (r >= 0) return r == 1;
   }
-  // The whole mask, then the bytes that differ, widened to whole UTF-8
-  // characters.
-  std::string masked = MaskValue(type, raw, normalized);
+  return EditBetween(raw, MaskValue(type, raw, normalized), pre, suf, replacement);
+}
+
+bool EditBetween(std::string_view raw, std::string masked, size_t* pre, size_t* suf, std::string* replacement) {
   if (masked == raw) return false;
   size_t b = 0;
   while (b < raw.size() && b < masked.size() && raw[b] == masked[b]) ++b;

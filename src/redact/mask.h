@@ -22,6 +22,11 @@ std::string MaskValue(EntityType type, std::string_view raw, std::string_view no
 bool MaskEdit(EntityType type, std::string_view raw, std::string_view normalized, size_t* pre,
               size_t* suf, std::string* replacement);
 
+// `masked` (raw with some characters replaced) as an edit of `raw`, as
+// MaskEdit gives it: false when they are equal; else the bytes that differ,
+// widened to whole UTF-8 characters of raw.
+bool EditBetween(std::string_view raw, std::string masked, size_t* pre, size_t* suf, std::string* replacement);
+
 // "手机号" etc. for the Chinese label style.
 std::string_view ChineseLabelName(EntityType type);
 

@@ -181,19 +181,7 @@ bool MaskSpanEdit(std::string_view raw, size_t* pre, size_t* suf, std::string* r
     }
     i += n;
   }
-  if (masked == raw) return false;
-  size_t b = 0;
-  while (b < raw.size() && b < masked.size() && raw[b] == masked[b]) ++b;
-  while (b > 0 && b < raw.size() && (static_cast<unsigned char>(raw[b]) & 0xC0) == 0x80) --b;
-  size_t e = 0;
-  while (e < raw.size() - b && e < masked.size() - b && raw[raw.size() - 1 - e] == masked[masked.size() - 1 - e]) ++e;
-  while (e > 0 && (static_cast<unsigned char>(raw[raw.size() - e]) & 0xC0) == 0x80) --e;
-  masked.resize(masked.size() - e);
-  masked.erase(0, b);
-  *replacement = std::move(masked);
-  *pre = b;
-  *suf = e;
-  return true;
+  return redact_internal::EditBetween(raw, std::move(masked), pre, suf, replacement);
 }
 
 }  // namespace
