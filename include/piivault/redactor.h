@@ -246,11 +246,15 @@ class Redactor {
 // owns the findings that begin inside it. Because the windows depend only on
 // absolute offsets, the output is the same for every chunking of the input,
 // and equal to Redact() whenever a finding depends only on the bytes within
-// context_window_bytes of it. Memory: at most window + 2 * hold-back bytes of
-// input are buffered, whatever the input size and chunk sizes.
+// context_window_bytes of it. Memory: with one thread at most window +
+// 2 * hold-back bytes of input are buffered, whatever the input size and
+// chunk sizes; with more, max_buffered_bytes().
 //
-// Not thread-safe (one stream per thread); `threads` > 1 scans that many
-// windows concurrently (output order and content unchanged).
+// Not thread-safe (one stream per thread); with `threads` > 1, threads - 1
+// workers and the caller's thread scan (and, without numbered labels or a
+// vault, redact) windows while the caller also takes input and merges output:
+// Write() returns output some windows later than with one thread, and
+// Finish() the rest; output order and content are unchanged.
 class RedactStream {
  public:
   // REQUIRES: `redactor` outlives the stream.
@@ -270,7 +274,9 @@ class RedactStream {
   // Input bytes held right now, and the most ever held.
   size_t buffered_bytes() const;
   size_t peak_buffered_bytes() const;
-  // The bound buffered_bytes() never exceeds: threads * window + 2 * hold-back.
+  // The bound buffered_bytes() never exceeds: window + 2 * hold-back with one
+  // thread; (2 * threads + 1) * (window + 2 * hold-back) with more (each window
+  // in flight holds its own copy of the bytes it scans).
   size_t max_buffered_bytes() const;
   // Distinct values given a number so far by numbered labels (the stream is
   // one document); never more than the policy's max_numbered_values.

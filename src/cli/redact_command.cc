@@ -641,7 +641,6 @@ int Run(const RedactFlags& flags) {
     options.policy = *std::move(policy);
   }
   options.hash_key_file = flags.key_file;
-  options.stream_window_bytes = size_t{1} << 20;
   if (!flags.vault.empty()) {
     VaultOptions vo;
     vo.dir = flags.vault;

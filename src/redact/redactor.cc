@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -422,115 +423,107 @@ const RedactionPolicy& Redactor::policy() const { return impl_->policy; }
 
 namespace {
 
-// `size` threads that run one job at a time together with the caller: a
-// stream hands every batch of windows to the same threads instead of starting
-// new ones per batch (thread start-up, and a new thread's first touches of
-// its stack and malloc arena, cost ~2% of a 256 KB-window batch). Both sides
-// spin briefly before sleeping: batches follow each other within tens of
-// microseconds, and waking a sleeping thread costs about that much on a VM.
-class WorkerPool {
+// Threads that run queued jobs in submission order, each job on whichever
+// thread is free (a slow window does not hold up the next one); the owner may
+// run queued jobs too (RunOne). Jobs still queued when the pool is destroyed
+// are dropped; running ones are waited for.
+class TaskPool {
  public:
-  explicit WorkerPool(int size) {
-    for (int i = 1; i <= size; ++i) threads_.emplace_back([this, i] { Loop(i); });
+  explicit TaskPool(int size) {
+    for (int i = 0; i < size; ++i) threads_.emplace_back([this] { Loop(); });
   }
-  ~WorkerPool() {
+  ~TaskPool() {
     {
       std::lock_guard<std::mutex> l(mu_);
-      stop_.store(true);
+      stop_ = true;
+      queue_.clear();
     }
     work_cv_.notify_all();
     for (std::thread& t : threads_) t.join();
   }
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
+  TaskPool(const TaskPool&) = delete;
+  TaskPool& operator=(const TaskPool&) = delete;
 
-  // Runs job(0) on the caller and job(1..size) on the pool; returns when all
-  // have returned.
-  void Run(const std::function<void(int)>& job) {
-    job_.store(&job, std::memory_order_relaxed);
-    pending_.store(threads_.size(), std::memory_order_relaxed);
+  void Submit(std::function<void()> job) {
     {
-      std::lock_guard<std::mutex> l(mu_);  // a worker about to sleep sees it
-      generation_.fetch_add(1, std::memory_order_release);
+      std::lock_guard<std::mutex> l(mu_);
+      queue_.push_back(std::move(job));
     }
-    work_cv_.notify_all();
-    job(0);
-    for (int i = 0; i < kSpins && pending_.load(std::memory_order_acquire) != 0; ++i) Pause();
-    if (pending_.load(std::memory_order_acquire) != 0) {
-      std::unique_lock<std::mutex> l(mu_);
-      done_cv_.wait(l, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    work_cv_.notify_one();
+  }
+
+  // Runs the oldest queued job on the caller's thread; false if none is queued.
+  bool RunOne() {
+    std::function<void()> job;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (queue_.empty()) return false;
+      job = std::move(queue_.front());
+      queue_.pop_front();
     }
+    job();
+    return true;
+  }
+
+  // Sets *flag (under the pool's lock) and wakes Wait().
+  void MarkDone(std::atomic<bool>* flag) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      flag->store(true, std::memory_order_release);
+    }
+    done_cv_.notify_all();
+  }
+  void Wait(const std::atomic<bool>& flag) {
+    if (flag.load(std::memory_order_acquire)) return;
+    std::unique_lock<std::mutex> l(mu_);
+    done_cv_.wait(l, [&] { return flag.load(std::memory_order_acquire); });
   }
 
  private:
-  static constexpr int kSpins = 1 << 14;  // ~100-300 us of pause instructions
-
-  static void Pause() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#else
-    std::this_thread::yield();
-#endif
-  }
-
-  void Loop(int index) {
-    uint64_t seen = 0;
+  void Loop() {
     while (true) {
-      for (int i = 0; i < kSpins && generation_.load(std::memory_order_acquire) == seen &&
-                      !stop_.load(std::memory_order_relaxed);
-           ++i)
-        Pause();
-      if (generation_.load(std::memory_order_acquire) == seen) {
+      std::function<void()> job;
+      {
         std::unique_lock<std::mutex> l(mu_);
-        work_cv_.wait(l, [&] { return stop_.load() || generation_.load() != seen; });
+        work_cv_.wait(l, [&] { return stop_ || !queue_.empty(); });
+        if (stop_) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
       }
-      if (stop_.load()) return;
-      seen = generation_.load(std::memory_order_acquire);
-      (*job_.load(std::memory_order_relaxed))(index);
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> l(mu_);
-        done_cv_.notify_one();
-      }
+      job();
     }
   }
 
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
-  std::atomic<const std::function<void(int)>*> job_{nullptr};
-  std::atomic<size_t> pending_{0};
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<bool> stop_{false};
+  std::deque<std::function<void()>> queue_;
+  bool stop_ = false;
   std::vector<std::thread> threads_;
 };
 
 }  // namespace
 
+// A pipeline: the caller's thread cuts the input into windows (each with its
+// own copy of the bytes it scans, so workers never see the buffer move);
+// threads - 1 workers scan them -- and, when the policy allows, plan and
+// render them -- while the caller reads the next input, merges finished
+// windows in order, and, rather than sleep when the oldest window is not
+// done, scans queued ones itself. Up to 2 * threads windows are in flight, so
+// a worker that finishes one finds the next waiting while the caller is busy
+// with input and output. With one thread everything runs on the caller,
+// window by window.
 struct RedactStream::State {
-  const Redactor::Impl* impl;
-  int threads;
-  size_t window;
-  size_t hold;
-  std::string buf;        // input [buf_base, buf_base + buf.size())
-  uint64_t buf_base = 0;
-  uint64_t total_in = 0;
-  uint64_t next_window = 0;  // index k of the next window to process
-  uint64_t emitted = 0;      // output written for input [0, emitted)
-  uint64_t last_end = 0;     // end of the last finding applied
-  size_t peak = 0;
-  uint64_t speculation_misses = 0;  // parallel windows redone serially
-  bool failed = false;
-  bool finished = false;
-  DocState doc;
-  RedactionReport report;
-  std::unique_ptr<WorkerPool> pool;  // created by the first parallel batch
-
-  // One window's work. Workers fill it concurrently; the caller's thread
-  // then merges the windows in order.
+  // One window: its scan range [scan_begin, scan_end) and what the scan and
+  // (with speculation) the plan produced. Workers fill it; `done` hands it to
+  // the caller's thread, which merges windows in order.
   struct WindowWork {
-    uint64_t scan_begin = 0;
+    uint64_t k = 0;
+    bool last = false;  // no input follows: it owns everything to the end
+    uint64_t scan_begin = 0, scan_end = 0;
+    std::string input;  // the bytes [scan_begin, scan_end)
     absl::StatusOr<std::vector<Finding>> found = std::vector<Finding>{};
-    // Speculative result (parallel batches): the window planned and rendered
-    // on the assumption that the output before it ends at `assumed_start`.
+    // Speculative result: the window planned and rendered on the assumption
+    // that the output before it ends at `assumed_start`.
     bool speculated = false;
     uint64_t assumed_start = 0;
     bool owns_any = false;
@@ -539,130 +532,209 @@ struct RedactStream::State {
     absl::Status plan_status;
     RedactionReport report;
     std::string text;
+    std::atomic<bool> done{false};
   };
 
-  // The findings of window k (scanned from `scan_begin`) that it owns, given
-  // that the previous windows' findings end at `last_end_in`; offsets made
-  // relative to buf_base. A finding that overlaps the previous window's last
-  // one is clipped and marked as a fragment.
-  std::vector<Finding> Owned(const std::vector<Finding>& found, uint64_t scan_begin, uint64_t k,
-                             bool last, uint64_t last_end_in, uint64_t* last_end_out) const {
-    uint64_t core_begin = k * window, core_end = (k + 1) * window;
+  const Redactor::Impl* impl;
+  int threads;
+  size_t window;
+  size_t hold;
+  size_t max_in_flight;    // windows cut but not yet merged
+  std::string pending;     // input [pending_base, total_in) not yet in a window
+  uint64_t pending_base = 0;
+  uint64_t total_in = 0;
+  uint64_t next_cut = 0;     // index k of the next window to cut
+  uint64_t emitted = 0;      // output written for input [0, emitted)
+  uint64_t last_end = 0;     // end of the last finding applied
+  size_t held = 0;           // input bytes in `pending` and in flight
+  size_t peak = 0;
+  uint64_t speculation_misses = 0;  // parallel windows redone serially
+  bool failed = false;
+  bool finished = false;
+  DocState doc;
+  RedactionReport report;
+  std::deque<std::unique_ptr<WindowWork>> in_flight;  // by k
+  std::vector<std::string> spare;                     // input buffers to reuse
+  // Last member: destroyed first, so no worker outlives the windows.
+  std::unique_ptr<TaskPool> pool;
+
+  ~State() { pool.reset(); }
+
+  uint64_t ScanBegin(uint64_t k) const { return k * window >= hold ? k * window - hold : 0; }
+
+  // The findings of window w that it owns, given that the previous windows'
+  // findings end at `last_end_in`; offsets made relative to w.scan_begin. A
+  // finding that overlaps the previous window's last one is clipped and
+  // marked as a fragment.
+  std::vector<Finding> Owned(const WindowWork& w, uint64_t last_end_in, uint64_t* last_end_out) const {
+    uint64_t core_begin = w.k * window, core_end = (w.k + 1) * window;
     std::vector<Finding> owned;
     uint64_t le = last_end_in;
-    for (const Finding& src : found) {
-      uint64_t b = src.begin + scan_begin, e = src.end + scan_begin;
-      if (b < core_begin || (!last && b >= core_end) || e <= le) continue;
+    for (const Finding& src : *w.found) {
+      uint64_t b = src.begin + w.scan_begin, e = src.end + w.scan_begin;
+      if (b < core_begin || (!w.last && b >= core_end) || e <= le) continue;
       Finding& f = owned.emplace_back(src);
       if (b < le) {  // disagrees with the previous window: mask the rest, leak nothing
         b = le;
         f.validated_by = redact_internal::kFragment;
       }
-      f.begin = b - buf_base;
-      f.end = e - buf_base;
+      f.begin = b - w.scan_begin;
+      f.end = e - w.scan_begin;
       le = e;
     }
     *last_end_out = le;
     return owned;
   }
 
-  // Speculative plan + render of window k in a worker: assumes the output so
-  // far ends where this window's own scan says the previous finding ends (or
-  // at the window's start). The merge checks the assumption and redoes the
-  // window serially in the rare case it was wrong. Only for policies whose
-  // decisions do not depend on earlier windows (no numbered labels, no vault).
-  void Speculate(WindowWork& w, uint64_t k, bool last) const {
-    uint64_t core_begin = k * window, core_end = (k + 1) * window;
-    uint64_t start = core_begin;
+  // Where window w's output ends, given where its last finding ends: its
+  // core, or further if a finding runs past it. scan_end stands for the input
+  // size: a window that is not the last has its whole right margin.
+  uint64_t EmitTo(const WindowWork& w, uint64_t le) const {
+    return w.last ? w.scan_end : std::min<uint64_t>(w.scan_end, std::max<uint64_t>((w.k + 1) * window, le));
+  }
+
+  // Scan (and, when speculating, plan + render) of one window; runs on a
+  // worker, touching only `w` and const state.
+  void Run(WindowWork& w, bool speculate) const {
+    w.found = impl->FindAll(w.input);
+    if (speculate && w.found.ok()) Speculate(w);
+  }
+
+  // Speculative plan + render: assumes the output so far ends where this
+  // window's own scan says the previous finding ends (or at the window's
+  // start). The merge checks the assumption and redoes the window serially in
+  // the rare case it was wrong. Only for policies whose decisions do not
+  // depend on earlier windows (no numbered labels, no vault).
+  void Speculate(WindowWork& w) const {
+    uint64_t start = w.k * window;
     for (const Finding& f : *w.found) {
       uint64_t b = f.begin + w.scan_begin, e = f.end + w.scan_begin;
-      if (b >= core_begin) break;
+      if (b >= w.k * window) break;
       start = std::max(start, e);
     }
     uint64_t le = 0;
-    std::vector<Finding> owned = Owned(*w.found, w.scan_begin, k, last, start, &le);
+    std::vector<Finding> owned = Owned(w, start, &le);
     w.speculated = true;
     w.assumed_start = start;
     w.owns_any = !owned.empty();
     w.last_owned_end = le;
-    w.emit_to = last ? total_in : std::min<uint64_t>(total_in, std::max(core_end, le));
+    w.emit_to = EmitTo(w, le);
     DocState local_doc;
     std::vector<Edit> edits;
-    w.plan_status = impl->Plan(buf, owned, &local_doc, &w.report, &edits);
+    w.plan_status = impl->Plan(w.input, owned, &local_doc, &w.report, &edits);
     if (!w.plan_status.ok()) return;
     if (w.emit_to > start) {
       w.text.reserve(w.emit_to - start + 64);
-      redact_internal::ApplyEdits(buf, start - buf_base, w.emit_to - buf_base, edits, &w.text);
+      redact_internal::ApplyEdits(w.input, start - w.scan_begin, w.emit_to - w.scan_begin, edits, &w.text);
     }
   }
 
-  // Processes windows [k, k + count); `final` when no more input will come.
-  absl::Status Process(uint64_t count, bool final, std::string* out) {
-    std::vector<WindowWork> work(count);
-    const bool parallel = count > 1 && threads > 1;
-    const bool speculate = parallel && impl->order_independent;
-    auto is_last = [&](uint64_t k) { return final && (k + 1) * window >= total_in; };
-    auto run = [&](uint64_t i) {
-      uint64_t k = next_window + i;
-      uint64_t core_begin = k * window;
-      uint64_t begin = core_begin >= hold ? core_begin - hold : 0;
-      uint64_t end = std::min<uint64_t>(total_in, (k + 1) * window + hold);
-      work[i].scan_begin = begin;
-      work[i].found = impl->FindAll(std::string_view(buf).substr(begin - buf_base, end - begin));
-      if (speculate && work[i].found.ok()) Speculate(work[i], k, is_last(k));
-    };
-    if (!parallel) {
-      for (uint64_t i = 0; i < count; ++i) run(i);
-    } else {
-      // Each worker takes every `threads`-th window of the batch.
-      auto stride = [&](uint64_t first) {
-        for (uint64_t i = first; i < count; i += static_cast<uint64_t>(threads)) run(i);
-      };
-      if (pool == nullptr) pool = std::make_unique<WorkerPool>(threads - 1);
-      pool->Run([&](int t) { stride(static_cast<uint64_t>(t)); });
-    }
-    for (uint64_t i = 0; i < count; ++i) {
-      WindowWork& w = work[i];
-      if (!w.found.ok()) return w.found.status();
-      uint64_t k = next_window + i;
-      bool last = is_last(k);
-      if (w.speculated && w.assumed_start == std::max(k * window, last_end) &&
-          w.assumed_start == emitted) {
-        PIIVAULT_RETURN_IF_ERROR(w.plan_status);
+  // Appends window w's output (its speculation when it holds, else planned
+  // here, in order) to *out.
+  absl::Status Merge(WindowWork& w, std::string* out) {
+    PIIVAULT_RETURN_IF_ERROR(w.found.status());
+    if (w.speculated && w.assumed_start == std::max(w.k * window, last_end) && w.assumed_start == emitted) {
+      PIIVAULT_RETURN_IF_ERROR(w.plan_status);
+      if (out->empty()) {
+        out->swap(w.text);  // the usual case (a caller that clears *out): no copy
+      } else {
         out->append(w.text);
-        report.Merge(w.report);
-        if (w.owns_any) last_end = w.last_owned_end;
-        emitted = w.emit_to;
-        continue;
       }
-      if (w.speculated) ++speculation_misses;
-      uint64_t le = 0;
-      std::vector<Finding> owned = Owned(*w.found, w.scan_begin, k, last, last_end, &le);
-      last_end = le;
-      std::vector<Edit> edits;
-      PIIVAULT_RETURN_IF_ERROR(impl->Plan(buf, owned, &doc, &report, &edits));
-      uint64_t core_end = (k + 1) * window;
-      uint64_t emit_to = last ? total_in : std::min<uint64_t>(total_in, std::max(core_end, last_end));
-      redact_internal::ApplyEdits(buf, emitted - buf_base, emit_to - buf_base, edits, out);
-      emitted = emit_to;
+      report.Merge(w.report);
+      if (w.owns_any) last_end = w.last_owned_end;
+      emitted = w.emit_to;
+      return absl::OkStatus();
     }
-    next_window += count;
-    // Keep what the next window scans (its left margin) and what is not yet emitted.
-    uint64_t next_begin = next_window * window;
-    uint64_t keep_from = std::min<uint64_t>(emitted, next_begin >= hold ? next_begin - hold : 0);
-    if (keep_from > buf_base) {
-      buf.erase(0, keep_from - buf_base);
-      buf_base = keep_from;
+    if (w.speculated) ++speculation_misses;
+    uint64_t le = 0;
+    std::vector<Finding> owned = Owned(w, last_end, &le);
+    last_end = le;
+    std::vector<Edit> edits;
+    PIIVAULT_RETURN_IF_ERROR(impl->Plan(w.input, owned, &doc, &report, &edits));
+    uint64_t emit_to = EmitTo(w, last_end);
+    redact_internal::ApplyEdits(w.input, emitted - w.scan_begin, emit_to - w.scan_begin, edits, out);
+    emitted = emit_to;
+    return absl::OkStatus();
+  }
+
+  // Merges the oldest window in flight, waiting for it if `wait`; false when
+  // there is none (or, without `wait`, it is not finished).
+  absl::StatusOr<bool> MergeFront(bool wait, std::string* out) {
+    if (in_flight.empty()) return false;
+    WindowWork& w = *in_flight.front();
+    if (wait) {
+      // Help rather than sleep: the caller is one of the `threads`.
+      while (!w.done.load(std::memory_order_acquire) && pool->RunOne()) {
+      }
+      pool->Wait(w.done);
+    } else if (!w.done.load(std::memory_order_acquire)) {
+      return false;
+    }
+    absl::Status s = Merge(w, out);
+    held -= w.input.size();
+    spare.push_back(std::move(w.input));
+    in_flight.pop_front();
+    if (!s.ok()) return s;
+    return true;
+  }
+
+  // Cuts window next_cut from `pending`, which holds exactly its scan range.
+  absl::Status Cut(bool last, std::string* out) {
+    auto w = std::make_unique<WindowWork>();
+    w->k = next_cut++;
+    w->last = last;
+    w->scan_begin = pending_base;
+    w->scan_end = total_in;
+    w->input = std::move(pending);
+    // The next window's left margin overlaps this one's right margin.
+    const uint64_t next_begin = ScanBegin(next_cut);
+    const size_t keep = static_cast<size_t>(total_in - std::min(total_in, std::max(next_begin, pending_base)));
+    if (threads == 1) {
+      Run(*w, /*speculate=*/false);
+      absl::Status s = Merge(*w, out);
+      // Reuse the window's buffer for the next one.
+      pending = std::move(w->input);
+      pending.erase(0, pending.size() - keep);
+      pending_base = total_in - keep;
+      held = pending.size();
+      return s;
+    }
+    if (spare.empty()) {
+      pending.clear();
+    } else {
+      pending = std::move(spare.back());
+      spare.pop_back();
+      pending.clear();
+    }
+    pending.append(w->input, w->input.size() - keep, keep);
+    pending_base = total_in - keep;
+    held += keep;
+    peak = std::max(peak, held);
+    if (pool == nullptr) pool = std::make_unique<TaskPool>(threads - 1);
+    WindowWork* raw = w.get();
+    TaskPool* p = pool.get();  // not `pool`: it is null while the pool is destroyed
+    const bool speculate = impl->order_independent;
+    in_flight.push_back(std::move(w));
+    p->Submit([this, p, raw, speculate] {
+      Run(*raw, speculate);
+      p->MarkDone(&raw->done);
+    });
+    // Emit what is ready; make room before the next cut.
+    while (true) {
+      PIIVAULT_ASSIGN_OR_RETURN(bool merged, MergeFront(in_flight.size() >= max_in_flight, out));
+      if (!merged) break;
     }
     return absl::OkStatus();
   }
 };
 
 RedactStream::RedactStream(const Redactor& redactor, int threads) : state_(std::make_unique<State>()) {
-  state_->impl = redactor.impl_.get();
-  state_->threads = std::max(1, threads);
-  state_->window = redactor.impl_->window_bytes;
-  state_->hold = redactor.impl_->hold_back;
+  State& s = *state_;
+  s.impl = redactor.impl_.get();
+  s.threads = std::max(1, threads);
+  s.window = redactor.impl_->window_bytes;
+  s.hold = redactor.impl_->hold_back;
+  s.max_in_flight = s.threads == 1 ? 0 : 2 * static_cast<size_t>(s.threads);
 }
 
 RedactStream::~RedactStream() = default;
@@ -671,15 +743,16 @@ absl::Status RedactStream::Write(std::string_view chunk, std::string* out) {
   State& s = *state_;
   if (s.failed || s.finished) return absl::FailedPreconditionError("stream is finished or failed");
   while (!chunk.empty()) {
-    // Input needed before the next batch of windows can be scanned.
-    uint64_t target = (s.next_window + s.threads) * s.window + s.hold;
+    // Input needed before the next window can be scanned: its core and right margin.
+    uint64_t target = (s.next_cut + 1) * s.window + s.hold;
     size_t take = static_cast<size_t>(std::min<uint64_t>(chunk.size(), target - s.total_in));
-    s.buf.append(chunk.substr(0, take));
+    s.pending.append(chunk.substr(0, take));
     s.total_in += take;
+    s.held += take;
     chunk.remove_prefix(take);
-    s.peak = std::max(s.peak, s.buf.size());
+    s.peak = std::max(s.peak, s.held);
     if (s.total_in == target) {
-      if (absl::Status st = s.Process(s.threads, false, out); !st.ok()) {
+      if (absl::Status st = s.Cut(/*last=*/false, out); !st.ok()) {
         s.failed = true;
         return st;
       }
@@ -692,24 +765,27 @@ absl::Status RedactStream::Finish(std::string* out) {
   State& s = *state_;
   if (s.failed || s.finished) return absl::FailedPreconditionError("stream is finished or failed");
   s.finished = true;
-  while (s.emitted < s.total_in) {
-    uint64_t remaining = (s.total_in - s.next_window * s.window + s.window - 1) / s.window;
-    uint64_t count = std::max<uint64_t>(1, std::min<uint64_t>(remaining, s.threads));
-    if (absl::Status st = s.Process(count, true, out); !st.ok()) {
-      s.failed = true;
-      return st;
-    }
+  absl::Status st;
+  // The remaining windows: each scans to the end of the input.
+  while (st.ok() && s.next_cut * s.window < s.total_in)
+    st = s.Cut(/*last=*/(s.next_cut + 1) * s.window >= s.total_in, out);
+  while (st.ok()) {
+    absl::StatusOr<bool> merged = s.MergeFront(/*wait=*/true, out);
+    if (!merged.ok()) st = merged.status();
+    if (!merged.ok() || !*merged) break;
   }
-  return absl::OkStatus();
+  if (!st.ok()) s.failed = true;
+  return st;
 }
 
 const RedactionReport& RedactStream::report() const { return state_->report; }
 uint64_t RedactStream::bytes_in() const { return state_->total_in; }
-size_t RedactStream::buffered_bytes() const { return state_->buf.size(); }
+size_t RedactStream::buffered_bytes() const { return state_->held; }
 size_t RedactStream::peak_buffered_bytes() const { return state_->peak; }
 size_t RedactStream::numbered_values() const { return state_->doc.numbers.size(); }
 size_t RedactStream::max_buffered_bytes() const {
-  return static_cast<size_t>(state_->threads) * state_->window + 2 * state_->hold;
+  const State& s = *state_;
+  return (s.max_in_flight + 1) * (s.window + 2 * s.hold);
 }
 
 }  // namespace piivault
