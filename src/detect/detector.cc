@@ -82,19 +82,24 @@ struct Candidate {
 };
 
 // A normalised stretch of text: s[k] came from original bytes [b[k], e[k]).
+// b, e and numerals_before are buffers of the most a segment can hold,
+// written by index (BuildSegment appends a character at a time; a push_back
+// per character and array cost more than normalising it).
 struct Segment {
+  // The most characters BuildSegment puts in one segment.
+  static constexpr size_t kMax = 2 * kSegmentSoftCap;
   std::string s;
-  std::vector<size_t> b;
-  std::vector<size_t> e;
+  std::vector<size_t> b = std::vector<size_t>(kMax);  // entries [0, s.size()) are the segment's
+  std::vector<size_t> e = std::vector<size_t>(kMax);
   bool numerals = false;
   // With `numerals`: how many of s[0, k) came from Chinese numerals, for
   // each k in [0, s.size()].
-  std::vector<uint32_t> numerals_before;
+  std::vector<uint32_t> numerals_before = std::vector<uint32_t>(kMax + 1);
+  // The characters while BuildSegment collects them (then copied to s).
+  std::vector<char> chars = std::vector<char>(kMax);
   void Clear() {
     s.clear();
-    b.clear();
-    e.clear();
-    numerals_before.assign(1, 0);
+    numerals_before[0] = 0;
   }
 };
 
@@ -581,50 +586,56 @@ class Scanner {
   size_t BuildSegment(size_t start, bool numerals) {
     seg_.Clear();
     seg_.numerals = numerals;
+    char* const s = seg_.chars.data();
+    size_t* const sb = seg_.b.data();
+    size_t* const se = seg_.e.data();
+    uint32_t* const before = seg_.numerals_before.data();
+    size_t m = 0;  // characters so far (at most Segment::kMax, see the caps below)
     size_t i = start;
     bool pending_zw = false;
     while (i < n_) {
       uint8_t b = p_[i];
-      if (!numerals && b > 0x20 && b < 0x7F && seg_.s.size() < kSegmentSoftCap) {
+      if (!numerals && b > 0x20 && b < 0x7F && m < kSegmentSoftCap) {
         // Printable ASCII: the common case, kept out of NormAt and appended
         // a run at a time.
         pending_zw = false;
         size_t run = 1;
-        const size_t room = kSegmentSoftCap - seg_.s.size();
+        const size_t room = kSegmentSoftCap - m;
         while (run < room && i + run < n_ && p_[i + run] > 0x20 && p_[i + run] < 0x7F) ++run;
-        seg_.s.append(reinterpret_cast<const char*>(p_ + i), run);
+        std::memcpy(s + m, p_ + i, run);
         for (size_t t = 0; t < run; ++t) {
-          seg_.b.push_back(i + t);
-          seg_.e.push_back(i + t + 1);
+          sb[m + t] = i + t;
+          se[m + t] = i + t + 1;
         }
+        m += run;
         i += run;
         continue;
       }
       NormChar c = NormAt(p_, n_, i, numerals);
       if (c.kind == NormKind::kStop) break;
       if (c.kind == NormKind::kZeroWidth) {
-        if (pending_zw || seg_.s.empty()) break;
+        if (pending_zw || m == 0) break;
         pending_zw = true;
         i += c.len;
         continue;
       }
-      bool check_x = numerals && (c.c == 'X' || c.c == 'x') && !seg_.s.empty() && IsDigit(seg_.s.back());
-      bool lead_letter = numerals && IsAlpha(c.c) && seg_.s.size() < 2 &&
-                         std::all_of(seg_.s.begin(), seg_.s.end(), IsAlpha);
+      bool check_x = numerals && (c.c == 'X' || c.c == 'x') && m > 0 && IsDigit(s[m - 1]);
+      bool lead_letter = numerals && IsAlpha(c.c) && m < 2 && std::all_of(s, s + m, IsAlpha);
       if (numerals && !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-' || check_x || lead_letter)) break;
-      if (seg_.s.size() >= kSegmentSoftCap && (IsSpace(c.c) || seg_.s.size() >= 2 * kSegmentSoftCap)) break;
+      if (m >= kSegmentSoftCap && (IsSpace(c.c) || m >= 2 * kSegmentSoftCap)) break;
       pending_zw = false;
-      seg_.s.push_back(c.c);
-      seg_.b.push_back(i);
-      seg_.e.push_back(i + c.len);
-      if (numerals) seg_.numerals_before.push_back(seg_.numerals_before.back() + c.numeral);
+      s[m] = c.c;
+      sb[m] = i;
+      se[m] = i + c.len;
+      if (numerals) before[m + 1] = before[m] + c.numeral;
+      ++m;
       i += c.len;
       if (check_x) break;  // 一一零…零二X: the check character ends a spoken ID
     }
+    seg_.s.assign(s, m);
     if (pending_zw) {
       // A trailing zero-width character is not part of the segment.
-      size_t last = seg_.e.empty() ? start : seg_.e.back();
-      return last;
+      return m == 0 ? start : se[m - 1];
     }
     return i;
   }
@@ -727,7 +738,7 @@ class Scanner {
     if (k >= s.size()) {
       // The segment ended (numeral runs stop at '.', cut segments anywhere):
       // apply the same rules to the original bytes that follow.
-      size_t o = seg_.e.back();
+      size_t o = seg_.e[s.size() - 1];
       if (o >= n_) return true;
       NormChar next = NormAt(p_, n_, o, false);
       if (next.kind != NormKind::kChar) return true;
