@@ -1314,11 +1314,11 @@ class Scanner {
         label |= a.pattern == p && a.text.size() <= after &&
                  EndsAt(after, a.text);
       }
-      if (!label || p->ListedPrefix("terminators", Rest(value_at))) continue;
+      if (!label || p->ListedPrefix(Pattern::KnownList::kTerminators, Rest(value_at))) continue;
       if (p->extractor == Extractor::kAnchorName) {
         // Without a colon the label may be part of a sentence: only a known
         // surname starts a name (联系人电话…, 我叫你…).
-        if (!p->ListedPrefix("surnames", Rest(value_at)) && !p->ListedPrefix("compound_surnames", Rest(value_at)) &&
+        if (!p->ListedPrefix(Pattern::KnownList::kSurnames, Rest(value_at)) && !p->ListedPrefix(Pattern::KnownList::kCompoundSurnames, Rest(value_at)) &&
             !DottedNameAt(value_at)) {
           continue;
         }
@@ -1547,7 +1547,7 @@ class Scanner {
 
   void AnchoredName(const Pattern& p, size_t at) {
     if (at < n_ && p_[at] == '*') return;  // the label's value is masked already (see AnchoredAddress)
-    const Pattern::ListSet* stops = p.FindListSet("terminators");
+    const Pattern::ListSet* stops = p.FindListSet(Pattern::KnownList::kTerminators);
     size_t i = at;
     size_t chars = 0;
     bool dot = false;
@@ -1618,7 +1618,7 @@ class Scanner {
     // mask is not the value, and taking it would make redacting the output
     // again mask more.
     if (at < n_ && p_[at] == '*') return;
-    const Pattern::ListSet* stops = p.FindListSet("terminators");
+    const Pattern::ListSet* stops = p.FindListSet(Pattern::KnownList::kTerminators);
     size_t i = at, last_good = at;
     size_t chars = 0;
     int spaces = 0;

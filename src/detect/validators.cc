@@ -165,7 +165,7 @@ Verdict BusinessRegNo(std::string_view v, const Pattern&, std::string*) {
 // §4: Luhn is strong evidence but not a gate (some real UnionPay cards fail it).
 Verdict BankCard(std::string_view v, const Pattern& p, std::string*) {
   if (v.size() < 15 || v.size() > 19 || AllSame(v.substr(1))) return Reject();
-  const bool known = p.ListedPrefix("bins", v);  // an issuer prefix from the pattern file
+  const bool known = p.ListedPrefix(Pattern::KnownList::kBins, v);  // an issuer prefix from the pattern file
   bool luhn = LuhnValid(v);
   if (luhn && known) {
     Verdict r = Ok();
@@ -419,14 +419,14 @@ Chars FirstChars(std::string_view s, size_t max) {
 
 // Names: surname from the lexicon (compound first), not a stop word.
 Verdict CnName(std::string_view v, const Pattern& p, std::string*) {
-  if (p.InList("stopwords", v)) return Reject();
+  if (p.InList(Pattern::KnownList::kStopwords, v)) return Reject();
   if (v.find("\xC2\xB7") != std::string_view::npos) return Ok(-0.1f);  // minority name with a dot
   const Chars chars = FirstChars(v, 4);
   if (chars.count < 2 || chars.count > 4) return Reject();
-  if (chars.count >= 3 && p.InList("compound_surnames", v.substr(0, chars.first[0].size() + chars.first[1].size()))) {
+  if (chars.count >= 3 && p.InList(Pattern::KnownList::kCompoundSurnames, v.substr(0, chars.first[0].size() + chars.first[1].size()))) {
     return Ok();
   }
-  if (p.InList("surnames", chars.first[0])) return Ok();
+  if (p.InList(Pattern::KnownList::kSurnames, chars.first[0])) return Ok();
   return Ok(-0.25f);  // anchored but unknown surname
 }
 
