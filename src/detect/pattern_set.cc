@@ -319,8 +319,8 @@ constexpr size_t kPackedMax = 7;  // bytes of an entry kept as an integer
 
 // The first `len` (<= kPackedMax) bytes of s and len, as one integer.
 uint64_t Packed(std::string_view s, size_t len) {
-  uint64_t v = 0;
-  if (len > 0) std::memcpy(&v, s.data(), len);
+  uint64_t v = 0;  // (a byte at a time: a memcpy of a variable length is a call)
+  for (size_t i = 0; i < len; ++i) v |= uint64_t{static_cast<uint8_t>(s[i])} << (8 * i);
   return v | uint64_t{len} << 56;
 }
 
@@ -390,14 +390,19 @@ bool Pattern::ListSet::Contains(std::string_view text) const {
 bool Pattern::ListSet::HasPrefixOf(std::string_view text) const {
   if (has_empty) return true;
   // Key(text, k) for k = 1..3, each hash extending the last (Key's hash, one
-  // step at a time: a name or an address label asks this at every character
-  // it reads).
-  bool maybe = false;
-  uint32_t h = 0;
-  for (size_t k = 1; k <= 3 && k <= text.size() && !maybe; ++k) {
-    h = h * 0x9E3779B1u + static_cast<uint8_t>(text[k - 1]) + 1;
+  // step at a time, unrolled: a name or an address label asks this at every
+  // character it reads).
+  if (text.empty()) return false;
+  auto Has = [this](size_t k, uint32_t h) {
     const uint32_t bit = (h * 0x9E3779B1u) >> 22;
-    maybe = (starts[k - 1][bit >> 6] >> (bit & 63)) & 1;
+    return ((starts[k][bit >> 6] >> (bit & 63)) & 1) != 0;
+  };
+  uint32_t h = static_cast<uint8_t>(text[0]) + 1u;
+  bool maybe = Has(0, h);
+  if (!maybe && text.size() >= 2) {
+    h = h * 0x9E3779B1u + static_cast<uint8_t>(text[1]) + 1u;
+    maybe = Has(1, h);
+    if (!maybe && text.size() >= 3) maybe = Has(2, h * 0x9E3779B1u + static_cast<uint8_t>(text[2]) + 1u);
   }
   if (!maybe) return false;
   for (size_t len : lengths) {
