@@ -338,10 +338,11 @@ class Scanner {
       ++*at;
       return true;
     };
+    // Most digits begin no timestamp (both forms have '-' after the year).
+    if (i + 4 >= n_ || p_[i + 4] != '-') return 0;
     size_t q = internal::CanonicalTimestampEnd(p_, n_, i);  // "2024-02-15 17:18:00", 16 bytes at once
     size_t date_end = i + 10;
     if (q == 0) {
-      if (i + 4 >= n_ || p_[i + 4] != '-') return 0;  // most digits begin no timestamp
       q = i;
       if (!Digits(&q, 4, 4) || !Char(&q, '-') || !Digits(&q, 1, 2) || !Char(&q, '-')) return 0;
       if (!Digits(&q, 1, 2)) return 0;
