@@ -1575,8 +1575,7 @@ class Scanner {
     if (chars < 2) return;
     if (!dot && chars > p.max_length) return;
     if (dot && chars > kNameLookahead - 1) return;
-    std::string v(reinterpret_cast<const char*>(p_ + at), i - at);
-    Try(p, v, at, i);
+    Try(p, std::string_view(reinterpret_cast<const char*>(p_ + at), i - at), at, i);
   }
 
   static bool ColonHexByte(uint8_t c) { return IsHex(static_cast<char>(c)) || c == ':' || c == '.' || c == '*'; }
@@ -1708,8 +1707,7 @@ class Scanner {
       if (!address_like) last_good = before_space;
     }
     if (last_good <= at) return;
-    std::string v(reinterpret_cast<const char*>(p_ + at), last_good - at);
-    Try(p, v, at, last_good);
+    Try(p, std::string_view(reinterpret_cast<const char*>(p_ + at), last_good - at), at, last_good);
   }
 
   // ---------------------------------------------------------------- scoring
@@ -1724,7 +1722,11 @@ class Scanner {
       h = (h ^ w) * 0xFF51AFD7ED558CCDull;
     }
     uint64_t tail = 0;
-    for (; i < v.size(); ++i) tail = tail << 8 | static_cast<uint8_t>(v[i]);
+    if (i < v.size() && v.size() >= 8) {
+      std::memcpy(&tail, v.data() + v.size() - 8, 8);  // the last 8 bytes, in one load
+    } else {
+      for (; i < v.size(); ++i) tail = tail << 8 | static_cast<uint8_t>(v[i]);
+    }
     h = (h ^ tail) * 0xC4CEB9FE1A85EC53ull;
     return h ^ (h >> 29);
   }
