@@ -72,8 +72,7 @@ bool RealDate(int y, int m, int d) {
   if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) days = 29;
   return d <= days;
 }
-bool NotFuture(int y, int m, int d) {
-  Today t = Now();
+bool NotFuture(const Today& t, int y, int m, int d) {
   if (y != t.y) return y < t.y;
   if (m != t.m) return m < t.m;
   return d <= t.d;
@@ -111,9 +110,10 @@ Verdict ResidentId(std::string_view v, const Pattern&, std::string* normalized) 
     }
     if (!ValidProvince(province)) return Reject();
     int y = Num(v.substr(date_at, 4)), m = Num(v.substr(date_at + 4, 2)), d = Num(v.substr(date_at + 6, 2));
-    if (y < 1800 || !RealDate(y, m, d) || !NotFuture(y, m, d)) return Reject();
+    if (y < 1800 || !RealDate(y, m, d)) return Reject();
+    const Today t = Now();  // (once: it reads the clock)
+    if (!NotFuture(t, y, m, d)) return Reject();
     if (!ResidentIdChecksumValid(v)) return Reject();
-    Today t = Now();
     float adjust = 0;
     if (y < 1900 || t.y - y > 110) adjust -= 0.15f;
     return Ok(adjust);
@@ -328,7 +328,7 @@ Verdict Date(std::string_view v, const Pattern&, std::string* normalized) {
   }
   if (n < 2) return Reject();
   int y = parts[0], m = parts[1], d = n == 3 ? parts[2] : 1;
-  if (y < 1900 || !RealDate(y, m, d) || !NotFuture(y, m, d)) return Reject();
+  if (y < 1900 || !RealDate(y, m, d) || !NotFuture(Now(), y, m, d)) return Reject();
   if (normalized) {
     *normalized = n == 3 ? absl::StrFormat("%04d-%02d-%02d", y, m, d) : absl::StrFormat("%04d-%02d", y, m);
   }
