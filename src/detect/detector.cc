@@ -172,6 +172,8 @@ struct Engine {
   std::vector<std::vector<const Pattern*>> tokens_by_length;
   // Pure-letter positive keywords (lower case) that may touch a number: "qq12345".
   std::vector<std::string> glue;
+  // The same by length (index: letters, 1-12).
+  std::vector<std::string> glue_by_length[13];
   // Last UTF-8 character (up to 3 bytes) of every anchor keyword, and each
   // one's index in anchor_tails (nearly every chat line asks about the colon
   // after the speaker's name).
@@ -723,12 +725,13 @@ class Scanner {
 
   bool IsGlue(std::string_view letters) const {
     if (letters.empty() || letters.size() > 12) return false;
-    // Glue words are lower case; the letters match one whatever their case.
-    for (const std::string& g : impl_->glue) {
-      if (g.size() == letters.size() &&
-          absl::EqualsIgnoreCase(absl::string_view(g), absl::string_view(letters.data(), letters.size()))) {
-        return true;
-      }
+    // Glue words are lower case (a-z); the letters match one whatever their
+    // case. (Only the words of their length are compared, inline: a waybill
+    // number "SF1234…" asks this.)
+    for (const std::string& g : impl_->glue_by_length[letters.size()]) {
+      bool same = true;
+      for (size_t i = 0; i < g.size() && same; ++i) same = (letters[i] | 0x20) == g[i];
+      if (same) return true;
     }
     return false;
   }
@@ -2271,6 +2274,7 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
           std::all_of(k.text.begin(), k.text.end(), [](char c) { return c >= 'a' && c <= 'z'; }) &&
           std::find(impl->glue.begin(), impl->glue.end(), k.text) == impl->glue.end()) {
         impl->glue.push_back(k.text);
+        impl->glue_by_length[k.text.size()].push_back(k.text);
       }
     }
     impl->max_finding = std::max(impl->max_finding, p->MaxSpanBytes());
