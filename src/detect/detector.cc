@@ -1197,9 +1197,7 @@ class Scanner {
     if (o < 3) return;
     std::string_view prov(reinterpret_cast<const char*>(p_ + o - 3), 3);
     bool known = false;
-    for (const Pattern* p : impl_->plates) {
-      for (const std::string& pr : *p->List("provinces")) known |= pr == prov;
-    }
+    for (const Pattern* p : impl_->plates) known |= p->InList(Pattern::KnownList::kProvinces, prov);
     if (!known) return;
     std::string v(prov);
     size_t i = o;

@@ -157,10 +157,10 @@ struct Pattern {
   // The lists the scanner and the validators ask about per candidate, by
   // number instead of by name: an index into `lists`, or -1 (kept by
   // SetList).
-  enum class KnownList : uint8_t { kSurnames, kCompoundSurnames, kStopwords, kTerminators, kBins };
+  enum class KnownList : uint8_t { kSurnames, kCompoundSurnames, kStopwords, kTerminators, kBins, kProvinces };
   static constexpr std::string_view kKnownListNames[] = {"surnames", "compound_surnames", "stopwords",
-                                                         "terminators", "bins"};
-  int8_t known_lists[std::size(kKnownListNames)] = {-1, -1, -1, -1, -1};
+                                                         "terminators", "bins",    "provinces"};
+  int8_t known_lists[std::size(kKnownListNames)] = {-1, -1, -1, -1, -1, -1};
   const ListSet* FindListSet(KnownList k) const {
     const int i = known_lists[static_cast<size_t>(k)];
     return i < 0 ? nullptr : &lists[static_cast<size_t>(i)].set;
