@@ -1770,7 +1770,8 @@ class Scanner {
       memo.generation = generation_;
       memo.hash = h;
       memo.pattern = &p;
-      memo.value.assign(value.data(), value.size());
+      memo.value.clear();  // (clear + append: cheaper than assign, which allows for overlap)
+      memo.value.append(value.data(), value.size());
     };
     if (ngroups == 0) {
       if (!p.shape && !re2::RE2::FullMatch(re2::StringPiece(v.data(), v.size()), re)) return Remember();
@@ -1793,7 +1794,8 @@ class Scanner {
     // Into a reused buffer: most values are rejected here, and IDs and card
     // numbers are too long for a std::string's inline storage.
     std::string& normalized = normalized_;
-    normalized.assign(picked.data(), picked.size());
+    normalized.clear();
+    normalized.append(picked.data(), picked.size());
     if (!p.strip.empty()) {
       normalized.erase(std::remove_if(normalized.begin(), normalized.end(),
                                       [&](char c) { return p.strip.find(c) != std::string::npos; }),
