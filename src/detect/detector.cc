@@ -374,7 +374,8 @@ class Scanner {
       }
       return q;
     }
-    ts_memo_.date.assign(raw.data(), raw.size());
+    ts_memo_.date.clear();
+    ts_memo_.date.append(raw.data(), raw.size());
     ts_memo_.left_ok = left_ok;
     ts_memo_.passed.clear();
     ts_memo_.digit_count = 0;
@@ -635,7 +636,8 @@ class Scanner {
       i += c.len;
       if (check_x) break;  // 一一零…零二X: the check character ends a spoken ID
     }
-    seg_.s.assign(s, m);
+    seg_.s.clear();  // (clear + append: see Try)
+    seg_.s.append(s, m);
     if (pending_zw) {
       // A trailing zero-width character is not part of the segment.
       return m == 0 ? start : se[m - 1];
@@ -1737,7 +1739,8 @@ class Scanner {
   void Try(const Pattern& p, std::string_view value, size_t begin, size_t end, bool shape_ok = false) {
     std::string_view v = value;
     if (p.uppercase && std::any_of(value.begin(), value.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
-      upper_.assign(value.data(), value.size());
+      upper_.clear();
+      upper_.append(value.data(), value.size());
       for (char& c : upper_) c = absl::ascii_toupper(c);
       v = upper_;
     }
