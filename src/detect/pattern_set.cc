@@ -315,15 +315,6 @@ bool Pattern::ListedPrefix(std::string_view name, std::string_view text) const {
 
 namespace {
 
-constexpr size_t kPackedMax = 7;  // bytes of an entry kept as an integer
-
-// The first `len` (<= kPackedMax) bytes of s and len, as one integer.
-uint64_t Packed(std::string_view s, size_t len) {
-  uint64_t v = 0;  // (a byte at a time: a memcpy of a variable length is a call)
-  for (size_t i = 0; i < len; ++i) v |= uint64_t{static_cast<uint8_t>(s[i])} << (8 * i);
-  return v | uint64_t{len} << 56;
-}
-
 }  // namespace
 
 uint32_t Pattern::ListSet::Key(std::string_view s, size_t k) {
@@ -344,14 +335,10 @@ void Pattern::ListSet::Add(std::string item) {
   if (item.empty()) {
     // has_empty answers for it (Packed("") is 0, an empty slot).
   } else if (item.size() <= kPackedMax) {
-    InsertShort(Packed(item, item.size()));
+    InsertShort(Packed(item));
   } else {
     long_items.insert(std::move(item));
   }
-}
-
-size_t Pattern::ListSet::ShortSlot(uint64_t packed) const {
-  return static_cast<size_t>((packed * 0x9E3779B97F4A7C15ull) >> short_shift);
 }
 
 void Pattern::ListSet::InsertShort(uint64_t packed) {
@@ -373,17 +360,7 @@ void Pattern::ListSet::InsertShort(uint64_t packed) {
   ++short_count;
 }
 
-bool Pattern::ListSet::ContainsShort(uint64_t packed) const {
-  const size_t mask = short_slots.size() - 1;
-  for (size_t at = ShortSlot(packed);; at = (at + 1) & mask) {
-    if (short_slots[at] == packed) return true;
-    if (short_slots[at] == 0) return false;
-  }
-}
-
-bool Pattern::ListSet::Contains(std::string_view text) const {
-  if (text.empty()) return has_empty;
-  if (text.size() <= kPackedMax) return ContainsShort(Packed(text, text.size()));
+bool Pattern::ListSet::ContainsLong(std::string_view text) const {
   return long_items.contains(absl::string_view(text.data(), text.size()));
 }
 

@@ -135,14 +135,36 @@ struct Pattern {
     bool has_empty = false;  // "" is an entry (a prefix of everything)
     static uint32_t Key(std::string_view s, size_t k);  // 0..1023
     void Add(std::string item);
-    // Whether `text` is an entry.
-    bool Contains(std::string_view text) const;
+    // Whether `text` is an entry. (Inline: names and surnames ask it per
+    // candidate.)
+    bool Contains(std::string_view text) const {
+      if (text.empty()) return has_empty;
+      if (text.size() <= kPackedMax) return ContainsShort(Packed(text));
+      return ContainsLong(text);
+    }
     // Whether `text` starts with an entry.
     bool HasPrefixOf(std::string_view text) const;
-    // The short-entry table (packed: see above).
-    size_t ShortSlot(uint64_t packed) const;
+    // The short-entry table: an entry of up to kPackedMax bytes as its bytes
+    // (byte i at bits 8i; a byte at a time, not a memcpy call of a variable
+    // length) and its length at bit 56, never 0.
+    static constexpr size_t kPackedMax = 7;
+    static uint64_t Packed(std::string_view s) {
+      uint64_t v = 0;
+      for (size_t i = 0; i < s.size(); ++i) v |= uint64_t{static_cast<uint8_t>(s[i])} << (8 * i);
+      return v | uint64_t{s.size()} << 56;
+    }
+    size_t ShortSlot(uint64_t packed) const {
+      return static_cast<size_t>((packed * 0x9E3779B97F4A7C15ull) >> short_shift);
+    }
+    bool ContainsShort(uint64_t packed) const {
+      const size_t mask = short_slots.size() - 1;
+      for (size_t at = ShortSlot(packed);; at = (at + 1) & mask) {
+        if (short_slots[at] == packed) return true;
+        if (short_slots[at] == 0) return false;
+      }
+    }
     void InsertShort(uint64_t packed);
-    bool ContainsShort(uint64_t packed) const;
+    bool ContainsLong(std::string_view text) const;
   };
   // Named lists (surnames, bins, terminators), in the order of the file, as
   // written and as sets; a pattern has a few, so a name is found by
