@@ -62,12 +62,23 @@ int LuhnSum(std::string_view s, int radix, bool double_rightmost,
 
 }  // namespace
 
+// The check-character sums below run over every 18-digit run a scan meets
+// (order numbers, IDs, cards are each tried as several identifiers): one
+// pass, the validity of each character folded into a flag instead of a
+// branch or a search per character.
+
 char ResidentIdCheckChar(std::string_view first17) {
-  if (first17.size() != 17 || !AllDigits(first17)) return '\0';
-  static constexpr std::array<int, 17> kWeights = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                                                   3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (size_t i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
+  if (first17.size() != 17) return '\0';
+  static constexpr uint8_t kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  unsigned sum = 0;
+  bool bad = false;
+#pragma GCC unroll 17
+  for (size_t i = 0; i < 17; ++i) {
+    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(first17[i])) - '0';
+    bad |= d > 9;
+    sum += d * kWeights[i];
+  }
+  if (bad) return '\0';
   static constexpr char kCheck[] = "10X98765432";
   return kCheck[sum % 11];
 }
@@ -78,16 +89,29 @@ bool ResidentIdChecksumValid(std::string_view id18) {
   return check != '\0' && check == id18[17];
 }
 
+namespace {
+
+// UsccValue for every byte (-1 outside the alphabet), for the check sum.
+constexpr std::array<int8_t, 256> kUsccValues = [] {
+  std::array<int8_t, 256> t{};
+  for (size_t c = 0; c < t.size(); ++c) t[c] = static_cast<int8_t>(UsccValue(static_cast<char>(c)));
+  return t;
+}();
+
+}  // namespace
+
 char UsccCheckChar(std::string_view first17) {
   if (first17.size() != 17) return '\0';
-  static constexpr std::array<int, 17> kWeights = {
-      1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+  static constexpr uint8_t kWeights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
   int sum = 0;
+  int bad = 0;
+#pragma GCC unroll 17
   for (size_t i = 0; i < 17; ++i) {
-    const int v = UsccValue(first17[i]);
-    if (v < 0) return '\0';
+    const int v = kUsccValues[static_cast<unsigned char>(first17[i])];
+    bad |= v;  // negative (sign bit set) for a character outside the alphabet
     sum += v * kWeights[i];
   }
+  if (bad < 0) return '\0';
   const int c = (31 - sum % 31) % 31;
   return kUsccAlphabet[c];
 }
@@ -139,18 +163,26 @@ bool Iso7064Mod11_10Valid(std::string_view digits) {
 
 bool LuhnValid(std::string_view digits) {
   // Decimal only, so a doubled digit's digit sum is a table lookup: no
-  // branch per digit (every card-length number a scan meets comes here).
+  // branch per digit (every card-length number a scan meets comes here);
+  // two digits a step (the right one as is, the left one doubled).
   static constexpr uint8_t kDoubled[16] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9, 0, 0, 0, 0, 0, 0};
   if (digits.empty()) return false;
+  const auto* s = reinterpret_cast<const unsigned char*>(digits.data());
   unsigned sum = 0;
-  bool all_digits = true;
-  const size_t n = digits.size();
-  for (size_t k = 0; k < n; ++k) {
-    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(digits[n - 1 - k])) - '0';
-    all_digits &= d <= 9;
-    sum += (k & 1) ? kDoubled[d & 15] : d;
+  bool bad = false;
+  size_t k = digits.size();
+  for (; k >= 2; k -= 2) {
+    const unsigned d = static_cast<unsigned>(s[k - 1]) - '0';
+    const unsigned e = static_cast<unsigned>(s[k - 2]) - '0';
+    bad |= (d > 9) | (e > 9);
+    sum += d + kDoubled[e & 15];
   }
-  return all_digits && sum % 10 == 0;
+  if (k == 1) {
+    const unsigned d = static_cast<unsigned>(s[0]) - '0';
+    bad |= d > 9;
+    sum += d;
+  }
+  return !bad && sum % 10 == 0;
 }
 
 bool ImeiValid(std::string_view digits15) {

@@ -82,19 +82,24 @@ struct Candidate {
 };
 
 // A normalised stretch of text: s[k] came from original bytes [b[k], e[k]).
+// b, e and numerals_before are buffers of the most a segment can hold,
+// written by index (BuildSegment appends a character at a time; a push_back
+// per character and array cost more than normalising it).
 struct Segment {
+  // The most characters BuildSegment puts in one segment.
+  static constexpr size_t kMax = 2 * kSegmentSoftCap;
   std::string s;
-  std::vector<size_t> b;
-  std::vector<size_t> e;
+  std::vector<size_t> b = std::vector<size_t>(kMax);  // entries [0, s.size()) are the segment's
+  std::vector<size_t> e = std::vector<size_t>(kMax);
   bool numerals = false;
   // With `numerals`: how many of s[0, k) came from Chinese numerals, for
   // each k in [0, s.size()].
-  std::vector<uint32_t> numerals_before;
+  std::vector<uint32_t> numerals_before = std::vector<uint32_t>(kMax + 1);
+  // The characters while BuildSegment collects them (then copied to s).
+  std::vector<char> chars = std::vector<char>(kMax);
   void Clear() {
     s.clear();
-    b.clear();
-    e.clear();
-    numerals_before.assign(1, 0);
+    numerals_before[0] = 0;
   }
 };
 
@@ -167,6 +172,8 @@ struct Engine {
   std::vector<std::vector<const Pattern*>> tokens_by_length;
   // Pure-letter positive keywords (lower case) that may touch a number: "qq12345".
   std::vector<std::string> glue;
+  // The same by length (index: letters, 1-12).
+  std::vector<std::string> glue_by_length[13];
   // Last UTF-8 character (up to 3 bytes) of every anchor keyword, and each
   // one's index in anchor_tails (nearly every chat line asks about the colon
   // after the speaker's name).
@@ -333,10 +340,11 @@ class Scanner {
       ++*at;
       return true;
     };
+    // Most digits begin no timestamp (both forms have '-' after the year).
+    if (i + 4 >= n_ || p_[i + 4] != '-') return 0;
     size_t q = internal::CanonicalTimestampEnd(p_, n_, i);  // "2024-02-15 17:18:00", 16 bytes at once
     size_t date_end = i + 10;
     if (q == 0) {
-      if (i + 4 >= n_ || p_[i + 4] != '-') return 0;  // most digits begin no timestamp
       q = i;
       if (!Digits(&q, 4, 4) || !Char(&q, '-') || !Digits(&q, 1, 2) || !Char(&q, '-')) return 0;
       if (!Digits(&q, 1, 2)) return 0;
@@ -366,7 +374,8 @@ class Scanner {
       }
       return q;
     }
-    ts_memo_.date.assign(raw.data(), raw.size());
+    ts_memo_.date.clear();
+    ts_memo_.date.append(raw.data(), raw.size());
     ts_memo_.left_ok = left_ok;
     ts_memo_.passed.clear();
     ts_memo_.digit_count = 0;
@@ -581,50 +590,57 @@ class Scanner {
   size_t BuildSegment(size_t start, bool numerals) {
     seg_.Clear();
     seg_.numerals = numerals;
+    char* const s = seg_.chars.data();
+    size_t* const sb = seg_.b.data();
+    size_t* const se = seg_.e.data();
+    uint32_t* const before = seg_.numerals_before.data();
+    size_t m = 0;  // characters so far (at most Segment::kMax, see the caps below)
     size_t i = start;
     bool pending_zw = false;
     while (i < n_) {
       uint8_t b = p_[i];
-      if (!numerals && b > 0x20 && b < 0x7F && seg_.s.size() < kSegmentSoftCap) {
+      if (!numerals && b > 0x20 && b < 0x7F && m < kSegmentSoftCap) {
         // Printable ASCII: the common case, kept out of NormAt and appended
         // a run at a time.
         pending_zw = false;
         size_t run = 1;
-        const size_t room = kSegmentSoftCap - seg_.s.size();
+        const size_t room = kSegmentSoftCap - m;
         while (run < room && i + run < n_ && p_[i + run] > 0x20 && p_[i + run] < 0x7F) ++run;
-        seg_.s.append(reinterpret_cast<const char*>(p_ + i), run);
+        std::memcpy(s + m, p_ + i, run);
         for (size_t t = 0; t < run; ++t) {
-          seg_.b.push_back(i + t);
-          seg_.e.push_back(i + t + 1);
+          sb[m + t] = i + t;
+          se[m + t] = i + t + 1;
         }
+        m += run;
         i += run;
         continue;
       }
       NormChar c = NormAt(p_, n_, i, numerals);
       if (c.kind == NormKind::kStop) break;
       if (c.kind == NormKind::kZeroWidth) {
-        if (pending_zw || seg_.s.empty()) break;
+        if (pending_zw || m == 0) break;
         pending_zw = true;
         i += c.len;
         continue;
       }
-      bool check_x = numerals && (c.c == 'X' || c.c == 'x') && !seg_.s.empty() && IsDigit(seg_.s.back());
-      bool lead_letter = numerals && IsAlpha(c.c) && seg_.s.size() < 2 &&
-                         std::all_of(seg_.s.begin(), seg_.s.end(), IsAlpha);
+      bool check_x = numerals && (c.c == 'X' || c.c == 'x') && m > 0 && IsDigit(s[m - 1]);
+      bool lead_letter = numerals && IsAlpha(c.c) && m < 2 && std::all_of(s, s + m, IsAlpha);
       if (numerals && !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-' || check_x || lead_letter)) break;
-      if (seg_.s.size() >= kSegmentSoftCap && (IsSpace(c.c) || seg_.s.size() >= 2 * kSegmentSoftCap)) break;
+      if (m >= kSegmentSoftCap && (IsSpace(c.c) || m >= 2 * kSegmentSoftCap)) break;
       pending_zw = false;
-      seg_.s.push_back(c.c);
-      seg_.b.push_back(i);
-      seg_.e.push_back(i + c.len);
-      if (numerals) seg_.numerals_before.push_back(seg_.numerals_before.back() + c.numeral);
+      s[m] = c.c;
+      sb[m] = i;
+      se[m] = i + c.len;
+      if (numerals) before[m + 1] = before[m] + c.numeral;
+      ++m;
       i += c.len;
       if (check_x) break;  // 一一零…零二X: the check character ends a spoken ID
     }
+    seg_.s.clear();  // (clear + append: see Try)
+    seg_.s.append(s, m);
     if (pending_zw) {
       // A trailing zero-width character is not part of the segment.
-      size_t last = seg_.e.empty() ? start : seg_.e.back();
-      return last;
+      return m == 0 ? start : se[m - 1];
     }
     return i;
   }
@@ -711,12 +727,13 @@ class Scanner {
 
   bool IsGlue(std::string_view letters) const {
     if (letters.empty() || letters.size() > 12) return false;
-    // Glue words are lower case; the letters match one whatever their case.
-    for (const std::string& g : impl_->glue) {
-      if (g.size() == letters.size() &&
-          absl::EqualsIgnoreCase(absl::string_view(g), absl::string_view(letters.data(), letters.size()))) {
-        return true;
-      }
+    // Glue words are lower case (a-z); the letters match one whatever their
+    // case. (Only the words of their length are compared, inline: a waybill
+    // number "SF1234…" asks this.)
+    for (const std::string& g : impl_->glue_by_length[letters.size()]) {
+      bool same = true;
+      for (size_t i = 0; i < g.size() && same; ++i) same = (letters[i] | 0x20) == g[i];
+      if (same) return true;
     }
     return false;
   }
@@ -727,7 +744,7 @@ class Scanner {
     if (k >= s.size()) {
       // The segment ended (numeral runs stop at '.', cut segments anywhere):
       // apply the same rules to the original bytes that follow.
-      size_t o = seg_.e.back();
+      size_t o = seg_.e[s.size() - 1];
       if (o >= n_) return true;
       NormChar next = NormAt(p_, n_, o, false);
       if (next.kind != NormKind::kChar) return true;
@@ -1182,9 +1199,7 @@ class Scanner {
     if (o < 3) return;
     std::string_view prov(reinterpret_cast<const char*>(p_ + o - 3), 3);
     bool known = false;
-    for (const Pattern* p : impl_->plates) {
-      for (const std::string& pr : *p->List("provinces")) known |= pr == prov;
-    }
+    for (const Pattern* p : impl_->plates) known |= p->InList(Pattern::KnownList::kProvinces, prov);
     if (!known) return;
     std::string v(prov);
     size_t i = o;
@@ -1303,11 +1318,11 @@ class Scanner {
         label |= a.pattern == p && a.text.size() <= after &&
                  EndsAt(after, a.text);
       }
-      if (!label || p->ListedPrefix("terminators", Rest(value_at))) continue;
+      if (!label || p->ListedPrefix(Pattern::KnownList::kTerminators, Rest(value_at))) continue;
       if (p->extractor == Extractor::kAnchorName) {
         // Without a colon the label may be part of a sentence: only a known
         // surname starts a name (联系人电话…, 我叫你…).
-        if (!p->ListedPrefix("surnames", Rest(value_at)) && !p->ListedPrefix("compound_surnames", Rest(value_at)) &&
+        if (!p->ListedPrefix(Pattern::KnownList::kSurnames, Rest(value_at)) && !p->ListedPrefix(Pattern::KnownList::kCompoundSurnames, Rest(value_at)) &&
             !DottedNameAt(value_at)) {
           continue;
         }
@@ -1536,7 +1551,7 @@ class Scanner {
 
   void AnchoredName(const Pattern& p, size_t at) {
     if (at < n_ && p_[at] == '*') return;  // the label's value is masked already (see AnchoredAddress)
-    const Pattern::ListSet* stops = p.FindListSet("terminators");
+    const Pattern::ListSet* stops = p.FindListSet(Pattern::KnownList::kTerminators);
     size_t i = at;
     size_t chars = 0;
     bool dot = false;
@@ -1563,8 +1578,7 @@ class Scanner {
     if (chars < 2) return;
     if (!dot && chars > p.max_length) return;
     if (dot && chars > kNameLookahead - 1) return;
-    std::string v(reinterpret_cast<const char*>(p_ + at), i - at);
-    Try(p, v, at, i);
+    Try(p, std::string_view(reinterpret_cast<const char*>(p_ + at), i - at), at, i);
   }
 
   static bool ColonHexByte(uint8_t c) { return IsHex(static_cast<char>(c)) || c == ':' || c == '.' || c == '*'; }
@@ -1607,7 +1621,7 @@ class Scanner {
     // mask is not the value, and taking it would make redacting the output
     // again mask more.
     if (at < n_ && p_[at] == '*') return;
-    const Pattern::ListSet* stops = p.FindListSet("terminators");
+    const Pattern::ListSet* stops = p.FindListSet(Pattern::KnownList::kTerminators);
     size_t i = at, last_good = at;
     size_t chars = 0;
     int spaces = 0;
@@ -1696,8 +1710,7 @@ class Scanner {
       if (!address_like) last_good = before_space;
     }
     if (last_good <= at) return;
-    std::string v(reinterpret_cast<const char*>(p_ + at), last_good - at);
-    Try(p, v, at, last_good);
+    Try(p, std::string_view(reinterpret_cast<const char*>(p_ + at), last_good - at), at, last_good);
   }
 
   // ---------------------------------------------------------------- scoring
@@ -1712,7 +1725,11 @@ class Scanner {
       h = (h ^ w) * 0xFF51AFD7ED558CCDull;
     }
     uint64_t tail = 0;
-    for (; i < v.size(); ++i) tail = tail << 8 | static_cast<uint8_t>(v[i]);
+    if (i < v.size() && v.size() >= 8) {
+      std::memcpy(&tail, v.data() + v.size() - 8, 8);  // the last 8 bytes, in one load
+    } else {
+      for (; i < v.size(); ++i) tail = tail << 8 | static_cast<uint8_t>(v[i]);
+    }
     h = (h ^ tail) * 0xC4CEB9FE1A85EC53ull;
     return h ^ (h >> 29);
   }
@@ -1722,7 +1739,8 @@ class Scanner {
   void Try(const Pattern& p, std::string_view value, size_t begin, size_t end, bool shape_ok = false) {
     std::string_view v = value;
     if (p.uppercase && std::any_of(value.begin(), value.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
-      upper_.assign(value.data(), value.size());
+      upper_.clear();
+      upper_.append(value.data(), value.size());
       for (char& c : upper_) c = absl::ascii_toupper(c);
       v = upper_;
     }
@@ -1755,7 +1773,8 @@ class Scanner {
       memo.generation = generation_;
       memo.hash = h;
       memo.pattern = &p;
-      memo.value.assign(value.data(), value.size());
+      memo.value.clear();  // (clear + append: cheaper than assign, which allows for overlap)
+      memo.value.append(value.data(), value.size());
     };
     if (ngroups == 0) {
       if (!p.shape && !re2::RE2::FullMatch(re2::StringPiece(v.data(), v.size()), re)) return Remember();
@@ -1778,7 +1797,8 @@ class Scanner {
     // Into a reused buffer: most values are rejected here, and IDs and card
     // numbers are too long for a std::string's inline storage.
     std::string& normalized = normalized_;
-    normalized.assign(picked.data(), picked.size());
+    normalized.clear();
+    normalized.append(picked.data(), picked.size());
     if (!p.strip.empty()) {
       normalized.erase(std::remove_if(normalized.begin(), normalized.end(),
                                       [&](char c) { return p.strip.find(c) != std::string::npos; }),
@@ -2257,6 +2277,7 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
           std::all_of(k.text.begin(), k.text.end(), [](char c) { return c >= 'a' && c <= 'z'; }) &&
           std::find(impl->glue.begin(), impl->glue.end(), k.text) == impl->glue.end()) {
         impl->glue.push_back(k.text);
+        impl->glue_by_length[k.text.size()].push_back(k.text);
       }
     }
     impl->max_finding = std::max(impl->max_finding, p->MaxSpanBytes());

@@ -157,8 +157,10 @@ void KeywordIndex::FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<ui
       ++q;
       continue;
     }
-    if (b >= 0xE0 && b < 0xF0) {
-      if (q + 2 < hi && IsContinuation(p[q + 1]) && IsContinuation(p[q + 2])) {
+    if ((b & 0xF0) == 0xE0) {
+      // (Both continuation bytes tested at once: most of a window is
+      // 3-byte characters.)
+      if (q + 2 < hi && ((p[q + 1] | uint32_t{p[q + 2]} << 8) & 0xC0C0) == 0x8080) {
         const uint32_t cp = uint32_t{b & 0x0Fu} << 12 | uint32_t{p[q + 1] & 0x3Fu} << 6 | (p[q + 2] & 0x3Fu);
         if (Test(code_points_, cp) && MayFollow(p, q + 3, hi, cp)) TryAt(p, q, hi, cp, ids);
         q += 3;  // the next two bytes cannot begin a keyword

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "detect/builtin_patterns.h"
+#include "detect/text_scan.h"
 #include "re2/re2.h"
 #include "toml++/toml.h"
 
@@ -266,8 +267,10 @@ namespace {
 
 // The list named `name`, or nullptr.
 const Pattern::NamedList* Named(const std::vector<Pattern::NamedList>& lists, std::string_view name) {
+  // (Asked per candidate by some validators: sizes first, then the bytes
+  // without a memcmp call.)
   for (const Pattern::NamedList& l : lists) {
-    if (l.name == name) return &l;
+    if (l.name.size() == name.size() && ShortBytesEqual(l.name.data(), name.data(), name.size())) return &l;
   }
   return nullptr;
 }
@@ -283,6 +286,9 @@ void Pattern::SetList(std::string name, std::vector<std::string> items) {
       l.set = std::move(set);
       return;
     }
+  }
+  for (size_t k = 0; k < std::size(kKnownListNames); ++k) {
+    if (name == kKnownListNames[k] && lists.size() < 128) known_lists[k] = static_cast<int8_t>(lists.size());
   }
   lists.push_back({std::move(name), std::move(items), std::move(set)});
 }
@@ -309,15 +315,6 @@ bool Pattern::ListedPrefix(std::string_view name, std::string_view text) const {
 
 namespace {
 
-constexpr size_t kPackedMax = 7;  // bytes of an entry kept as an integer
-
-// The first `len` (<= kPackedMax) bytes of s and len, as one integer.
-uint64_t Packed(std::string_view s, size_t len) {
-  uint64_t v = 0;
-  if (len > 0) std::memcpy(&v, s.data(), len);
-  return v | uint64_t{len} << 56;
-}
-
 }  // namespace
 
 uint32_t Pattern::ListSet::Key(std::string_view s, size_t k) {
@@ -335,29 +332,54 @@ void Pattern::ListSet::Add(std::string item) {
     starts[k - 1][bit >> 6] |= uint64_t{1} << (bit & 63);
   }
   if (std::find(lengths.begin(), lengths.end(), item.size()) == lengths.end()) lengths.push_back(item.size());
-  if (item.size() <= kPackedMax) {
-    short_items.insert(Packed(item, item.size()));
+  if (item.empty()) {
+    // has_empty answers for it (Packed("") is 0, an empty slot).
+  } else if (item.size() <= kPackedMax) {
+    InsertShort(Packed(item));
   } else {
     long_items.insert(std::move(item));
   }
 }
 
-bool Pattern::ListSet::Contains(std::string_view text) const {
-  if (text.size() <= kPackedMax) return short_items.contains(Packed(text, text.size()));
+void Pattern::ListSet::InsertShort(uint64_t packed) {
+  if (ContainsShort(packed)) return;
+  if (2 * (short_count + 1) > short_slots.size()) {
+    std::vector<uint64_t> old(2 * short_slots.size(), 0);
+    old.swap(short_slots);
+    --short_shift;
+    for (uint64_t v : old) {
+      if (v == 0) continue;
+      size_t at = ShortSlot(v);
+      while (short_slots[at] != 0) at = (at + 1) & (short_slots.size() - 1);
+      short_slots[at] = v;
+    }
+  }
+  size_t at = ShortSlot(packed);
+  while (short_slots[at] != 0) at = (at + 1) & (short_slots.size() - 1);
+  short_slots[at] = packed;
+  ++short_count;
+}
+
+bool Pattern::ListSet::ContainsLong(std::string_view text) const {
   return long_items.contains(absl::string_view(text.data(), text.size()));
 }
 
 bool Pattern::ListSet::HasPrefixOf(std::string_view text) const {
   if (has_empty) return true;
   // Key(text, k) for k = 1..3, each hash extending the last (Key's hash, one
-  // step at a time: a name or an address label asks this at every character
-  // it reads).
-  bool maybe = false;
-  uint32_t h = 0;
-  for (size_t k = 1; k <= 3 && k <= text.size() && !maybe; ++k) {
-    h = h * 0x9E3779B1u + static_cast<uint8_t>(text[k - 1]) + 1;
+  // step at a time, unrolled: a name or an address label asks this at every
+  // character it reads).
+  if (text.empty()) return false;
+  auto Has = [this](size_t k, uint32_t h) {
     const uint32_t bit = (h * 0x9E3779B1u) >> 22;
-    maybe = (starts[k - 1][bit >> 6] >> (bit & 63)) & 1;
+    return ((starts[k][bit >> 6] >> (bit & 63)) & 1) != 0;
+  };
+  uint32_t h = static_cast<uint8_t>(text[0]) + 1u;
+  bool maybe = Has(0, h);
+  if (!maybe && text.size() >= 2) {
+    h = h * 0x9E3779B1u + static_cast<uint8_t>(text[1]) + 1u;
+    maybe = Has(1, h);
+    if (!maybe && text.size() >= 3) maybe = Has(2, h * 0x9E3779B1u + static_cast<uint8_t>(text[2]) + 1u);
   }
   if (!maybe) return false;
   for (size_t len : lengths) {

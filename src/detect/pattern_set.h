@@ -4,6 +4,8 @@
 #define PIIVAULT_DETECT_PATTERN_SET_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,7 +120,12 @@ struct Pattern {
     // Entries of up to 7 bytes (surnames, issuer prefixes, region codes:
     // nearly all) as one integer each, bytes and length: a lookup hashes an
     // integer, not a string. Longer entries as strings.
-    absl::flat_hash_set<uint64_t> short_items;
+    // The short ones in an open-addressing table (multiplicative hash, a
+    // power of two at least twice their number; 0, which no entry packs to,
+    // is an empty slot): a lookup is a multiply and a load or two.
+    std::vector<uint64_t> short_slots = std::vector<uint64_t>(8, 0);
+    int short_shift = 61;  // 64 - log2(short_slots.size())
+    size_t short_count = 0;
     absl::flat_hash_set<std::string> long_items;
     std::vector<size_t> lengths;
     // A filter on the entries' first bytes: bit Key(s, k) of starts[k - 1]
@@ -128,20 +135,66 @@ struct Pattern {
     bool has_empty = false;  // "" is an entry (a prefix of everything)
     static uint32_t Key(std::string_view s, size_t k);  // 0..1023
     void Add(std::string item);
-    // Whether `text` is an entry.
-    bool Contains(std::string_view text) const;
+    // Whether `text` is an entry. (Inline: names and surnames ask it per
+    // candidate.)
+    bool Contains(std::string_view text) const {
+      if (text.empty()) return has_empty;
+      if (text.size() <= kPackedMax) return ContainsShort(Packed(text));
+      return ContainsLong(text);
+    }
     // Whether `text` starts with an entry.
     bool HasPrefixOf(std::string_view text) const;
+    // The short-entry table: an entry of up to kPackedMax bytes as its bytes
+    // (byte i at bits 8i; a byte at a time, not a memcpy call of a variable
+    // length) and its length at bit 56, never 0.
+    static constexpr size_t kPackedMax = 7;
+    static uint64_t Packed(std::string_view s) {
+      uint64_t v = 0;
+      for (size_t i = 0; i < s.size(); ++i) v |= uint64_t{static_cast<uint8_t>(s[i])} << (8 * i);
+      return v | uint64_t{s.size()} << 56;
+    }
+    size_t ShortSlot(uint64_t packed) const {
+      return static_cast<size_t>((packed * 0x9E3779B97F4A7C15ull) >> short_shift);
+    }
+    bool ContainsShort(uint64_t packed) const {
+      const size_t mask = short_slots.size() - 1;
+      for (size_t at = ShortSlot(packed);; at = (at + 1) & mask) {
+        if (short_slots[at] == packed) return true;
+        if (short_slots[at] == 0) return false;
+      }
+    }
+    void InsertShort(uint64_t packed);
+    bool ContainsLong(std::string_view text) const;
   };
   // Named lists (surnames, bins, terminators), in the order of the file, as
   // written and as sets; a pattern has a few, so a name is found by
-  // comparing, not hashing (the validators ask per candidate).
+  // comparing, not hashing; the ones asked about per candidate are also
+  // found by number (KnownList below).
   struct NamedList {
     std::string name;
     std::vector<std::string> items;
     ListSet set;
   };
   std::vector<NamedList> lists;
+  // The lists the scanner and the validators ask about per candidate, by
+  // number instead of by name: an index into `lists`, or -1 (kept by
+  // SetList).
+  enum class KnownList : uint8_t { kSurnames, kCompoundSurnames, kStopwords, kTerminators, kBins, kProvinces };
+  static constexpr std::string_view kKnownListNames[] = {"surnames", "compound_surnames", "stopwords",
+                                                         "terminators", "bins",    "provinces"};
+  int8_t known_lists[std::size(kKnownListNames)] = {-1, -1, -1, -1, -1, -1};
+  const ListSet* FindListSet(KnownList k) const {
+    const int i = known_lists[static_cast<size_t>(k)];
+    return i < 0 ? nullptr : &lists[static_cast<size_t>(i)].set;
+  }
+  bool InList(KnownList k, std::string_view value) const {
+    const ListSet* set = FindListSet(k);
+    return set != nullptr && set->Contains(value);
+  }
+  bool ListedPrefix(KnownList k, std::string_view text) const {
+    const ListSet* set = FindListSet(k);
+    return set != nullptr && set->HasPrefixOf(text);
+  }
   std::vector<std::string> match_examples;
   std::vector<std::string> no_match_examples;
 

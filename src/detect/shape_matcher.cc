@@ -1411,13 +1411,25 @@ ShapeMatcher::CaptureResult ShapeMatcher::FirstCaptureOfMatch(std::string_view v
   size_t p = 0;
   for (size_t i = 0; i < n; ++i) {
     const size_t at = p * classes + a.byte_class[static_cast<unsigned char>(value[i])];
-    const uint64_t* next_live = &e->rbits[live[i + 1] * words];
     size_t next = 0;
-    for (uint32_t k = e->follow_by_class_begin[at]; k < e->follow_by_class_begin[at + 1]; ++k) {
-      const size_t q = e->follow_by_class[k];
-      if (has(next_live, q)) {
-        next = q;
-        break;
+    const uint32_t k_end = e->follow_by_class_begin[at + 1];
+    if (words == 1) {  // (every shipped pattern: at most 64 positions)
+      const uint64_t next_live = e->rbits[live[i + 1]];
+      for (uint32_t k = e->follow_by_class_begin[at]; k < k_end; ++k) {
+        const size_t q = e->follow_by_class[k];
+        if ((next_live >> q) & 1) {
+          next = q;
+          break;
+        }
+      }
+    } else {
+      const uint64_t* next_live = &e->rbits[live[i + 1] * words];
+      for (uint32_t k = e->follow_by_class_begin[at]; k < k_end; ++k) {
+        const size_t q = e->follow_by_class[k];
+        if (has(next_live, q)) {
+          next = q;
+          break;
+        }
       }
     }
     if (next == 0) return CaptureResult::kUseRe2;  // cannot happen: live says one exists

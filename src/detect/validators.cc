@@ -72,8 +72,7 @@ bool RealDate(int y, int m, int d) {
   if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) days = 29;
   return d <= days;
 }
-bool NotFuture(int y, int m, int d) {
-  Today t = Now();
+bool NotFuture(const Today& t, int y, int m, int d) {
   if (y != t.y) return y < t.y;
   if (m != t.m) return m < t.m;
   return d <= t.d;
@@ -111,9 +110,10 @@ Verdict ResidentId(std::string_view v, const Pattern&, std::string* normalized) 
     }
     if (!ValidProvince(province)) return Reject();
     int y = Num(v.substr(date_at, 4)), m = Num(v.substr(date_at + 4, 2)), d = Num(v.substr(date_at + 6, 2));
-    if (y < 1800 || !RealDate(y, m, d) || !NotFuture(y, m, d)) return Reject();
+    if (y < 1800 || !RealDate(y, m, d)) return Reject();
+    const Today t = Now();  // (once: it reads the clock)
+    if (!NotFuture(t, y, m, d)) return Reject();
     if (!ResidentIdChecksumValid(v)) return Reject();
-    Today t = Now();
     float adjust = 0;
     if (y < 1900 || t.y - y > 110) adjust -= 0.15f;
     return Ok(adjust);
@@ -165,7 +165,7 @@ Verdict BusinessRegNo(std::string_view v, const Pattern&, std::string*) {
 // §4: Luhn is strong evidence but not a gate (some real UnionPay cards fail it).
 Verdict BankCard(std::string_view v, const Pattern& p, std::string*) {
   if (v.size() < 15 || v.size() > 19 || AllSame(v.substr(1))) return Reject();
-  const bool known = p.ListedPrefix("bins", v);  // an issuer prefix from the pattern file
+  const bool known = p.ListedPrefix(Pattern::KnownList::kBins, v);  // an issuer prefix from the pattern file
   bool luhn = LuhnValid(v);
   if (luhn && known) {
     Verdict r = Ok();
@@ -328,7 +328,7 @@ Verdict Date(std::string_view v, const Pattern&, std::string* normalized) {
   }
   if (n < 2) return Reject();
   int y = parts[0], m = parts[1], d = n == 3 ? parts[2] : 1;
-  if (y < 1900 || !RealDate(y, m, d) || !NotFuture(y, m, d)) return Reject();
+  if (y < 1900 || !RealDate(y, m, d) || !NotFuture(Now(), y, m, d)) return Reject();
   if (normalized) {
     *normalized = n == 3 ? absl::StrFormat("%04d-%02d-%02d", y, m, d) : absl::StrFormat("%04d-%02d", y, m);
   }
@@ -419,14 +419,14 @@ Chars FirstChars(std::string_view s, size_t max) {
 
 // Names: surname from the lexicon (compound first), not a stop word.
 Verdict CnName(std::string_view v, const Pattern& p, std::string*) {
-  if (p.InList("stopwords", v)) return Reject();
+  if (p.InList(Pattern::KnownList::kStopwords, v)) return Reject();
   if (v.find("\xC2\xB7") != std::string_view::npos) return Ok(-0.1f);  // minority name with a dot
   const Chars chars = FirstChars(v, 4);
   if (chars.count < 2 || chars.count > 4) return Reject();
-  if (chars.count >= 3 && p.InList("compound_surnames", v.substr(0, chars.first[0].size() + chars.first[1].size()))) {
+  if (chars.count >= 3 && p.InList(Pattern::KnownList::kCompoundSurnames, v.substr(0, chars.first[0].size() + chars.first[1].size()))) {
     return Ok();
   }
-  if (p.InList("surnames", chars.first[0])) return Ok();
+  if (p.InList(Pattern::KnownList::kSurnames, chars.first[0])) return Ok();
   return Ok(-0.25f);  // anchored but unknown surname
 }
 
