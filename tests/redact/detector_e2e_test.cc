@@ -186,5 +186,76 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
   }
 }
 
+bool Finds(std::string_view text, EntityType type, std::string_view value) {
+  absl::StatusOr<std::vector<Finding>> found = TheDetector().Scan(text);
+  EXPECT_TRUE(found.ok()) << found.status();
+  if (!found.ok()) return false;
+  for (const Finding& f : *found) {
+    if (f.type == type && text.substr(f.begin, f.end - f.begin) == value) return true;
+  }
+  return false;
+}
+
+// What the JSON record fuzzer found with its second-pass check on, after the
+// cases above: a mask that kept a value an overlapping candidate lost (an
+// IMEI's first eight digits, a QQ number), and a mask that changed the
+// keywords around a value the first pass had left alone (sunk by a negative
+// keyword that the mask hid, or that a window no longer reached once a '*'
+// stopped it). Seeds masked_boundary_24 .. _33.
+TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
+  Redactor r = Make(size_t{1} << 20);
+  const std::vector<std::string> texts = {
+      // The IMEI wins; its mask keeps "11001130", a QQ number next to "qq"
+      // (masked_boundary_24, _29).
+      "qq 11001130 3000 180",
+      "qq300000 331800018",  // the same, its first group (masked_boundary_32)
+      // "@qq" sinks the number; the plate's and the e-mail's masks put a '*'
+      // between them, where the window after the number stops
+      // (masked_boundary_25, _26, _30, _31); the e-mail mask is longer than a
+      // one-character local part (masked_boundary_27).
+      "qqqqqqqq-882222 晋qqqqqq@qqqqqqqqqq",
+      "qqqqqqqq-882221 qqqqqq@qqqqqqqaa.no",
+      "qqqqqqqq-764421 qqqqq]]]]]]]]]]]]]]q@qqqqqqqaa.no",
+      // "@qq" inside an address, masked to its divisions and "****"
+      // (masked_boundary_28).
+      "Addr:市旗1藏@@@@@@@@@@@qqqq,qqqqqqqq-882221 q",
+      // An e-mail domain that ran on into an IMEI ("qq.qqqqqqqq-902-…", no
+      // address) and ended at its mask (masked_boundary_33).
+      "qqqqqqqq-882222 qqqqqq@qq.qqqqqqqq-902-441110 30 3000 00 331 800018镒",
+      // A negative keyword inside a name ("有效期" after 姓名：).
+      "生日您好）？姓名：有效期2024-02-26 20:11",
+  };
+  for (const std::string& text : texts) {
+    absl::StatusOr<std::string> once = r.Redact(text, nullptr);
+    ASSERT_TRUE(once.ok());
+    absl::StatusOr<std::string> twice = r.Redact(*once, nullptr);
+    ASSERT_TRUE(twice.ok());
+    EXPECT_EQ(*twice, *once) << "input " << (&text - texts.data());
+  }
+  // The rules, on the detector. Digits a mask kept next to its '*' are no
+  // value; further from it (more than the eight digits any mask keeps), or
+  // with no '*' in the run, they are.
+  EXPECT_FALSE(Finds("qq 11001130 **** ***", EntityType::kQq, "11001130"));
+  EXPECT_FALSE(Finds("qq 110 01130 **** ***", EntityType::kQq, "01130"));
+  EXPECT_FALSE(Finds("qq **** 11001130", EntityType::kQq, "11001130"));
+  EXPECT_TRUE(Finds("qq 11001130 3000 ***", EntityType::kQq, "11001130") ||
+                Finds("qq 11001130 3000 ***", EntityType::kQq, "3000"))
+      << "more than eight digits before the '*': the rule does not apply";
+  EXPECT_TRUE(Finds("qq 11001130", EntityType::kQq, "11001130"));
+  // A negative keyword behind a '*' still sinks (the window for positive
+  // ones stops there).
+  EXPECT_FALSE(Finds("qq 882221 q***@qq.com", EntityType::kQq, "882221"));
+  EXPECT_FALSE(Finds("882221 q@qq.com", EntityType::kQq, "882221"));  // "qq" in the address vouches for nothing
+  EXPECT_TRUE(Finds("qq 882221 q@qq.com", EntityType::kQq, "882221"));  // nor does "@qq" sink
+  EXPECT_FALSE(Finds("qq 882221 晋q***qq@qq.com", EntityType::kQq, "882221"));
+  // A keyword inside another value counts for neither side.
+  EXPECT_TRUE(Finds("Addr:市旗1藏@@@@@@@@@@@qqqq,qqqqqqqq-882221 q", EntityType::kQq, "882221"));
+  EXPECT_FALSE(Finds("qqqqqqqq-882221 @qqqq", EntityType::kQq, "882221"));
+  // Standard masks stay as they were.
+  absl::StatusOr<std::string> masked = r.Redact("IMEI 86343348 1234 567 手机 +86 138 1234 5678", nullptr);
+  ASSERT_TRUE(masked.ok());
+  EXPECT_THAT(*masked, ::testing::HasSubstr("+86 138 **** 5678"));
+}
+
 }  // namespace
 }  // namespace piivault
