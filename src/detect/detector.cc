@@ -63,6 +63,11 @@ constexpr size_t kMinNumerals = 3;
 constexpr size_t kMaxEmailLocal = 64;
 // Name values are read this many characters ahead before deciding.
 constexpr size_t kNameLookahead = 20;
+// How much further a window for negative keywords reaches through masked
+// characters ('*', see SinksBeyondMask): a mask is at most three bytes
+// longer than what it hid (the e-mail mask's "***" after a one-character
+// local part, an address's "****" after one character), two such masks.
+constexpr size_t kMaxMaskGrowth = 6;
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -1873,6 +1878,7 @@ class Scanner {
   // `order`: (begin, index) of every candidate, sorted; a candidate kept is
   // appended to cands_ and inserted there and in `by_begin` (the indexes).
   [[gnu::noinline]] void Revive(std::vector<std::pair<size_t, size_t>>* order, std::vector<size_t>* by_begin) {
+    const size_t found = cands_.size();  // a candidate kept here is no span for the next
     for (Sunk& k : sunk_) {
       const size_t begin = k.c.begin, end = k.context_end;
       const size_t start = WindowStart(begin);
@@ -1888,6 +1894,7 @@ class Scanner {
       auto it = std::lower_bound(order->begin(), order->end(),
                                  std::pair<size_t, size_t>(lo > impl_->max_finding ? lo - impl_->max_finding : 0, 0));
       for (; it != order->end() && it->first < hi; ++it) {
+        if (it->second >= found) continue;
         const Candidate& c = cands_[it->second];
         if (c.end <= lo) continue;
         if (!spans_.empty() && c.begin <= spans_.back().second) {
@@ -2111,10 +2118,10 @@ class Scanner {
   // A window that stopped at a masked character ('*') stops there for the
   // keywords that vouch for a value, as at a number; but what the mask hid
   // may have been letters, which did not stop the window, so the keywords
-  // that sink a value are looked for further on, through '*' runs (which do
-  // not count against the window's size: a mask may be longer than what it
-  // hid, as the e-mail mask's "***" after a one-character local part), to
-  // the next number, delimiter or line break. A first pass that found a
+  // that sink a value are looked for further on, through '*' runs, to the
+  // next number, delimiter or line break; up to kMaxMaskGrowth bytes of
+  // those runs do not count against the window's size (a mask may be longer
+  // than what it hid). A first pass that found a
   // value sunk by a keyword behind a word it then masked ("882222 q@qq.qq"
   // -> "q***@qq.qq", "晋qqqqqq@qq" -> "晋q***qq@qq") finds it sunk again.
   // Returns the other end of that stretch: `at` is where the window before
@@ -2123,11 +2130,13 @@ class Scanner {
   [[gnu::noinline]] size_t SinksBeyondMask(size_t at, size_t origin, bool after) const {
     if (after) {
       size_t budget_end = origin + kAfterWindow;
-      size_t q = at, stop = at;
+      size_t q = at, stop = at, credit = kMaxMaskGrowth;
       while (true) {
         const size_t run = q;
         while (q < n_ && p_[q] == '*') ++q;
-        budget_end = std::min(n_, budget_end + (q - run));  // the run counts nothing
+        const size_t free = std::min(credit, q - run);
+        credit -= free;
+        budget_end = std::min(n_, budget_end + free);
         if (q >= budget_end) break;
         stop = internal::FirstWindowStop(p_, n_, q, budget_end);
         if (stop >= budget_end || p_[stop] != '*') break;
@@ -2138,9 +2147,17 @@ class Scanner {
     // Before: back from `at` (just after a '*', the window before the span
     // began there), on the same line.
     size_t budget = kBeforeWindow - std::min(kBeforeWindow, origin - at);
-    size_t q = at, lo = at;
+    size_t q = at, lo = at, credit = kMaxMaskGrowth;
     while (q > 0 && budget > 0) {
-      while (q > 0 && p_[q - 1] == '*') --q;  // the run counts nothing
+      const size_t run = q;
+      while (q > 0 && p_[q - 1] == '*') --q;
+      const size_t free = std::min(credit, run - q);
+      credit -= free;
+      if (run - q - free >= budget) {  // the window ends in the run
+        lo = q;
+        break;
+      }
+      budget -= run - q - free;
       const size_t from = q > budget ? q - budget : 0;
       const size_t num = internal::LastNumberByte(p_, from, q);
       size_t stop = num == SIZE_MAX ? from : num + 1;
@@ -2554,7 +2571,7 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   // lookahead that decides where a name ends, and the look-behind that
   // decides whether text before an '@' is too long to be a local part (the
   // '@' of an address that contains this finding's start).
-  impl->context_window = std::max({kBeforeWindow, kAfterWindow, max_anchor + 3 + 9,
+  impl->context_window = std::max({kBeforeWindow + kMaxMaskGrowth, kAfterWindow + kMaxMaskGrowth, max_anchor + 3 + 9,
                                    kNameLookahead * 3 + 3, kMaxEmailLocal + 2});
   return Detector(std::move(impl));
 }
