@@ -691,7 +691,8 @@ class Scanner {
     if (IsAlpha(prev)) {
       size_t j = k;
       while (j > 0 && IsAlpha(s[j - 1])) --j;
-      if (j > 0 && (IsDigit(s[j - 1]) || s[j - 1] == '_')) return false;
+      // (After a '*' the letters may be the end of a longer word.)
+      if (j > 0 && (IsDigitOrMasked(s[j - 1]) || s[j - 1] == '_')) return false;
       return IsGlue(std::string_view(s).substr(j, k - j));
     }
     return true;
@@ -713,7 +714,7 @@ class Scanner {
   [[gnu::noinline]] bool GlueOk(size_t o) const {
     size_t j = o;
     while (j > 0 && IsAlpha(static_cast<char>(p_[j - 1])) && o - j < 12) --j;
-    if (j > 0 && p_[j - 1] < 0x80 && (IsDigit(static_cast<char>(p_[j - 1])) || p_[j - 1] == '_')) return false;
+    if (j > 0 && p_[j - 1] < 0x80 && (IsDigitOrMasked(static_cast<char>(p_[j - 1])) || p_[j - 1] == '_')) return false;
     return IsGlue(std::string_view(reinterpret_cast<const char*>(p_ + j), o - j));
   }
 
@@ -837,9 +838,13 @@ class Scanner {
           groups_[0].e - groups_[0].b == 4 && left_ok) {
         CnDate(groups_[0].b);
       }
-      // Skip the rest of an alphanumeric token the run is glued into.
+      // Skip the rest of an alphanumeric token the run is glued into. After a
+      // masked run only its letters: a digit after them starts a run of its
+      // own (glued: no value at its start), as it did when the '*' was a
+      // letter ("苏q***q1-882221" reads as "苏qqqqq1-882221" did: one run
+      // "1-882221", not "882221" alone after the '-').
       k = run_end;
-      while (k < m && (IsAlnum(s[k]) || s[k] == '_')) ++k;
+      while (k < m && (IsAlpha(s[k]) || s[k] == '_' || (!masked && IsDigit(s[k])))) ++k;
       if (k == start) ++k;
     }
   }

@@ -201,7 +201,7 @@ bool Finds(std::string_view text, EntityType type, std::string_view value) {
 // IMEI's first eight digits, a QQ number), and a mask that changed the
 // keywords around a value the first pass had left alone (sunk by a negative
 // keyword that the mask hid, or that a window no longer reached once a '*'
-// stopped it). Seeds masked_boundary_24 .. _33.
+// stopped it). Seeds masked_boundary_24 .. _34.
 TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
   Redactor r = Make(size_t{1} << 20);
   const std::vector<std::string> texts = {
@@ -222,6 +222,11 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
       // An e-mail domain that ran on into an IMEI ("qq.qqqqqqqq-902-…", no
       // address) and ended at its mask (masked_boundary_33).
       "qqqqqqqq-882222 qqqqqq@qq.qqqqqqqq-902-441110 30 3000 00 331 800018镒",
+      // A plate's mask before a digit run: "苏q***q1-882221" must read as
+      // "苏qqqqq1-882221" did (one run "1-882221", glued to letters), not as
+      // a run of the mask's '*' and then "882221" on its own
+      // (masked_boundary_34).
+      "qq 苏qqqqq1-882221",
       // A negative keyword inside a name ("有效期" after 姓名：).
       "生日您好）？姓名：有效期2024-02-26 20:11",
   };
@@ -242,6 +247,7 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
                 Finds("qq 11001130 3000 ***", EntityType::kQq, "3000"))
       << "more than eight digits before the '*': the rule does not apply";
   EXPECT_TRUE(Finds("qq 11001130", EntityType::kQq, "11001130"));
+  EXPECT_FALSE(Finds("qq 苏q***q1-882221", EntityType::kQq, "882221"));
   // A negative keyword behind a '*' still sinks (the window for positive
   // ones stops there).
   EXPECT_FALSE(Finds("qq 882221 q***@qq.com", EntityType::kQq, "882221"));
