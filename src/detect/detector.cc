@@ -2052,10 +2052,13 @@ class Scanner {
     for (size_t to = begin;;) {
       const size_t q = internal::LastNumberByte(p_, lo, to);
       if (q == SIZE_MAX) break;
-      if (IsDigit(static_cast<char>(p_[q])) || p_[q] == '*') {  // ('*': a masked one, as in "e1eeet" -> "e***et")
+      // A masked character ('*') stops the window, wherever it is: what it
+      // hid may have been a number ("q***@" hid "qqqq-8822qqqq@"). (Keywords
+      // that sink a value are looked for beyond it: SinksBeyondMask.)
+      if (IsDigit(static_cast<char>(p_[q]))) {
         size_t t = q;
-        while (t > lo && p_[t - 1] < 0x80 && (IsAlnum(static_cast<char>(p_[t - 1])) || p_[t - 1] == '*')) --t;
-        if (IsAlpha(static_cast<char>(p_[t]))) {  // "IMEI1:" is a label, not a value
+        while (t > lo && p_[t - 1] < 0x80 && IsAlnum(static_cast<char>(p_[t - 1]))) --t;
+        if (IsAlpha(static_cast<char>(p_[t])) && !(t > lo && p_[t - 1] == '*')) {  // "IMEI1:" is a label, not a value
           to = t;
           continue;
         }

@@ -201,7 +201,7 @@ bool Finds(std::string_view text, EntityType type, std::string_view value) {
 // IMEI's first eight digits, a QQ number), and a mask that changed the
 // keywords around a value the first pass had left alone (sunk by a negative
 // keyword that the mask hid, or that a window no longer reached once a '*'
-// stopped it). Seeds masked_boundary_24 .. _34.
+// stopped it). Seeds masked_boundary_24 .. _35.
 TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
   Redactor r = Make(size_t{1} << 20);
   const std::vector<std::string> texts = {
@@ -227,6 +227,10 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
       // a run of the mask's '*' and then "882221" on its own
       // (masked_boundary_34).
       "qq 苏qqqqq1-882221",
+      // An e-mail's mask hid the digit that stopped the window before a
+      // WeChat ID ("q-8@" -> "q***@"): a '*' stops that window too
+      // (masked_boundary_35).
+      "wechat(q-8@a.no}ee1eee",
       // A negative keyword inside a name ("有效期" after 姓名：).
       "生日您好）？姓名：有效期2024-02-26 20:11",
   };
@@ -248,6 +252,10 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
       << "more than eight digits before the '*': the rule does not apply";
   EXPECT_TRUE(Finds("qq 11001130", EntityType::kQq, "11001130"));
   EXPECT_FALSE(Finds("qq 苏q***q1-882221", EntityType::kQq, "882221"));
+  // A '*' stops the window for keywords that vouch for a value, also in a
+  // word that begins with a letter (it may have hidden a number).
+  EXPECT_FALSE(Finds("wechat(q***@a.no}ee1eee", EntityType::kWechatId, "ee1eee"));
+  EXPECT_TRUE(Finds("wechat(qq@a.no}ee1eee", EntityType::kWechatId, "ee1eee"));
   // A negative keyword behind a '*' still sinks (the window for positive
   // ones stops there).
   EXPECT_FALSE(Finds("qq 882221 q***@qq.com", EntityType::kQq, "882221"));
