@@ -2153,30 +2153,46 @@ class Scanner {
       return stop;
     }
     // Before: back from `at` (just after a '*', the window before the span
-    // began there), on the same line.
-    size_t budget = kBeforeWindow - std::min(kBeforeWindow, origin - at);
-    size_t q = at, lo = at, credit = kMaxMaskGrowth;
-    while (q > 0 && budget > 0) {
-      const size_t run = q;
-      while (q > 0 && p_[q - 1] == '*') --q;
-      const size_t free = std::min(credit, run - q);
-      credit -= free;
-      if (run - q - free >= budget) {  // the window ends in the run
-        lo = q;
+    // began there), on the same line, stopping where WindowStart would (a
+    // number, a digit in a word that begins with a letter does not stop)
+    // but not at a '*'.
+    size_t stars = 0, to = at, lo = at;
+    const auto limit = [&] {
+      const size_t w = kBeforeWindow + std::min(kMaxMaskGrowth, stars);
+      return origin > w ? origin - w : 0;
+    };
+    while (true) {
+      while (to > limit() && p_[to - 1] == '*') {
+        --to;
+        ++stars;
+      }
+      const size_t lim = limit();
+      if (to <= lim) {
+        lo = std::min(to, at);
         break;
       }
-      budget -= run - q - free;
-      const size_t from = q > budget ? q - budget : 0;
-      const size_t num = internal::LastNumberByte(p_, from, q);
-      size_t stop = num == SIZE_MAX ? from : num + 1;
-      if (const void* nl = stop < q ? ::memrchr(p_ + stop, '\n', q - stop) : nullptr) {
-        lo = static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_) + 1;
+      const size_t q = internal::LastNumberByte(p_, lim, to);
+      if (q == SIZE_MAX) {
+        lo = lim;
         break;
       }
-      budget -= std::min(budget, q - stop);
-      lo = stop;
-      if (num == SIZE_MAX || p_[num] != '*') break;
-      q = stop;
+      if (p_[q] == '*') {
+        to = q + 1;
+        continue;
+      }
+      if (IsDigit(static_cast<char>(p_[q]))) {
+        size_t t = q;
+        while (t > lim && p_[t - 1] < 0x80 && (IsAlnum(static_cast<char>(p_[t - 1])) || p_[t - 1] == '*')) --t;
+        if (IsAlpha(static_cast<char>(p_[t]))) {
+          to = t;
+          continue;
+        }
+      }
+      lo = q + 1;
+      break;
+    }
+    if (const void* nl = lo < at ? ::memrchr(p_ + lo, '\n', at - lo) : nullptr) {
+      lo = static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_) + 1;
     }
     return lo;
   }

@@ -201,7 +201,7 @@ bool Finds(std::string_view text, EntityType type, std::string_view value) {
 // IMEI's first eight digits, a QQ number), and a mask that changed the
 // keywords around a value the first pass had left alone (sunk by a negative
 // keyword that the mask hid, or that a window no longer reached once a '*'
-// stopped it). Seeds masked_boundary_24 .. _35.
+// stopped it). Seeds masked_boundary_24 .. _37.
 TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
   Redactor r = Make(size_t{1} << 20);
   const std::vector<std::string> texts = {
@@ -231,6 +231,11 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
       // WeChat ID ("q-8@" -> "q***@"): a '*' stops that window too
       // (masked_boundary_35).
       "wechat(q-8@a.no}ee1eee",
+      // Negative keywords before a '*' are looked for as far as the first
+      // pass did, through words that begin with a letter ("@qq1", "e1"):
+      // masked_boundary_36, _37.
+      "@qq1 q@hqq.no/30484",
+      "身份证e1宁e1Addr%469051949123100",
       // A negative keyword inside a name ("有效期" after 姓名：).
       "生日您好）？姓名：有效期2024-02-26 20:11",
   };
