@@ -1886,11 +1886,12 @@ class Scanner {
     const size_t found = cands_.size();  // a candidate kept here is no span for the next
     for (Sunk& k : sunk_) {
       const size_t begin = k.c.begin, end = k.context_end;
-      const size_t start = WindowStart(begin);
+      bool masked_stop = false;
+      const size_t start = WindowStart(begin, &masked_stop);
       // Nothing of another candidate in the windows: the verdict stands.
       const size_t stop = WindowEnd(end);
       size_t lo = start, hi = stop;
-      if (start > 0 && p_[start - 1] == '*') lo = SinksBeyondMask(start, begin, false);
+      if (masked_stop) lo = SinksBeyondMask(start, begin, false);
       if (stop < n_ && p_[stop] == '*' && stop < end + kAfterWindow) hi = SinksBeyondMask(stop, end, true);
       // The other candidates' spans in the windows, merged, so that the gaps
       // between them are found by one search. (No candidate is longer than
@@ -2047,7 +2048,9 @@ class Scanner {
   // and [end, WindowEnd(end)). The window before stops at the previous
   // number, so a keyword that labels an earlier value does not count for
   // this one; the window after stops at the next number or field delimiter.
-  size_t WindowStart(size_t begin) const {
+  // *masked_stop: it stopped at a '*', or at a digit whose word a '*' cut
+  // (what it hid may have made the word a label).
+  size_t WindowStart(size_t begin, bool* masked_stop) const {
     size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
     for (size_t to = begin;;) {
       const size_t q = internal::LastNumberByte(p_, lo, to);
@@ -2058,10 +2061,14 @@ class Scanner {
       if (IsDigit(static_cast<char>(p_[q]))) {
         size_t t = q;
         while (t > lo && p_[t - 1] < 0x80 && IsAlnum(static_cast<char>(p_[t - 1]))) --t;
-        if (IsAlpha(static_cast<char>(p_[t])) && !(t > lo && p_[t - 1] == '*')) {  // "IMEI1:" is a label, not a value
+        const bool cut = t > lo && p_[t - 1] == '*';
+        if (IsAlpha(static_cast<char>(p_[t])) && !cut) {  // "IMEI1:" is a label, not a value
           to = t;
           continue;
         }
+        *masked_stop = cut;
+      } else {
+        *masked_stop = p_[q] == '*';
       }
       lo = q + 1;
       break;
@@ -2101,13 +2108,14 @@ class Scanner {
       before_of_ = begin;
       hits_before_.clear();
       hits_earlier_line_.clear();
-      const size_t start = WindowStart(begin);
+      bool masked_stop = false;
+      const size_t start = WindowStart(begin, &masked_stop);
       const void* nl = start < begin ? ::memrchr(p_ + start, '\n', begin - start) : nullptr;
       const size_t line = nl == nullptr ? start : static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_) + 1;
       if (line > start) impl_->keywords.FindIn(p_, start, line, &hits_earlier_line_);
       impl_->keywords.FindIn(p_, line, begin, &hits_before_);
       sinks_before_.clear();
-      if (start > 0 && start == line && p_[start - 1] == '*') {
+      if (masked_stop && start == line) {
         impl_->keywords.FindIn(p_, SinksBeyondMask(start, begin, false), start, &sinks_before_);
       }
     }

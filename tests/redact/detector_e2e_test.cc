@@ -201,7 +201,7 @@ bool Finds(std::string_view text, EntityType type, std::string_view value) {
 // IMEI's first eight digits, a QQ number), and a mask that changed the
 // keywords around a value the first pass had left alone (sunk by a negative
 // keyword that the mask hid, or that a window no longer reached once a '*'
-// stopped it). Seeds masked_boundary_24 .. _37.
+// stopped it). Seeds masked_boundary_24 .. _38.
 TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
   Redactor r = Make(size_t{1} << 20);
   const std::vector<std::string> texts = {
@@ -236,6 +236,9 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
       // masked_boundary_36, _37.
       "@qq1 q@hqq.no/30484",
       "身份证e1宁e1Addr%469051949123100",
+      // ... also where the window stopped at a digit whose word a '*' cut
+      // ("宁q***e0": the first pass read it as a label), masked_boundary_38.
+      "@qq宁qqqee0-qq10180",
       // A negative keyword inside a name ("有效期" after 姓名：).
       "生日您好）？姓名：有效期2024-02-26 20:11",
   };
