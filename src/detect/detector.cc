@@ -1889,10 +1889,11 @@ class Scanner {
       bool masked_stop = false;
       const size_t start = WindowStart(begin, &masked_stop);
       // Nothing of another candidate in the windows: the verdict stands.
-      const size_t stop = WindowEnd(end);
+      size_t stop = WindowEnd(end);
+      const size_t star = MaskedWindowEnd(end, &stop);
       size_t lo = start, hi = stop;
       if (masked_stop) lo = SinksBeyondMask(start, begin, false);
-      if (stop < n_ && p_[stop] == '*' && stop < end + kAfterWindow) hi = SinksBeyondMask(stop, end, true);
+      if (star != SIZE_MAX) hi = SinksBeyondMask(star, end, true);
       // The other candidates' spans in the windows, merged, so that the gaps
       // between them are found by one search. (No candidate is longer than
       // max_finding.)
@@ -2071,9 +2072,23 @@ class Scanner {
         *masked_stop = p_[q] == '*';
       }
       lo = q + 1;
+      // What a mask kept of its value ("蒙q***qq") is part of the value, no
+      // keyword: the window starts after it.
+      if (*masked_stop) {
+        while (lo < begin && p_[lo] < 0x80 && IsAlnum(static_cast<char>(p_[lo]))) ++lo;
+      }
       break;
     }
     return lo;
+  }
+  // WindowEnd's stop at a '*' (and not at the window's size), else SIZE_MAX.
+  // The window then ends before the word the '*' is in: what a mask kept of
+  // its value is no keyword.
+  size_t MaskedWindowEnd(size_t end, size_t* stop) const {
+    if (*stop >= n_ || p_[*stop] != '*' || *stop >= end + kAfterWindow) return SIZE_MAX;
+    const size_t at = *stop;
+    while (*stop > end && p_[*stop - 1] < 0x80 && IsAlnum(static_cast<char>(p_[*stop - 1]))) --*stop;
+    return at;
   }
   // Does a text at `begin` head a line: at its start, or after '[' or a '('
   // that starts it?
@@ -2122,12 +2137,11 @@ class Scanner {
     if (end != after_of_) {
       after_of_ = end;
       hits_after_.clear();
-      const size_t stop = WindowEnd(end);
+      size_t stop = WindowEnd(end);
+      const size_t star = MaskedWindowEnd(end, &stop);
       impl_->keywords.FindIn(p_, end, stop, &hits_after_);
       sinks_after_.clear();
-      if (stop < n_ && p_[stop] == '*' && stop < end + kAfterWindow) {
-        impl_->keywords.FindIn(p_, stop, SinksBeyondMask(stop, end, true), &sinks_after_);
-      }
+      if (star != SIZE_MAX) impl_->keywords.FindIn(p_, stop, SinksBeyondMask(star, end, true), &sinks_after_);
     }
   }
 

@@ -201,7 +201,7 @@ bool Finds(std::string_view text, EntityType type, std::string_view value) {
 // IMEI's first eight digits, a QQ number), and a mask that changed the
 // keywords around a value the first pass had left alone (sunk by a negative
 // keyword that the mask hid, or that a window no longer reached once a '*'
-// stopped it). Seeds masked_boundary_24 .. _38.
+// stopped it). Seeds masked_boundary_24 .. _39.
 TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
   Redactor r = Make(size_t{1} << 20);
   const std::vector<std::string> texts = {
@@ -239,6 +239,10 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
       // ... also where the window stopped at a digit whose word a '*' cut
       // ("宁q***e0": the first pass read it as a label), masked_boundary_38.
       "@qq宁qqqee0-qq10180",
+      // What a mask kept of its value ("蒙q***qq") is no keyword: the "qq"
+      // was inside the plate, and vouched for nothing on the first pass once
+      // the "@qq" that sank the number was masked (masked_boundary_39).
+      "蒙qqqqqq@qq.MM蒙qqqqqq 30044",
       // A negative keyword inside a name ("有效期" after 姓名：).
       "生日您好）？姓名：有效期2024-02-26 20:11",
   };
