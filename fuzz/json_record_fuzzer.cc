@@ -42,10 +42,11 @@
 // domain that ran on into a number and ended at its mask, and a digit run
 // read differently after a masked one ("苏q***q1-882221"). README "Known
 // gaps" lists the rules. The check stays off because it still fails on
-// garbage text: in the last runs (final rules, two at a time) within 3
-// minutes, on long runs of IPv6- and phone-like groups with a QQ number
-// among them (seed idempotence_open_1, not yet understood); earlier rule
-// sets ran 20 minutes clean once, and broke after 9 and 14 minutes.
+// garbage text: with the final rules two runs broke after 3 and 8 minutes
+// (a QQ number among long runs of IPv6- and phone-like groups; a phone
+// number with an "ext." extension next to masked neighbours: seeds
+// idempotence_open_1, _2, not yet understood); earlier rule sets ran 20
+// minutes clean once, and broke after 9 and 14 minutes.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
