@@ -63,6 +63,11 @@ constexpr size_t kMinNumerals = 3;
 constexpr size_t kMaxEmailLocal = 64;
 // Name values are read this many characters ahead before deciding.
 constexpr size_t kNameLookahead = 20;
+// How much further a window for negative keywords reaches through masked
+// characters ('*', see SinksBeyondMask): a mask is at most three bytes
+// longer than what it hid (the e-mail mask's "***" after a one-character
+// local part, an address's "****" after one character), two such masks.
+constexpr size_t kMaxMaskGrowth = 6;
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -234,6 +239,7 @@ class Scanner {
     labelled_.clear();
     cands_.clear();
     tail_cands_.clear();
+    sunk_.clear();
     pass_end_[0] = pass_end_[1] = 0;
     before_of_ = after_of_ = SIZE_MAX;
     ++generation_;  // every memo entry and cursor of earlier texts is stale
@@ -251,6 +257,8 @@ class Scanner {
     hits_before_.clear();
     hits_earlier_line_.clear();
     hits_after_.clear();
+    sinks_before_.clear();
+    sinks_after_.clear();
   }
 
   // `cover`: see Detector::ScanCovering.
@@ -699,7 +707,8 @@ class Scanner {
     if (IsAlpha(prev)) {
       size_t j = k;
       while (j > 0 && IsAlpha(s[j - 1])) --j;
-      if (j > 0 && (IsDigit(s[j - 1]) || s[j - 1] == '_')) return false;
+      // (After a '*' the letters may be the end of a longer word.)
+      if (j > 0 && (IsDigitOrMasked(s[j - 1]) || s[j - 1] == '_')) return false;
       return IsGlue(std::string_view(s).substr(j, k - j));
     }
     return true;
@@ -721,7 +730,7 @@ class Scanner {
   [[gnu::noinline]] bool GlueOk(size_t o) const {
     size_t j = o;
     while (j > 0 && IsAlpha(static_cast<char>(p_[j - 1])) && o - j < 12) --j;
-    if (j > 0 && p_[j - 1] < 0x80 && (IsDigit(static_cast<char>(p_[j - 1])) || p_[j - 1] == '_')) return false;
+    if (j > 0 && p_[j - 1] < 0x80 && (IsDigitOrMasked(static_cast<char>(p_[j - 1])) || p_[j - 1] == '_')) return false;
     return IsGlue(std::string_view(reinterpret_cast<const char*>(p_ + j), o - j));
   }
 
@@ -789,6 +798,7 @@ class Scanner {
       }
       if (s[j] == '(') ++j;
       groups_.clear();
+      bool masked = false;  // a group holds a '*'
       char sep = 0;
       while (true) {
         size_t gb = j;
@@ -799,6 +809,7 @@ class Scanner {
         }
         if (j == gb) break;
         groups_.push_back({gb, j, sep, star, digit});
+        masked |= star;
         if (j >= m) break;
         // One separator (or ')' plus one) followed by a digit continues the run.
         size_t t = j;
@@ -838,15 +849,19 @@ class Scanner {
           groups_.back().e - groups_.back().b <= 2) {
         right_ok = false;
       }
-      SubSpans(start, plus, left_ok, right_ok, x_end);
+      SubSpans(start, plus, left_ok, right_ok, x_end, masked);
       // Chinese date: 1990年3月7日 right after a 4-digit run.
       if (!seg_.numerals && !impl_->cn_dates.empty() && groups_.size() == 1 && run_end == m && !x_end &&
           groups_[0].e - groups_[0].b == 4 && left_ok) {
         CnDate(groups_[0].b);
       }
-      // Skip the rest of an alphanumeric token the run is glued into.
+      // Skip the rest of an alphanumeric token the run is glued into. After a
+      // masked run only its letters: a digit after them starts a run of its
+      // own (glued: no value at its start), as it did when the '*' was a
+      // letter ("苏q***q1-882221" reads as "苏qqqqq1-882221" did: one run
+      // "1-882221", not "882221" alone after the '-').
       k = run_end;
-      while (k < m && (IsAlnum(s[k]) || s[k] == '_')) ++k;
+      while (k < m && (IsAlpha(s[k]) || s[k] == '_' || (!masked && IsDigit(s[k])))) ++k;
       if (k == start) ++k;
     }
   }
@@ -860,7 +875,34 @@ class Scanner {
     return b + 2 == g && groups_[b + 1].sep == '-' && right_ok && groups_[b + 1].e - groups_[b + 1].b <= 5;
   }
 
-  void SubSpans(size_t start, bool plus, bool left_ok, bool right_ok, bool x_end) {
+  // The most digits a mask keeps at one end of a value (an IMEI's first
+  // eight; see redact/mask.cc).
+  static constexpr size_t kMaxKeptDigits = 8;
+
+  // Is the digit-only sub-span of groups [a, b] what a mask kept of a value:
+  // with a masked group ('*') after it and at most kMaxKeptDigits digits from
+  // its start up to that group ("86 343348 **** ***", an IMEI's first eight),
+  // or before it and as few from that group to its end? Such a sub-span is
+  // no value of its own: a second pass would find the value a first pass
+  // lost to an overlapping candidate and left readable in its mask.
+  bool KeptByMask(size_t a, size_t b) const {
+    size_t digits = 0;
+    for (size_t t = a; t < groups_.size(); ++t) {
+      if (groups_[t].star) return true;
+      digits += groups_[t].e - groups_[t].b;
+      if (digits > kMaxKeptDigits) break;
+    }
+    digits = 0;
+    for (size_t t = b + 1; t-- > 0;) {
+      if (groups_[t].star) return true;
+      digits += groups_[t].e - groups_[t].b;
+      if (digits > kMaxKeptDigits) break;
+    }
+    return false;
+  }
+
+  // `masked`: a group of the run holds a '*'.
+  void SubSpans(size_t start, bool plus, bool left_ok, bool right_ok, bool x_end, bool masked) {
     const size_t g = groups_.size();
     for (size_t a = 0; a < g; ++a) {
       if (a == 0 ? !left_ok : !BoundarySep(groups_[a].sep)) continue;
@@ -876,6 +918,7 @@ class Scanner {
         if (!digit) continue;
         size_t vlen = len + (last && x_end ? 1 : 0);
         if (vlen < impl_->digits_min) continue;
+        if (masked && !star && KeptByMask(a, b)) continue;
         TryDigitSpan(start, a, b, plus && a == 0, last && x_end, star);
       }
     }
@@ -1058,6 +1101,10 @@ class Scanner {
       if (b > 0 && s[b - 1] == '*') continue;
       size_t e = at + 1;
       while (e < s.size() && EmailDomain(s[e]) && e - at < 190) ++e;
+      // Nor is one whose domain runs into a masked character: the domain
+      // went on ("a@qq.com-902…" is none; masked, "a@qq.com-***…" must not
+      // be one either).
+      if (e < s.size() && s[e] == '*') continue;
       while (e > at + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) --e;
       while (b < at && s[b] == '.') ++b;
       if (b == at || e == at + 1) continue;
@@ -1759,7 +1806,8 @@ class Scanner {
       if (p.positive_prefilter >= 0 && !PositiveMayBeNear(p, begin, end)) return;
       Context(p, begin, end, &pos, &neg);
       if (pos <= 0) return;
-      if (p.confidence + 0.1f + pos - neg < impl_->options.min_confidence) return;  // no validator adds > 0.1
+      // (Sunk by a negative keyword: see Revive.)
+      if (p.confidence + 0.1f + pos - (neg > 0 ? 0 : neg) < impl_->options.min_confidence) return;  // no validator adds > 0.1
     }
     // Values recur (today's date in every timestamp, the same order number):
     // remember recent regex/validator rejections.
@@ -1815,11 +1863,120 @@ class Scanner {
     if ((p.requires_context || verdict.needs_context) && pos <= 0) return;
     float conf = p.confidence + verdict.adjust + pos - neg;
     conf = std::clamp(conf, 0.0f, 1.0f);
-    if (conf < impl_->options.min_confidence) return;
+    if (conf < impl_->options.min_confidence) {
+      if (neg > 0) Sink(p, begin, end, pos, verdict);
+      return;
+    }
     std::string_view by = verdict.validated_by.empty() ? p.validated_by : verdict.validated_by;
     if (by == "format" && pos > 0 && p.requires_context) by = "context";
     if (p.extension) Extension(&end, &normalized);
     (to_tail_cands_ ? tail_cands_ : cands_).push_back({begin, end, conf, &p, normalized, by});
+  }
+
+  // A candidate a negative keyword sank (Try): its confidence before context
+  // in `c.confidence`, the end its windows start at, whether it needs a
+  // positive keyword.
+  struct Sunk {
+    Candidate c;
+    size_t context_end;
+    bool needs_positive;
+  };
+  // Try's end for a candidate that `pos` would have kept but a negative
+  // keyword sank. Out of line: rare.
+  [[gnu::noinline]] void Sink(const Pattern& p, size_t begin, size_t end, float pos, const Verdict& verdict) {
+    const float confidence = p.confidence + verdict.adjust;
+    if (confidence + pos < impl_->options.min_confidence) return;
+    std::string_view by = verdict.validated_by.empty() ? p.validated_by : verdict.validated_by;
+    if (by == "format" && pos > 0 && p.requires_context) by = "context";
+    const size_t context_end = end;
+    if (p.extension) Extension(&end, &normalized_);
+    sunk_.push_back({{begin, end, confidence, &p, normalized_, by}, context_end,
+                     p.requires_context || verdict.needs_context});
+  }
+
+  // The text of another value is no keyword for this one: the redactor masks
+  // it (a second pass over the output would not see the keyword). A
+  // candidate sunk by a negative keyword is weighed again with the keywords
+  // that lie in other candidates' spans left out, and kept if it passes
+  // then ("Addr:市旗1藏@@qq,qq-882221": the "@qq" that sank the QQ number is
+  // in the address, masked to "市旗****").
+  // `order`: (begin, index) of every candidate, sorted; a candidate kept is
+  // appended to cands_ and inserted there and in `by_begin` (the indexes).
+  [[gnu::noinline]] void Revive(std::vector<std::pair<size_t, size_t>>* order, std::vector<size_t>* by_begin) {
+    const size_t found = cands_.size();  // a candidate kept here is no span for the next
+    for (Sunk& k : sunk_) {
+      const size_t begin = k.c.begin, end = k.context_end;
+      bool masked_stop = false;
+      const size_t start = WindowStart(begin, &masked_stop);
+      // Nothing of another candidate in the windows: the verdict stands.
+      size_t stop = WindowEnd(end);
+      const size_t star = MaskedWindowEnd(end, &stop);
+      size_t lo = start, hi = stop;
+      if (masked_stop) lo = SinksBeyondMask(start, begin, false);
+      if (star != SIZE_MAX) hi = SinksBeyondMask(star, end, true);
+      // The other candidates' spans in the windows, merged, so that the gaps
+      // between them are found by one search. (No candidate is longer than
+      // max_finding.)
+      spans_.clear();
+      auto it = std::lower_bound(order->begin(), order->end(),
+                                 std::pair<size_t, size_t>(lo > impl_->max_finding ? lo - impl_->max_finding : 0, 0));
+      for (; it != order->end() && it->first < hi; ++it) {
+        if (it->second >= found) continue;
+        const Candidate& c = cands_[it->second];
+        if (c.end <= lo) continue;
+        if (!spans_.empty() && c.begin <= spans_.back().second) {
+          spans_.back().second = std::max(spans_.back().second, c.end);
+        } else {
+          spans_.emplace_back(c.begin, c.end);
+        }
+      }
+      if (!SpanIn(lo, begin) && !SpanIn(end, hi)) continue;
+      const void* nl = start < begin ? ::memrchr(p_ + start, '\n', begin - start) : nullptr;
+      const size_t line = nl == nullptr ? start : static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_) + 1;
+      hits_earlier_line_.clear();
+      hits_before_.clear();
+      hits_after_.clear();
+      sinks_before_.clear();
+      sinks_after_.clear();
+      FindOutsideSpans(start, line, &hits_earlier_line_);
+      FindOutsideSpans(line, begin, &hits_before_);
+      FindOutsideSpans(end, stop, &hits_after_);
+      if (start == line) FindOutsideSpans(lo, start, &sinks_before_);
+      FindOutsideSpans(stop, hi, &sinks_after_);
+      float pos = 0, neg = 0;
+      Weigh(*k.c.pattern, &pos, &neg);
+      if (k.needs_positive && pos <= 0) continue;
+      const float conf = std::clamp(k.c.confidence + pos - neg, 0.0f, 1.0f);
+      if (conf < impl_->options.min_confidence) continue;
+      k.c.confidence = conf;
+      const std::pair<size_t, size_t> key(k.c.begin, cands_.size());
+      cands_.push_back(std::move(k.c));
+      const auto at = std::lower_bound(order->begin(), order->end(), key);
+      by_begin->insert(by_begin->begin() + (at - order->begin()), key.second);
+      order->insert(at, key);
+    }
+    before_of_ = after_of_ = SIZE_MAX;  // the hit lists above were not FindKeywords'
+  }
+
+  // Does a merged candidate span (spans_) overlap [lo, hi)?
+  bool SpanIn(size_t lo, size_t hi) const {
+    if (lo >= hi) return false;
+    auto it = std::lower_bound(spans_.begin(), spans_.end(), std::pair<size_t, size_t>(lo, 0),
+                               [](const auto& a, const auto& b) { return a.second <= b.first; });
+    return it != spans_.end() && it->first < hi;
+  }
+
+  // FindIn over [lo, hi) but the merged candidate spans.
+  void FindOutsideSpans(size_t lo, size_t hi, std::vector<uint32_t>* ids) const {
+    if (lo >= hi) return;
+    auto it = std::lower_bound(spans_.begin(), spans_.end(), std::pair<size_t, size_t>(lo, 0),
+                               [](const auto& a, const auto& b) { return a.second <= b.first; });
+    size_t q = lo;
+    for (; it != spans_.end() && it->first < hi; ++it) {
+      if (it->first > q) impl_->keywords.FindIn(p_, q, it->first, ids);
+      q = std::max(q, it->second);
+    }
+    if (q < hi) impl_->keywords.FindIn(p_, q, hi, ids);
   }
 
   // 010-62345678转8021 / 分机 / ext / # / -801: extend a landline over its extension.
@@ -1877,6 +2034,11 @@ class Scanner {
     *neg = 0;
     if (p.positive.empty() && p.negative.empty() && p.negative_after.empty()) return;
     FindKeywords(begin, end);
+    Weigh(p, pos, neg);
+  }
+
+  // Context's weights from the hit lists FindKeywords filled.
+  [[gnu::always_inline]] inline void Weigh(const Pattern& p, float* pos, float* neg) const {
     // The strongest weight of each kind among the keywords found (positive
     // and negative ones count on either side, negative_after ones after).
     // An earlier line can vouch for the value but not sink it (see
@@ -1896,29 +2058,57 @@ class Scanner {
       *pos = std::max(*pos, p.positive_by_id[id]);
       *neg = std::max({*neg, p.negative_by_id[id], p.negative_after_by_id[id]});
     }
+    // Beyond a masked character, on this line: negative keywords only.
+    if (!sinks_before_.empty() || !sinks_after_.empty()) [[unlikely]] {
+      for (uint32_t id : sinks_before_) *neg = std::max(*neg, p.negative_by_id[id]);
+      for (uint32_t id : sinks_after_) *neg = std::max({*neg, p.negative_by_id[id], p.negative_after_by_id[id]});
+    }
   }
 
   // The keyword windows around [begin, end): [WindowStart(begin), begin)
   // and [end, WindowEnd(end)). The window before stops at the previous
   // number, so a keyword that labels an earlier value does not count for
   // this one; the window after stops at the next number or field delimiter.
-  size_t WindowStart(size_t begin) const {
+  // *masked_stop: it stopped at a '*', or at a digit whose word a '*' cut
+  // (what it hid may have made the word a label).
+  size_t WindowStart(size_t begin, bool* masked_stop) const {
     size_t lo = begin > kBeforeWindow ? begin - kBeforeWindow : 0;
     for (size_t to = begin;;) {
       const size_t q = internal::LastNumberByte(p_, lo, to);
       if (q == SIZE_MAX) break;
-      if (IsDigit(static_cast<char>(p_[q])) || p_[q] == '*') {  // ('*': a masked one, as in "e1eeet" -> "e***et")
+      // A masked character ('*') stops the window, wherever it is: what it
+      // hid may have been a number ("q***@" hid "qqqq-8822qqqq@"). (Keywords
+      // that sink a value are looked for beyond it: SinksBeyondMask.)
+      if (IsDigit(static_cast<char>(p_[q]))) {
         size_t t = q;
-        while (t > lo && p_[t - 1] < 0x80 && (IsAlnum(static_cast<char>(p_[t - 1])) || p_[t - 1] == '*')) --t;
-        if (IsAlpha(static_cast<char>(p_[t]))) {  // "IMEI1:" is a label, not a value
+        while (t > lo && p_[t - 1] < 0x80 && IsAlnum(static_cast<char>(p_[t - 1]))) --t;
+        const bool cut = t > lo && p_[t - 1] == '*';
+        if (IsAlpha(static_cast<char>(p_[t])) && !cut) {  // "IMEI1:" is a label, not a value
           to = t;
           continue;
         }
+        *masked_stop = cut;
+      } else {
+        *masked_stop = p_[q] == '*';
       }
       lo = q + 1;
+      // What a mask kept of its value ("蒙q***qq") is part of the value, no
+      // keyword: the window starts after it.
+      if (*masked_stop) {
+        while (lo < begin && p_[lo] < 0x80 && IsAlnum(static_cast<char>(p_[lo]))) ++lo;
+      }
       break;
     }
     return lo;
+  }
+  // WindowEnd's stop at a '*' (and not at the window's size), else SIZE_MAX.
+  // The window then ends before the word the '*' is in: what a mask kept of
+  // its value is no keyword.
+  size_t MaskedWindowEnd(size_t end, size_t* stop) const {
+    if (*stop >= n_ || p_[*stop] != '*' || *stop >= end + kAfterWindow) return SIZE_MAX;
+    const size_t at = *stop;
+    while (*stop > end && p_[*stop - 1] < 0x80 && IsAlnum(static_cast<char>(p_[*stop - 1]))) --*stop;
+    return at;
   }
   // Does a text at `begin` head a line: at its start, or after '[' or a '('
   // that starts it?
@@ -1953,17 +2143,100 @@ class Scanner {
       before_of_ = begin;
       hits_before_.clear();
       hits_earlier_line_.clear();
-      const size_t start = WindowStart(begin);
+      bool masked_stop = false;
+      const size_t start = WindowStart(begin, &masked_stop);
       const void* nl = start < begin ? ::memrchr(p_ + start, '\n', begin - start) : nullptr;
       const size_t line = nl == nullptr ? start : static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_) + 1;
       if (line > start) impl_->keywords.FindIn(p_, start, line, &hits_earlier_line_);
       impl_->keywords.FindIn(p_, line, begin, &hits_before_);
+      sinks_before_.clear();
+      if (masked_stop && start == line) {
+        impl_->keywords.FindIn(p_, SinksBeyondMask(start, begin, false), start, &sinks_before_);
+      }
     }
     if (end != after_of_) {
       after_of_ = end;
       hits_after_.clear();
-      impl_->keywords.FindIn(p_, end, WindowEnd(end), &hits_after_);
+      size_t stop = WindowEnd(end);
+      const size_t star = MaskedWindowEnd(end, &stop);
+      impl_->keywords.FindIn(p_, end, stop, &hits_after_);
+      sinks_after_.clear();
+      if (star != SIZE_MAX) impl_->keywords.FindIn(p_, stop, SinksBeyondMask(star, end, true), &sinks_after_);
     }
+  }
+
+  // A window that stopped at a masked character ('*') stops there for the
+  // keywords that vouch for a value, as at a number; but what the mask hid
+  // may have been letters, which did not stop the window, so the keywords
+  // that sink a value are looked for further on, through '*' runs, to the
+  // next number, delimiter or line break; up to kMaxMaskGrowth bytes of
+  // those runs do not count against the window's size (a mask may be longer
+  // than what it hid). A first pass that found a
+  // value sunk by a keyword behind a word it then masked ("882222 q@qq.qq"
+  // -> "q***@qq.qq", "晋qqqqqq@qq" -> "晋q***qq@qq") finds it sunk again.
+  // Returns the other end of that stretch: `at` is where the window before
+  // the span at `origin` began (after a '*') or where the window after the
+  // span ending at `origin` stopped (at a '*').
+  [[gnu::noinline]] size_t SinksBeyondMask(size_t at, size_t origin, bool after) const {
+    if (after) {
+      size_t budget_end = origin + kAfterWindow;
+      size_t q = at, stop = at, credit = kMaxMaskGrowth;
+      while (true) {
+        const size_t run = q;
+        while (q < n_ && p_[q] == '*') ++q;
+        const size_t free = std::min(credit, q - run);
+        credit -= free;
+        budget_end = std::min(n_, budget_end + free);
+        if (q >= budget_end) break;
+        stop = internal::FirstWindowStop(p_, n_, q, budget_end);
+        if (stop >= budget_end || p_[stop] != '*') break;
+        q = stop;
+      }
+      return stop;
+    }
+    // Before: back from `at` (just after a '*', the window before the span
+    // began there), on the same line, stopping where WindowStart would (a
+    // number, a digit in a word that begins with a letter does not stop)
+    // but not at a '*'.
+    size_t stars = 0, to = at, lo = at;
+    const auto limit = [&] {
+      const size_t w = kBeforeWindow + std::min(kMaxMaskGrowth, stars);
+      return origin > w ? origin - w : 0;
+    };
+    while (true) {
+      while (to > limit() && p_[to - 1] == '*') {
+        --to;
+        ++stars;
+      }
+      const size_t lim = limit();
+      if (to <= lim) {
+        lo = std::min(to, at);
+        break;
+      }
+      const size_t q = internal::LastNumberByte(p_, lim, to);
+      if (q == SIZE_MAX) {
+        lo = lim;
+        break;
+      }
+      if (p_[q] == '*') {
+        to = q + 1;
+        continue;
+      }
+      if (IsDigit(static_cast<char>(p_[q]))) {
+        size_t t = q;
+        while (t > lim && p_[t - 1] < 0x80 && (IsAlnum(static_cast<char>(p_[t - 1])) || p_[t - 1] == '*')) --t;
+        if (IsAlpha(static_cast<char>(p_[t]))) {
+          to = t;
+          continue;
+        }
+      }
+      lo = q + 1;
+      break;
+    }
+    if (const void* nl = lo < at ? ::memrchr(p_ + lo, '\n', at - lo) : nullptr) {
+      lo = static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_) + 1;
+    }
+    return lo;
   }
 
   // ------------------------------------------------------------- overlaps
@@ -2036,6 +2309,8 @@ class Scanner {
     std::vector<size_t>& by_begin = by_begin_;
     by_begin.resize(order.size());
     for (size_t i = 0; i < order.size(); ++i) by_begin[i] = order[i].second;
+    // Candidates a negative keyword in another's span sank (Revive).
+    if (!sunk_.empty()) Revive(&order, &by_begin);
     std::vector<size_t>& chosen_idx = chosen_;
     chosen_idx.clear();
     std::vector<size_t>& cluster = cluster_;
@@ -2154,6 +2429,13 @@ class Scanner {
   std::vector<CursorSlot> cursors_;  // one per impl_->prefilters
   std::vector<uint32_t> hits_before_, hits_after_;
   std::vector<uint32_t> hits_earlier_line_;  // the window before, on earlier lines
+  // Keywords beyond a masked character (SinksBeyondMask) before and after
+  // the span: only their negative weights count.
+  std::vector<uint32_t> sinks_before_, sinks_after_;
+  // Candidates a negative keyword sank, and the merged spans of the others
+  // (Revive).
+  std::vector<Sunk> sunk_;
+  std::vector<std::pair<size_t, size_t>> spans_;
   std::string normalized_;  // Try's value being validated
   // Resolve's work lists.
   std::vector<std::pair<size_t, size_t>> order_;
@@ -2356,7 +2638,7 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   // lookahead that decides where a name ends, and the look-behind that
   // decides whether text before an '@' is too long to be a local part (the
   // '@' of an address that contains this finding's start).
-  impl->context_window = std::max({kBeforeWindow, kAfterWindow, max_anchor + 3 + 9,
+  impl->context_window = std::max({kBeforeWindow + kMaxMaskGrowth, kAfterWindow + kMaxMaskGrowth, max_anchor + 3 + 9,
                                    kNameLookahead * 3 + 3, kMaxEmailLocal + 2});
   return Detector(std::move(impl));
 }

@@ -186,5 +186,102 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
   }
 }
 
+bool Finds(std::string_view text, EntityType type, std::string_view value) {
+  absl::StatusOr<std::vector<Finding>> found = TheDetector().Scan(text);
+  EXPECT_TRUE(found.ok()) << found.status();
+  if (!found.ok()) return false;
+  for (const Finding& f : *found) {
+    if (f.type == type && text.substr(f.begin, f.end - f.begin) == value) return true;
+  }
+  return false;
+}
+
+// What the JSON record fuzzer found with its second-pass check on, after the
+// cases above: a mask that kept a value an overlapping candidate lost (an
+// IMEI's first eight digits, a QQ number), and a mask that changed the
+// keywords around a value the first pass had left alone (sunk by a negative
+// keyword that the mask hid, or that a window no longer reached once a '*'
+// stopped it). Seeds masked_boundary_24 .. _39.
+TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
+  Redactor r = Make(size_t{1} << 20);
+  const std::vector<std::string> texts = {
+      // The IMEI wins; its mask keeps "11001130", a QQ number next to "qq"
+      // (masked_boundary_24, _29).
+      "qq 11001130 3000 180",
+      "qq300000 331800018",  // the same, its first group (masked_boundary_32)
+      // "@qq" sinks the number; the plate's and the e-mail's masks put a '*'
+      // between them, where the window after the number stops
+      // (masked_boundary_25, _26, _30, _31); the e-mail mask is longer than a
+      // one-character local part (masked_boundary_27).
+      "qqqqqqqq-882222 晋qqqqqq@qqqqqqqqqq",
+      "qqqqqqqq-882221 qqqqqq@qqqqqqqaa.no",
+      "qqqqqqqq-764421 qqqqq]]]]]]]]]]]]]]q@qqqqqqqaa.no",
+      // "@qq" inside an address, masked to its divisions and "****"
+      // (masked_boundary_28).
+      "Addr:市旗1藏@@@@@@@@@@@qqqq,qqqqqqqq-882221 q",
+      // An e-mail domain that ran on into an IMEI ("qq.qqqqqqqq-902-…", no
+      // address) and ended at its mask (masked_boundary_33).
+      "qqqqqqqq-882222 qqqqqq@qq.qqqqqqqq-902-441110 30 3000 00 331 800018镒",
+      // A plate's mask before a digit run: "苏q***q1-882221" must read as
+      // "苏qqqqq1-882221" did (one run "1-882221", glued to letters), not as
+      // a run of the mask's '*' and then "882221" on its own
+      // (masked_boundary_34).
+      "qq 苏qqqqq1-882221",
+      // An e-mail's mask hid the digit that stopped the window before a
+      // WeChat ID ("q-8@" -> "q***@"): a '*' stops that window too
+      // (masked_boundary_35).
+      "wechat(q-8@a.no}ee1eee",
+      // Negative keywords before a '*' are looked for as far as the first
+      // pass did, through words that begin with a letter ("@qq1", "e1"):
+      // masked_boundary_36, _37.
+      "@qq1 q@hqq.no/30484",
+      "身份证e1宁e1Addr%469051949123100",
+      // ... also where the window stopped at a digit whose word a '*' cut
+      // ("宁q***e0": the first pass read it as a label), masked_boundary_38.
+      "@qq宁qqqee0-qq10180",
+      // What a mask kept of its value ("蒙q***qq") is no keyword: the "qq"
+      // was inside the plate, and vouched for nothing on the first pass once
+      // the "@qq" that sank the number was masked (masked_boundary_39).
+      "蒙qqqqqq@qq.MM蒙qqqqqq 30044",
+      // A negative keyword inside a name ("有效期" after 姓名：).
+      "生日您好）？姓名：有效期2024-02-26 20:11",
+  };
+  for (const std::string& text : texts) {
+    absl::StatusOr<std::string> once = r.Redact(text, nullptr);
+    ASSERT_TRUE(once.ok());
+    absl::StatusOr<std::string> twice = r.Redact(*once, nullptr);
+    ASSERT_TRUE(twice.ok());
+    EXPECT_EQ(*twice, *once) << "input " << (&text - texts.data());
+  }
+  // The rules, on the detector. Digits a mask kept next to its '*' are no
+  // value; further from it (more than the eight digits any mask keeps), or
+  // with no '*' in the run, they are.
+  EXPECT_FALSE(Finds("qq 11001130 **** ***", EntityType::kQq, "11001130"));
+  EXPECT_FALSE(Finds("qq 110 01130 **** ***", EntityType::kQq, "01130"));
+  EXPECT_FALSE(Finds("qq **** 11001130", EntityType::kQq, "11001130"));
+  EXPECT_TRUE(Finds("qq 11001130 3000 ***", EntityType::kQq, "11001130") ||
+                Finds("qq 11001130 3000 ***", EntityType::kQq, "3000"))
+      << "more than eight digits before the '*': the rule does not apply";
+  EXPECT_TRUE(Finds("qq 11001130", EntityType::kQq, "11001130"));
+  EXPECT_FALSE(Finds("qq 苏q***q1-882221", EntityType::kQq, "882221"));
+  // A '*' stops the window for keywords that vouch for a value, also in a
+  // word that begins with a letter (it may have hidden a number).
+  EXPECT_FALSE(Finds("wechat(q***@a.no}ee1eee", EntityType::kWechatId, "ee1eee"));
+  EXPECT_TRUE(Finds("wechat(qq@a.no}ee1eee", EntityType::kWechatId, "ee1eee"));
+  // A negative keyword behind a '*' still sinks (the window for positive
+  // ones stops there).
+  EXPECT_FALSE(Finds("qq 882221 q***@qq.com", EntityType::kQq, "882221"));
+  EXPECT_FALSE(Finds("882221 q@qq.com", EntityType::kQq, "882221"));  // "qq" in the address vouches for nothing
+  EXPECT_TRUE(Finds("qq 882221 q@qq.com", EntityType::kQq, "882221"));  // nor does "@qq" sink
+  EXPECT_FALSE(Finds("qq 882221 晋q***qq@qq.com", EntityType::kQq, "882221"));
+  // A keyword inside another value counts for neither side.
+  EXPECT_TRUE(Finds("Addr:市旗1藏@@@@@@@@@@@qqqq,qqqqqqqq-882221 q", EntityType::kQq, "882221"));
+  EXPECT_FALSE(Finds("qqqqqqqq-882221 @qqqq", EntityType::kQq, "882221"));
+  // Standard masks stay as they were.
+  absl::StatusOr<std::string> masked = r.Redact("IMEI 86343348 1234 567 手机 +86 138 1234 5678", nullptr);
+  ASSERT_TRUE(masked.ok());
+  EXPECT_THAT(*masked, ::testing::HasSubstr("+86 138 **** 5678"));
+}
+
 }  // namespace
 }  // namespace piivault
