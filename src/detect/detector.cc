@@ -175,9 +175,8 @@ struct Engine {
   std::vector<std::vector<const Pattern*>> digits_by_length, digits_raw_by_length;
   // token patterns by value length, in `tokens` order.
   std::vector<std::vector<const Pattern*>> tokens_by_length;
-  // Pure-letter positive keywords (lower case) that may touch a number: "qq12345".
-  std::vector<std::string> glue;
-  // The same by length (index: letters, 1-12).
+  // Pure-letter positive keywords (lower case) that may touch a number
+  // ("qq12345"), by length (index: letters, 1-12).
   std::vector<std::string> glue_by_length[13];
   // Last UTF-8 character (up to 3 bytes) of every anchor keyword, and each
   // one's index in anchor_tails (nearly every chat line asks about the colon
@@ -1931,8 +1930,7 @@ class Scanner {
         }
       }
       if (!SpanIn(lo, begin) && !SpanIn(end, hi)) continue;
-      const void* nl = start < begin ? ::memrchr(p_ + start, '\n', begin - start) : nullptr;
-      const size_t line = nl == nullptr ? start : static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_) + 1;
+      const size_t line = LineStartIn(start, begin);
       hits_earlier_line_.clear();
       hits_before_.clear();
       hits_after_.clear();
@@ -2110,6 +2108,12 @@ class Scanner {
     while (*stop > end && p_[*stop - 1] < 0x80 && IsAlnum(static_cast<char>(p_[*stop - 1]))) --*stop;
     return at;
   }
+  // Where the last line in [start, begin) begins: after its last line
+  // break, or at `start` when there is none.
+  size_t LineStartIn(size_t start, size_t begin) const {
+    const void* nl = start < begin ? ::memrchr(p_ + start, '\n', begin - start) : nullptr;
+    return nl == nullptr ? start : static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_) + 1;
+  }
   // Does a text at `begin` head a line: at its start, or after '[' or a '('
   // that starts it?
   bool HeadsLogLine(size_t begin) const {
@@ -2145,8 +2149,7 @@ class Scanner {
       hits_earlier_line_.clear();
       bool masked_stop = false;
       const size_t start = WindowStart(begin, &masked_stop);
-      const void* nl = start < begin ? ::memrchr(p_ + start, '\n', begin - start) : nullptr;
-      const size_t line = nl == nullptr ? start : static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_) + 1;
+      const size_t line = LineStartIn(start, begin);
       if (line > start) impl_->keywords.FindIn(p_, start, line, &hits_earlier_line_);
       impl_->keywords.FindIn(p_, line, begin, &hits_before_);
       sinks_before_.clear();
@@ -2555,12 +2558,12 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
         break;
     }
     for (const Keyword& k : p->positive) {
-      if (k.text.size() <= 12 &&
-          std::all_of(k.text.begin(), k.text.end(), [](char c) { return c >= 'a' && c <= 'z'; }) &&
-          std::find(impl->glue.begin(), impl->glue.end(), k.text) == impl->glue.end()) {
-        impl->glue.push_back(k.text);
-        impl->glue_by_length[k.text.size()].push_back(k.text);
+      if (k.text.size() > 12 ||
+          !std::all_of(k.text.begin(), k.text.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+        continue;
       }
+      std::vector<std::string>& same_length = impl->glue_by_length[k.text.size()];
+      if (std::find(same_length.begin(), same_length.end(), k.text) == same_length.end()) same_length.push_back(k.text);
     }
     impl->max_finding = std::max(impl->max_finding, p->MaxSpanBytes());
   }

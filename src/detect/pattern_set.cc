@@ -313,14 +313,10 @@ bool Pattern::ListedPrefix(std::string_view name, std::string_view text) const {
   return set != nullptr && set->HasPrefixOf(text);
 }
 
-namespace {
-
-}  // namespace
-
 uint32_t Pattern::ListSet::Key(std::string_view s, size_t k) {
   uint32_t h = 0;
-  for (size_t i = 0; i < k; ++i) h = h * 0x9E3779B1u + static_cast<uint8_t>(s[i]) + 1;
-  return (h * 0x9E3779B1u) >> 22;
+  for (size_t i = 0; i < k; ++i) h = KeyStep(h, static_cast<uint8_t>(s[i]));
+  return KeyBit(h);
 }
 
 void Pattern::ListSet::Add(std::string item) {
@@ -371,15 +367,15 @@ bool Pattern::ListSet::HasPrefixOf(std::string_view text) const {
   // character it reads).
   if (text.empty()) return false;
   auto Has = [this](size_t k, uint32_t h) {
-    const uint32_t bit = (h * 0x9E3779B1u) >> 22;
+    const uint32_t bit = KeyBit(h);
     return ((starts[k][bit >> 6] >> (bit & 63)) & 1) != 0;
   };
-  uint32_t h = static_cast<uint8_t>(text[0]) + 1u;
+  uint32_t h = KeyStep(0, static_cast<uint8_t>(text[0]));
   bool maybe = Has(0, h);
   if (!maybe && text.size() >= 2) {
-    h = h * 0x9E3779B1u + static_cast<uint8_t>(text[1]) + 1u;
+    h = KeyStep(h, static_cast<uint8_t>(text[1]));
     maybe = Has(1, h);
-    if (!maybe && text.size() >= 3) maybe = Has(2, h * 0x9E3779B1u + static_cast<uint8_t>(text[2]) + 1u);
+    if (!maybe && text.size() >= 3) maybe = Has(2, KeyStep(h, static_cast<uint8_t>(text[2])));
   }
   if (!maybe) return false;
   for (size_t len : lengths) {

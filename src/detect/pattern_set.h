@@ -134,6 +134,9 @@ struct Pattern {
     uint64_t starts[3][16] = {};
     bool has_empty = false;  // "" is an entry (a prefix of everything)
     static uint32_t Key(std::string_view s, size_t k);  // 0..1023
+    // Key's hash, a byte at a time (HasPrefixOf extends one hash to k = 1..3).
+    static uint32_t KeyStep(uint32_t h, uint8_t byte) { return h * 0x9E3779B1u + byte + 1; }
+    static uint32_t KeyBit(uint32_t h) { return (h * 0x9E3779B1u) >> 22; }
     void Add(std::string item);
     // Whether `text` is an entry. (Inline: names and surnames ask it per
     // candidate.)
