@@ -44,9 +44,10 @@
 // gaps" lists the rules. The check stays off because it still fails on
 // garbage text: with the final rules two runs broke after 3 and 8 minutes
 // (a QQ number among long runs of IPv6- and phone-like groups; a phone
-// number with an "ext." extension next to masked neighbours: seeds
-// idempotence_open_1, _2, not yet understood); earlier rule sets ran 20
-// minutes clean once, and broke after 9 and 14 minutes.
+// number with an "ext." extension next to masked neighbours, seeds
+// long_stretch_*: a value near where a stretch of over 4096 ASCII
+// characters was cut into segments, a cut that moved once masks changed the
+// text before it; such stretches are now scanned in overlapping pieces).
 #include <cstdint>
 #include <cstdlib>
 #include <string>

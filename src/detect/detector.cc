@@ -48,9 +48,9 @@ using internal::Verdict;
 // Context windows (§1.4): 20 code points before, 8 after.
 constexpr size_t kBeforeWindow = 60;
 constexpr size_t kAfterWindow = 24;
-// Segments are cut at this many normalised characters (at a space if
-// possible, unconditionally at twice this).
-constexpr size_t kSegmentSoftCap = 2048;
+// A segment holds at most this many normalised characters; a longer stretch
+// of text is scanned as overlapping pieces (Scanner::LongStretch).
+constexpr size_t kSegmentChars = 4096;
 // A run of Chinese numerals, digits and single separators is processed iff
 // it spans at least kMinNumeralRun bytes, and a value taken from it must span
 // that much too: six spoken digits, or five with spaces.
@@ -92,11 +92,14 @@ struct Candidate {
 // per character and array cost more than normalising it).
 struct Segment {
   // The most characters BuildSegment puts in one segment.
-  static constexpr size_t kMax = 2 * kSegmentSoftCap;
+  static constexpr size_t kMax = kSegmentChars;
   std::string s;
   std::vector<size_t> b = std::vector<size_t>(kMax);  // entries [0, s.size()) are the segment's
   std::vector<size_t> e = std::vector<size_t>(kMax);
   bool numerals = false;
+  // BuildSegment stopped because the segment was full, not at the end of
+  // the stretch.
+  bool full = false;
   // With `numerals`: how many of s[0, k) came from Chinese numerals, for
   // each k in [0, s.size()].
   std::vector<uint32_t> numerals_before = std::vector<uint32_t>(kMax + 1);
@@ -104,6 +107,7 @@ struct Segment {
   std::vector<char> chars = std::vector<char>(kMax);
   void Clear() {
     s.clear();
+    full = false;
     numerals_before[0] = 0;
   }
 };
@@ -319,8 +323,54 @@ class Scanner {
         }
       }
       size_t end = BuildSegment(i, false);
-      ProcessSegment();
+      if (seg_.full) {
+        end = LongStretch();
+      } else {
+        ProcessSegment();
+      }
       i = std::max(end, i + 1);
+    }
+  }
+
+  // Scans a stretch longer than a segment holds (long ASCII lines: logs,
+  // CSV, encoded data), whose first segment is built, as overlapping pieces,
+  // the way the redactor scans a stream in windows. Cutting it into
+  // segments end to end would make where a piece starts depend on where the
+  // stretch (or the scanned text) began, and split any value that straddles
+  // a cut: a stream, or a second pass over masked output, would cut
+  // elsewhere and decide differently. Here each piece keeps the candidates
+  // that end at least `margin` bytes before its cut and the next piece
+  // starts `overlap` bytes before the cut, so every candidate is decided
+  // inside a piece with at least `margin` bytes of it on either side (all a
+  // finding depends on: Engine::context_window, max_finding). Returns where
+  // the stretch ends.
+  size_t LongStretch() {
+    const size_t margin = impl_->max_finding + impl_->context_window;
+    const size_t overlap = 2 * margin + impl_->max_finding + 4;  // + 4: the next piece starts at a character
+    size_t keep_after = 0;  // the previous piece kept the candidates ending at or before this
+    while (true) {
+      const size_t cut = seg_.e[seg_.s.size() - 1];
+      // The next piece starts at the first character at or after
+      // cut - overlap. (If that is this piece's first, patterns whose
+      // values are longer than a segment holds, the stretch is cut here.)
+      size_t next = 0;
+      if (seg_.full && cut > overlap) {
+        const auto b = seg_.b.begin();
+        next = static_cast<size_t>(std::lower_bound(b, b + static_cast<std::ptrdiff_t>(seg_.s.size()), cut - overlap) - b);
+      }
+      const size_t next_start = next > 0 ? seg_.b[next] : 0;
+      const size_t keep_to = next > 0 ? cut - margin : SIZE_MAX;
+      const size_t cands_before = cands_.size(), sunk_before = sunk_.size();
+      ProcessSegment();
+      auto Outside = [&](const Candidate& c) { return c.end <= keep_after || c.end > keep_to; };
+      cands_.erase(std::remove_if(cands_.begin() + static_cast<std::ptrdiff_t>(cands_before), cands_.end(), Outside),
+                   cands_.end());
+      sunk_.erase(std::remove_if(sunk_.begin() + static_cast<std::ptrdiff_t>(sunk_before), sunk_.end(),
+                                 [&](const Sunk& k) { return Outside(k.c); }),
+                  sunk_.end());
+      if (next == 0) return cut;
+      keep_after = keep_to;
+      BuildSegment(next_start, false);
     }
   }
 
@@ -428,7 +478,7 @@ class Scanner {
   size_t DigitsOnly(size_t i) {
     size_t q = internal::DigitRunEnd(p_, n_, i);
     const size_t len = q - i;
-    if (len + 1 >= kSegmentSoftCap) return 0;
+    if (len + 1 >= kSegmentChars) return 0;
     size_t segment_end = q;
     bool comma = false;  // the segment is the digits and ','
     if (q < n_) {
@@ -606,12 +656,12 @@ class Scanner {
     bool pending_zw = false;
     while (i < n_) {
       uint8_t b = p_[i];
-      if (!numerals && b > 0x20 && b < 0x7F && m < kSegmentSoftCap) {
+      if (!numerals && b > 0x20 && b < 0x7F && m < Segment::kMax) {
         // Printable ASCII: the common case, kept out of NormAt and appended
         // a run at a time.
         pending_zw = false;
         size_t run = 1;
-        const size_t room = kSegmentSoftCap - m;
+        const size_t room = Segment::kMax - m;
         while (run < room && i + run < n_ && p_[i + run] > 0x20 && p_[i + run] < 0x7F) ++run;
         std::memcpy(s + m, p_ + i, run);
         for (size_t t = 0; t < run; ++t) {
@@ -633,7 +683,10 @@ class Scanner {
       bool check_x = numerals && (c.c == 'X' || c.c == 'x') && m > 0 && IsDigit(s[m - 1]);
       bool lead_letter = numerals && IsAlpha(c.c) && m < 2 && std::all_of(s, s + m, IsAlpha);
       if (numerals && !(IsDigit(c.c) || IsSpace(c.c) || c.c == '-' || check_x || lead_letter)) break;
-      if (m >= kSegmentSoftCap && (IsSpace(c.c) || m >= 2 * kSegmentSoftCap)) break;
+      if (m >= Segment::kMax) {
+        seg_.full = true;
+        break;
+      }
       pending_zw = false;
       s[m] = c.c;
       sb[m] = i;
@@ -693,8 +746,8 @@ class Scanner {
   bool LeftBoundaryOk(size_t k) const {
     const std::string& s = seg_.s;
     if (k == 0) {
-      // Segments normally start after a non-token character; a segment cut
-      // at kSegmentSoftCap (or a numeral run) may not.
+      // Segments normally start after a non-token character; a piece of a
+      // long stretch (or a numeral run) may not.
       return LeftBoundaryOkAt(seg_.b[0]);
     }
     char prev = s[k - 1];

@@ -271,6 +271,74 @@ TEST(Property, FindingsAreDecidedWithinTheirWindow) {
   }
 }
 
+// A stretch of text longer than one segment (4096 characters of ASCII with
+// no Chinese character or line break: logs, CSV, encoded data) is scanned in
+// overlapping pieces. Every value in it is found, wherever it falls
+// relative to the pieces' cuts, and the same findings come out whichever
+// byte the scan starts at (a stream's window, a second pass over masked
+// output): a piece's cut used to depend on where the stretch began, and a
+// value straddling it was lost.
+TEST(Property, LongStretchesAreScannedLikeShortOnes) {
+  absl::StatusOr<Detector> d = Detector::Create({});
+  ASSERT_TRUE(d.ok());
+  struct Unit {
+    std::string before, value, after;
+    EntityType type;
+  };
+  // Unit texts whose values are found on their own (a comma or a space on
+  // each side), of lengths that put values across every offset of a cut.
+  const std::vector<Unit> units = {
+      {"a,", "1381234", ",", EntityType::kCnMobile},  // + 4 digits below
+      {"tel ", "1391234", " ok ", EntityType::kCnMobile},
+      {"id,", "11010519491231002X", ",", EntityType::kCnResidentId},
+      {"mail ", "", " x,", EntityType::kEmail},
+  };
+  std::mt19937 rng(5);
+  for (int variant = 0; variant < 3; ++variant) {
+    std::string text;
+    struct Want {
+      size_t begin, end;
+      EntityType type;
+    };
+    std::vector<Want> want;
+    for (int i = 0; text.size() < 15000; ++i) {
+      const Unit& u = units[std::uniform_int_distribution<size_t>(0, variant == 0 ? 0 : units.size() - 1)(rng)];
+      std::string value = u.value;
+      char digits[8];
+      std::snprintf(digits, sizeof digits, "%04d", i % 10000);
+      if (u.type == EntityType::kCnMobile) value += digits;
+      if (u.type == EntityType::kEmail) value = std::string("user") + digits + "@example.com";
+      text += u.before;
+      want.push_back({text.size(), text.size() + value.size(), u.type});
+      text += value;
+      text += u.after;
+      // Filler of random length shifts the values against the cuts.
+      text += std::string(std::uniform_int_distribution<size_t>(0, 9)(rng), 'z') + ",";
+    }
+    absl::StatusOr<std::vector<Finding>> all = d->Scan(text);
+    ASSERT_TRUE(all.ok());
+    for (const Want& w : want) {
+      bool hit = false;
+      for (const Finding& f : *all) hit |= f.begin == w.begin && f.end == w.end && f.type == w.type;
+      EXPECT_TRUE(hit) << "variant " << variant << ": " << EntityTypeName(w.type) << " at " << w.begin
+                       << " not found in a stretch of " << text.size() << " bytes";
+    }
+    // Scans starting at other bytes agree on every finding they see whole,
+    // with a context window's worth of text before it.
+    const size_t margin = d->max_finding_bytes() + d->context_window_bytes();
+    for (size_t start : {size_t{1}, size_t{333}, size_t{2047}, size_t{4095}, size_t{5000}}) {
+      absl::StatusOr<std::vector<Finding>> part = d->Scan(std::string_view(text).substr(start));
+      ASSERT_TRUE(part.ok());
+      std::vector<std::pair<size_t, size_t>> expected, got;
+      for (const Finding& f : *all)
+        if (f.begin >= start + margin) expected.emplace_back(f.begin, f.end);
+      for (const Finding& f : *part)
+        if (f.begin + start >= start + margin) got.emplace_back(f.begin + start, f.end + start);
+      EXPECT_EQ(got, expected) << "variant " << variant << ", scan from byte " << start;
+    }
+  }
+}
+
 TEST(ThreadSafety, ManyThreadsOneDetector) {
   absl::StatusOr<Detector> d = Detector::Create({});
   ASSERT_TRUE(d.ok());
