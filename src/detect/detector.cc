@@ -333,7 +333,8 @@ class Scanner {
   }
 
   // Scans a stretch longer than a segment holds (long ASCII lines: logs,
-  // CSV, encoded data), whose first segment is built, as overlapping pieces,
+  // CSV, encoded data; a numeral run), whose first segment is built, as
+  // overlapping pieces,
   // the way the redactor scans a stream in windows. Cutting it into
   // segments end to end would make where a piece starts depend on where the
   // stretch (or the scanned text) began, and split any value that straddles
@@ -370,7 +371,7 @@ class Scanner {
                   sunk_.end());
       if (next == 0) return cut;
       keep_after = keep_to;
-      BuildSegment(next_start, false);
+      BuildSegment(next_start, seg_.numerals);
     }
   }
 
@@ -623,7 +624,11 @@ class Scanner {
       if (c.kind == NormKind::kChar && (IsAlnum(c.c) || c.c == '_')) left = digits_left;
     }
     BuildSegment(left, true);
-    ProcessSegment();
+    if (seg_.full) {
+      LongStretch();
+    } else {
+      ProcessSegment();
+    }
     return right;
   }
 

@@ -271,6 +271,9 @@ TEST(Property, FindingsAreDecidedWithinTheirWindow) {
   }
 }
 
+void ExpectScansFromOtherBytesAgree(const Detector& d, const std::string& text, const std::vector<size_t>& starts,
+                                    const std::vector<Finding>& all);
+
 // A stretch of text longer than one segment (4096 characters of ASCII with
 // no Chinese character or line break: logs, CSV, encoded data) is scanned in
 // overlapping pieces. Every value in it is found, wherever it falls
@@ -323,18 +326,38 @@ TEST(Property, LongStretchesAreScannedLikeShortOnes) {
       EXPECT_TRUE(hit) << "variant " << variant << ": " << EntityTypeName(w.type) << " at " << w.begin
                        << " not found in a stretch of " << text.size() << " bytes";
     }
-    // Scans starting at other bytes agree on every finding they see whole,
-    // with a context window's worth of text before it.
-    const size_t margin = d->max_finding_bytes() + d->context_window_bytes();
-    for (size_t start : {size_t{1}, size_t{333}, size_t{2047}, size_t{4095}, size_t{5000}}) {
-      absl::StatusOr<std::vector<Finding>> part = d->Scan(std::string_view(text).substr(start));
+    ExpectScansFromOtherBytesAgree(*d, text, {1, 333, 2047, 4095, 5000}, *all);
+  }
+  // A run of spoken digits longer than a segment (numerals and spaces).
+  std::string run;
+  std::vector<size_t> starts;
+  const char* const numerals[] = {"一", "三", "八", "幺", "二", "四", "五", "六", "七", "两", "零", " "};
+  for (size_t i = 0; run.size() < 30000; ++i) {
+    if (i % 1700 == 5) starts.push_back(run.size());
+    run += numerals[std::uniform_int_distribution<size_t>(0, std::size(numerals) - 1)(rng)];
+    if (run.size() > 2 && run[run.size() - 1] == ' ' && run[run.size() - 2] == ' ') run.pop_back();
+  }
+  absl::StatusOr<std::vector<Finding>> all = d->Scan(run);
+  ASSERT_TRUE(all.ok());
+  ExpectScansFromOtherBytesAgree(*d, run, starts, *all);
+}
+
+// Scans of `text` from each of `starts` find what the scan of all of it
+// found (`all`) among the findings they see with a context window's worth of
+// text before them.
+void ExpectScansFromOtherBytesAgree(const Detector& d, const std::string& text, const std::vector<size_t>& starts,
+                                    const std::vector<Finding>& all) {
+  const size_t margin = d.max_finding_bytes() + d.context_window_bytes();
+  {
+    for (size_t start : starts) {
+      absl::StatusOr<std::vector<Finding>> part = d.Scan(std::string_view(text).substr(start));
       ASSERT_TRUE(part.ok());
       std::vector<std::pair<size_t, size_t>> expected, got;
-      for (const Finding& f : *all)
+      for (const Finding& f : all)
         if (f.begin >= start + margin) expected.emplace_back(f.begin, f.end);
       for (const Finding& f : *part)
         if (f.begin + start >= start + margin) got.emplace_back(f.begin + start, f.end + start);
-      EXPECT_EQ(got, expected) << "variant " << variant << ", scan from byte " << start;
+      EXPECT_EQ(got, expected) << "scan from byte " << start << " of a stretch of " << text.size() << " bytes";
     }
   }
 }
