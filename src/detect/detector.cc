@@ -1197,10 +1197,11 @@ class Scanner {
       // too, as before one below: the mask may have hidden a word, after
       // which the run would start at its colon, or the run's first group --
       // "幢室4::5:1:1:0:5:1:1" masked to "****4::5:1:1:0:5:1:1", "300:5::1:…"
-      // to "***:5::1:…". Only "::" right after a mask starts a run there.)
+      // to "***:5::1:…". "::" right after a mask too: the first pass may
+      // have skipped a run through the word the mask hid, glued to a '*'
+      // further back: "a.*4:aav::4:0:5C0" to "a****::4:0:5C0".)
       const bool masked = k > 0 && s[k - 1] == '*';
-      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) &&
-          (s[k] != ':' || (masked && (k + 1 >= m || s[k + 1] != ':')))) {
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) && (s[k] != ':' || masked)) {
         while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.' || s[k] == '*')))) ++k;
         continue;
       }
@@ -2389,7 +2390,7 @@ class Scanner {
         cluster.assign(by_begin.begin() + static_cast<std::ptrdiff_t>(at), by_begin.begin() + static_cast<std::ptrdiff_t>(stop));
         std::sort(cluster.begin(), cluster.end(), Wins);
         if (cover) {
-          covered_.push_back({cluster[0], cands_[by_begin[at]].begin, reach});
+          covered_.push_back({cluster[0], cands_[by_begin[at]].begin, reach, LoserInKeptPart(cluster)});
           chosen_idx.push_back(cluster[0]);
           at = stop;
           continue;
@@ -2427,7 +2428,7 @@ class Scanner {
       if (chosen_idx[k] != covered_[next_cover].winner) continue;
       Finding& f = out[k];
       const Covered& c = covered_[next_cover++];
-      if (f.begin != c.begin || f.end != c.end) f.normalized.clear();  // no longer the value alone
+      if (f.begin != c.begin || f.end != c.end || c.loser_in_kept_part) f.normalized.clear();  // not the value alone
       f.begin = c.begin;
       f.end = c.end;
     }
@@ -2436,9 +2437,26 @@ class Scanner {
   }
 
   // Resolve with `cover`: the clusters to widen (winner's index in cands_).
+  // `loser_in_kept_part`: see LoserInKeptPart.
   struct Covered {
     size_t winner, begin, end;
+    bool loser_in_kept_part;
   };
+
+  // Does a losing candidate of the cluster (winner first) reach into the
+  // part of the winner that its type's mask keeps: an e-mail's domain
+  // ("4aaa@aaQQQ0aaaeta.111894111.note" holds a QQ number)? Then the
+  // redactor must mask the span whole, or a second pass finds the loser.
+  // (The digits that ID, phone and card masks keep are handled where digit
+  // runs are read: see KeptByMask.)
+  bool LoserInKeptPart(const std::vector<size_t>& cluster) const {
+    const Candidate& w = cands_[cluster[0]];
+    if (w.pattern->type != EntityType::kEmail) return false;
+    const void* at = std::memchr(p_ + w.begin, '@', w.end - w.begin);
+    if (at == nullptr) return false;
+    const size_t domain = static_cast<size_t>(static_cast<const uint8_t*>(at) - p_);
+    return std::any_of(cluster.begin() + 1, cluster.end(), [&](size_t k) { return cands_[k].end > domain; });
+  }
   std::vector<Covered> covered_;
 
   const Engine* impl_ = nullptr;

@@ -237,26 +237,50 @@ std::string MaskIpv4(std::string_view raw) {
 // A full-width colon is a colon to the detector: it is counted and kept as
 // written, never folded into a masked group (a value that ended at it, an
 // address after a label, must still end there when the output is scanned).
+// IPv6: keep the first four groups of the address as expanded (the /64
+// routing prefix), mask each later group as '*' (pii-formats.md §9.2:
+// 2001:db8:85a3:0:*:*:*:*). In a compressed address the groups after "::"
+// sit at the end of the eight ("2001:db8::1" -> "2001:db8::*", "::1" ->
+// "::*"); an embedded IPv4 address is the last two ("1::21.94.11.5" ->
+// "1::*"). Colons (ASCII or full-width) are kept as written.
 std::string MaskIpv6(std::string_view raw) {
-  std::string out;
-  int colons = 0;
-  bool in_group = false;
-  for (size_t i = 0; i < raw.size(); ++i) {
-    const char ch = raw[i];
-    const size_t colon = ch == ':' ? 1 : raw.compare(i, 3, "\xEF\xBC\x9A") == 0 ? 3 : 0;
-    if (colon != 0) {
-      ++colons;
-      in_group = false;
-      out.append(raw.data() + i, colon);
-      i += colon - 1;
+  // The parts between colons; "::" shows as an empty part.
+  struct Part {
+    size_t begin, end;
+    bool ipv4;
+  };
+  std::vector<Part> parts;
+  size_t written = 0;  // groups as written, an IPv4 tail counting two
+  for (size_t i = 0, begin = 0;; ++i) {
+    const size_t colon = i >= raw.size()                          ? 0
+                         : raw[i] == ':'                          ? 1
+                         : raw.compare(i, 3, "\xEF\xBC\x9A") == 0 ? 3
+                                                                  : 0;
+    if (i < raw.size() && colon == 0) continue;
+    const bool ipv4 = raw.substr(begin, i - begin).find('.') != std::string_view::npos;
+    parts.push_back({begin, i, ipv4});
+    if (i > begin) written += ipv4 ? 2 : 1;
+    if (i >= raw.size()) break;
+    i += colon - 1;
+    begin = i + 1;
+  }
+  std::string out(raw.substr(0, parts[0].begin));
+  size_t position = 0;  // the next group's place among the eight
+  bool gap_seen = false;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    const Part& part = parts[k];
+    if (k > 0) out.append(raw.data() + parts[k - 1].end, part.begin - parts[k - 1].end);  // the colon
+    if (part.begin == part.end) {
+      if (!gap_seen && written < 8) position += 8 - written;  // what "::" stands for
+      gap_seen = true;
       continue;
     }
-    if (colons < 4) {
-      out.push_back(ch);
-      continue;
+    if (position + (part.ipv4 ? 1 : 0) >= 4) {
+      out.push_back('*');
+    } else {
+      out.append(raw.data() + part.begin, part.end - part.begin);
     }
-    if (!in_group) out.push_back('*');
-    in_group = true;
+    position += part.ipv4 ? 2 : 1;
   }
   return out;
 }

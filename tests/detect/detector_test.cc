@@ -649,7 +649,7 @@ TEST(Context, EarlierLineVouchesButDoesNotSink) {
 // ScanCovering: where candidates overlap (an IMEI over the tail of an IPv6
 // address), the winner's finding spans both; elsewhere it is Scan.
 TEST(ScanCovering, WinnerSpansTheOverlappingCandidates) {
-  const std::string text = "客户:18:*::4:0:5:1:1902-441111 30021，电话13812345678";
+  const std::string text = "客户:18: ::4:0:5:1:1902-441111 30021，电话13812345678";
   absl::StatusOr<std::vector<Finding>> plain = test::BuiltinDetector().Scan(text);
   absl::StatusOr<std::vector<Finding>> covering = test::BuiltinDetector().ScanCovering(text);
   ASSERT_TRUE(plain.ok() && covering.ok());

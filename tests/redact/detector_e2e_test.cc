@@ -318,5 +318,44 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksKeptValuesOrHidKeywords) {
   EXPECT_THAT(*masked, ::testing::HasSubstr("+86 138 **** 5678"));
 }
 
+// Found by the JSON record fuzzer with its second-pass check on, in the
+// eighth session (seeds masked_boundary_40 .. _43): an address that ran on
+// into the next address label, whose value the first pass had masked; a
+// QQ number in an e-mail's domain, which the e-mail's mask keeps; an IPv4
+// address inside an IPv6 one whose mask kept everything (fewer than four
+// colons written); an IPv6 address after a word that a '*' further back had
+// glued to the run, the word then masked.
+TEST(DetectorEndToEnd, IdempotentWhereAMaskKeptALoserOrALabelRanOn) {
+  Redactor r = Make(size_t{1} << 20);
+  const std::vector<std::string> texts = {
+      "aa.94a.notea4111aa8aaaaa$aa@aaaaaaaaaaaaa`a0:aa1::4:0:5C0'户籍地址:421].1户籍地收货地址址:421.9411110aaa."
+      "9411110aaaaa1aiaaaaa.notea41110aa5111111111:址:421118a新村:4:messages新村:4:messages09410aaa",
+      "a49771111110a青aaaM11*:4aaa@aaQQQ0aaaeta.111894111.noteAddress:51111单元11111巷,1118!1 ,3333333333",
+      "4Addr:0:11081 @Оaa`a新村@@H@+@@@@@..@@1::21.94.11.5..utaaaaaaaaaaaetaaaaaa.@nott1::21.94.11.5.C%aa",
+      "a0:aa1::4:0:5C0'户籍地址:421.aaaaaaaaaaaaaaa`a新村:.*4:messag:aav::4:0:5C0'∷籍地址:421.aaaaaaaaaaaaaaa`a新村",
+  };
+  ExpectSecondPassChangesNothing(r, texts);
+  // An address stops at the next address label.
+  absl::StatusOr<std::vector<Finding>> found = TheDetector().Scan("户籍地址：杭州1号收货地址浙江省杭州市西湖区文三路90号");
+  ASSERT_TRUE(found.ok());
+  for (const Finding& f : *found) {
+    if (f.type == EntityType::kAddress) {
+      EXPECT_EQ(f.normalized.find("收货地址"), std::string::npos) << f.normalized;
+    }
+  }
+  // A cluster whose winner is an e-mail with a loser in its domain is
+  // masked whole (a standard e-mail is masked as before).
+  absl::StatusOr<std::string> out = r.Redact(texts[1], nullptr);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->find("111894111"), std::string::npos) << *out;
+  out = r.Redact("邮箱 wang.jianguo@example.com", nullptr);
+  ASSERT_TRUE(out.ok());
+  EXPECT_THAT(*out, ::testing::HasSubstr("w***@example.com"));
+  // "::" after a word glued to a '*' starts a run, as it does right after a mask.
+  EXPECT_FALSE(Finds("x.*4:messag:aav::4:0:5C0'", EntityType::kIpv6, "::4:0:5C0"));
+  EXPECT_FALSE(Finds("户籍地址:****::4:0:5C0'", EntityType::kIpv6, "::4:0:5C0"));
+  EXPECT_TRUE(Finds("户籍地址:杭州::4:0:5C0'", EntityType::kIpv6, "::4:0:5C0"));
+}
+
 }  // namespace
 }  // namespace piivault

@@ -68,6 +68,19 @@ TEST(Mask, ChineseConventionsPerType) {
   EXPECT_EQ(MaskValue(EntityType::kCnPlate, "京A·12345", ""), "京A·***45");
   EXPECT_EQ(MaskValue(EntityType::kEmail, "wang.jianguo@example.com", ""), "w***@example.com");
   EXPECT_EQ(MaskValue(EntityType::kIpv4, "203.0.113.45", ""), "203.0.113.*");
+  // IPv6 keeps the first four groups of the expanded address: a compressed
+  // one's groups after "::" are the last ones (they used to be kept whole
+  // when fewer than four colons were written).
+  EXPECT_EQ(MaskValue(EntityType::kIpv6, "2001:db8:85a3:0:8a2e:370:7334:1", ""), "2001:db8:85a3:0:*:*:*:*");
+  EXPECT_EQ(MaskValue(EntityType::kIpv6, "2001:db8::1", ""), "2001:db8::*");
+  EXPECT_EQ(MaskValue(EntityType::kIpv6, "::1", ""), "::*");
+  EXPECT_EQ(MaskValue(EntityType::kIpv6, "fe80::", ""), "fe80::");
+  EXPECT_EQ(MaskValue(EntityType::kIpv6, "fe80::1ff:fe23:4567:890a", ""), "fe80::*:*:*:*");
+  EXPECT_EQ(MaskValue(EntityType::kIpv6, "2001:db8:85a3::8a2e:370:7334", ""), "2001:db8:85a3::*:*:*");
+  EXPECT_EQ(MaskValue(EntityType::kIpv6, "2001:db8:1:2:3::", ""), "2001:db8:1:2:*::");
+  EXPECT_EQ(MaskValue(EntityType::kIpv6, "1::21.94.11.5", ""), "1::*");
+  EXPECT_EQ(MaskValue(EntityType::kIpv6, "::ffff:192.0.2.128", ""), "::*:*");
+  EXPECT_EQ(MaskValue(EntityType::kIpv6, "2001\xEF\xBC\x9A" "db8::1", ""), "2001\xEF\xBC\x9A" "db8::*");
   EXPECT_EQ(MaskValue(EntityType::kMacAddress, "3C:22:FB:12:34:56", ""), "3C:22:FB:**:**:**");
   EXPECT_EQ(MaskValue(EntityType::kImei, "861234001234567", ""), "86123400*******");
   EXPECT_EQ(MaskValue(EntityType::kAddress, "北京市海淀区中关村大街27号1101室", ""), "北京市海淀区****");
