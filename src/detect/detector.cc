@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/file_util.h"
+#include "common/redaction_label.h"
 #include "common/status_macros.h"
 #include "detect/keyword_index.h"
 #include "detect/keyword_prefilter.h"
@@ -746,6 +747,7 @@ class Scanner {
   // A digit, or a masked one ('*' stands for what it hid: redacting the
   // output again must not find what a mask cut off).
   static bool IsDigitOrMasked(char c) { return IsDigit(c) || c == '*'; }
+  static bool IsAlnumOrMasked(char c) { return IsAlnum(c) || c == '*'; }
 
   // Is the character before segment index k a valid left boundary (§1.3)?
   bool LeftBoundaryOk(size_t k) const {
@@ -1103,9 +1105,10 @@ class Scanner {
         continue;
       }
       if (e - b < impl_->tokens_min || e - b > impl_->tokens_max) continue;
-      // Parts of e-mail addresses, domains and file names are not tokens.
-      if (b > 0 && (s[b - 1] == '@' || (s[b - 1] == '.' && b >= 2 && IsAlnum(s[b - 2])))) continue;
-      if (e < m && (s[e] == '@' || (s[e] == '.' && e + 1 < m && IsAlnum(s[e + 1])))) continue;
+      // Parts of e-mail addresses, domains and file names are not tokens (a
+      // masked '*' beside the dot stands for what it hid: "2::*:*:*.note").
+      if (b > 0 && (s[b - 1] == '@' || (s[b - 1] == '.' && b >= 2 && IsAlnumOrMasked(s[b - 2])))) continue;
+      if (e < m && (s[e] == '@' || (s[e] == '.' && e + 1 < m && IsAlnumOrMasked(s[e + 1])))) continue;
       std::string_view v(s.data() + b, e - b);
       TryTokenPatterns(v, letter, seg_.b[b], seg_.e[e - 1]);
     }
@@ -1275,7 +1278,7 @@ class Scanner {
     };
     for (size_t k = 0; k < m; ++k) {
       if (!(IsDigit(s[k]) || s[k] == '-')) continue;
-      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '.' || s[k - 1] == '-')) continue;
+      if (k > 0 && (IsAlnumOrMasked(s[k - 1]) || s[k - 1] == '.' || s[k - 1] == '-')) continue;
       size_t e1;
       if (!Decimal(k, &e1)) continue;
       size_t j = e1;
@@ -1285,7 +1288,7 @@ class Scanner {
       while (j < m && s[j] == ' ') ++j;
       size_t e2;
       if (!Decimal(j, &e2)) continue;
-      if (e2 < m && (IsAlnum(s[e2]) || s[e2] == '.')) continue;
+      if (e2 < m && (IsAlnumOrMasked(s[e2]) || s[e2] == '.')) continue;
       value_.assign(s, k, e1 - k);
       value_.push_back(',');
       value_.append(s, j, e2 - j);
@@ -1928,6 +1931,7 @@ class Scanner {
     std::string_view by = verdict.validated_by.empty() ? p.validated_by : verdict.validated_by;
     if (by == "format" && pos > 0 && p.requires_context) by = "context";
     if (p.extension) Extension(&end, &normalized);
+    if (InLabel(begin, end)) return;
     (to_tail_cands_ ? tail_cands_ : cands_).push_back({begin, end, conf, &p, normalized, by});
   }
 
@@ -1948,6 +1952,7 @@ class Scanner {
     if (by == "format" && pos > 0 && p.requires_context) by = "context";
     const size_t context_end = end;
     if (p.extension) Extension(&end, &normalized_);
+    if (InLabel(begin, end)) return;
     sunk_.push_back({{begin, end, confidence, &p, normalized_, by}, context_end,
                      p.requires_context || verdict.needs_context});
   }
@@ -2024,16 +2029,60 @@ class Scanner {
   }
 
   // FindIn over [lo, hi) but the merged candidate spans.
-  void FindOutsideSpans(size_t lo, size_t hi, std::vector<uint32_t>* ids) const {
+  void FindOutsideSpans(size_t lo, size_t hi, std::vector<uint32_t>* ids) {
     if (lo >= hi) return;
     auto it = std::lower_bound(spans_.begin(), spans_.end(), std::pair<size_t, size_t>(lo, 0),
                                [](const auto& a, const auto& b) { return a.second <= b.first; });
     size_t q = lo;
     for (; it != spans_.end() && it->first < hi; ++it) {
+      if (it->first > q) KeywordsIn(q, it->first, ids);
+      q = std::max(q, it->second);
+    }
+    if (q < hi) KeywordsIn(q, hi, ids);
+  }
+
+  // The keywords in [lo, hi), leaving out those inside a redaction label
+  // (<CN_MOBILE>, [手机号]: "MOBILE" there vouched for nothing on the first
+  // pass, where a value stood).
+  void KeywordsIn(size_t lo, size_t hi, std::vector<uint32_t>* ids) {
+    const std::vector<std::pair<size_t, size_t>>& labels = Labels();
+    if (labels.empty()) {
+      impl_->keywords.FindIn(p_, lo, hi, ids);
+      return;
+    }
+    auto it = std::lower_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(lo, 0),
+                               [](const auto& a, const auto& b) { return a.second <= b.first; });
+    size_t q = lo;
+    for (; it != labels.end() && it->first < hi; ++it) {
       if (it->first > q) impl_->keywords.FindIn(p_, q, it->first, ids);
       q = std::max(q, it->second);
     }
     if (q < hi) impl_->keywords.FindIn(p_, q, hi, ids);
+  }
+
+  // The redaction labels of the text in the default, angle style
+  // (<CN_MOBILE>, <CN_MOBILE_2>), found once per text on first need: one
+  // memchr sweep, as '<' is rare. (Chinese-style labels, [手机号], are not
+  // looked for: '[' opens every chat timestamp, and a sweep that stopped at
+  // each would cost more; README "Known gaps".)
+  const std::vector<std::pair<size_t, size_t>>& Labels() {
+    if (labels_generation_ == generation_) return labels_;
+    labels_generation_ = generation_;
+    labels_.clear();
+    const std::string_view text(reinterpret_cast<const char*>(p_), n_);
+    for (size_t i = text.find('<'); i < n_; i = text.find('<', i + 1)) {
+      if (const size_t e = internal::BuiltinLabelEnd(text, i); e != 0) labels_.emplace_back(i, e);
+    }
+    return labels_;
+  }
+
+  // Is [begin, end) inside a redaction label? (Its name is no token: the
+  // first pass had a value there.)
+  bool InLabel(size_t begin, size_t end) {
+    if (begin == 0) return false;
+    const std::vector<std::pair<size_t, size_t>>& labels = Labels();
+    auto it = std::upper_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(begin, SIZE_MAX));
+    return it != labels.begin() && std::prev(it)->second >= end;
   }
 
   // 010-62345678转8021 / 分机 / ext / # / -801: extend a landline over its extension.
@@ -2209,11 +2258,11 @@ class Scanner {
       bool masked_stop = false;
       const size_t start = WindowStart(begin, &masked_stop);
       const size_t line = LineStartIn(start, begin);
-      if (line > start) impl_->keywords.FindIn(p_, start, line, &hits_earlier_line_);
-      impl_->keywords.FindIn(p_, line, begin, &hits_before_);
+      if (line > start) KeywordsIn(start, line, &hits_earlier_line_);
+      KeywordsIn(line, begin, &hits_before_);
       sinks_before_.clear();
       if (masked_stop && start == line) {
-        impl_->keywords.FindIn(p_, SinksBeyondMask(start, begin, false), start, &sinks_before_);
+        KeywordsIn(SinksBeyondMask(start, begin, false), start, &sinks_before_);
       }
     }
     if (end != after_of_) {
@@ -2221,9 +2270,9 @@ class Scanner {
       hits_after_.clear();
       size_t stop = WindowEnd(end);
       const size_t star = MaskedWindowEnd(end, &stop);
-      impl_->keywords.FindIn(p_, end, stop, &hits_after_);
+      KeywordsIn(end, stop, &hits_after_);
       sinks_after_.clear();
-      if (star != SIZE_MAX) impl_->keywords.FindIn(p_, stop, SinksBeyondMask(star, end, true), &sinks_after_);
+      if (star != SIZE_MAX) KeywordsIn(stop, SinksBeyondMask(star, end, true), &sinks_after_);
     }
   }
 
@@ -2515,6 +2564,8 @@ class Scanner {
   // (Revive).
   std::vector<Sunk> sunk_;
   std::vector<std::pair<size_t, size_t>> spans_;
+  std::vector<std::pair<size_t, size_t>> labels_;  // Labels()
+  uint64_t labels_generation_ = 0;
   std::string normalized_;  // Try's value being validated
   // Resolve's work lists.
   std::vector<std::pair<size_t, size_t>> order_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/redaction_label.h"
 
 namespace piivault::redact_internal {
 namespace {
@@ -591,43 +592,6 @@ bool EditBetween(std::string_view raw, std::string masked, size_t* pre, size_t* 
   return true;
 }
 
-std::string_view ChineseLabelName(EntityType type) {
-  switch (type) {
-    case EntityType::kCnResidentId: return "身份证号";
-    case EntityType::kCnPassport: return "护照号";
-    case EntityType::kCnHkMacauPermit: return "港澳通行证号";
-    case EntityType::kCnTaiwanPermit: return "台湾通行证号";
-    case EntityType::kCnUscc: return "统一社会信用代码";
-    case EntityType::kCnOrgCode: return "组织机构代码";
-    case EntityType::kCnBusinessRegNo: return "注册号";
-    case EntityType::kCnAccountPermit: return "开户许可证核准号";
-    case EntityType::kBankCard: return "银行卡号";
-    case EntityType::kCnMobile: return "手机号";
-    case EntityType::kCnLandline: return "固定电话";
-    case EntityType::kCnPlate: return "车牌号";
-    case EntityType::kEmail: return "邮箱";
-    case EntityType::kIpv4: return "IP地址";
-    case EntityType::kIpv6: return "IPv6地址";
-    case EntityType::kMacAddress: return "MAC地址";
-    case EntityType::kImei: return "IMEI";
-    case EntityType::kMeid: return "MEID";
-    case EntityType::kDeviceId: return "设备标识";
-    case EntityType::kQq: return "QQ号";
-    case EntityType::kWechatId: return "微信号";
-    case EntityType::kPersonName: return "姓名";
-    case EntityType::kAddress: return "地址";
-    case EntityType::kDateOfBirth: return "出生日期";
-    case EntityType::kGeoCoord: return "地理坐标";
-    case EntityType::kMasked: return "已脱敏";
-    case EntityType::kCustom: return "敏感词";
-    case EntityType::kGeoLocation: return "位置";
-    case EntityType::kDeviceSerial: return "设备序列号";
-    case EntityType::kOwnerName: return "所有者";
-    case EntityType::kThumbnail: return "缩略图";
-    default: return "个人信息";
-  }
-}
-
 std::string MakeLabel(EntityType type, const TypeRule& rule, LabelStyle style, int number) {
   if (!rule.label.empty()) {
     if (number == 0) return rule.label;
@@ -641,7 +605,7 @@ std::string MakeLabel(EntityType type, const TypeRule& rule, LabelStyle style, i
     return absl::StrCat(l, "_", number);
   }
   if (style == LabelStyle::kChinese) {
-    std::string name(ChineseLabelName(type));
+    std::string name(internal::ChineseLabelName(type));
     return number == 0 ? absl::StrCat("[", name, "]") : absl::StrCat("[", name, number, "]");
   }
   std::string name(EntityTypeName(type));

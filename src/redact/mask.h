@@ -27,8 +27,6 @@ bool MaskEdit(EntityType type, std::string_view raw, std::string_view normalized
 // widened to whole UTF-8 characters of raw.
 bool EditBetween(std::string_view raw, std::string masked, size_t* pre, size_t* suf, std::string* replacement);
 
-// "手机号" etc. for the Chinese label style.
-std::string_view ChineseLabelName(EntityType type);
 
 // The label text for `type`; number 0 means unnumbered.
 std::string MakeLabel(EntityType type, const TypeRule& rule, LabelStyle style, int number);

@@ -357,5 +357,26 @@ TEST(DetectorEndToEnd, IdempotentWhereAMaskKeptALoserOrALabelRanOn) {
   EXPECT_TRUE(Finds("户籍地址:杭州::4:0:5C0'", EntityType::kIpv6, "::4:0:5C0"));
 }
 
+// With the label operator (every finding the detector reports, numbered or
+// not), a second pass changes nothing: a label's name is no token
+// ("<CN_USCC>" is no WeChat ID) and holds no keyword ("MOBILE" in
+// "<CN_MOBILE>" vouched for nothing on the first pass, where a number
+// stood). Found by the redact_stream fuzzer with its second-pass check on.
+TEST(DetectorEndToEnd, IdempotentWithLabels) {
+  for (bool numbered : {false, true}) {
+    RedactionPolicy p;
+    p.default_operator = RedactOperator::kLabel;
+    p.default_min_confidence = 0.0f;
+    p.numbered_labels = numbered;
+    Redactor r = Make(size_t{1} << 20, p);
+    ExpectSecondPassChangesNothing(
+        r, {Transcript(), redact_test::GenerateTranscript(4, 5000),
+            "a,13812340957,a,13812340958,a,13812340959单元12340960,a,13812340961",
+            "你好，我要办理企业认领，营业\x15vX\x18zX\x1bG\xff的统一社会信用代码是91350100M000100Y43。"});
+  }
+  EXPECT_FALSE(Finds("的统一社会信用代码是<CN_USCC>。", EntityType::kWechatId, "CN_USCC"));
+  EXPECT_FALSE(Finds("a,<CN_MOBILE>,a,13812340959单元12340960", EntityType::kCnMobile, "13812340959"));
+}
+
 }  // namespace
 }  // namespace piivault

@@ -12,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "common/redaction_label.h"
 #include "redact/mask.h"
 #include "redact/test_util.h"
 
@@ -102,6 +103,25 @@ TEST(Mask, IsAFixedPoint) {
            {EntityType::kAddress, "北京市海淀区中关村大街27号"}, {EntityType::kEmail, "a.b@c.com"}}) {
     std::string once = MaskValue(type, v, "");
     EXPECT_EQ(MaskValue(type, once, ""), once) << EntityTypeName(type);
+  }
+}
+
+// Every label the label operator writes in a built-in style is recognised
+// as one (the detector leaves out keywords and values inside labels on a
+// second pass), and nothing else is.
+TEST(Labels, BuiltinStylesAreRecognised) {
+  for (EntityType t : AllEntityTypes()) {
+    for (LabelStyle style : {LabelStyle::kAngle, LabelStyle::kChinese}) {
+      for (int number : {0, 1, 12, 100000}) {
+        const std::string label = redact_internal::MakeLabel(t, TypeRule{}, style, number);
+        const std::string text = "前" + label + "后";
+        EXPECT_EQ(internal::BuiltinLabelEnd(text, 3), 3 + label.size()) << label;
+      }
+    }
+  }
+  for (std::string_view not_label : {"<cn_mobile>", "<CN_MOBILE", "<CN_MOBILE_>", "<CN_MOBILEX>", "<>", "[手机]",
+                                     "[2024-02-15 17:18:00]", "<b>", "[手机号", "<CN_MOBILE_2x>"}) {
+    EXPECT_EQ(internal::BuiltinLabelEnd(not_label, 0), 0u) << not_label;
   }
 }
 

@@ -1,0 +1,86 @@
+#include "common/redaction_label.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace piivault::internal {
+
+std::string_view ChineseLabelName(EntityType type) {
+  switch (type) {
+    case EntityType::kCnResidentId: return "身份证号";
+    case EntityType::kCnPassport: return "护照号";
+    case EntityType::kCnHkMacauPermit: return "港澳通行证号";
+    case EntityType::kCnTaiwanPermit: return "台湾通行证号";
+    case EntityType::kCnUscc: return "统一社会信用代码";
+    case EntityType::kCnOrgCode: return "组织机构代码";
+    case EntityType::kCnBusinessRegNo: return "注册号";
+    case EntityType::kCnAccountPermit: return "开户许可证核准号";
+    case EntityType::kBankCard: return "银行卡号";
+    case EntityType::kCnMobile: return "手机号";
+    case EntityType::kCnLandline: return "固定电话";
+    case EntityType::kCnPlate: return "车牌号";
+    case EntityType::kEmail: return "邮箱";
+    case EntityType::kIpv4: return "IP地址";
+    case EntityType::kIpv6: return "IPv6地址";
+    case EntityType::kMacAddress: return "MAC地址";
+    case EntityType::kImei: return "IMEI";
+    case EntityType::kMeid: return "MEID";
+    case EntityType::kDeviceId: return "设备标识";
+    case EntityType::kQq: return "QQ号";
+    case EntityType::kWechatId: return "微信号";
+    case EntityType::kPersonName: return "姓名";
+    case EntityType::kAddress: return "地址";
+    case EntityType::kDateOfBirth: return "出生日期";
+    case EntityType::kGeoCoord: return "地理坐标";
+    case EntityType::kMasked: return "已脱敏";
+    case EntityType::kCustom: return "敏感词";
+    case EntityType::kGeoLocation: return "位置";
+    case EntityType::kDeviceSerial: return "设备序列号";
+    case EntityType::kOwnerName: return "所有者";
+    case EntityType::kThumbnail: return "缩略图";
+    default: return "个人信息";
+  }
+}
+
+size_t BuiltinLabelEnd(std::string_view text, size_t i) {
+  if (i >= text.size() || (text[i] != '<' && text[i] != '[')) return 0;
+  // The names, longest first (so "IPv6地址" is tried before a prefix of it).
+  static const std::vector<std::string>* const names[2] = {
+      [] {
+        auto* v = new std::vector<std::string>;
+        for (EntityType t : AllEntityTypes()) v->emplace_back(EntityTypeName(t));
+        std::sort(v->begin(), v->end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+        return v;
+      }(),
+      [] {
+        auto* v = new std::vector<std::string>;
+        for (EntityType t : AllEntityTypes()) v->emplace_back(ChineseLabelName(t));
+        v->emplace_back(ChineseLabelName(EntityType::kUnknown));
+        std::sort(v->begin(), v->end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+        return v;
+      }()};
+  const bool angle = text[i] == '<';
+  const std::string_view rest = text.substr(i + 1);
+  // Most '[' open a timestamp ("[2024-02-15 17:18:00]"): one table look.
+  static const auto* const first_bytes = [] {
+    auto* t = new std::array<std::array<bool, 256>, 2>{};
+    for (int style = 0; style < 2; ++style)
+      for (const std::string& name : *names[style]) (*t)[style][static_cast<uint8_t>(name[0])] = true;
+    return t;
+  }();
+  if (rest.empty() || !(*first_bytes)[angle ? 0 : 1][static_cast<uint8_t>(rest[0])]) return 0;
+  for (const std::string& name : *names[angle ? 0 : 1]) {
+    if (rest.substr(0, name.size()) != name) continue;
+    size_t k = name.size();
+    // A number: "_2" in the angle style, "2" in the Chinese one.
+    if (angle && k < rest.size() && rest[k] == '_' && k + 1 < rest.size() && rest[k + 1] >= '0' && rest[k + 1] <= '9') ++k;
+    while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9') ++k;
+    if (k < rest.size() && rest[k] == (angle ? '>' : ']')) return i + 1 + k + 1;
+  }
+  return 0;
+}
+
+}  // namespace piivault::internal

@@ -1,0 +1,26 @@
+// The labels the redactor's label operator writes in its built-in styles
+// (<CN_MOBILE>, <CN_MOBILE_2>, [手机号], [手机号2]): made here, and
+// recognised here, so that the detector can tell a label in text it scans
+// (a second pass over redacted output) from words: "MOBILE" in a label is
+// no keyword for the number beside it.
+#ifndef PIIVAULT_COMMON_REDACTION_LABEL_H_
+#define PIIVAULT_COMMON_REDACTION_LABEL_H_
+
+#include <cstddef>
+#include <string_view>
+
+#include "piivault/entity_type.h"
+
+namespace piivault::internal {
+
+// The name a Chinese-style label of `type` carries ("手机号" in [手机号]).
+std::string_view ChineseLabelName(EntityType type);
+
+// If a built-in-style label starts at text[i] ('<' or '['), the offset one
+// past its end; otherwise 0. (Labels a policy spells out itself are not
+// recognised.)
+size_t BuiltinLabelEnd(std::string_view text, size_t i);
+
+}  // namespace piivault::internal
+
+#endif  // PIIVAULT_COMMON_REDACTION_LABEL_H_
