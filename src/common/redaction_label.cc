@@ -78,6 +78,13 @@ size_t BuiltinLabelEnd(std::string_view text, size_t i) {
     // A number: "_2" in the angle style, "2" in the Chinese one.
     if (angle && k < rest.size() && rest[k] == '_' && k + 1 < rest.size() && rest[k + 1] >= '0' && rest[k + 1] <= '9') ++k;
     while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9') ++k;
+    // The hash operator's output, <CN_MOBILE#ghij…>: 32 letters g..v.
+    if (angle && k == name.size() && k < rest.size() && rest[k] == '#') {
+      size_t h = k + 1;
+      while (h < rest.size() && h - k - 1 < 32 && rest[h] >= 'g' && rest[h] <= 'v') ++h;
+      if (h - k - 1 == 32 && h < rest.size() && rest[h] == '>') return i + 1 + h + 1;
+      continue;
+    }
     if (k < rest.size() && rest[k] == (angle ? '>' : ']')) return i + 1 + k + 1;
   }
   return 0;

@@ -16,8 +16,9 @@ namespace piivault::internal {
 // The name a Chinese-style label of `type` carries ("手机号" in [手机号]).
 std::string_view ChineseLabelName(EntityType type);
 
-// If a built-in-style label starts at text[i] ('<' or '['), the offset one
-// past its end; otherwise 0. (Labels a policy spells out itself are not
+// If a built-in-style label starts at text[i] ('<' or '['), or the hash
+// operator's output (<CN_MOBILE#…>, 32 letters g..v), the offset one past
+// its end; otherwise 0. (Labels a policy spells out itself are not
 // recognised.)
 size_t BuiltinLabelEnd(std::string_view text, size_t i);
 

@@ -1,5 +1,7 @@
 // End to end with the real Detector: nothing it reports survives redaction,
 // streaming equals whole-buffer on real transcripts, redaction is idempotent.
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -374,6 +376,17 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
             "a,13812340957,a,13812340958,a,13812340959单元12340960,a,13812340961",
             "你好，我要办理企业认领，营业\x15vX\x18zX\x1bG\xff的统一社会信用代码是91350100M000100Y43。"});
   }
+  // The hash operator's output is a label too ("<CN_MOBILE#…>").
+  const std::string key_file = std::string(PIIVAULT_BINARY_DIR) + "/e2e_hash_key";
+  std::ofstream(key_file, std::ios::binary | std::ios::trunc) << std::string(64, 'e');
+  ::chmod(key_file.c_str(), 0600);
+  RedactorOptions o;
+  o.policy.default_operator = RedactOperator::kHash;
+  o.policy.default_min_confidence = 0.0f;
+  o.hash_key_file = key_file;
+  absl::StatusOr<Redactor> hashing = Redactor::Create(TheDetector(), std::move(o));
+  ASSERT_TRUE(hashing.ok()) << hashing.status();
+  ExpectSecondPassChangesNothing(*hashing, {Transcript(), "a,13812340957,a,13812340958,a,13812340959单元12340960"});
   EXPECT_FALSE(Finds("的统一社会信用代码是<CN_USCC>。", EntityType::kWechatId, "CN_USCC"));
   EXPECT_FALSE(Finds("a,<CN_MOBILE>,a,13812340959单元12340960", EntityType::kCnMobile, "13812340959"));
 }

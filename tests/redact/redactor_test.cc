@@ -119,7 +119,9 @@ TEST(Labels, BuiltinStylesAreRecognised) {
       }
     }
   }
-  for (std::string_view not_label : {"<cn_mobile>", "<CN_MOBILE", "<CN_MOBILE_>", "<CN_MOBILEX>", "<>", "[手机]",
+  const std::string hash = "<CN_MOBILE#" + std::string(32, 'k') + ">";
+  EXPECT_EQ(internal::BuiltinLabelEnd(hash, 0), hash.size());
+  for (std::string_view not_label : {"<CN_MOBILE#kkk>", "<cn_mobile>", "<CN_MOBILE", "<CN_MOBILE_>", "<CN_MOBILEX>", "<>", "[手机]",
                                      "[2024-02-15 17:18:00]", "<b>", "[手机号", "<CN_MOBILE_2x>"}) {
     EXPECT_EQ(internal::BuiltinLabelEnd(not_label, 0), 0u) << not_label;
   }
