@@ -42,6 +42,7 @@ TEST(KeywordIndexTest, FindsWhatAByteSearchFinds) {
                                              "\xC2\xA5\xE6", "号\xE6q"};
   const KeywordIndex index(keywords);
   ASSERT_EQ(index.size(), keywords.size());
+  ASSERT_FALSE(index.uses_automaton());  // malformed keywords: the character walk
   const std::vector<std::string> pieces = {"手机", "手", "电", "号", "码", "电话", "元", "¥", "QQ", "Tel", "PHONE", "iMei", "卡",
                                            "身份证", "DoB", "😀", "a", "\xE6", "\x89", "\x8B", "出生日期", "您好",
                                            "：", "1", " ", "\n", "，",
@@ -59,6 +60,45 @@ TEST(KeywordIndexTest, FindsWhatAByteSearchFinds) {
     std::sort(found.begin(), found.end());
     ASSERT_EQ(found, Reference(keywords, text, lo, hi)) << trial << " [" << lo << "," << hi << ")";
   }
+}
+
+// Well-formed keywords: FindIn runs the automaton (the test above, with
+// malformed ones, runs the character walk). Keywords inside others, ending
+// others ("号码" in "手机号码"), sharing their beginnings, in either case;
+// windows cut characters at both ends.
+TEST(KeywordIndexTest, AutomatonFindsWhatAByteSearchFinds) {
+  const std::vector<std::string> keywords = {"手机",   "手机号", "手机号码", "号码",    "机号", "电话",  "元", "¥",
+                                             "￥",     "qq",     "qq号",     "tel",     "phone", "imei", "卡号", "身份证",
+                                             "证号",   "dob",    "😀号",     "出生日期", "日期",  "serialnumber",
+                                             "统一社会信用代码", "统一社会", "社会信用代码", "sn码", "电x", "卡号z", "a1",
+                                             "11", "号 码", "\n号"};
+  const KeywordIndex index(keywords);
+  ASSERT_TRUE(index.uses_automaton());
+  const std::vector<std::string> pieces = {"手机", "手", "机", "电", "号", "码", "电话", "元", "¥", "￥", "QQ", "qQ", "Tel",
+                                           "PHONE", "iMei", "卡", "身份", "证", "DoB", "😀", "a", "A", "1", "\xE6", "\x89",
+                                           "\x8B", "\xF0", "出生日期", "日期", "您好", "：", " ", "\n", "，",
+                                           "SerialNumber", "serialNUMBER", "统一社会信用代码", "统一社会", "社会", "SN码",
+                                           "Z", "@", "X", "q", "x"};
+  std::mt19937 rng(22);
+  for (int trial = 0; trial < 5000; ++trial) {
+    std::string text;
+    const int count = std::uniform_int_distribution<int>(0, 25)(rng);
+    for (int i = 0; i < count; ++i) text += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
+    const size_t lo = std::uniform_int_distribution<size_t>(0, text.size())(rng);
+    const size_t hi = std::uniform_int_distribution<size_t>(lo, text.size())(rng);
+    std::vector<uint32_t> found;
+    index.FindIn(reinterpret_cast<const uint8_t*>(text.data()), lo, hi, &found);
+    std::sort(found.begin(), found.end());
+    ASSERT_EQ(found, Reference(keywords, text, lo, hi)) << trial << " [" << lo << "," << hi << ")";
+  }
+}
+
+// A keyword that is not well-formed UTF-8 (a character cut short) leaves
+// the index on the character walk.
+TEST(KeywordIndexTest, MalformedKeywordKeepsTheWalk) {
+  EXPECT_TRUE(KeywordIndex({"手机", "qq"}).uses_automaton());
+  EXPECT_FALSE(KeywordIndex({"手机", "\xE6\x89"}).uses_automaton());
+  EXPECT_FALSE(KeywordIndex({"手机", "\x89q"}).uses_automaton());
 }
 
 TEST(KeywordIndexTest, EmptyIndexFindsNothing) {
