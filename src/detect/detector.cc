@@ -2015,6 +2015,9 @@ class Scanner {
   // (A superset of the windows Context looks at, asked before it: exact
   // matching costs more.)
   bool PositiveMayBeNear(const Pattern& p, size_t begin, size_t end) {
+    // The window before found already (another pattern's candidate with this
+    // start): Context costs less than the filter.
+    if (begin == before_of_) return true;
     const size_t f = static_cast<size_t>(p.positive_prefilter);
     if (cursors_.size() < impl_->prefilters.size()) cursors_.resize(impl_->prefilters.size());
     if (cursors_[f].generation != generation_) cursors_[f] = {{}, generation_};  // fresh for this text
