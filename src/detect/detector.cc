@@ -2136,6 +2136,7 @@ class Scanner {
   }
 
   size_t WindowEnd(size_t end) const {
+    if (end < n_ && internal::WindowStopAt(p_, n_, end)) return end;  // "，" or a line break right after the value
     return internal::FirstWindowStop(p_, n_, end, std::min(n_, end + kAfterWindow));
   }
 

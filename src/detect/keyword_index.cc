@@ -258,7 +258,7 @@ inline bool KeywordIndex::MayFollow(const uint8_t* p, size_t after, size_t hi, u
   return after + 1 < hi && Test(two_after_, SecondKey(cp, b1, Fold(p[after + 1])));
 }
 
-void KeywordIndex::FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const {
+void KeywordIndex::FindInWindow(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const {
   if (by_key_.empty()) return;
   if (!delta_.empty()) {
     // From the root at lo: an occurrence found starts at lo or later.

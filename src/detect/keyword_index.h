@@ -33,7 +33,9 @@ class KeywordIndex {
   // Appends the id of every keyword occurrence that lies wholly in p[lo, hi)
   // and starts at a character (not a UTF-8 continuation byte), in no
   // particular order (an id once per occurrence). Reads only p[lo, hi).
-  void FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const;
+  void FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const {
+    if (lo < hi) FindInWindow(p, lo, hi, ids);  // (an empty window costs no call: often the one after a value)
+  }
 
   // Whether FindIn runs the automaton (every keyword well-formed UTF-8) or
   // the character walk. For tests.
@@ -41,6 +43,7 @@ class KeywordIndex {
 
  private:
   void BuildAutomaton();
+  void FindInWindow(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const;
   void TryAt(const uint8_t* p, size_t q, size_t hi, uint32_t key, std::vector<uint32_t>* ids) const;
 
   std::vector<std::string> texts_;
