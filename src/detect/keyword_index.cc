@@ -34,7 +34,7 @@ inline uint32_t PopCount(uint64_t x) {
 
 }  // namespace
 
-KeywordIndex::KeywordIndex(std::vector<std::string> keywords) : texts_(std::move(keywords)) {
+KeywordIndex::KeywordIndex(std::vector<std::string> keywords, bool automaton) : texts_(std::move(keywords)) {
   for (uint32_t id = 0; id < texts_.size(); ++id) {
     const std::string& k = texts_[id];
     if (k.size() < 2) continue;  // the detector refuses these when loading patterns
@@ -93,7 +93,7 @@ KeywordIndex::KeywordIndex(std::vector<std::string> keywords) : texts_(std::move
   for (const std::string& k : texts_) {
     folds_.push_back(std::any_of(k.begin(), k.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }));
   }
-  BuildAutomaton();
+  if (automaton) BuildAutomaton();
 }
 
 namespace {

@@ -23,8 +23,10 @@ namespace piivault::internal {
 class KeywordIndex {
  public:
   // `keywords` (ids are their indexes) are at least 2 bytes; ASCII letters in
-  // them are lower case and match either case in the text.
-  explicit KeywordIndex(std::vector<std::string> keywords);
+  // them are lower case and match either case in the text. `automaton`:
+  // false keeps the character walk whatever the keywords (tests compare the
+  // two).
+  explicit KeywordIndex(std::vector<std::string> keywords, bool automaton = true);
   KeywordIndex() = default;
 
   size_t size() const { return texts_.size(); }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "detect/pattern_set.h"
 #include "gtest/gtest.h"
 
 namespace piivault::internal {
@@ -99,6 +100,53 @@ TEST(KeywordIndexTest, MalformedKeywordKeepsTheWalk) {
   EXPECT_TRUE(KeywordIndex({"手机", "qq"}).uses_automaton());
   EXPECT_FALSE(KeywordIndex({"手机", "\xE6\x89"}).uses_automaton());
   EXPECT_FALSE(KeywordIndex({"手机", "\x89q"}).uses_automaton());
+}
+
+// The built-in keywords: the automaton and the character walk find the same
+// occurrences in text made of those keywords (either case, cut short, with
+// a stray byte), common characters, digits, '*' and punctuation.
+TEST(KeywordIndexTest, BuiltinKeywordsAutomatonMatchesTheWalk) {
+  absl::StatusOr<std::vector<PatternFile>> files = LoadBuiltinPatternFiles();
+  ASSERT_TRUE(files.ok()) << files.status();
+  std::vector<std::string> keywords;
+  for (const PatternFile& f : *files) {
+    for (const Pattern& p : f.patterns) {
+      for (const std::vector<Keyword>* list : {&p.positive, &p.negative, &p.negative_after}) {
+        for (const Keyword& k : *list) {
+          if (std::find(keywords.begin(), keywords.end(), k.text) == keywords.end()) keywords.push_back(k.text);
+        }
+      }
+    }
+  }
+  ASSERT_GT(keywords.size(), 100u);
+  const KeywordIndex automaton(keywords), walk(keywords, /*automaton=*/false);
+  ASSERT_TRUE(automaton.uses_automaton());
+  ASSERT_FALSE(walk.uses_automaton());
+  std::vector<std::string> pieces = {"的", "是", "我", "您好", "，", "。", "：", ":", " ", "\n", "1", "38", "*", "**",
+                                     "-", "@", "#", "\xE6", "\x89", "A", "z"};
+  for (const std::string& k : keywords) {
+    pieces.push_back(k);
+    std::string upper = k;
+    for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+    pieces.push_back(upper);
+    pieces.push_back(k.substr(0, k.size() - 1));  // cut short (mid-character for most)
+    pieces.push_back(k.substr(0, (static_cast<uint8_t>(k[0]) >= 0xE0 && k.size() > 3) ? 3 : 1));
+  }
+  std::mt19937 rng(23);
+  for (int trial = 0; trial < 4000; ++trial) {
+    std::string text;
+    const int count = std::uniform_int_distribution<int>(0, 30)(rng);
+    for (int i = 0; i < count; ++i) text += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
+    const size_t lo = std::uniform_int_distribution<size_t>(0, text.size())(rng);
+    const size_t hi = std::uniform_int_distribution<size_t>(lo, text.size())(rng);
+    const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+    std::vector<uint32_t> a, w;
+    automaton.FindIn(p, lo, hi, &a);
+    walk.FindIn(p, lo, hi, &w);
+    std::sort(a.begin(), a.end());
+    std::sort(w.begin(), w.end());
+    ASSERT_EQ(a, w) << trial << " [" << lo << "," << hi << ")";
+  }
 }
 
 TEST(KeywordIndexTest, EmptyIndexFindsNothing) {
