@@ -141,7 +141,12 @@ void KeywordIndex::BuildAutomaton() {
       if (class_of[static_cast<uint8_t>(c)] == 0) class_of[static_cast<uint8_t>(c)] = classes++;
     }
   }
-  if (classes > 256) return;
+  // At most one state per keyword byte (and the root): a table past
+  // kMaxTableEntries (a custom pattern set with thousands of keywords) is
+  // not built, and the walk serves.
+  size_t bytes = 0;
+  for (const std::string& k : texts_) bytes += k.size();
+  if (classes > 256 || (bytes + 1) * classes > kMaxTableEntries) return;
   // The trie (-1: no edge), then failure links and the full transition
   // table in breadth-first order.
   std::vector<int32_t> go(classes, -1);
@@ -160,7 +165,6 @@ void KeywordIndex::BuildAutomaton() {
     out[s].push_back(id);
   }
   const size_t states = out.size();
-  if (states * classes > UINT32_MAX) return;  // too many for the table's entries: walk
   std::vector<uint32_t> delta(states * classes, 0), fail(states, 0), order;
   order.reserve(states);
   for (uint32_t c = 0; c < classes; ++c) {

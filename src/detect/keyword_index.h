@@ -27,6 +27,10 @@ class KeywordIndex {
   // false keeps the character walk whatever the keywords (tests compare the
   // two).
   explicit KeywordIndex(std::vector<std::string> keywords, bool automaton = true);
+
+  // The automaton's table is at most this many 4-byte entries (8 MB; the
+  // built-in keywords need about 0.2 M).
+  static constexpr size_t kMaxTableEntries = size_t{1} << 21;
   KeywordIndex() = default;
 
   size_t size() const { return texts_.size(); }

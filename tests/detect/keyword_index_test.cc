@@ -149,6 +149,31 @@ TEST(KeywordIndexTest, BuiltinKeywordsAutomatonMatchesTheWalk) {
   }
 }
 
+// A keyword set whose table would pass kMaxTableEntries keeps the walk,
+// and finds what it should.
+TEST(KeywordIndexTest, HugeKeywordSetKeepsTheWalk) {
+  std::mt19937 rng(24);
+  std::vector<std::string> keywords;
+  for (int i = 0; i < 4000; ++i) {
+    std::string k;
+    for (int c = 0; c < 3; ++c) {
+      const uint32_t cp = std::uniform_int_distribution<uint32_t>(0x4E00, 0x9FFF)(rng);
+      k += static_cast<char>(0xE0 | (cp >> 12));
+      k += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      k += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    keywords.push_back(k);
+  }
+  const KeywordIndex index(keywords);
+  EXPECT_FALSE(index.uses_automaton());
+  const std::string text = "您好" + keywords[123] + "，" + keywords[3999];
+  std::vector<uint32_t> found;
+  index.FindIn(reinterpret_cast<const uint8_t*>(text.data()), 0, text.size(), &found);
+  std::sort(found.begin(), found.end());
+  EXPECT_EQ(found, Reference(keywords, text, 0, text.size()));
+  EXPECT_GE(found.size(), 2u);
+}
+
 TEST(KeywordIndexTest, EmptyIndexFindsNothing) {
   const KeywordIndex index(std::vector<std::string>{});
   std::vector<uint32_t> found;
