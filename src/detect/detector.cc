@@ -2123,6 +2123,9 @@ class Scanner {
   // (A superset of the windows Context looks at, asked before it: exact
   // matching costs more.)
   bool PositiveMayBeNear(const Pattern& p, size_t begin, size_t end) {
+    // The window before found already (another pattern's candidate with this
+    // start): Context costs less than the filter.
+    if (begin == before_of_) return true;
     const size_t f = static_cast<size_t>(p.positive_prefilter);
     if (cursors_.size() < impl_->prefilters.size()) cursors_.resize(impl_->prefilters.size());
     if (cursors_[f].generation != generation_) cursors_[f] = {{}, generation_};  // fresh for this text
@@ -2241,6 +2244,7 @@ class Scanner {
   }
 
   size_t WindowEnd(size_t end) const {
+    if (end < n_ && internal::WindowStopAt(p_, n_, end)) return end;  // "，" or a line break right after the value
     return internal::FirstWindowStop(p_, n_, end, std::min(n_, end + kAfterWindow));
   }
 

@@ -34,7 +34,7 @@ inline uint32_t PopCount(uint64_t x) {
 
 }  // namespace
 
-KeywordIndex::KeywordIndex(std::vector<std::string> keywords) : texts_(std::move(keywords)) {
+KeywordIndex::KeywordIndex(std::vector<std::string> keywords, bool automaton) : texts_(std::move(keywords)) {
   for (uint32_t id = 0; id < texts_.size(); ++id) {
     const std::string& k = texts_[id];
     if (k.size() < 2) continue;  // the detector refuses these when loading patterns
@@ -93,6 +93,125 @@ KeywordIndex::KeywordIndex(std::vector<std::string> keywords) : texts_(std::move
   for (const std::string& k : texts_) {
     folds_.push_back(std::any_of(k.begin(), k.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }));
   }
+  if (automaton) BuildAutomaton();
+}
+
+namespace {
+
+// Well-formed UTF-8 (no overlong 2-byte forms, no stray or missing
+// continuation bytes; what the walk decodes as one character is one).
+bool WellFormed(const std::string& k) {
+  const auto* b = reinterpret_cast<const uint8_t*>(k.data());
+  for (size_t i = 0; i < k.size();) {
+    size_t len;
+    if (b[i] < 0x80) {
+      len = 1;
+    } else if (b[i] >= 0xC2 && b[i] < 0xE0) {
+      len = 2;
+    } else if (b[i] >= 0xE0 && b[i] < 0xF0) {
+      len = 3;
+    } else if (b[i] >= 0xF0 && b[i] < 0xF5) {
+      len = 4;
+    } else {
+      return false;
+    }
+    if (i + len > k.size()) return false;
+    for (size_t t = 1; t < len; ++t) {
+      if (!IsContinuation(b[i + t])) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace
+
+void KeywordIndex::BuildAutomaton() {
+  if (texts_.empty()) return;
+  for (const std::string& k : texts_) {
+    if (k.size() < 2 || !WellFormed(k)) return;  // the walk handles these as it always has
+  }
+  // Byte classes: one per byte that occurs in a keyword, 0 for the rest. A
+  // text byte is classed as its folded form (a keyword's upper-case letter,
+  // which the walk never matches, gets a class no text byte has).
+  uint32_t class_of[256] = {};
+  uint32_t classes = 1;
+  for (const std::string& k : texts_) {
+    for (char c : k) {
+      if (class_of[static_cast<uint8_t>(c)] == 0) class_of[static_cast<uint8_t>(c)] = classes++;
+    }
+  }
+  // At most one state per keyword byte (and the root): a table past
+  // kMaxTableEntries (a custom pattern set with thousands of keywords) is
+  // not built, and the walk serves.
+  size_t bytes = 0;
+  for (const std::string& k : texts_) bytes += k.size();
+  if (classes > 256 || (bytes + 1) * classes > kMaxTableEntries) return;
+  // The trie (-1: no edge), then failure links and the full transition
+  // table in breadth-first order.
+  std::vector<int32_t> go(classes, -1);
+  std::vector<std::vector<uint32_t>> out(1);
+  for (uint32_t id = 0; id < texts_.size(); ++id) {
+    uint32_t s = 0;
+    for (char c : texts_[id]) {
+      const size_t at = size_t{s} * classes + class_of[static_cast<uint8_t>(c)];
+      if (go[at] < 0) {
+        go[at] = static_cast<int32_t>(out.size());
+        out.emplace_back();
+        go.resize(go.size() + classes, -1);
+      }
+      s = static_cast<uint32_t>(go[at]);
+    }
+    out[s].push_back(id);
+  }
+  const size_t states = out.size();
+  std::vector<uint32_t> delta(states * classes, 0), fail(states, 0), order;
+  order.reserve(states);
+  for (uint32_t c = 0; c < classes; ++c) {
+    if (go[c] >= 0) {
+      delta[c] = static_cast<uint32_t>(go[c]);
+      order.push_back(delta[c]);
+    }
+  }
+  for (size_t i = 0; i < order.size(); ++i) {
+    const uint32_t s = order[i];
+    // Occurrences ending here: s's own keywords and those of its failure
+    // state (a shorter suffix, done before s).
+    out[s].insert(out[s].end(), out[fail[s]].begin(), out[fail[s]].end());
+    for (uint32_t c = 0; c < classes; ++c) {
+      const int32_t t = go[size_t{s} * classes + c];
+      if (t >= 0) {
+        fail[t] = delta[size_t{fail[s]} * classes + c];
+        delta[size_t{s} * classes + c] = static_cast<uint32_t>(t);
+        order.push_back(static_cast<uint32_t>(t));
+      } else {
+        delta[size_t{s} * classes + c] = delta[size_t{fail[s]} * classes + c];
+      }
+    }
+  }
+  // Renumbered so that the states where a keyword ends come last: a row at
+  // or past ends_from_ is one (the root, where none ends, stays 0).
+  std::vector<uint32_t> renumber(states);
+  uint32_t next = 0;
+  for (int ends = 0; ends < 2; ++ends) {
+    for (size_t t = 0; t < states; ++t) {
+      if (out[t].empty() == (ends == 0)) renumber[t] = next++;
+    }
+    if (ends == 0) ends_from_ = next * classes;
+  }
+  delta_.resize(delta.size());
+  out_first_.assign(states + 1, 0);
+  for (size_t t = 0; t < states; ++t) {
+    for (uint32_t c = 0; c < classes; ++c) {
+      delta_[size_t{renumber[t]} * classes + c] = renumber[delta[t * classes + c]] * classes;
+    }
+    out_first_[renumber[t] + 1] = static_cast<uint32_t>(out[t].size());
+  }
+  for (size_t t = 0; t < states; ++t) out_first_[t + 1] += out_first_[t];
+  out_ids_.resize(out_first_[states]);
+  for (size_t t = 0; t < states; ++t) std::copy(out[t].begin(), out[t].end(), out_ids_.begin() + out_first_[renumber[t]]);
+  classes_ = classes;
+  for (uint32_t b = 0; b < 256; ++b) cls_[b] = static_cast<uint8_t>(class_of[Fold(static_cast<uint8_t>(b))]);
 }
 
 namespace {
@@ -143,8 +262,31 @@ inline bool KeywordIndex::MayFollow(const uint8_t* p, size_t after, size_t hi, u
   return after + 1 < hi && Test(two_after_, SecondKey(cp, b1, Fold(p[after + 1])));
 }
 
-void KeywordIndex::FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const {
+void KeywordIndex::FindInWindow(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const {
   if (by_key_.empty()) return;
+  if (!delta_.empty()) {
+    // From the root at lo: an occurrence found starts at lo or later.
+    const uint32_t* delta = delta_.data();
+    const size_t ends_from = ends_from_;
+    size_t row = 0;
+    auto Step = [&](uint8_t byte) __attribute__((always_inline)) {
+      row = delta[row + cls_[byte]];
+      if (row >= ends_from) [[unlikely]] {
+        const size_t s = row / classes_;
+        for (uint32_t i = out_first_[s]; i < out_first_[s + 1]; ++i) ids->push_back(out_ids_[i]);
+      }
+    };
+    const uint8_t* b = p + lo;
+    const uint8_t* const end = p + hi;
+    for (; end - b >= 4; b += 4) {  // four bytes a round
+      Step(b[0]);
+      Step(b[1]);
+      Step(b[2]);
+      Step(b[3]);
+    }
+    for (; b < end; ++b) Step(*b);
+    return;
+  }
   size_t q = lo;
   while (q < hi) {
     const uint8_t b = p[q];

@@ -1,11 +1,14 @@
 // Every context keyword of every pattern, and where they occur in a window of
-// text. The window is walked a character at a time (not a byte: most of it is
-// Chinese) and each character is tested against a filter on the keywords'
-// first characters -- one bit per BMP code point for keywords that begin with
-// a non-ASCII character, one bit per byte pair for those that begin with
-// ASCII -- and, after a non-ASCII first character, a filter on the bytes that
-// follow it, so only a likely keyword costs a comparison (a chat window is
-// full of characters that begin some keyword: 客 手 号 电 有 打).
+// text. When every keyword is well-formed UTF-8 (the built-in ones are), one
+// automaton over bytes (Aho-Corasick, ASCII letters folded, byte classes)
+// walks the window: a table load per byte, and work only where a keyword
+// ends. Otherwise the window is walked a character at a time (not a byte:
+// most of it is Chinese) and each character is tested against a filter on the
+// keywords' first characters -- one bit per BMP code point for keywords that
+// begin with a non-ASCII character, one bit per byte pair for those that
+// begin with ASCII -- and, after a non-ASCII first character, a filter on the
+// bytes that follow it, so only a likely keyword costs a comparison. Both
+// find the same occurrences (tests/detect/keyword_index_test.cc).
 #ifndef PIIVAULT_DETECT_KEYWORD_INDEX_H_
 #define PIIVAULT_DETECT_KEYWORD_INDEX_H_
 
@@ -20,19 +23,33 @@ namespace piivault::internal {
 class KeywordIndex {
  public:
   // `keywords` (ids are their indexes) are at least 2 bytes; ASCII letters in
-  // them are lower case and match either case in the text.
-  explicit KeywordIndex(std::vector<std::string> keywords);
+  // them are lower case and match either case in the text. `automaton`:
+  // false keeps the character walk whatever the keywords (tests compare the
+  // two).
+  explicit KeywordIndex(std::vector<std::string> keywords, bool automaton = true);
+
+  // The automaton's table is at most this many 4-byte entries (8 MB; the
+  // built-in keywords need about 0.2 M).
+  static constexpr size_t kMaxTableEntries = size_t{1} << 21;
   KeywordIndex() = default;
 
   size_t size() const { return texts_.size(); }
   const std::string& text(uint32_t id) const { return texts_[id]; }
 
   // Appends the id of every keyword occurrence that lies wholly in p[lo, hi)
-  // and starts at a character (not a UTF-8 continuation byte), in position
-  // order. Reads only p[lo, hi).
-  void FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const;
+  // and starts at a character (not a UTF-8 continuation byte), in no
+  // particular order (an id once per occurrence). Reads only p[lo, hi).
+  void FindIn(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const {
+    if (lo < hi) FindInWindow(p, lo, hi, ids);  // (an empty window costs no call: often the one after a value)
+  }
+
+  // Whether FindIn runs the automaton (every keyword well-formed UTF-8) or
+  // the character walk. For tests.
+  bool uses_automaton() const { return !delta_.empty(); }
 
  private:
+  void BuildAutomaton();
+  void FindInWindow(const uint8_t* p, size_t lo, size_t hi, std::vector<uint32_t>* ids) const;
   void TryAt(const uint8_t* p, size_t q, size_t hi, uint32_t key, std::vector<uint32_t>* ids) const;
 
   std::vector<std::string> texts_;
@@ -66,6 +83,22 @@ class KeywordIndex {
   // Whether keyword id has ASCII letters (compared case-folded); the others
   // are compared bytewise.
   std::vector<uint8_t> folds_;
+
+  // The keywords as one automaton (Aho-Corasick over bytes, ASCII letters
+  // folded): a table load per byte of the window, and a keyword costs only
+  // where one ends. Built when every keyword is well-formed UTF-8: then an
+  // occurrence starts at a character (a keyword's first byte is no
+  // continuation byte) and the automaton finds exactly what the walk finds.
+  // delta_[row + cls_[byte]] for the state whose row starts at `row`
+  // (state s: s * classes_): the next state's row. Keywords end in the states
+  // whose rows are at or past ends_from_; state t's are
+  // out_ids_[out_first_[t], out_first_[t + 1]).
+  std::vector<uint32_t> delta_;
+  size_t ends_from_ = 0;
+  uint32_t classes_ = 0;
+  uint8_t cls_[256] = {};
+  std::vector<uint32_t> out_first_;
+  std::vector<uint32_t> out_ids_;
 };
 
 }  // namespace piivault::internal

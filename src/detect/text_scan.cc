@@ -80,15 +80,7 @@ size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to) {
   }
 #endif
   for (; q < to; ++q) {
-    const uint8_t b = p[q];
-    bool stop = IsAsciiDigit(b) || b == '*' || b == '\n' || b == ',' || b == ';';
-    if (b == 0xEF && q + 2 < n && p[q + 1] == 0xBC) {
-      const uint8_t c = p[q + 2];
-      stop = (c >= 0x90 && c <= 0x99) || c == 0x8C || c == 0x9B;  // digits ， ；
-    } else if (b == 0xE3 && q + 2 < n && p[q + 1] == 0x80) {
-      stop = p[q + 2] == 0x82 || p[q + 2] == 0x81;  // 。 、
-    }
-    if (stop) return q;
+    if (WindowStopAt(p, n, q)) return q;
   }
   return to;
 }

@@ -40,6 +40,17 @@ size_t LastNumberByte(const uint8_t* p, size_t lo, size_t to);
 // '*', a line feed, ',' ';', a full-width digit ，；, or 。、 begins; `to` if
 // none.
 size_t FirstWindowStop(const uint8_t* p, size_t n, size_t from, size_t to);
+// Does such a stop begin at q (q < n)? (What FirstWindowStop tests at each
+// position; a value is often followed by one, leaving its window empty.)
+inline bool WindowStopAt(const uint8_t* p, size_t n, size_t q) {
+  const uint8_t b = p[q];
+  if ((b >= '0' && b <= '9') || b == '*' || b == '\n' || b == ',' || b == ';') return true;
+  if (b == 0xEF && q + 2 < n && p[q + 1] == 0xBC) {
+    const uint8_t c = p[q + 2];
+    return (c >= 0x90 && c <= 0x99) || c == 0x8C || c == 0x9B;  // digits ， ；
+  }
+  return b == 0xE3 && q + 2 < n && p[q + 1] == 0x80 && (p[q + 2] == 0x82 || p[q + 2] == 0x81);  // 。 、
+}
 
 // A chat timestamp in its canonical form at p[i]: "YYYY-MM-DD hh:mm" or
 // "YYYY-MM-DD hh:mm:ss", not followed by a digit. Returns where it ends, or
