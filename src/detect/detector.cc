@@ -2066,14 +2066,17 @@ class Scanner {
   // looked for: '[' opens every chat timestamp, and a sweep that stopped at
   // each would cost more; README "Known gaps".)
   const std::vector<std::pair<size_t, size_t>>& Labels() {
-    if (labels_generation_ == generation_) return labels_;
+    if (labels_generation_ != generation_) FindLabels();
+    return labels_;
+  }
+  [[gnu::noinline]] void FindLabels() {
     labels_generation_ = generation_;
     labels_.clear();
     const std::string_view text(reinterpret_cast<const char*>(p_), n_);
     for (size_t i = text.find('<'); i < n_; i = text.find('<', i + 1)) {
+      if (i + 1 >= n_ || p_[i + 1] < 'A' || p_[i + 1] > 'Z') continue;  // every type name starts so
       if (const size_t e = internal::BuiltinLabelEnd(text, i); e != 0) labels_.emplace_back(i, e);
     }
-    return labels_;
   }
 
   // Is [begin, end) inside a redaction label? (Its name is no token: the
