@@ -1809,9 +1809,11 @@ class Scanner {
     }
     if (before_space > at && before_space < last_good) {
       // "…2205室 对": words after a space that hold no digit and no
-      // address level are speech, not address.
+      // address level are speech, not address. (A masked '*' counts as the
+      // digit it may have hid: "新村 盟****" is the address mask of
+      // "新村 盟…57:18".)
       std::string_view tail(reinterpret_cast<const char*>(p_ + before_space), last_good - before_space);
-      bool address_like = std::any_of(tail.begin(), tail.end(), [](char c) { return IsDigit(c); });
+      bool address_like = std::any_of(tail.begin(), tail.end(), IsDigitOrMasked);
       if (const std::vector<std::string>* levels = p.List("levels")) {
         for (const std::string& l : *levels) address_like |= tail.find(l) != std::string_view::npos;
       }
@@ -2065,11 +2067,11 @@ class Scanner {
   // memchr sweep, as '<' is rare. (Chinese-style labels, [手机号], are not
   // looked for: '[' opens every chat timestamp, and a sweep that stopped at
   // each would cost more; README "Known gaps".)
-  const std::vector<std::pair<size_t, size_t>>& Labels() {
+  const std::vector<std::pair<size_t, size_t>>& Labels() const {
     if (labels_generation_ != generation_) FindLabels();
     return labels_;
   }
-  [[gnu::noinline]] void FindLabels() {
+  [[gnu::noinline]] void FindLabels() const {
     labels_generation_ = generation_;
     labels_.clear();
     const std::string_view text(reinterpret_cast<const char*>(p_), n_);
@@ -2081,7 +2083,7 @@ class Scanner {
 
   // Is [begin, end) inside a redaction label? (Its name is no token: the
   // first pass had a value there.)
-  bool InLabel(size_t begin, size_t end) {
+  bool InLabel(size_t begin, size_t end) const {
     if (begin == 0) return false;
     const std::vector<std::pair<size_t, size_t>>& labels = Labels();
     auto it = std::upper_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(begin, SIZE_MAX));
@@ -2211,6 +2213,16 @@ class Scanner {
       }
       break;
     }
+    // A redaction label stops the window as the value it replaced would
+    // have (a number, for most types): a second pass must not read past it
+    // to a keyword the first pass never reached.
+    if (const std::vector<std::pair<size_t, size_t>>& labels = Labels(); !labels.empty()) {
+      auto it = std::upper_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(begin, 0));
+      if (it != labels.begin() && std::prev(it)->second > lo) {
+        lo = std::prev(it)->second;
+        *masked_stop = false;
+      }
+    }
     return lo;
   }
   // WindowEnd's stop at a '*' (and not at the window's size), else SIZE_MAX.
@@ -2248,7 +2260,13 @@ class Scanner {
 
   size_t WindowEnd(size_t end) const {
     if (end < n_ && internal::WindowStopAt(p_, n_, end)) return end;  // "，" or a line break right after the value
-    return internal::FirstWindowStop(p_, n_, end, std::min(n_, end + kAfterWindow));
+    const size_t stop = internal::FirstWindowStop(p_, n_, end, std::min(n_, end + kAfterWindow));
+    // A redaction label stops it too (see WindowStart).
+    if (const std::vector<std::pair<size_t, size_t>>& labels = Labels(); !labels.empty()) {
+      auto it = std::lower_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(end, 0));
+      if (it != labels.end() && it->first < stop) return it->first;
+    }
+    return stop;
   }
 
   // Each window depends on one end of the span only, so the sub-spans of
@@ -2571,8 +2589,8 @@ class Scanner {
   // (Revive).
   std::vector<Sunk> sunk_;
   std::vector<std::pair<size_t, size_t>> spans_;
-  std::vector<std::pair<size_t, size_t>> labels_;  // Labels()
-  uint64_t labels_generation_ = 0;
+  mutable std::vector<std::pair<size_t, size_t>> labels_;  // Labels()
+  mutable uint64_t labels_generation_ = 0;
   std::string normalized_;  // Try's value being validated
   // Resolve's work lists.
   std::vector<std::pair<size_t, size_t>> order_;

@@ -389,6 +389,23 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
   ExpectSecondPassChangesNothing(*hashing, {Transcript(), "a,13812340957,a,13812340958,a,13812340959单元12340960"});
   EXPECT_FALSE(Finds("的统一社会信用代码是<CN_USCC>。", EntityType::kWechatId, "CN_USCC"));
   EXPECT_FALSE(Finds("a,<CN_MOBILE>,a,13812340959单元12340960", EntityType::kCnMobile, "13812340959"));
+  // A label stops a keyword window as the number it replaced did: "座机"
+  // before it vouched for nothing on the next line's timestamp-like
+  // "2026-0394- 10" on the first pass (redact_stream seed
+  // label_window_second_pass.bin).
+  for (bool numbered : {false, true}) {
+    RedactionPolicy p;
+    p.default_operator = RedactOperator::kLabel;
+    p.default_min_confidence = 0.0f;
+    p.numbered_labels = numbered;
+    ExpectSecondPassChangesNothing(Make(size_t{1} << 20, p),
+                                   {"客户：或者打座机010-62345678转8021也行。\n[2026-0394- 10:15:02] 客服：好的"});
+  }
+  EXPECT_FALSE(Finds("或者打座机<CN_LANDLINE>也行。\n[2026-0394- 10:15:02]", EntityType::kCnLandline,
+                     "2026-0394- 10"));
+  // An address's mask after a space ("新村 盟****") still reads as address,
+  // not as speech after it (masked_boundary_45).
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"0ida公司地址新村 盟\x7f\x7f" "Rg\x7f" "0:\x7f 57:18:*:?:30::5:)1"});
 }
 
 }  // namespace
