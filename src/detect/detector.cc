@@ -904,7 +904,9 @@ class Scanner {
       bool right_ok = RightBoundaryOk(run_end);
       // "2024-02-15 17:18": a 1-2 digit group before ':' + digit is an hour,
       // not the end of an identifier (cuts most timestamp sub-runs early).
-      if (!x_end && run_end + 1 < m && s[run_end] == ':' && IsDigit(s[run_end + 1]) &&
+      // (Masked, "*:**", it still is: "44-2:30" masked to "44-*:**" must not
+      // end "192-180-021-44" with an extension.)
+      if (!x_end && run_end + 1 < m && s[run_end] == ':' && IsDigitOrMasked(s[run_end + 1]) &&
           groups_.back().e - groups_.back().b <= 2) {
         right_ok = false;
       }

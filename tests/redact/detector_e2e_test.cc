@@ -403,6 +403,11 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
   }
   EXPECT_FALSE(Finds("或者打座机<CN_LANDLINE>也行。\n[2026-0394- 10:15:02]", EntityType::kCnLandline,
                      "2026-0394- 10"));
+  // A masked hour ("44-2:30" masked to "44-*:**") still ends a digit run as
+  // an hour does: "192-180-021-44" is no number with an extension
+  // (masked_boundary_46).
+  EXPECT_FALSE(Finds("ADdr:51:30:85:1:192-180-021-44-*:**::*:*:****-*******:11楼", EntityType::kCnMobile,
+                     "192-180-021-44"));
   // An address's mask after a space ("新村 盟****") still reads as address,
   // not as speech after it (masked_boundary_45).
   ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"0ida公司地址新村 盟\x7f\x7f" "Rg\x7f" "0:\x7f 57:18:*:?:30::5:)1"});
