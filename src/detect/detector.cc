@@ -1213,13 +1213,20 @@ class Scanner {
       size_t b = k;
       int colons = 0;
       bool dbl = false;
-      while (k < m && (IsHex(s[k]) || s[k] == ':' || s[k] == '.')) {
+      // A masked '*' is part of the run, as the hex digit or dot it hid was
+      // ("::21.94.11.*.C:0::8", the mask of "::21.94.11.5.C:0::8"): a run
+      // holding one yields nothing, so what follows the mask is not read
+      // as a run of its own.
+      bool star = false;
+      while (k < m && (IsHex(s[k]) || s[k] == ':' || s[k] == '.' || s[k] == '*')) {
         if (s[k] == ':') {
           ++colons;
           if (k > b && s[k - 1] == ':') dbl = true;
         }
+        star |= s[k] == '*';
         ++k;
       }
+      if (star) continue;
       size_t e = k;
       // A leading group longer than 4 hex digits cannot start an address
       // ("…bbbb3:2001:db8::2"): start at the colon, as when the run is glued

@@ -408,6 +408,11 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
   // (masked_boundary_46).
   EXPECT_FALSE(Finds("ADdr:51:30:85:1:192-180-021-44-*:**::*:*:****-*******:11楼", EntityType::kCnMobile,
                      "192-180-021-44"));
+  // A masked '*' inside a colon-hex run is part of it: the run yields
+  // nothing, and what follows the mask is no run of its own
+  // (masked_boundary_47 .. _50).
+  EXPECT_FALSE(Finds("09::*@oot1::21.94.11.*.C:0::8,00@not1::232", EntityType::kIpv6, "C:0::8"));
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"[57:18:*::3:*0:`12:41:09::a@oot1::21.94.11.5.C:0::8,00@not1::232"});
   // An address's mask after a space ("新村 盟****") still reads as address,
   // not as speech after it (masked_boundary_45).
   ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"0ida公司地址新村 盟\x7f\x7f" "Rg\x7f" "0:\x7f 57:18:*:?:30::5:)1"});
