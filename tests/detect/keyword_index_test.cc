@@ -35,6 +35,24 @@ std::vector<uint32_t> Reference(const std::vector<std::string>& keywords, const 
   return ids;
 }
 
+// Texts made of random `pieces`, random windows: FindIn finds what a byte
+// search (Reference) finds.
+void ExpectFindsWhatAByteSearchFinds(const KeywordIndex& index, const std::vector<std::string>& keywords,
+                                     const std::vector<std::string>& pieces, uint32_t seed) {
+  std::mt19937 rng(seed);
+  for (int trial = 0; trial < 5000; ++trial) {
+    std::string text;
+    const int count = std::uniform_int_distribution<int>(0, 25)(rng);
+    for (int i = 0; i < count; ++i) text += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
+    const size_t lo = std::uniform_int_distribution<size_t>(0, text.size())(rng);
+    const size_t hi = std::uniform_int_distribution<size_t>(lo, text.size())(rng);
+    std::vector<uint32_t> found;
+    index.FindIn(reinterpret_cast<const uint8_t*>(text.data()), lo, hi, &found);
+    std::sort(found.begin(), found.end());
+    ASSERT_EQ(found, Reference(keywords, text, lo, hi)) << trial << " [" << lo << "," << hi << ")";
+  }
+}
+
 TEST(KeywordIndexTest, FindsWhatAByteSearchFinds) {
   const std::vector<std::string> keywords = {"手机",  "手机号", "号码", "电话",   "元", "¥",   "qq",     "tel",
                                              "phone", "imei",   "卡号", "身份证", "dob", "号",  "😀号",   "a\xE6",
@@ -49,18 +67,7 @@ TEST(KeywordIndexTest, FindsWhatAByteSearchFinds) {
                                            "：", "1", " ", "\n", "，",
                                            "SerialNumber", "serialNUMBER", "统一社会信用代码", "统一社会", "SN码", "Z", "@",
                                            "X", "¥", "\xE6Q", "q"};
-  std::mt19937 rng(21);
-  for (int trial = 0; trial < 5000; ++trial) {
-    std::string text;
-    const int count = std::uniform_int_distribution<int>(0, 25)(rng);
-    for (int i = 0; i < count; ++i) text += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
-    const size_t lo = std::uniform_int_distribution<size_t>(0, text.size())(rng);
-    const size_t hi = std::uniform_int_distribution<size_t>(lo, text.size())(rng);
-    std::vector<uint32_t> found;
-    index.FindIn(reinterpret_cast<const uint8_t*>(text.data()), lo, hi, &found);
-    std::sort(found.begin(), found.end());
-    ASSERT_EQ(found, Reference(keywords, text, lo, hi)) << trial << " [" << lo << "," << hi << ")";
-  }
+  ExpectFindsWhatAByteSearchFinds(index, keywords, pieces, 21);
 }
 
 // Well-formed keywords: FindIn runs the automaton (the test above, with
@@ -80,18 +87,7 @@ TEST(KeywordIndexTest, AutomatonFindsWhatAByteSearchFinds) {
                                            "\x8B", "\xF0", "出生日期", "日期", "您好", "：", " ", "\n", "，",
                                            "SerialNumber", "serialNUMBER", "统一社会信用代码", "统一社会", "社会", "SN码",
                                            "Z", "@", "X", "q", "x"};
-  std::mt19937 rng(22);
-  for (int trial = 0; trial < 5000; ++trial) {
-    std::string text;
-    const int count = std::uniform_int_distribution<int>(0, 25)(rng);
-    for (int i = 0; i < count; ++i) text += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
-    const size_t lo = std::uniform_int_distribution<size_t>(0, text.size())(rng);
-    const size_t hi = std::uniform_int_distribution<size_t>(lo, text.size())(rng);
-    std::vector<uint32_t> found;
-    index.FindIn(reinterpret_cast<const uint8_t*>(text.data()), lo, hi, &found);
-    std::sort(found.begin(), found.end());
-    ASSERT_EQ(found, Reference(keywords, text, lo, hi)) << trial << " [" << lo << "," << hi << ")";
-  }
+  ExpectFindsWhatAByteSearchFinds(index, keywords, pieces, 22);
 }
 
 // A keyword that is not well-formed UTF-8 (a character cut short) leaves
