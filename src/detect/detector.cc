@@ -759,7 +759,9 @@ class Scanner {
     }
     char prev = s[k - 1];
     if (prev == '_') return false;
-    if ((prev == '.' || prev == ',') && k >= 2 && IsDigitOrMasked(s[k - 2]) && seg_.e[k - 1] - seg_.b[k - 1] == 1) {
+    if (prev == '>' && LabelEndsAt(seg_.e[k - 1])) return false;
+    if ((prev == '.' || prev == ',') && k >= 2 && (IsDigitOrMasked(s[k - 2]) || LabelEndsAt(seg_.e[k - 2])) &&
+        seg_.e[k - 1] - seg_.b[k - 1] == 1) {
       return false;
     }
     if (IsDigit(prev)) return false;
@@ -779,7 +781,10 @@ class Scanner {
     if (o == 0) return true;
     uint8_t prev = p_[o - 1];
     if (prev >= 0x80) return true;
-    if ((prev == '.' || prev == ',') && o >= 2 && IsDigitOrMasked(static_cast<char>(p_[o - 2]))) return false;
+    if (prev == '>' && LabelEndsAt(o)) return false;
+    if ((prev == '.' || prev == ',') && o >= 2 && (IsDigitOrMasked(static_cast<char>(p_[o - 2])) || LabelEndsAt(o - 1))) {
+      return false;
+    }
     if (!IsAlnum(static_cast<char>(prev)) && prev != '_') return true;
     return GlueOk(o);
   }
@@ -816,18 +821,19 @@ class Scanner {
       if (o >= n_) return true;
       NormChar next = NormAt(p_, n_, o, false);
       if (next.kind != NormKind::kChar) return true;
-      if (IsAlnum(next.c) || next.c == '_') return false;
+      if (IsAlnum(next.c) || next.c == '_' || LabelStartsAt(o)) return false;
       if ((next.c == '.' || next.c == ',') && next.len == 1 && o + 1 < n_) {
         NormChar after = NormAt(p_, n_, o + 1, false);
-        if (after.kind == NormKind::kChar && IsDigitOrMasked(after.c)) return false;
+        if (after.kind == NormKind::kChar && (IsDigitOrMasked(after.c) || LabelStartsAt(o + 1))) return false;
       }
       return true;
     }
     char c = s[k];
-    if (IsAlnum(c) || c == '_') return false;
+    if (IsAlnum(c) || c == '_' || (c == '<' && LabelStartsAt(seg_.b[k]))) return false;
     // "13800138000.00", "1,380,013,800"; a full-width '，' is a list
     // delimiter, never a thousands separator.
-    if ((c == '.' || c == ',') && k + 1 < s.size() && IsDigitOrMasked(s[k + 1]) && seg_.e[k] - seg_.b[k] == 1) {
+    if ((c == '.' || c == ',') && k + 1 < s.size() && (IsDigitOrMasked(s[k + 1]) || LabelStartsAt(seg_.b[k + 1])) &&
+        seg_.e[k] - seg_.b[k] == 1) {
       return false;
     }
     return true;
@@ -1098,7 +1104,9 @@ class Scanner {
       }
       // What is left of a value masked with '*' (W---------3****at: the
       // redactor's own output scanned again) is no new value.
-      if ((b > 0 && s[b - 1] == '*') || (k < m && s[k] == '*')) continue;
+      if ((b > 0 && (s[b - 1] == '*' || LabelEndsAt(seg_.b[b]))) || (k < m && (s[k] == '*' || LabelStartsAt(seg_.b[k])))) {
+        continue;
+      }
       size_t e = k;
       while (b < e && (s[b] == '-' || s[b] == '_')) ++b;
       while (e > b && (s[e - 1] == '-' || s[e - 1] == '_')) --e;
@@ -2088,6 +2096,24 @@ class Scanner {
       if (i + 1 >= n_ || p_[i + 1] < 'A' || p_[i + 1] > 'Z') continue;  // every type name starts so
       if (const size_t e = internal::BuiltinLabelEnd(text, i); e != 0) labels_.emplace_back(i, e);
     }
+  }
+
+  // Does a redaction label start at original offset o, or end just before
+  // it? A label stands for the value it replaced, so beside a value it is
+  // glue, as that value's digits or letters were ("…0903,<CN_USCC_1>" was
+  // "…0903,91110108MA01ABCD5T": a comma between digits, no boundary).
+  bool LabelStartsAt(size_t o) const {
+    if (o >= n_ || p_[o] != '<') return false;
+    const std::vector<std::pair<size_t, size_t>>& labels = Labels();
+    return std::binary_search(labels.begin(), labels.end(), std::pair<size_t, size_t>(o, 0),
+                              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  bool LabelEndsAt(size_t o) const {
+    if (o == 0 || p_[o - 1] != '>') return false;
+    const std::vector<std::pair<size_t, size_t>>& labels = Labels();
+    auto it = std::lower_bound(labels.begin(), labels.end(), o,
+                               [](const std::pair<size_t, size_t>& a, size_t x) { return a.second < x; });
+    return it != labels.end() && it->second == o;
   }
 
   // Is [begin, end) inside a redaction label? (Its name is no token: the

@@ -389,6 +389,19 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
   ExpectSecondPassChangesNothing(*hashing, {Transcript(), "a,13812340957,a,13812340958,a,13812340959单元12340960"});
   EXPECT_FALSE(Finds("的统一社会信用代码是<CN_USCC>。", EntityType::kWechatId, "CN_USCC"));
   EXPECT_FALSE(Finds("a,<CN_MOBILE>,a,13812340959单元12340960", EntityType::kCnMobile, "13812340959"));
+  // A label beside a value is glue, as the value it replaced was: a comma
+  // between digits is no boundary (redact_stream seed
+  // label_glue_second_pass.bin).
+  EXPECT_FALSE(Finds("a,13812340903,<CN_USCC_1>。", EntityType::kCnMobile, "13812340903"));
+  EXPECT_FALSE(Finds("a,13812340903<CN_USCC>。", EntityType::kCnMobile, "13812340903"));
+  EXPECT_TRUE(Finds("a,13812340903，<CN_USCC>。", EntityType::kCnMobile, "13812340903"));
+  for (bool numbered : {false, true}) {
+    RedactionPolicy p;
+    p.default_operator = RedactOperator::kLabel;
+    p.default_min_confidence = 0.0f;
+    p.numbered_labels = numbered;
+    ExpectSecondPassChangesNothing(Make(size_t{1} << 20, p), {"a,13812340902,a,13812340903,91110108MA01ABCD5T。"});
+  }
   // A label stops a keyword window as the number it replaced did: "座机"
   // before it vouched for nothing on the next line's timestamp-like
   // "2026-0394- 10" on the first pass (redact_stream seed
