@@ -1214,7 +1214,8 @@ class Scanner {
       // have skipped a run through the word the mask hid, glued to a '*'
       // further back: "a.*4:aav::4:0:5C0" to "a****::4:0:5C0".)
       const bool masked = k > 0 && s[k - 1] == '*';
-      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) && (s[k] != ':' || masked)) {
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked || LabelEndsAt(seg_.e[k - 1])) &&
+          (s[k] != ':' || masked)) {
         while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.' || s[k] == '*')))) ++k;
         continue;
       }
@@ -1266,7 +1267,7 @@ class Scanner {
       if (e > b + 1 && s[e - 1] == ':' && s[e - 2] != ':') --e;
       // (A masked character after the run, even after a trailing ':' or '.'
       // dropped here, is glued to it too.)
-      if ((k < m && s[k] == '*') || (e < m && (IsAlnum(s[e]) || s[e] == '_'))) continue;
+      if ((k < m && s[k] == '*') || (e < m && (IsAlnum(s[e]) || s[e] == '_' || LabelStartsAt(seg_.b[e])))) continue;
       if (e <= b || colons < 2 || !(dbl || colons >= 5)) continue;
       std::string_view v(s.data() + b, e - b);
       for (const Pattern* p : impl_->colon_hex) {
@@ -1295,7 +1296,9 @@ class Scanner {
     };
     for (size_t k = 0; k < m; ++k) {
       if (!(IsDigit(s[k]) || s[k] == '-')) continue;
-      if (k > 0 && (IsAlnumOrMasked(s[k - 1]) || s[k - 1] == '.' || s[k - 1] == '-')) continue;
+      if (k > 0 && (IsAlnumOrMasked(s[k - 1]) || s[k - 1] == '.' || s[k - 1] == '-' || LabelEndsAt(seg_.e[k - 1]))) {
+        continue;
+      }
       size_t e1;
       if (!Decimal(k, &e1)) continue;
       size_t j = e1;
@@ -1305,7 +1308,7 @@ class Scanner {
       while (j < m && s[j] == ' ') ++j;
       size_t e2;
       if (!Decimal(j, &e2)) continue;
-      if (e2 < m && (IsAlnumOrMasked(s[e2]) || s[e2] == '.')) continue;
+      if (e2 < m && (IsAlnumOrMasked(s[e2]) || s[e2] == '.' || LabelStartsAt(seg_.b[e2]))) continue;
       value_.assign(s, k, e1 - k);
       value_.push_back(',');
       value_.append(s, j, e2 - j);

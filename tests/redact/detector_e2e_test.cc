@@ -395,6 +395,9 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
   EXPECT_FALSE(Finds("a,13812340903,<CN_USCC_1>。", EntityType::kCnMobile, "13812340903"));
   EXPECT_FALSE(Finds("a,13812340903<CN_USCC>。", EntityType::kCnMobile, "13812340903"));
   EXPECT_TRUE(Finds("a,13812340903，<CN_USCC>。", EntityType::kCnMobile, "13812340903"));
+  // ... an IPv6-like run too ("09:13:：wang.jianguo@…" labelled:
+  // label_glue_ipv6_second_pass.bin).
+  EXPECT_FALSE(Finds("[2026-03-14 09:13:：<EMAIL_1>，", EntityType::kIpv6, "09:13:："));
   for (bool numbered : {false, true}) {
     RedactionPolicy p;
     p.default_operator = RedactOperator::kLabel;
