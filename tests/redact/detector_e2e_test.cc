@@ -93,12 +93,14 @@ TEST(DetectorEndToEnd, StreamingEqualsWholeBuffer) {
 }
 
 TEST(DetectorEndToEnd, Idempotent) {
-  for (RedactOperator op : {RedactOperator::kMask, RedactOperator::kLabel}) {
+  for (int style = 0; style < 3; ++style) {  // mask, <CN_MOBILE_1>, [手机号1]
+    const RedactOperator op = style == 0 ? RedactOperator::kMask : RedactOperator::kLabel;
     RedactionPolicy p = RedactionPolicy::Default();
     if (op == RedactOperator::kLabel) {
       p.rules.clear();
       p.default_operator = op;
       p.numbered_labels = true;
+      if (style == 2) p.label_style = LabelStyle::kChinese;
     }
     Redactor r = Make(size_t{1} << 20, p);
     std::vector<std::string> texts = {Transcript(), redact_test::GenerateTranscript(8, 5000)};
