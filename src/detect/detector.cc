@@ -335,17 +335,16 @@ class Scanner {
 
   // Scans a stretch longer than a segment holds (long ASCII lines: logs,
   // CSV, encoded data; a numeral run), whose first segment is built, as
-  // overlapping pieces,
-  // the way the redactor scans a stream in windows. Cutting it into
-  // segments end to end would make where a piece starts depend on where the
-  // stretch (or the scanned text) began, and split any value that straddles
-  // a cut: a stream, or a second pass over masked output, would cut
-  // elsewhere and decide differently. Here each piece keeps the candidates
-  // that end at least `margin` bytes before its cut and the next piece
-  // starts `overlap` bytes before the cut, so every candidate is decided
-  // inside a piece with at least `margin` bytes of it on either side (all a
-  // finding depends on: Engine::context_window, max_finding). Returns where
-  // the stretch ends.
+  // overlapping pieces, the way the redactor scans a stream in windows.
+  // Cutting it into segments end to end would make where a piece starts
+  // depend on where the stretch (or the scanned text) began, and split any
+  // value that straddles a cut: a stream, or a second pass over masked
+  // output, would cut elsewhere and decide differently. Here each piece
+  // keeps the candidates that end at least `margin` bytes before its cut and
+  // the next piece starts `overlap` bytes before the cut, so every candidate
+  // is decided inside a piece with at least `margin` bytes of it on either
+  // side (all a finding depends on: Engine::context_window, max_finding).
+  // Returns where the stretch ends.
   size_t LongStretch() {
     const size_t margin = impl_->max_finding + impl_->context_window;
     const size_t overlap = 2 * margin + impl_->max_finding + 4;  // + 4: the next piece starts at a character
