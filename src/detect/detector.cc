@@ -1264,9 +1264,7 @@ class Scanner {
       }
       while (e > b && s[e - 1] == '.') --e;
       if (e > b + 1 && s[e - 1] == ':' && s[e - 2] != ':') --e;
-      // (A masked character after the run, even after a trailing ':' or '.'
-      // dropped here, is glued to it too.)
-      if ((k < m && s[k] == '*') || (e < m && (IsAlnum(s[e]) || s[e] == '_' || LabelStartsAt(seg_.b[e])))) continue;
+      if (e < m && (IsAlnum(s[e]) || s[e] == '_' || LabelStartsAt(seg_.b[e]))) continue;
       if (e <= b || colons < 2 || !(dbl || colons >= 5)) continue;
       std::string_view v(s.data() + b, e - b);
       for (const Pattern* p : impl_->colon_hex) {
