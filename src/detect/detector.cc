@@ -1367,8 +1367,10 @@ class Scanner {
     }
     if (serial < 5) return;
     if (i < n_) {
+      // Glued to more letters or digits -- or to a masked '*' or a label,
+      // which stand for what they replaced ("苏aaaaaa******", a token's mask).
       NormChar after = NormAt(p_, n_, i, false);
-      if (after.kind == NormKind::kChar && (IsAlnum(after.c) || after.c == '_')) return;
+      if (after.kind == NormKind::kChar && (IsAlnumOrMasked(after.c) || after.c == '_' || LabelStartsAt(i))) return;
     }
     for (const Pattern* p : impl_->plates) Try(*p, v, o - 3, i);
   }
@@ -1675,7 +1677,7 @@ class Scanner {
   }
 
   void AnchoredName(const Pattern& p, size_t at) {
-    if (at < n_ && p_[at] == '*') return;  // the label's value is masked already (see AnchoredAddress)
+    if (at < n_ && (p_[at] == '*' || LabelStartsAt(at))) return;  // masked or labelled already (see AnchoredAddress)
     const Pattern::ListSet* stops = p.FindListSet(Pattern::KnownList::kTerminators);
     size_t i = at;
     size_t chars = 0;
@@ -1745,7 +1747,7 @@ class Scanner {
     // A label whose value is masked already ("地址：****"): what follows the
     // mask is not the value, and taking it would make redacting the output
     // again mask more.
-    if (at < n_ && p_[at] == '*') return;
+    if (at < n_ && (p_[at] == '*' || LabelStartsAt(at))) return;  // (or labelled: "收货地址：<ADDRESS_2>")
     const Pattern::ListSet* stops = p.FindListSet(Pattern::KnownList::kTerminators);
     size_t i = at, last_good = at;
     size_t chars = 0;

@@ -407,6 +407,14 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
     p.numbered_labels = numbered;
     ExpectSecondPassChangesNothing(Make(size_t{1} << 20, p), {"a,13812340902,a,13812340903,91110108MA01ABCD5T。"});
   }
+  // A label right after an address or name label is that label's value,
+  // done: what follows it is no value (as after a mask; redact_stream seed
+  // label_after_address_label_second_pass.bin).
+  EXPECT_FALSE(Finds("收货地址：<ADDRESS_2>27号1101室\n", EntityType::kAddress, "<ADDRESS_2>27号1101室"));
+  // A plate glued to a mask is no plate (masked_boundary_51: a token's mask
+  // left "苏aaaaaa******").
+  EXPECT_FALSE(Finds("/ 苏aaaaaa******((((", EntityType::kCnPlate, "苏aaaaaa"));
+  EXPECT_TRUE(Finds("/ 苏aaaaaa((((", EntityType::kCnPlate, "苏aaaaaa"));
   // A label stops a keyword window as the number it replaced did: "座机"
   // before it vouched for nothing on the next line's timestamp-like
   // "2026-0394- 10" on the first pass (redact_stream seed
