@@ -162,6 +162,18 @@ void ExpectSecondPassChangesNothing(const Redactor& r, const std::vector<std::st
   }
 }
 
+// The same with every finding labelled down to confidence 0, plain and
+// numbered (the redact_stream fuzzer's policy).
+void ExpectLabelledSecondPassChangesNothing(const std::vector<std::string>& texts) {
+  for (bool numbered : {false, true}) {
+    RedactionPolicy p;
+    p.default_operator = RedactOperator::kLabel;
+    p.default_min_confidence = 0.0f;
+    p.numbered_labels = numbered;
+    ExpectSecondPassChangesNothing(Make(size_t{1} << 20, p), texts);
+  }
+}
+
 // Inputs on which the JSON record fuzzer found a second pass changing the
 // output: overlapping candidates (an IMEI over an IPv6 address's tail: the
 // loser's other bytes stayed readable), values a mask cut off, found again
@@ -367,17 +379,10 @@ TEST(DetectorEndToEnd, IdempotentWhereAMaskKeptALoserOrALabelRanOn) {
 // "<CN_MOBILE>" vouched for nothing on the first pass, where a number
 // stood). Found by the redact_stream fuzzer with its second-pass check on.
 TEST(DetectorEndToEnd, IdempotentWithLabels) {
-  for (bool numbered : {false, true}) {
-    RedactionPolicy p;
-    p.default_operator = RedactOperator::kLabel;
-    p.default_min_confidence = 0.0f;
-    p.numbered_labels = numbered;
-    Redactor r = Make(size_t{1} << 20, p);
-    ExpectSecondPassChangesNothing(
-        r, {Transcript(), redact_test::GenerateTranscript(4, 5000),
-            "a,13812340957,a,13812340958,a,13812340959单元12340960,a,13812340961",
-            "你好，我要办理企业认领，营业\x15vX\x18zX\x1bG\xff的统一社会信用代码是91350100M000100Y43。"});
-  }
+  ExpectLabelledSecondPassChangesNothing(
+      {Transcript(), redact_test::GenerateTranscript(4, 5000),
+       "a,13812340957,a,13812340958,a,13812340959单元12340960,a,13812340961",
+       "你好，我要办理企业认领，营业\x15vX\x18zX\x1bG\xff的统一社会信用代码是91350100M000100Y43。"});
   // The hash operator's output is a label too ("<CN_MOBILE#…>").
   const std::string key_file = std::string(PIIVAULT_BINARY_DIR) + "/e2e_hash_key";
   std::ofstream(key_file, std::ios::binary | std::ios::trunc) << std::string(64, 'e');
@@ -400,13 +405,7 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
   // ... an IPv6-like run too ("09:13:：wang.jianguo@…" labelled:
   // label_glue_ipv6_second_pass.bin).
   EXPECT_FALSE(Finds("[2026-03-14 09:13:：<EMAIL_1>，", EntityType::kIpv6, "09:13:："));
-  for (bool numbered : {false, true}) {
-    RedactionPolicy p;
-    p.default_operator = RedactOperator::kLabel;
-    p.default_min_confidence = 0.0f;
-    p.numbered_labels = numbered;
-    ExpectSecondPassChangesNothing(Make(size_t{1} << 20, p), {"a,13812340902,a,13812340903,91110108MA01ABCD5T。"});
-  }
+  ExpectLabelledSecondPassChangesNothing({"a,13812340902,a,13812340903,91110108MA01ABCD5T。"});
   // A label right after an address or name label is that label's value,
   // done: what follows it is no value (as after a mask; redact_stream seed
   // label_after_address_label_second_pass.bin).
@@ -419,14 +418,7 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
   // before it vouched for nothing on the next line's timestamp-like
   // "2026-0394- 10" on the first pass (redact_stream seed
   // label_window_second_pass.bin).
-  for (bool numbered : {false, true}) {
-    RedactionPolicy p;
-    p.default_operator = RedactOperator::kLabel;
-    p.default_min_confidence = 0.0f;
-    p.numbered_labels = numbered;
-    ExpectSecondPassChangesNothing(Make(size_t{1} << 20, p),
-                                   {"客户：或者打座机010-62345678转8021也行。\n[2026-0394- 10:15:02] 客服：好的"});
-  }
+  ExpectLabelledSecondPassChangesNothing({"客户：或者打座机010-62345678转8021也行。\n[2026-0394- 10:15:02] 客服：好的"});
   EXPECT_FALSE(Finds("或者打座机<CN_LANDLINE>也行。\n[2026-0394- 10:15:02]", EntityType::kCnLandline,
                      "2026-0394- 10"));
   // A masked hour ("44-2:30" masked to "44-*:**") still ends a digit run as
