@@ -2051,34 +2051,29 @@ class Scanner {
 
   // FindIn over [lo, hi) but the merged candidate spans.
   void FindOutsideSpans(size_t lo, size_t hi, std::vector<uint32_t>* ids) {
-    if (lo >= hi) return;
-    auto it = std::lower_bound(spans_.begin(), spans_.end(), std::pair<size_t, size_t>(lo, 0),
-                               [](const auto& a, const auto& b) { return a.second <= b.first; });
-    size_t q = lo;
-    for (; it != spans_.end() && it->first < hi; ++it) {
-      if (it->first > q) KeywordsIn(q, it->first, ids);
-      q = std::max(q, it->second);
-    }
-    if (q < hi) KeywordsIn(q, hi, ids);
+    ForEachGap(spans_, lo, hi, [&](size_t a, size_t b) { KeywordsIn(a, b, ids); });
   }
 
   // The keywords in [lo, hi), leaving out those inside a redaction label
-  // (<CN_MOBILE>, [手机号]: "MOBILE" there vouched for nothing on the first
-  // pass, where a value stood).
+  // (<CN_MOBILE>: "MOBILE" there vouched for nothing on the first pass,
+  // where a value stood).
   void KeywordsIn(size_t lo, size_t hi, std::vector<uint32_t>* ids) {
-    const std::vector<std::pair<size_t, size_t>>& labels = Labels();
-    if (labels.empty()) {
-      impl_->keywords.FindIn(p_, lo, hi, ids);
-      return;
-    }
-    auto it = std::lower_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(lo, 0),
+    ForEachGap(Labels(), lo, hi, [&](size_t a, size_t b) { impl_->keywords.FindIn(p_, a, b, ids); });
+  }
+
+  // Calls gap(a, b) for each stretch of [lo, hi) outside the sorted,
+  // non-overlapping `spans`.
+  template <typename Gap>
+  static void ForEachGap(const std::vector<std::pair<size_t, size_t>>& spans, size_t lo, size_t hi, Gap gap) {
+    if (lo >= hi) return;
+    auto it = std::lower_bound(spans.begin(), spans.end(), std::pair<size_t, size_t>(lo, 0),
                                [](const auto& a, const auto& b) { return a.second <= b.first; });
     size_t q = lo;
-    for (; it != labels.end() && it->first < hi; ++it) {
-      if (it->first > q) impl_->keywords.FindIn(p_, q, it->first, ids);
+    for (; it != spans.end() && it->first < hi; ++it) {
+      if (it->first > q) gap(q, it->first);
       q = std::max(q, it->second);
     }
-    if (q < hi) impl_->keywords.FindIn(p_, q, hi, ids);
+    if (q < hi) gap(q, hi);
   }
 
   // The redaction labels of the text in the default, angle style
