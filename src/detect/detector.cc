@@ -1791,8 +1791,8 @@ class Scanner {
         // dots and masked '*' with "::" or five colons, as ColonHex wants):
         // its mask is shorter ("1912" -> "*"), and a window through one
         // would reach further on a second pass.
-        if ((IsHex(static_cast<char>(b)) || b == ':' || b == '*') && (i == at || !ColonHexByte(p_[i - 1])) &&
-            ColonHexRunAhead(i)) {
+        // (Checked where the run starts, which may be a '.': "藏.0100::0:11".)
+        if (ColonHexByte(b) && (i == at || !ColonHexByte(p_[i - 1])) && ColonHexRunAhead(i)) {
           break;
         }
         ++i;
@@ -2024,8 +2024,9 @@ class Scanner {
       FindOutsideSpans(start, line, &hits_earlier_line_);
       FindOutsideSpans(line, begin, &hits_before_);
       FindOutsideSpans(end, stop, &hits_after_);
-      if (start == line) FindOutsideSpans(lo, start, &sinks_before_);
-      FindOutsideSpans(stop, hi, &sinks_after_);
+      // (Sinks: from and to the span itself, as in FindKeywords.)
+      if (start == line && lo < start) FindOutsideSpans(lo, begin, &sinks_before_);
+      if (hi > stop) FindOutsideSpans(end, hi, &sinks_after_);
       float pos = 0, neg = 0;
       Weigh(*k.c.pattern, &pos, &neg);
       if (k.needs_positive && pos <= 0) continue;
@@ -2319,7 +2320,10 @@ class Scanner {
       KeywordsIn(line, begin, &hits_before_);
       sinks_before_.clear();
       if (masked_stop && start == line) {
-        KeywordsIn(SinksBeyondMask(start, begin, false), start, &sinks_before_);
+        // (To `begin`, not `start`: a keyword may straddle where the window
+        // stopped, "@qq" in "q@qqaa***"; the negatives before `start` that
+        // this counts again were counted already.)
+        KeywordsIn(SinksBeyondMask(start, begin, false), begin, &sinks_before_);
       }
     }
     if (end != after_of_) {
@@ -2329,7 +2333,8 @@ class Scanner {
       const size_t star = MaskedWindowEnd(end, &stop);
       KeywordsIn(end, stop, &hits_after_);
       sinks_after_.clear();
-      if (star != SIZE_MAX) KeywordsIn(stop, SinksBeyondMask(star, end, true), &sinks_after_);
+      // (From `end`: a keyword may straddle the stop, as before.)
+      if (star != SIZE_MAX) KeywordsIn(end, SinksBeyondMask(star, end, true), &sinks_after_);
     }
   }
 

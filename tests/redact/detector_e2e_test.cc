@@ -373,6 +373,33 @@ TEST(DetectorEndToEnd, IdempotentWhereAMaskKeptALoserOrALabelRanOn) {
   EXPECT_TRUE(Finds("户籍地址:杭州::4:0:5C0'", EntityType::kIpv6, "::4:0:5C0"));
 }
 
+// Found by the JSON record fuzzer in the ninth session (seeds
+// masked_boundary_44, _45): a negative keyword ("@qq") straddling the place
+// where a window stopped at an e-mail's mask, so that neither the window nor
+// the search for sinking keywords beyond the mask held it; an address that
+// ran to its length cap through an IPv6-like run entered at a '.', whose
+// mask is shorter, so that a second pass read further.
+TEST(DetectorEndToEnd, IdempotentWhereAKeywordStraddledAStopOrAnAddressRanIntoIpv6) {
+  Redactor r = Make(size_t{1} << 20);
+  const std::vector<std::string> texts = {
+      "qq ee1e0-882222 qqqqqq@qqqqqqaa青a8aaaa@aaaaaaa.noaeaaaaaaa",
+      "Addr:0:11藏.0100::0:11\xef\x97\x8f.''''''''''''''''''''''''''''''''__________________"
+      "0aaaaaa7市.a花园",
+  };
+  ExpectSecondPassChangesNothing(r, texts);
+  // "@qq" sinks the number whether or not the e-mail after it is masked.
+  EXPECT_FALSE(Finds("qq ee1e0-882222 qqqqqq@qqqqqqaa*******@*******.***", EntityType::kQq, "882222"));
+  EXPECT_FALSE(Finds("qq ee1e0-882222 qqqqqq@qqqqqqaa", EntityType::kQq, "882222"));
+  // An address stops before an IPv6-like run, also one entered at a '.'.
+  absl::StatusOr<std::vector<Finding>> found = TheDetector().Scan("Addr:杭州市西湖区.0100::0:11 花园");
+  ASSERT_TRUE(found.ok());
+  for (const Finding& f : *found) {
+    if (f.type == EntityType::kAddress) {
+      EXPECT_EQ(f.normalized.find("0100"), std::string::npos) << f.normalized;
+    }
+  }
+}
+
 // With the label operator (every finding the detector reports, numbered or
 // not), a second pass changes nothing: a label's name is no token
 // ("<CN_USCC>" is no WeChat ID) and holds no keyword ("MOBILE" in
