@@ -9,9 +9,10 @@
 //     nothing (labels here, every finding down to confidence 0).
 //
 // Input layout: byte 0 picks the window size, byte 1 seeds the chunking,
-// byte 2 the thread count (bit 0: 1 or 2) and whether labels are numbered
+// byte 2 the thread count (bit 0: 1 or 2), whether labels are numbered
 // (bit 1; unnumbered labels let 2 threads plan windows in parallel, numbered
-// ones plan serially); the rest is the text.
+// ones plan serially) and their style (bit 2: <CN_MOBILE> or [手机号]); the
+// rest is the text.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -27,24 +28,26 @@ namespace {
 
 const piivault::Detector& TheDetector() { return piivault::fuzz::BuiltinDetector(); }
 
-piivault::RedactionPolicy FuzzPolicy(bool numbered) {
+// mode: bit 0 numbered labels, bit 1 Chinese-style labels.
+piivault::RedactionPolicy FuzzPolicy(int mode) {
   piivault::RedactionPolicy p;
   p.default_operator = piivault::RedactOperator::kLabel;
-  p.numbered_labels = numbered;
+  p.numbered_labels = (mode & 1) != 0;
+  p.label_style = (mode & 2) != 0 ? piivault::LabelStyle::kChinese : piivault::LabelStyle::kAngle;
   p.default_min_confidence = 0.0f;
   p.deny_list = {"机密", "ZZTOP"};
   return p;
 }
 
-const piivault::Redactor& Whole(bool numbered) {
-  static const piivault::Redactor* r[2] = {nullptr, nullptr};
-  if (r[numbered] == nullptr) {
+const piivault::Redactor& Whole(int mode) {
+  static const piivault::Redactor* r[4] = {};
+  if (r[mode] == nullptr) {
     piivault::RedactorOptions o;
-    o.policy = FuzzPolicy(numbered);
+    o.policy = FuzzPolicy(mode);
     o.stream_window_bytes = size_t{1} << 30;
-    r[numbered] = new piivault::Redactor(*piivault::Redactor::Create(TheDetector(), o));
+    r[mode] = new piivault::Redactor(*piivault::Redactor::Create(TheDetector(), o));
   }
-  return *r[numbered];
+  return *r[mode];
 }
 
 void Fail(const char* what) {
@@ -60,15 +63,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t window = windows[data[0] % 8];
   std::mt19937_64 rng(data[1]);
   const int threads = 1 + (data[2] & 1);
-  const bool numbered = (data[2] & 2) != 0;
+  const int mode = (data[2] >> 1) & 3;  // numbered labels, Chinese style
   const std::string_view text(reinterpret_cast<const char*>(data) + 3, size - 3);
   if (window < 64 && text.size() > 4096) return 0;  // tiny windows rescan a lot
 
-  absl::StatusOr<std::string> expected = Whole(numbered).Redact(text, nullptr);
+  absl::StatusOr<std::string> expected = Whole(mode).Redact(text, nullptr);
   if (!expected.ok()) Fail("whole-buffer redaction failed");
 
   piivault::RedactorOptions o;
-  o.policy = FuzzPolicy(numbered);
+  o.policy = FuzzPolicy(mode);
   o.stream_window_bytes = window;
   absl::StatusOr<piivault::Redactor> r = piivault::Redactor::Create(TheDetector(), o);
   if (!r.ok()) Fail("create failed");
@@ -100,7 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Redacting the output again changes nothing (issue 3).
   static const bool idempotent = std::getenv("PIIVAULT_FUZZ_IDEMPOTENT") != nullptr;
   if (idempotent) {
-    absl::StatusOr<std::string> twice = Whole(numbered).Redact(out, nullptr);
+    absl::StatusOr<std::string> twice = Whole(mode).Redact(out, nullptr);
     if (!twice.ok()) Fail("second redaction failed");
     if (*twice != out) Fail("redacting the output again changed it");
   }

@@ -61,6 +61,20 @@ struct DetectorOptions {
   size_t max_input_bytes = size_t{1} << 30;
 };
 
+// The labels a redactor writes in place of values, for ScanCovering of text
+// it may have redacted before. A scan reads such a label as what it
+// replaced, so that redacting the output again changes nothing: no value
+// and no keyword inside it ("MOBILE" in <CN_MOBILE> vouches for nothing),
+// and beside a value it is glue, as the value was. The angle style
+// (<CN_MOBILE>, <CN_MOBILE_2>, and the hash operator's <CN_MOBILE#…>) is
+// always recognised; the rest costs a sweep of the text each, so is asked for.
+struct RedactionLabels {
+  bool chinese_style = false;  // [手机号], [手机号2]
+  // Labels a policy spells out ("<身份证>"), and their numbered forms
+  // (<身份证_2>; [身份证2], 【身份证2】; ID_2). Empty strings are ignored.
+  std::vector<std::string> custom = {};
+};
+
 // A compiled set of recognisers. Immutable once created; all const methods
 // are safe to call concurrently from many threads on one Detector.
 class Detector {
@@ -81,6 +95,8 @@ class Detector {
   // of the overlapping candidates (and its `normalized` is then empty).
   // Sorted by begin, non-overlapping; otherwise the same as Scan.
   absl::StatusOr<std::vector<Finding>> ScanCovering(std::string_view text) const;
+  // The same, reading `labels` as a redactor's (see RedactionLabels).
+  absl::StatusOr<std::vector<Finding>> ScanCovering(std::string_view text, const RedactionLabels& labels) const;
 
   // The most bytes a single finding can span. Streaming callers hold back
   // this many bytes (plus context) at a chunk boundary.
@@ -97,7 +113,8 @@ class Detector {
  private:
   struct Impl;
   explicit Detector(std::unique_ptr<const Impl> impl);
-  absl::StatusOr<std::vector<Finding>> ScanImpl(std::string_view text, bool cover) const;
+  absl::StatusOr<std::vector<Finding>> ScanImpl(std::string_view text, bool cover,
+                                                const RedactionLabels* labels) const;
   std::unique_ptr<const Impl> impl_;
 };
 

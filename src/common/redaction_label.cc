@@ -90,4 +90,49 @@ size_t BuiltinLabelEnd(std::string_view text, size_t i) {
   return 0;
 }
 
+namespace {
+
+// The closing bracket a custom label ends with, if any ("" otherwise).
+std::string_view CloseOf(std::string_view label) {
+  for (std::string_view close : {">", "]", "】"}) {
+    if (label.size() > close.size() && label.substr(label.size() - close.size()) == close) return close;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string NumberedCustomLabel(std::string_view label, int number) {
+  const std::string_view close = CloseOf(label);
+  std::string out(label.substr(0, label.size() - close.size()));
+  if (close.empty() || close == ">") out += '_';
+  out += std::to_string(number);
+  out += close;
+  return out;
+}
+
+std::string_view CustomLabelStem(std::string_view label) { return label.substr(0, label.size() - CloseOf(label).size()); }
+
+size_t CustomLabelEnd(std::string_view text, size_t i, std::string_view label) {
+  const std::string_view close = CloseOf(label);
+  const std::string_view stem = label.substr(0, label.size() - close.size());
+  if (stem.empty() || text.substr(i, stem.size()) != stem) return 0;
+  size_t k = i + stem.size();
+  const auto number_at = [&](size_t at) {  // one past "[_]digits" at `at` (no leading zero), or 0
+    size_t q = at;
+    if ((close.empty() || close == ">") && (q >= text.size() || text[q++] != '_')) return size_t{0};
+    if (q >= text.size() || text[q] < '1' || text[q] > '9') return size_t{0};
+    while (q < text.size() && text[q] >= '0' && text[q] <= '9') ++q;
+    return q;
+  };
+  if (close.empty()) {
+    const size_t numbered = number_at(k);
+    return numbered != 0 ? numbered : k;
+  }
+  if (text.substr(k, close.size()) == close) return k + close.size();
+  const size_t numbered = number_at(k);
+  if (numbered != 0 && text.substr(numbered, close.size()) == close) return numbered + close.size();
+  return 0;
+}
+
 }  // namespace piivault::internal

@@ -7,6 +7,7 @@
 #define PIIVAULT_COMMON_REDACTION_LABEL_H_
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "piivault/entity_type.h"
@@ -18,9 +19,21 @@ std::string_view ChineseLabelName(EntityType type);
 
 // If a built-in-style label starts at text[i] ('<' or '['), or the hash
 // operator's output (<CN_MOBILE#…>, 32 letters g..v), the offset one past
-// its end; otherwise 0. (Labels a policy spells out itself are not
-// recognised.)
+// its end; otherwise 0.
 size_t BuiltinLabelEnd(std::string_view text, size_t i);
+
+// A label a policy spells out itself ("<身份证>"), numbered: the number goes
+// before a closing '>' (after '_'), ']' or '】', else after "_": <身份证_2>,
+// [身份证2], 【身份证2】, ID_2. `number` >= 1.
+std::string NumberedCustomLabel(std::string_view label, int number);
+
+// What of a custom label a search looks for first: the label without its
+// closing bracket (numbered forms share it), or the whole label.
+std::string_view CustomLabelStem(std::string_view label);
+
+// If `label`, or one of its numbered forms, starts at text[i], the offset
+// one past its end; otherwise 0.
+size_t CustomLabelEnd(std::string_view text, size_t i, std::string_view label);
 
 }  // namespace piivault::internal
 

@@ -233,8 +233,11 @@ class Scanner {
   // Ready to scan `text` with `impl` as if newly constructed, keeping the
   // capacity of every buffer (Detector::Scan reuses one Scanner per thread,
   // so scanning many short texts allocates nothing per text).
-  void Reset(const Engine& impl, std::string_view text) {
+  // `labels`: the redactor's, beyond the angle style (may be null).
+  void Reset(const Engine& impl, std::string_view text, const RedactionLabels* labels) {
     impl_ = &impl;
+    chinese_labels_ = labels != nullptr && labels->chinese_style;
+    custom_labels_ = labels != nullptr && !labels->custom.empty() ? &labels->custom : nullptr;
     p_ = reinterpret_cast<const uint8_t*>(text.data());
     n_ = text.size();
     seg_.Clear();
@@ -758,7 +761,7 @@ class Scanner {
     }
     char prev = s[k - 1];
     if (prev == '_') return false;
-    if (prev == '>' && LabelEndsAt(seg_.e[k - 1])) return false;
+    if (LabelEndsAt(seg_.e[k - 1])) return false;
     if ((prev == '.' || prev == ',') && k >= 2 && (IsDigitOrMasked(s[k - 2]) || LabelEndsAt(seg_.e[k - 2])) &&
         seg_.e[k - 1] - seg_.b[k - 1] == 1) {
       return false;
@@ -780,7 +783,7 @@ class Scanner {
     if (o == 0) return true;
     uint8_t prev = p_[o - 1];
     if (prev >= 0x80) return true;
-    if (prev == '>' && LabelEndsAt(o)) return false;
+    if (LabelEndsAt(o)) return false;
     if ((prev == '.' || prev == ',') && o >= 2 && (IsDigitOrMasked(static_cast<char>(p_[o - 2])) || LabelEndsAt(o - 1))) {
       return false;
     }
@@ -828,7 +831,7 @@ class Scanner {
       return true;
     }
     char c = s[k];
-    if (IsAlnum(c) || c == '_' || (c == '<' && LabelStartsAt(seg_.b[k]))) return false;
+    if (IsAlnum(c) || c == '_' || LabelStartsAt(seg_.b[k])) return false;
     // "13800138000.00", "1,380,013,800"; a full-width '，' is a list
     // delimiter, never a thousands separator.
     if ((c == '.' || c == ',') && k + 1 < s.size() && (IsDigitOrMasked(s[k + 1]) || LabelStartsAt(seg_.b[k + 1])) &&
@@ -2078,10 +2081,12 @@ class Scanner {
   }
 
   // The redaction labels of the text in the default, angle style
-  // (<CN_MOBILE>, <CN_MOBILE_2>), found once per text on first need: one
-  // memchr sweep, as '<' is rare. (Chinese-style labels, [手机号], are not
-  // looked for: '[' opens every chat timestamp, and a sweep that stopped at
-  // each would cost more; README "Known gaps".)
+  // (<CN_MOBILE>, <CN_MOBILE_2>), and those the redactor asked for
+  // (RedactionLabels: [手机号], a policy's own), found once per text on
+  // first need: a memchr sweep for '<', which is rare; one for '[' (which
+  // opens every chat timestamp: a label's name starts with a capital or a
+  // Chinese character's lead byte, a timestamp with a digit) only for the
+  // Chinese style, and a search for each custom label.
   const std::vector<std::pair<size_t, size_t>>& Labels() const {
     if (labels_generation_ != generation_) FindLabels();
     return labels_;
@@ -2094,6 +2099,32 @@ class Scanner {
       if (i + 1 >= n_ || p_[i + 1] < 'A' || p_[i + 1] > 'Z') continue;  // every type name starts so
       if (const size_t e = internal::BuiltinLabelEnd(text, i); e != 0) labels_.emplace_back(i, e);
     }
+    if (!chinese_labels_ && custom_labels_ == nullptr) return;
+    if (chinese_labels_) {
+      for (size_t i = text.find('['); i < n_; i = text.find('[', i + 1)) {
+        if (i + 1 >= n_ || (p_[i + 1] < 0xE4 && (p_[i + 1] < 'A' || p_[i + 1] > 'Z'))) continue;  // ("IMEI", "手机号")
+        if (const size_t e = internal::BuiltinLabelEnd(text, i); e != 0) labels_.emplace_back(i, e);
+      }
+    }
+    if (custom_labels_ != nullptr) {
+      for (const std::string& label : *custom_labels_) {
+        const std::string_view stem = internal::CustomLabelStem(label);
+        if (stem.empty()) continue;
+        for (size_t i = text.find(stem); i < n_; i = text.find(stem, i + 1)) {
+          if (const size_t e = internal::CustomLabelEnd(text, i, label); e != 0) labels_.emplace_back(i, e);
+        }
+      }
+    }
+    // Sorted by start; where labels overlap (a custom label that is also a
+    // built-in one, or holds one), the one starting first, the longer of two.
+    std::sort(labels_.begin(), labels_.end(),
+              [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : a.second > b.second; });
+    size_t kept = 0;
+    for (const auto& l : labels_) {
+      if (kept > 0 && l.first < labels_[kept - 1].second) continue;
+      labels_[kept++] = l;
+    }
+    labels_.resize(kept);
   }
 
   // Does a redaction label start at original offset o, or end just before
@@ -2101,13 +2132,13 @@ class Scanner {
   // glue, as that value's digits or letters were ("…0903,<CN_USCC_1>" was
   // "…0903,91110108MA01ABCD5T": a comma between digits, no boundary).
   bool LabelStartsAt(size_t o) const {
-    if (o >= n_ || p_[o] != '<') return false;
+    if (o >= n_ || (p_[o] != '<' && p_[o] != '[' && custom_labels_ == nullptr)) return false;
     const std::vector<std::pair<size_t, size_t>>& labels = Labels();
     return std::binary_search(labels.begin(), labels.end(), std::pair<size_t, size_t>(o, 0),
                               [](const auto& a, const auto& b) { return a.first < b.first; });
   }
   bool LabelEndsAt(size_t o) const {
-    if (o == 0 || p_[o - 1] != '>') return false;
+    if (o == 0 || (p_[o - 1] != '>' && p_[o - 1] != ']' && custom_labels_ == nullptr)) return false;
     const std::vector<std::pair<size_t, size_t>>& labels = Labels();
     auto it = std::lower_bound(labels.begin(), labels.end(), o,
                                [](const std::pair<size_t, size_t>& a, size_t x) { return a.second < x; });
@@ -2627,6 +2658,8 @@ class Scanner {
   std::vector<Sunk> sunk_;
   std::vector<std::pair<size_t, size_t>> spans_;
   mutable std::vector<std::pair<size_t, size_t>> labels_;  // Labels()
+  bool chinese_labels_ = false;                              // look for [手机号] too
+  const std::vector<std::string>* custom_labels_ = nullptr;  // and these (RedactionLabels::custom)
   mutable uint64_t labels_generation_ = 0;
   std::string normalized_;  // Try's value being validated
   // Resolve's work lists.
@@ -2835,13 +2868,21 @@ absl::StatusOr<Detector> Detector::Create(const DetectorOptions& options) {
   return Detector(std::move(impl));
 }
 
-absl::StatusOr<std::vector<Finding>> Detector::Scan(std::string_view text) const { return ScanImpl(text, false); }
-
-absl::StatusOr<std::vector<Finding>> Detector::ScanCovering(std::string_view text) const {
-  return ScanImpl(text, true);
+absl::StatusOr<std::vector<Finding>> Detector::Scan(std::string_view text) const {
+  return ScanImpl(text, false, nullptr);
 }
 
-absl::StatusOr<std::vector<Finding>> Detector::ScanImpl(std::string_view text, bool cover) const {
+absl::StatusOr<std::vector<Finding>> Detector::ScanCovering(std::string_view text) const {
+  return ScanImpl(text, true, nullptr);
+}
+
+absl::StatusOr<std::vector<Finding>> Detector::ScanCovering(std::string_view text,
+                                                            const RedactionLabels& labels) const {
+  return ScanImpl(text, true, &labels);
+}
+
+absl::StatusOr<std::vector<Finding>> Detector::ScanImpl(std::string_view text, bool cover,
+                                                        const RedactionLabels* labels) const {
   if (text.size() > impl_->options.max_input_bytes) {
     return absl::InvalidArgumentError(absl::StrCat("input is ", text.size(),
                                                    " bytes; limit is ", impl_->options.max_input_bytes));
@@ -2852,14 +2893,14 @@ absl::StatusOr<std::vector<Finding>> Detector::ScanImpl(std::string_view text, b
   thread_local bool in_use = false;
   if (in_use) {
     Scanner scanner;
-    scanner.Reset(*impl_, text);
+    scanner.Reset(*impl_, text, labels);
     return scanner.Run(cover);
   }
   struct InUse {
     InUse() { in_use = true; }
     ~InUse() { in_use = false; }
   } guard;
-  reused.Reset(*impl_, text);
+  reused.Reset(*impl_, text, labels);
   return reused.Run(cover);
 }
 

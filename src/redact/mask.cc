@@ -593,17 +593,7 @@ bool EditBetween(std::string_view raw, std::string masked, size_t* pre, size_t* 
 }
 
 std::string MakeLabel(EntityType type, const TypeRule& rule, LabelStyle style, int number) {
-  if (!rule.label.empty()) {
-    if (number == 0) return rule.label;
-    const std::string& l = rule.label;
-    for (std::string_view close : {">", "]", "】"}) {
-      if (l.size() > close.size() && l.compare(l.size() - close.size(), close.size(), close) == 0) {
-        return absl::StrCat(l.substr(0, l.size() - close.size()), close == ">" ? "_" : "", number,
-                            std::string(close));
-      }
-    }
-    return absl::StrCat(l, "_", number);
-  }
+  if (!rule.label.empty()) return number == 0 ? rule.label : internal::NumberedCustomLabel(rule.label, number);
   if (style == LabelStyle::kChinese) {
     std::string name(internal::ChineseLabelName(type));
     return number == 0 ? absl::StrCat("[", name, "]") : absl::StrCat("[", name, number, "]");

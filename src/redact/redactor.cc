@@ -356,11 +356,27 @@ Redactor::~Redactor() = default;
 
 absl::StatusOr<Redactor> Redactor::Create(const Detector& detector, RedactorOptions options) {
   const Detector* d = &detector;
+  // The labels this policy writes, beyond the angle style the detector
+  // always knows: a second pass must read them as the values they replaced.
+  auto labels = std::make_shared<RedactionLabels>();
+  for (EntityType type : AllEntityTypes()) {
+    const TypeRule rule = options.policy.RuleFor(type);
+    if (rule.op != RedactOperator::kLabel) continue;
+    if (!rule.label.empty()) {
+      if (std::find(labels->custom.begin(), labels->custom.end(), rule.label) == labels->custom.end())
+        labels->custom.push_back(rule.label);
+    } else {
+      labels->chinese_style |= options.policy.label_style == LabelStyle::kChinese;
+    }
+  }
   // Covering findings: masking the winner of overlapping candidates must not
   // leave the rest of a loser readable.
-  return CreateWithScanner([d](std::string_view text) { return d->ScanCovering(text); },
-                           detector.max_finding_bytes(), detector.context_window_bytes(),
-                           std::move(options));
+  if (!labels->chinese_style && labels->custom.empty()) {
+    return CreateWithScanner([d](std::string_view text) { return d->ScanCovering(text); },
+                             detector.max_finding_bytes(), detector.context_window_bytes(), std::move(options));
+  }
+  return CreateWithScanner([d, labels](std::string_view text) { return d->ScanCovering(text, *labels); },
+                           detector.max_finding_bytes(), detector.context_window_bytes(), std::move(options));
 }
 
 absl::StatusOr<Redactor> Redactor::CreateWithScanner(ScanFunction scan, size_t max_finding_bytes,

@@ -163,14 +163,19 @@ void ExpectSecondPassChangesNothing(const Redactor& r, const std::vector<std::st
 }
 
 // The same with every finding labelled down to confidence 0, plain and
-// numbered (the redact_stream fuzzer's policy).
+// numbered, in both label styles (<CN_MOBILE>, [手机号]; the redact_stream
+// fuzzer's policy).
 void ExpectLabelledSecondPassChangesNothing(const std::vector<std::string>& texts) {
-  for (bool numbered : {false, true}) {
-    RedactionPolicy p;
-    p.default_operator = RedactOperator::kLabel;
-    p.default_min_confidence = 0.0f;
-    p.numbered_labels = numbered;
-    ExpectSecondPassChangesNothing(Make(size_t{1} << 20, p), texts);
+  for (LabelStyle style : {LabelStyle::kAngle, LabelStyle::kChinese}) {
+    for (bool numbered : {false, true}) {
+      SCOPED_TRACE(std::string(style == LabelStyle::kAngle ? "angle" : "chinese") + (numbered ? ", numbered" : ""));
+      RedactionPolicy p;
+      p.default_operator = RedactOperator::kLabel;
+      p.default_min_confidence = 0.0f;
+      p.numbered_labels = numbered;
+      p.label_style = style;
+      ExpectSecondPassChangesNothing(Make(size_t{1} << 20, p), texts);
+    }
   }
 }
 
@@ -243,8 +248,11 @@ TEST(DetectorEndToEnd, IdempotentWhereMasksMetNeighbours) {
   ExpectSecondPassChangesNothing(r, texts);
 }
 
-bool Finds(std::string_view text, EntityType type, std::string_view value) {
-  absl::StatusOr<std::vector<Finding>> found = TheDetector().Scan(text);
+// Does a scan of `text` (reading `labels` as a redactor's, if given) find
+// `value` as `type`?
+bool Finds(std::string_view text, EntityType type, std::string_view value, const RedactionLabels* labels = nullptr) {
+  absl::StatusOr<std::vector<Finding>> found =
+      labels == nullptr ? TheDetector().Scan(text) : TheDetector().ScanCovering(text, *labels);
   EXPECT_TRUE(found.ok()) << found.status();
   if (!found.ok()) return false;
   for (const Finding& f : *found) {
@@ -423,11 +431,47 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
   ExpectSecondPassChangesNothing(*hashing, {Transcript(), "a,13812340957,a,13812340958,a,13812340959单元12340960"});
   EXPECT_FALSE(Finds("的统一社会信用代码是<CN_USCC>。", EntityType::kWechatId, "CN_USCC"));
   EXPECT_FALSE(Finds("a,<CN_MOBILE>,a,13812340959单元12340960", EntityType::kCnMobile, "13812340959"));
+  // Chinese-style labels too, for a redactor that writes them: "[QQ号]" is
+  // no WeChat ID, the keywords in it vouch for nothing, and a label is glue.
+  RedactionLabels chinese;
+  chinese.chinese_style = true;
+  EXPECT_FALSE(Finds("的代码是[QQ号]。", EntityType::kWechatId, "QQ", &chinese));
+  EXPECT_FALSE(Finds("[QQ号] 882211344。", EntityType::kQq, "882211344", &chinese));
+  EXPECT_TRUE(Finds("[QQ号] 882211344。", EntityType::kQq, "882211344"));  // (a plain scan: words)
+  EXPECT_TRUE(Finds("QQ号 882211344。", EntityType::kQq, "882211344", &chinese));
+  EXPECT_FALSE(Finds("a,13812340903,[统一社会信用代码1]。", EntityType::kCnMobile, "13812340903", &chinese));
+  EXPECT_TRUE(Finds("a,13812340903，[统一社会信用代码1]。", EntityType::kCnMobile, "13812340903", &chinese));
+  EXPECT_TRUE(Finds("[2024-02-15 17:18:00] 手机13812340903", EntityType::kCnMobile, "13812340903", &chinese));
+  // Labels a policy spells out too, numbered or not.
+  for (const char* label : {"<手机>", "【手机号码】", "PHONE"}) {
+    for (bool numbered : {false, true}) {
+      SCOPED_TRACE(std::string(label) + (numbered ? ", numbered" : ""));
+      RedactionPolicy p;
+      p.default_operator = RedactOperator::kLabel;
+      p.default_min_confidence = 0.0f;
+      p.numbered_labels = numbered;
+      p.rules[EntityType::kCnMobile] = TypeRule{RedactOperator::kLabel, 0.0f, label};
+      p.rules[EntityType::kQq] = TypeRule{RedactOperator::kLabel, 0.0f, "<QQ号>"};
+      ExpectSecondPassChangesNothing(Make(size_t{1} << 20, p),
+                                     {Transcript(), "a,13812340957,a,13812340958,a,13812340959单元12340960,a,13812340961",
+                                      "QQ号 882211344。QQ 882211345"});
+    }
+  }
+  RedactionLabels custom;
+  custom.custom = {"<QQ号>"};
+  absl::StatusOr<std::vector<Finding>> in_custom = TheDetector().ScanCovering("<QQ号> 882211344。", custom);
+  ASSERT_TRUE(in_custom.ok());
+  EXPECT_TRUE(in_custom->empty()) << "the keyword inside a custom label vouches for nothing";
+  in_custom = TheDetector().ScanCovering("<QQ号> 882211344。");
+  ASSERT_TRUE(in_custom.ok());
+  EXPECT_FALSE(in_custom->empty()) << "unless the label is not the redactor's";
   // A label beside a value is glue, as the value it replaced was: a comma
   // between digits is no boundary (redact_stream seed
   // label_glue_second_pass.bin).
   EXPECT_FALSE(Finds("a,13812340903,<CN_USCC_1>。", EntityType::kCnMobile, "13812340903"));
   EXPECT_FALSE(Finds("a,13812340903<CN_USCC>。", EntityType::kCnMobile, "13812340903"));
+  EXPECT_FALSE(Finds("a,13812340903,<CN_USCC#" + std::string(32, 'k') + ">。", EntityType::kCnMobile, "13812340903"))
+      << "the hash operator's output is a label too";
   EXPECT_TRUE(Finds("a,13812340903，<CN_USCC>。", EntityType::kCnMobile, "13812340903"));
   // ... an IPv6-like run too ("09:13:：wang.jianguo@…" labelled:
   // label_glue_ipv6_second_pass.bin).

@@ -127,6 +127,29 @@ TEST(Labels, BuiltinStylesAreRecognised) {
   }
 }
 
+// So is every label a policy spells out, numbered or not, and nothing that
+// merely begins like one.
+TEST(Labels, CustomLabelsAreRecognised) {
+  for (std::string label : {"<身份证>", "[身份证]", "【身份证】", "ID", "**PII**"}) {
+    TypeRule rule;
+    rule.label = label;
+    for (int number : {0, 1, 12, 100000}) {
+      const std::string written = redact_internal::MakeLabel(EntityType::kCnResidentId, rule, LabelStyle::kAngle, number);
+      const std::string text = "前" + written + "后";
+      EXPECT_EQ(internal::CustomLabelEnd(text, 3, label), 3 + written.size()) << written;
+      EXPECT_EQ(text.find(internal::CustomLabelStem(label)), 3u) << written;
+    }
+  }
+  EXPECT_EQ(redact_internal::MakeLabel(EntityType::kCnResidentId, TypeRule{RedactOperator::kLabel, 0.5f, "<身份证>"},
+                                       LabelStyle::kAngle, 2),
+            "<身份证_2>");
+  EXPECT_EQ(internal::NumberedCustomLabel("[身份证]", 3), "[身份证3]");
+  EXPECT_EQ(internal::NumberedCustomLabel("ID", 3), "ID_3");
+  for (std::string_view not_label : {"<身份证", "<身份证_>", "<身份证_0>", "<身份证2>", "<身份", "[身份证_2]"}) {
+    EXPECT_EQ(internal::CustomLabelEnd(not_label, 0, "<身份证>"), 0u) << not_label;
+  }
+}
+
 TEST(Redactor, MasksWithDefaultPolicy) {
   Redactor r = MakeFake(RedactionPolicy::Default());
   RedactionReport report;
