@@ -11,8 +11,12 @@
 // Input layout: byte 0 picks the window size, byte 1 seeds the chunking,
 // byte 2 the thread count (bit 0: 1 or 2), whether labels are numbered
 // (bit 1; unnumbered labels let 2 threads plan windows in parallel, numbered
-// ones plan serially) and their style (bit 2: <CN_MOBILE> or [手机号]); the
+// ones plan serially), their style (bit 2: <CN_MOBILE> or [手机号]) and
+// whether the hash operator (<CN_MOBILE#…>) replaces labels (bit 3); the
 // rest is the text.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -28,10 +32,31 @@ namespace {
 
 const piivault::Detector& TheDetector() { return piivault::fuzz::BuiltinDetector(); }
 
-// mode: bit 0 numbered labels, bit 1 Chinese-style labels.
+[[noreturn]] void Fail(const char* what) {
+  std::fprintf(stderr, "redact_stream fuzzer: %s\n", what);
+  std::abort();
+}
+
+// A hash key for the hash operator, written once per process (0600).
+const std::string& HashKeyFile() {
+  static const std::string* path = [] {
+    auto* p = new std::string("/tmp/piivault_redact_stream_fuzzer_key." + std::to_string(::getpid()));
+    std::FILE* f = std::fopen(p->c_str(), "wb");
+    const std::string key(32, 'k');
+    if (f == nullptr) Fail("cannot write the hash key file");
+    const bool written = std::fwrite(key.data(), 1, key.size(), f) == key.size();
+    if (std::fclose(f) != 0 || !written || ::chmod(p->c_str(), 0600) != 0) Fail("cannot write the hash key file");
+    std::atexit([] { ::unlink(HashKeyFile().c_str()); });
+    return p;
+  }();
+  return *path;
+}
+
+// mode: bit 0 numbered labels, bit 1 Chinese-style labels, bit 2 the hash
+// operator instead of labels.
 piivault::RedactionPolicy FuzzPolicy(int mode) {
   piivault::RedactionPolicy p;
-  p.default_operator = piivault::RedactOperator::kLabel;
+  p.default_operator = (mode & 4) != 0 ? piivault::RedactOperator::kHash : piivault::RedactOperator::kLabel;
   p.numbered_labels = (mode & 1) != 0;
   p.label_style = (mode & 2) != 0 ? piivault::LabelStyle::kChinese : piivault::LabelStyle::kAngle;
   p.default_min_confidence = 0.0f;
@@ -39,20 +64,23 @@ piivault::RedactionPolicy FuzzPolicy(int mode) {
   return p;
 }
 
-const piivault::Redactor& Whole(int mode) {
-  static const piivault::Redactor* r[4] = {};
-  if (r[mode] == nullptr) {
-    piivault::RedactorOptions o;
-    o.policy = FuzzPolicy(mode);
-    o.stream_window_bytes = size_t{1} << 30;
-    r[mode] = new piivault::Redactor(*piivault::Redactor::Create(TheDetector(), o));
-  }
-  return *r[mode];
+piivault::RedactorOptions FuzzOptions(int mode, size_t window) {
+  piivault::RedactorOptions o;
+  o.policy = FuzzPolicy(mode);
+  o.stream_window_bytes = window;
+  if ((mode & 4) != 0) o.hash_key_file = HashKeyFile();
+  return o;
 }
 
-void Fail(const char* what) {
-  std::fprintf(stderr, "redact_stream fuzzer: %s\n", what);
-  std::abort();
+const piivault::Redactor& Whole(int mode) {
+  static const piivault::Redactor* r[8] = {};
+  if (r[mode] == nullptr) {
+    absl::StatusOr<piivault::Redactor> made =
+        piivault::Redactor::Create(TheDetector(), FuzzOptions(mode, size_t{1} << 30));
+    if (!made.ok()) Fail("create failed");
+    r[mode] = new piivault::Redactor(*std::move(made));
+  }
+  return *r[mode];
 }
 
 }  // namespace
@@ -63,17 +91,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t window = windows[data[0] % 8];
   std::mt19937_64 rng(data[1]);
   const int threads = 1 + (data[2] & 1);
-  const int mode = (data[2] >> 1) & 3;  // numbered labels, Chinese style
+  const int mode = (data[2] >> 1) & 7;  // numbered labels, Chinese style, hash
   const std::string_view text(reinterpret_cast<const char*>(data) + 3, size - 3);
   if (window < 64 && text.size() > 4096) return 0;  // tiny windows rescan a lot
 
   absl::StatusOr<std::string> expected = Whole(mode).Redact(text, nullptr);
   if (!expected.ok()) Fail("whole-buffer redaction failed");
 
-  piivault::RedactorOptions o;
-  o.policy = FuzzPolicy(mode);
-  o.stream_window_bytes = window;
-  absl::StatusOr<piivault::Redactor> r = piivault::Redactor::Create(TheDetector(), o);
+  absl::StatusOr<piivault::Redactor> r = piivault::Redactor::Create(TheDetector(), FuzzOptions(mode, window));
   if (!r.ok()) Fail("create failed");
   piivault::RedactStream stream(*r, threads);
   std::string out;
