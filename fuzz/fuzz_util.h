@@ -2,6 +2,9 @@
 #ifndef PIIVAULT_FUZZ_FUZZ_UTIL_H_
 #define PIIVAULT_FUZZ_FUZZ_UTIL_H_
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -28,6 +31,25 @@ inline const Detector& BuiltinDetector() {
     return new Detector(*std::move(det));
   }();
   return *d;
+}
+
+// A key file for the hash operator (32 bytes, 0600), written once per
+// process and removed at exit.
+inline const std::string& HashKeyFile() {
+  static const std::string* const path = [] {
+    auto* p = new std::string("/tmp/piivault_fuzz_hash_key." + std::to_string(::getpid()));
+    const std::string key(32, 'k');
+    std::FILE* f = std::fopen(p->c_str(), "wb");
+    bool ok = f != nullptr && std::fwrite(key.data(), 1, key.size(), f) == key.size();
+    ok = f != nullptr && std::fclose(f) == 0 && ok && ::chmod(p->c_str(), 0600) == 0;
+    if (!ok) {
+      std::fprintf(stderr, "cannot write the hash key file %s\n", p->c_str());
+      std::abort();
+    }
+    std::atexit([] { ::unlink(HashKeyFile().c_str()); });
+    return p;
+  }();
+  return *path;
 }
 
 }  // namespace piivault::fuzz

@@ -2,7 +2,10 @@
 // the string values at the requested field paths, its simdjson fallback,
 // and Redactor::RedactJsonRecord on top of them.
 //
-// The first input byte picks the field paths; the rest is the record.
+// The first input byte picks the field paths (its value mod 5) and the
+// policy (its value / 5 mod 4: the default, masks; every finding down to
+// confidence 0 labelled, angle style; the same numbered, Chinese style; the
+// hash operator); the rest is the record.
 //
 // Properties (abort on failure, so libFuzzer reports):
 //  - nothing crashes, whatever the bytes (truncated escapes, lone
@@ -16,8 +19,7 @@
 // With PIIVAULT_FUZZ_IDEMPOTENT=1: that the second redaction changes nothing
 // (issue 3: redacting redacted output finds nothing new). ctest's seed
 // replay sets it (fuzz/CMakeLists.txt), so every kept case stays fixed; a
-// fuzzing run leaves it off unless asked, as it still finds breaks in
-// garbage text (below).
+// fuzzing run leaves it off unless asked.
 // This target found twenty-two ways masking made new values or moved a
 // neighbour's end, and with that check on nine more, all fixed
 // (tests/redact/detector_e2e_test.cc keeps them:
@@ -43,13 +45,11 @@
 // address's), letters a mask kept ("蒙q***qq") read as a keyword, an e-mail
 // domain that ran on into a number and ended at its mask, and a digit run
 // read differently after a masked one ("苏q***q1-882221"). README "Known
-// gaps" lists the rules. The check stays off because it still fails on
-// garbage text: with the final rules two runs broke after 3 and 8 minutes
-// (a QQ number among long runs of IPv6- and phone-like groups; a phone
-// number with an "ext." extension next to masked neighbours, seeds
-// long_stretch_*: a value near where a stretch of over 4096 ASCII
-// characters was cut into segments, a cut that moved once masks changed the
-// text before it; such stretches are now scanned in overlapping pieces).
+// gaps" lists the rules. Since the ninth session the policy byte also
+// redacts with labels (both styles, numbered) and the hash operator; that
+// found seven ways a label let a second pass find more than the first (seeds
+// *.p1/p2/p3.json: every earlier seed under those policies, and
+// label_second_pass_*).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -73,13 +73,26 @@ const std::vector<std::vector<std::string>>& FieldSets() {
   return *sets;
 }
 
-const piivault::Redactor& Redactor() {
-  static const piivault::Redactor* const r = [] {
-    absl::StatusOr<piivault::Redactor> red = piivault::Redactor::Create(piivault::fuzz::BuiltinDetector(), {});
+piivault::RedactorOptions PolicyOptions(int policy) {
+  piivault::RedactorOptions o;
+  if (policy == 0) return o;  // the default policy
+  o.policy.default_min_confidence = 0.0f;
+  o.policy.default_operator = policy == 3 ? piivault::RedactOperator::kHash : piivault::RedactOperator::kLabel;
+  o.policy.numbered_labels = policy == 2;
+  o.policy.label_style = policy == 2 ? piivault::LabelStyle::kChinese : piivault::LabelStyle::kAngle;
+  if (policy == 3) o.hash_key_file = piivault::fuzz::HashKeyFile();
+  return o;
+}
+
+const piivault::Redactor& Redactor(int policy) {
+  static const piivault::Redactor* r[4] = {};
+  if (r[policy] == nullptr) {
+    absl::StatusOr<piivault::Redactor> red =
+        piivault::Redactor::Create(piivault::fuzz::BuiltinDetector(), PolicyOptions(policy));
     Check(red.ok());
-    return new piivault::Redactor(*std::move(red));
-  }();
-  return *r;
+    r[policy] = new piivault::Redactor(*std::move(red));
+  }
+  return *r[policy];
 }
 
 bool SameRanges(const std::vector<StringRange>& a, const std::vector<StringRange>& b) {
@@ -95,6 +108,7 @@ bool SameRanges(const std::vector<StringRange>& a, const std::vector<StringRange
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0 || size > kMaxInput) return 0;
   const std::vector<std::string>& fields = FieldSets()[data[0] % FieldSets().size()];
+  const piivault::Redactor& redactor = Redactor(data[0] / FieldSets().size() % 4);
   const std::string_view record(reinterpret_cast<const char*>(data + 1), size - 1);
 
   std::vector<StringRange> strict, simd, both;
@@ -105,13 +119,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (strict_ok) Check(simd_status.ok() && SameRanges(strict, simd));
   if (status.ok()) Check(SameRanges(both, simd));
 
-  absl::StatusOr<std::string> out = Redactor().RedactJsonRecord(record, fields, nullptr);
+  absl::StatusOr<std::string> out = redactor.RedactJsonRecord(record, fields, nullptr);
   Check(out.ok() == status.ok());
   if (!out.ok()) return 0;
   std::vector<StringRange> again;
   Check(piivault::redact_internal::FieldStrings(*out, fields, &again).ok());
   Check(again.size() == both.size());
-  absl::StatusOr<std::string> twice = Redactor().RedactJsonRecord(*out, fields, nullptr);
+  absl::StatusOr<std::string> twice = redactor.RedactJsonRecord(*out, fields, nullptr);
   Check(twice.ok());
   static const bool idempotent = std::getenv("PIIVAULT_FUZZ_IDEMPOTENT") != nullptr;
   if (idempotent) Check(*twice == *out);

@@ -14,9 +14,6 @@
 // ones plan serially), their style (bit 2: <CN_MOBILE> or [手机号]) and
 // whether the hash operator (<CN_MOBILE#…>) replaces labels (bit 3); the
 // rest is the text.
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -37,21 +34,6 @@ const piivault::Detector& TheDetector() { return piivault::fuzz::BuiltinDetector
   std::abort();
 }
 
-// A hash key for the hash operator, written once per process (0600).
-const std::string& HashKeyFile() {
-  static const std::string* path = [] {
-    auto* p = new std::string("/tmp/piivault_redact_stream_fuzzer_key." + std::to_string(::getpid()));
-    std::FILE* f = std::fopen(p->c_str(), "wb");
-    const std::string key(32, 'k');
-    if (f == nullptr) Fail("cannot write the hash key file");
-    const bool written = std::fwrite(key.data(), 1, key.size(), f) == key.size();
-    if (std::fclose(f) != 0 || !written || ::chmod(p->c_str(), 0600) != 0) Fail("cannot write the hash key file");
-    std::atexit([] { ::unlink(HashKeyFile().c_str()); });
-    return p;
-  }();
-  return *path;
-}
-
 // mode: bit 0 numbered labels, bit 1 Chinese-style labels, bit 2 the hash
 // operator instead of labels.
 piivault::RedactionPolicy FuzzPolicy(int mode) {
@@ -68,7 +50,7 @@ piivault::RedactorOptions FuzzOptions(int mode, size_t window) {
   piivault::RedactorOptions o;
   o.policy = FuzzPolicy(mode);
   o.stream_window_bytes = window;
-  if ((mode & 4) != 0) o.hash_key_file = HashKeyFile();
+  if ((mode & 4) != 0) o.hash_key_file = piivault::fuzz::HashKeyFile();
   return o;
 }
 

@@ -766,6 +766,9 @@ class Scanner {
         seg_.e[k - 1] - seg_.b[k - 1] == 1) {
       return false;
     }
+    // A label then a '-': the run may have begun in what the label replaced
+    // ("::5:1:1902-44111102-…", its IPv6 address labelled).
+    if (prev == '-' && k >= 2 && seg_.e[k - 1] - seg_.b[k - 1] == 1 && LabelEndsAt(seg_.e[k - 2])) return false;
     if (IsDigit(prev)) return false;
     if (IsAlpha(prev)) {
       size_t j = k;
@@ -787,6 +790,7 @@ class Scanner {
     if ((prev == '.' || prev == ',') && o >= 2 && (IsDigitOrMasked(static_cast<char>(p_[o - 2])) || LabelEndsAt(o - 1))) {
       return false;
     }
+    if (prev == '-' && LabelEndsAt(o - 1)) return false;  // (as above)
     if (!IsAlnum(static_cast<char>(prev)) && prev != '_') return true;
     return GlueOk(o);
   }
@@ -838,6 +842,9 @@ class Scanner {
         seg_.e[k] - seg_.b[k] == 1) {
       return false;
     }
+    // A '-' then a label: the run may have gone on through the '-' into
+    // what the label replaced ("…4411110-1902::5").
+    if (c == '-' && k + 1 < s.size() && seg_.e[k] - seg_.b[k] == 1 && LabelStartsAt(seg_.b[k + 1])) return false;
     return true;
   }
 
@@ -1118,9 +1125,16 @@ class Scanner {
       }
       if (e - b < impl_->tokens_min || e - b > impl_->tokens_max) continue;
       // Parts of e-mail addresses, domains and file names are not tokens (a
-      // masked '*' beside the dot stands for what it hid: "2::*:*:*.note").
-      if (b > 0 && (s[b - 1] == '@' || (s[b - 1] == '.' && b >= 2 && IsAlnumOrMasked(s[b - 2])))) continue;
-      if (e < m && (s[e] == '@' || (s[e] == '.' && e + 1 < m && IsAlnumOrMasked(s[e + 1])))) continue;
+      // masked '*' or a label beside the dot stands for what it hid:
+      // "2::*:*:*.note", "<IPV6>.note").
+      if (b > 0 && (s[b - 1] == '@' || (s[b - 1] == '.' && b >= 2 &&
+                                        (IsAlnumOrMasked(s[b - 2]) || LabelEndsAt(seg_.e[b - 2]))))) {
+        continue;
+      }
+      if (e < m && (s[e] == '@' ||
+                    (s[e] == '.' && e + 1 < m && (IsAlnumOrMasked(s[e + 1]) || LabelStartsAt(seg_.b[e + 1]))))) {
+        continue;
+      }
       std::string_view v(s.data() + b, e - b);
       TryTokenPatterns(v, letter, seg_.b[b], seg_.e[e - 1]);
     }
@@ -1169,14 +1183,14 @@ class Scanner {
       // A longer local part is not an address (RFC 5321); cutting it would
       // make the finding depend on how far back the text goes.
       if (b > 0 && EmailLocal(s[b - 1])) continue;
-      // Nor is one glued to a masked character: it was longer.
-      if (b > 0 && s[b - 1] == '*') continue;
+      // Nor is one glued to a masked character or a label: it was longer.
+      if (b > 0 && (s[b - 1] == '*' || LabelEndsAt(seg_.b[b]))) continue;
       size_t e = at + 1;
       while (e < s.size() && EmailDomain(s[e]) && e - at < 190) ++e;
-      // Nor is one whose domain runs into a masked character: the domain
-      // went on ("a@qq.com-902…" is none; masked, "a@qq.com-***…" must not
-      // be one either).
-      if (e < s.size() && s[e] == '*') continue;
+      // Nor is one whose domain runs into a masked character or a label: the
+      // domain went on ("a@qq.com-902…" is none; masked, "a@qq.com-***…" or
+      // labelled, "a@qq.com-<IMEI>", it must not be one either).
+      if (e < s.size() && (s[e] == '*' || LabelStartsAt(seg_.b[e]))) continue;
       while (e > at + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) --e;
       while (b < at && s[b] == '.') ++b;
       if (b == at || e == at + 1) continue;
@@ -1185,8 +1199,9 @@ class Scanner {
       // arbitrarily far away; such runs are not addresses. (A lone '@' after
       // an address, as in "x@qq.com@ 客服", is not a chain.)
       // (A masked character, '*', stands for what it hid.)
-      if ((b >= 2 && s[b - 1] == '@' && (EmailLocal(s[b - 2]) || s[b - 2] == '*')) ||
-          (e + 1 < s.size() && s[e] == '@' && (EmailDomain(s[e + 1]) || s[e + 1] == '*'))) {
+      if ((b >= 2 && s[b - 1] == '@' && (EmailLocal(s[b - 2]) || s[b - 2] == '*' || LabelEndsAt(seg_.b[b - 1]))) ||
+          (e + 1 < s.size() && s[e] == '@' &&
+           (EmailDomain(s[e + 1]) || s[e + 1] == '*' || LabelStartsAt(seg_.b[e + 1])))) {
         continue;
       }
       std::string_view v(s.data() + b, e - b);
@@ -1215,9 +1230,13 @@ class Scanner {
       // to "***:5::1:…". "::" right after a mask too: the first pass may
       // have skipped a run through the word the mask hid, glued to a '*'
       // further back: "a.*4:aav::4:0:5C0" to "a****::4:0:5C0".)
-      const bool masked = k > 0 && s[k - 1] == '*';
-      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked || LabelEndsAt(seg_.e[k - 1])) &&
-          (s[k] != ':' || masked)) {
+      // (A label there, or before the dots there, counts as a mask: what it
+      // replaced may have been more of the run, "[IMEI1]::4:0:5:1:" the
+      // label of a run's first group, "[IP地址1].C:0::8" of its IPv4 part.)
+      size_t dots = k;
+      while (dots > 0 && s[dots - 1] == '.') --dots;
+      const bool masked = k > 0 && (s[k - 1] == '*' || (dots > 0 && LabelEndsAt(seg_.e[dots - 1])));
+      if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) && (s[k] != ':' || masked)) {
         while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.' || s[k] == '*')))) ++k;
         continue;
       }
@@ -1237,7 +1256,9 @@ class Scanner {
         star |= s[k] == '*';
         ++k;
       }
-      if (star) continue;
+      // So is a label right after the run ("aa1::4:<EMAIL>"): what it
+      // replaced may have begun with more of the run ("a.a@…").
+      if (star || (k < m && LabelStartsAt(seg_.b[k]))) continue;
       size_t e = k;
       // A leading group longer than 4 hex digits cannot start an address
       // ("…bbbb3:2001:db8::2"): start at the colon, as when the run is glued
@@ -1713,13 +1734,16 @@ class Scanner {
 
   static bool ColonHexByte(uint8_t c) { return IsHex(static_cast<char>(c)) || c == ':' || c == '.' || c == '*'; }
   // Does the run of ColonHexByte from i hold "::" or five colons?
+  // (A run that ends at a redaction label may have gone on into what the
+  // label replaced: it counts.)
   bool ColonHexRunAhead(size_t i) const {
     int colons = 0;
-    for (size_t j = i; j < n_ && ColonHexByte(p_[j]); ++j) {
+    size_t j = i;
+    for (; j < n_ && ColonHexByte(p_[j]); ++j) {
       if (p_[j] != ':') continue;
       if (++colons >= 5 || (j + 1 < n_ && p_[j + 1] == ':')) return true;
     }
-    return false;
+    return j > i && LabelStartsAt(j);
   }
 
   // Is q an administrative division's last character (省 市 区 县 旗 州 盟),
@@ -1759,6 +1783,9 @@ class Scanner {
     while (i < n_ && chars < p.max_length) {
       uint8_t b = p_[i];
       if (chars > 0 && stops != nullptr && stops->HasPrefixOf(Rest(i))) break;
+      // A redaction label ends it: what it replaced was a value of its own
+      // (one the address ran into would have been masked with it as one).
+      if (i > at && LabelStartsAt(i)) break;
       if (b == '\n' || b == '\r' || b == '\t' || b == ',' || b == ';' || b == '|' || b == 0) break;
       // So does an e-mail address's '@': its mask is shorter ("a***@"), and
       // a window through one would reach further on a second pass. (A
@@ -2145,6 +2172,28 @@ class Scanner {
     return it != labels.end() && it->second == o;
   }
 
+  // The label (of `labels`, Labels()) that starts at o, ends at o, or holds
+  // o; null if none.
+  static const std::pair<size_t, size_t>* LabelStartingAt(const std::vector<std::pair<size_t, size_t>>& labels,
+                                                           size_t o) {
+    if (labels.empty()) return nullptr;
+    auto it = std::lower_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(o, 0));
+    return it != labels.end() && it->first == o ? &*it : nullptr;
+  }
+  static const std::pair<size_t, size_t>* LabelEndingAt(const std::vector<std::pair<size_t, size_t>>& labels,
+                                                         size_t o) {
+    if (labels.empty()) return nullptr;
+    auto it = std::lower_bound(labels.begin(), labels.end(), o,
+                               [](const std::pair<size_t, size_t>& a, size_t x) { return a.second < x; });
+    return it != labels.end() && it->second == o ? &*it : nullptr;
+  }
+  static const std::pair<size_t, size_t>* LabelCovering(const std::vector<std::pair<size_t, size_t>>& labels,
+                                                         size_t o) {
+    if (labels.empty()) return nullptr;
+    auto it = std::upper_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(o, SIZE_MAX));
+    return it != labels.begin() && std::prev(it)->second > o ? &*std::prev(it) : nullptr;
+  }
+
   // Is [begin, end) inside a redaction label? (Its name is no token: the
   // first pass had a value there.)
   bool InLabel(size_t begin, size_t end) const {
@@ -2279,12 +2328,14 @@ class Scanner {
     }
     // A redaction label stops the window as the value it replaced would
     // have (a number, for most types): a second pass must not read past it
-    // to a keyword the first pass never reached.
+    // to a keyword the first pass never reached. But the value may have been
+    // a word the window read through ("宁qqqee0", a plate), so keywords that
+    // sink a value are looked for beyond it, as beyond a '*'.
     if (const std::vector<std::pair<size_t, size_t>>& labels = Labels(); !labels.empty()) {
       auto it = std::upper_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(begin, 0));
       if (it != labels.begin() && std::prev(it)->second > lo) {
         lo = std::prev(it)->second;
-        *masked_stop = false;
+        *masked_stop = true;
       }
     }
     return lo;
@@ -2292,7 +2343,10 @@ class Scanner {
   // WindowEnd's stop at a '*' (and not at the window's size), else SIZE_MAX.
   // The window then ends before the word the '*' is in: what a mask kept of
   // its value is no keyword.
+  // A stop at a redaction label counts as one at a '*' (what it replaced
+  // may not have stopped the window), without the word before it.
   size_t MaskedWindowEnd(size_t end, size_t* stop) const {
+    if (*stop < n_ && *stop < end + kAfterWindow && LabelStartsAt(*stop)) return *stop;
     if (*stop >= n_ || p_[*stop] != '*' || *stop >= end + kAfterWindow) return SIZE_MAX;
     const size_t at = *stop;
     while (*stop > end && p_[*stop - 1] < 0x80 && IsAlnum(static_cast<char>(p_[*stop - 1]))) --*stop;
@@ -2381,7 +2435,10 @@ class Scanner {
   // Returns the other end of that stretch: `at` is where the window before
   // the span at `origin` began (after a '*') or where the window after the
   // span ending at `origin` stopped (at a '*').
+  // A redaction label counts as such a run, all its bytes free (what it
+  // replaced may have been one character).
   [[gnu::noinline]] size_t SinksBeyondMask(size_t at, size_t origin, bool after) const {
+    const std::vector<std::pair<size_t, size_t>>& labels = Labels();
     if (after) {
       size_t budget_end = origin + kAfterWindow;
       size_t q = at, stop = at, credit = kMaxMaskGrowth;
@@ -2391,9 +2448,18 @@ class Scanner {
         const size_t free = std::min(credit, q - run);
         credit -= free;
         budget_end = std::min(n_, budget_end + free);
+        if (const auto* l = LabelStartingAt(labels, q)) {
+          budget_end = std::min(n_, budget_end + (l->second - l->first));
+          q = l->second;
+          continue;
+        }
         if (q >= budget_end) break;
         stop = internal::FirstWindowStop(p_, n_, q, budget_end);
-        if (stop >= budget_end || p_[stop] != '*') break;
+        if (!labels.empty()) {
+          auto it = std::lower_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(q, 0));
+          if (it != labels.end() && it->first < stop) stop = it->first;
+        }
+        if (stop >= budget_end || (p_[stop] != '*' && LabelStartingAt(labels, stop) == nullptr)) break;
         q = stop;
       }
       return stop;
@@ -2402,15 +2468,20 @@ class Scanner {
     // began there), on the same line, stopping where WindowStart would (a
     // number, a digit in a word that begins with a letter does not stop)
     // but not at a '*'.
-    size_t stars = 0, to = at, lo = at;
+    size_t stars = 0, label_bytes = 0, to = at, lo = at;
     const auto limit = [&] {
-      const size_t w = kBeforeWindow + std::min(kMaxMaskGrowth, stars);
+      const size_t w = kBeforeWindow + std::min(kMaxMaskGrowth, stars) + label_bytes;
       return origin > w ? origin - w : 0;
     };
     while (true) {
       while (to > limit() && p_[to - 1] == '*') {
         --to;
         ++stars;
+      }
+      if (const auto* l = LabelEndingAt(labels, to)) {
+        label_bytes += l->second - l->first;
+        to = l->first;
+        continue;
       }
       const size_t lim = limit();
       if (to <= lim) {
@@ -2421,6 +2492,11 @@ class Scanner {
       if (q == SIZE_MAX) {
         lo = lim;
         break;
+      }
+      if (const auto* l = LabelCovering(labels, q)) {  // a digit in a label ("<CN_MOBILE_2>")
+        label_bytes += l->second - l->first;
+        to = std::min(to, l->first);
+        continue;
       }
       if (p_[q] == '*') {
         to = q + 1;
