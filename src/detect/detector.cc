@@ -782,22 +782,31 @@ class Scanner {
 
   // The same rule for a value starting at original offset o, judged on the
   // bytes before it.
+  // (Small enough to inline: the rarer cases are out of line.)
   bool LeftBoundaryOkAt(size_t o) const {
     if (o == 0) return true;
-    uint8_t prev = p_[o - 1];
+    const uint8_t prev = p_[o - 1];
     if (prev >= 0x80) return true;
+    if (IsAlnum(static_cast<char>(prev)) || prev == '_') return GlueOk(o);
+    if (prev == '>' || prev == ']' || prev == '.' || prev == ',' || prev == '-' || custom_labels_ != nullptr) {
+      return PunctuationOk(o);
+    }
+    return true;
+  }
+  // After a label, or a '.', ',' or '-' with a digit, '*' or label before.
+  [[gnu::noinline]] bool PunctuationOk(size_t o) const {
+    const uint8_t prev = p_[o - 1];
     if (LabelEndsAt(o)) return false;
     if ((prev == '.' || prev == ',') && o >= 2 && (IsDigitOrMasked(static_cast<char>(p_[o - 2])) || LabelEndsAt(o - 1))) {
       return false;
     }
-    if (prev == '-' && LabelEndsAt(o - 1)) return false;  // (as above)
-    if (!IsAlnum(static_cast<char>(prev)) && prev != '_') return true;
-    return GlueOk(o);
+    return !(prev == '-' && LabelEndsAt(o - 1));  // (as above)
   }
 
   // Glue rule on original bytes (numeral segments): letters right before o.
   // Out of line: rare, and it would keep LeftBoundaryOkAt from inlining.
   [[gnu::noinline]] bool GlueOk(size_t o) const {
+    if (custom_labels_ != nullptr && LabelEndsAt(o)) return false;  // a policy's label ending in a letter
     size_t j = o;
     while (j > 0 && IsAlpha(static_cast<char>(p_[j - 1])) && o - j < 12) --j;
     if (j > 0 && p_[j - 1] < 0x80 && (IsDigitOrMasked(static_cast<char>(p_[j - 1])) || p_[j - 1] == '_')) return false;
@@ -2158,19 +2167,15 @@ class Scanner {
   // it? A label stands for the value it replaced, so beside a value it is
   // glue, as that value's digits or letters were ("…0903,<CN_USCC_1>" was
   // "…0903,91110108MA01ABCD5T": a comma between digits, no boundary).
-  bool LabelStartsAt(size_t o) const {
-    if (o >= n_ || (p_[o] != '<' && p_[o] != '[' && custom_labels_ == nullptr)) return false;
-    const std::vector<std::pair<size_t, size_t>>& labels = Labels();
-    return std::binary_search(labels.begin(), labels.end(), std::pair<size_t, size_t>(o, 0),
-                              [](const auto& a, const auto& b) { return a.first < b.first; });
+  // (The byte tests first, inline: most places hold no bracket.)
+  [[gnu::always_inline]] bool LabelStartsAt(size_t o) const {
+    return o < n_ && (p_[o] == '<' || p_[o] == '[' || custom_labels_ != nullptr) && LabelStartsAtSlow(o);
   }
-  bool LabelEndsAt(size_t o) const {
-    if (o == 0 || (p_[o - 1] != '>' && p_[o - 1] != ']' && custom_labels_ == nullptr)) return false;
-    const std::vector<std::pair<size_t, size_t>>& labels = Labels();
-    auto it = std::lower_bound(labels.begin(), labels.end(), o,
-                               [](const std::pair<size_t, size_t>& a, size_t x) { return a.second < x; });
-    return it != labels.end() && it->second == o;
+  [[gnu::always_inline]] bool LabelEndsAt(size_t o) const {
+    return o > 0 && o <= n_ && (p_[o - 1] == '>' || p_[o - 1] == ']' || custom_labels_ != nullptr) && LabelEndsAtSlow(o);
   }
+  [[gnu::noinline]] bool LabelStartsAtSlow(size_t o) const { return LabelStartingAt(Labels(), o) != nullptr; }
+  [[gnu::noinline]] bool LabelEndsAtSlow(size_t o) const { return LabelEndingAt(Labels(), o) != nullptr; }
 
   // The label (of `labels`, Labels()) that starts at o, ends at o, or holds
   // o; null if none.
