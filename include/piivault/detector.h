@@ -70,6 +70,7 @@ struct DetectorOptions {
 // always recognised; the rest costs a sweep of the text each, so is asked for.
 struct RedactionLabels {
   bool chinese_style = false;  // [手机号], [手机号2]
+  bool vault_tokens = false;   // the vault's tokens, tok_mob_<26 base32 letters>
   // Labels a policy spells out ("<身份证>"), and their numbered forms
   // (<身份证_2>; [身份证2], 【身份证2】; ID_2). Empty strings are ignored.
   std::vector<std::string> custom = {};

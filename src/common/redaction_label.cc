@@ -135,4 +135,21 @@ size_t CustomLabelEnd(std::string_view text, size_t i, std::string_view label) {
   return 0;
 }
 
+size_t VaultTokenEnd(std::string_view text, size_t i) {
+  // vault/token_codec.cc: "tok_", a tag of 2-5 lower-case letters and
+  // digits ("mob", "ipv6"), '_', 26 characters of RFC 4648 base32 in lower
+  // case.
+  if (text.substr(i, 4) != "tok_") return 0;
+  size_t k = i + 4;
+  const size_t tag = k;
+  while (k < text.size() && k - tag < 6 && ((text[k] >= 'a' && text[k] <= 'z') || (text[k] >= '0' && text[k] <= '9'))) ++k;
+  if (k - tag < 2 || k - tag > 5 || k >= text.size() || text[k] != '_') return 0;
+  const size_t body = ++k;
+  while (k < text.size() && k - body < 26 &&
+         ((text[k] >= 'a' && text[k] <= 'z') || (text[k] >= '2' && text[k] <= '7'))) {
+    ++k;
+  }
+  return k - body == 26 ? k : 0;
+}
+
 }  // namespace piivault::internal

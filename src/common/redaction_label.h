@@ -35,6 +35,12 @@ std::string_view CustomLabelStem(std::string_view label);
 // one past its end; otherwise 0.
 size_t CustomLabelEnd(std::string_view text, size_t i, std::string_view label);
 
+// If a vault token (tok_<tag>_<26 base32 letters>: tok_mob_…, the token
+// operator's output with a random token) starts at text[i], the offset one
+// past its end; otherwise 0. (Format-preserving tokens keep the form of
+// their value and are read as such.)
+size_t VaultTokenEnd(std::string_view text, size_t i);
+
 }  // namespace piivault::internal
 
 #endif  // PIIVAULT_COMMON_REDACTION_LABEL_H_

@@ -237,7 +237,9 @@ class Scanner {
   void Reset(const Engine& impl, std::string_view text, const RedactionLabels* labels) {
     impl_ = &impl;
     chinese_labels_ = labels != nullptr && labels->chinese_style;
+    vault_tokens_ = labels != nullptr && labels->vault_tokens;
     custom_labels_ = labels != nullptr && !labels->custom.empty() ? &labels->custom : nullptr;
+    any_byte_labels_ = vault_tokens_ || custom_labels_ != nullptr;
     p_ = reinterpret_cast<const uint8_t*>(text.data());
     n_ = text.size();
     seg_.Clear();
@@ -788,7 +790,7 @@ class Scanner {
     const uint8_t prev = p_[o - 1];
     if (prev >= 0x80) return true;
     if (IsAlnum(static_cast<char>(prev)) || prev == '_') return GlueOk(o);
-    if (prev == '>' || prev == ']' || prev == '.' || prev == ',' || prev == '-' || custom_labels_ != nullptr) {
+    if (prev == '>' || prev == ']' || prev == '.' || prev == ',' || prev == '-' || any_byte_labels_) {
       return PunctuationOk(o);
     }
     return true;
@@ -806,7 +808,7 @@ class Scanner {
   // Glue rule on original bytes (numeral segments): letters right before o.
   // Out of line: rare, and it would keep LeftBoundaryOkAt from inlining.
   [[gnu::noinline]] bool GlueOk(size_t o) const {
-    if (custom_labels_ != nullptr && LabelEndsAt(o)) return false;  // a policy's label ending in a letter
+    if (any_byte_labels_ && LabelEndsAt(o)) return false;  // a token's or a policy's label ending in a letter
     size_t j = o;
     while (j > 0 && IsAlpha(static_cast<char>(p_[j - 1])) && o - j < 12) --j;
     if (j > 0 && p_[j - 1] < 0x80 && (IsDigitOrMasked(static_cast<char>(p_[j - 1])) || p_[j - 1] == '_')) return false;
@@ -930,7 +932,9 @@ class Scanner {
       // not the end of an identifier (cuts most timestamp sub-runs early).
       // (Masked, "*:**", it still is: "44-2:30" masked to "44-*:**" must not
       // end "192-180-021-44" with an extension.)
-      if (!x_end && run_end + 1 < m && s[run_end] == ':' && IsDigitOrMasked(s[run_end + 1]) &&
+      // (So is one before ':' and a label: "… 0:tok_mob_…" had digits there.)
+      if (!x_end && run_end + 1 < m && s[run_end] == ':' &&
+          (IsDigitOrMasked(s[run_end + 1]) || LabelStartsAt(seg_.b[run_end + 1])) &&
           groups_.back().e - groups_.back().b <= 2) {
         right_ok = false;
       }
@@ -1991,7 +1995,7 @@ class Scanner {
     std::string_view by = verdict.validated_by.empty() ? p.validated_by : verdict.validated_by;
     if (by == "format" && pos > 0 && p.requires_context) by = "context";
     if (p.extension) Extension(&end, &normalized);
-    if (InLabel(begin, end)) return;
+    if (OverlapsLabel(begin, end)) return;
     (to_tail_cands_ ? tail_cands_ : cands_).push_back({begin, end, conf, &p, normalized, by});
   }
 
@@ -2012,7 +2016,7 @@ class Scanner {
     if (by == "format" && pos > 0 && p.requires_context) by = "context";
     const size_t context_end = end;
     if (p.extension) Extension(&end, &normalized_);
-    if (InLabel(begin, end)) return;
+    if (OverlapsLabel(begin, end)) return;
     sunk_.push_back({{begin, end, confidence, &p, normalized_, by}, context_end,
                      p.requires_context || verdict.needs_context});
   }
@@ -2135,11 +2139,16 @@ class Scanner {
       if (i + 1 >= n_ || p_[i + 1] < 'A' || p_[i + 1] > 'Z') continue;  // every type name starts so
       if (const size_t e = internal::BuiltinLabelEnd(text, i); e != 0) labels_.emplace_back(i, e);
     }
-    if (!chinese_labels_ && custom_labels_ == nullptr) return;
+    if (!chinese_labels_ && !any_byte_labels_) return;
     if (chinese_labels_) {
       for (size_t i = text.find('['); i < n_; i = text.find('[', i + 1)) {
         if (i + 1 >= n_ || (p_[i + 1] < 0xE4 && (p_[i + 1] < 'A' || p_[i + 1] > 'Z'))) continue;  // ("IMEI", "手机号")
         if (const size_t e = internal::BuiltinLabelEnd(text, i); e != 0) labels_.emplace_back(i, e);
+      }
+    }
+    if (vault_tokens_) {
+      for (size_t i = text.find("tok_"); i < n_; i = text.find("tok_", i + 1)) {
+        if (const size_t e = internal::VaultTokenEnd(text, i); e != 0) labels_.emplace_back(i, e);
       }
     }
     if (custom_labels_ != nullptr) {
@@ -2169,10 +2178,10 @@ class Scanner {
   // "…0903,91110108MA01ABCD5T": a comma between digits, no boundary).
   // (The byte tests first, inline: most places hold no bracket.)
   [[gnu::always_inline]] bool LabelStartsAt(size_t o) const {
-    return o < n_ && (p_[o] == '<' || p_[o] == '[' || custom_labels_ != nullptr) && LabelStartsAtSlow(o);
+    return o < n_ && (p_[o] == '<' || p_[o] == '[' || any_byte_labels_) && LabelStartsAtSlow(o);
   }
   [[gnu::always_inline]] bool LabelEndsAt(size_t o) const {
-    return o > 0 && o <= n_ && (p_[o - 1] == '>' || p_[o - 1] == ']' || custom_labels_ != nullptr) && LabelEndsAtSlow(o);
+    return o > 0 && o <= n_ && (p_[o - 1] == '>' || p_[o - 1] == ']' || any_byte_labels_) && LabelEndsAtSlow(o);
   }
   [[gnu::noinline]] bool LabelStartsAtSlow(size_t o) const { return LabelStartingAt(Labels(), o) != nullptr; }
   [[gnu::noinline]] bool LabelEndsAtSlow(size_t o) const { return LabelEndingAt(Labels(), o) != nullptr; }
@@ -2199,13 +2208,16 @@ class Scanner {
     return it != labels.begin() && std::prev(it)->second > o ? &*std::prev(it) : nullptr;
   }
 
-  // Is [begin, end) inside a redaction label? (Its name is no token: the
-  // first pass had a value there.)
-  bool InLabel(size_t begin, size_t end) const {
-    if (begin == 0) return false;
+  // Does [begin, end) overlap a redaction label? Inside one, its name is no
+  // token (the first pass had a value there); across one's edge, no value
+  // (what the label replaced ended the first pass's value, or was part of
+  // it: "tok_email_…_aaa-b@c.note" is no address).
+  bool OverlapsLabel(size_t begin, size_t end) const {
     const std::vector<std::pair<size_t, size_t>>& labels = Labels();
-    auto it = std::upper_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(begin, SIZE_MAX));
-    return it != labels.begin() && std::prev(it)->second >= end;
+    if (labels.empty()) return false;
+    auto it = std::partition_point(labels.begin(), labels.end(),
+                                   [begin](const std::pair<size_t, size_t>& l) { return l.second <= begin; });
+    return it != labels.end() && it->first < end;
   }
 
   // 010-62345678转8021 / 分机 / ext / # / -801: extend a landline over its extension.
@@ -2739,8 +2751,10 @@ class Scanner {
   std::vector<Sunk> sunk_;
   std::vector<std::pair<size_t, size_t>> spans_;
   mutable std::vector<std::pair<size_t, size_t>> labels_;  // Labels()
-  bool chinese_labels_ = false;                              // look for [手机号] too
+  bool chinese_labels_ = false;                              // look for [手机号] too,
+  bool vault_tokens_ = false;                                // tok_mob_…,
   const std::vector<std::string>* custom_labels_ = nullptr;  // and these (RedactionLabels::custom)
+  bool any_byte_labels_ = false;  // labels that may start or end with other bytes than <>[]
   mutable uint64_t labels_generation_ = 0;
   std::string normalized_;  // Try's value being validated
   // Resolve's work lists.

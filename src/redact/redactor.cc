@@ -361,6 +361,7 @@ absl::StatusOr<Redactor> Redactor::Create(const Detector& detector, RedactorOpti
   auto labels = std::make_shared<RedactionLabels>();
   for (EntityType type : AllEntityTypes()) {
     const TypeRule rule = options.policy.RuleFor(type);
+    labels->vault_tokens |= rule.op == RedactOperator::kToken && options.tokenizer != nullptr;
     if (rule.op != RedactOperator::kLabel) continue;
     if (!rule.label.empty()) {
       if (std::find(labels->custom.begin(), labels->custom.end(), rule.label) == labels->custom.end())
@@ -371,7 +372,7 @@ absl::StatusOr<Redactor> Redactor::Create(const Detector& detector, RedactorOpti
   }
   // Covering findings: masking the winner of overlapping candidates must not
   // leave the rest of a loser readable.
-  if (!labels->chinese_style && labels->custom.empty()) {
+  if (!labels->chinese_style && !labels->vault_tokens && labels->custom.empty()) {
     return CreateWithScanner([d](std::string_view text) { return d->ScanCovering(text); },
                              detector.max_finding_bytes(), detector.context_window_bytes(), std::move(options));
   }

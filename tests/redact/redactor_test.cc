@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "common/redaction_label.h"
+#include "piivault/vault.h"
 #include "redact/mask.h"
 #include "redact/test_util.h"
 
@@ -147,6 +148,22 @@ TEST(Labels, CustomLabelsAreRecognised) {
   EXPECT_EQ(internal::NumberedCustomLabel("ID", 3), "ID_3");
   for (std::string_view not_label : {"<身份证", "<身份证_>", "<身份证_0>", "<身份证2>", "<身份", "[身份证_2]"}) {
     EXPECT_EQ(internal::CustomLabelEnd(not_label, 0, "<身份证>"), 0u) << not_label;
+  }
+}
+
+// The vault's random tokens are recognised whatever their type's tag
+// ("ipv6" holds a digit), and nothing of another shape.
+TEST(Labels, VaultTokensAreRecognised) {
+  for (EntityType t : AllEntityTypes()) {
+    const std::string token = "tok_" + std::string(TokenTypeTag(t)) + "_" + std::string(13, 'a') + "2345672345zz";
+    ASSERT_EQ(token.size(), 4 + TokenTypeTag(t).size() + 1 + 25u) << token;
+    const std::string full = token + "q";  // 26 base32 characters
+    const std::string text = "前" + full + "_后";
+    EXPECT_EQ(internal::VaultTokenEnd(text, 3), 3 + full.size()) << full;
+  }
+  for (std::string_view not_token : {"tok_mob_abc", "tok_mob_" "aaaaaaaaaaaaaaaaaaaaaaaaa1", "tok__aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                     "TOK_mob_aaaaaaaaaaaaaaaaaaaaaaaaaa", "tok_mobile_aaaaaaaaaaaaaaaaaaaaaaaaaa"}) {
+    EXPECT_EQ(internal::VaultTokenEnd(not_token, 0), 0u) << not_token;
   }
 }
 
