@@ -768,9 +768,9 @@ class Scanner {
         seg_.e[k - 1] - seg_.b[k - 1] == 1) {
       return false;
     }
-    // A label then a '-': the run may have begun in what the label replaced
-    // ("::5:1:1902-44111102-…", its IPv6 address labelled).
-    if (prev == '-' && k >= 2 && seg_.e[k - 1] - seg_.b[k - 1] == 1 && LabelEndsAt(seg_.e[k - 2])) return false;
+    // A label then a '-', '(' or ')': the run may have begun in what the
+    // label replaced ("::5:1:1902-44111102-…", its IPv6 address labelled).
+    if ((prev == '-' || prev == '(' || prev == ')') && k >= 2 && LabelEndsAt(seg_.e[k - 2])) return false;
     if (IsDigit(prev)) return false;
     if (IsAlpha(prev)) {
       size_t j = k;
@@ -790,19 +790,23 @@ class Scanner {
     const uint8_t prev = p_[o - 1];
     if (prev >= 0x80) return true;
     if (IsAlnum(static_cast<char>(prev)) || prev == '_') return GlueOk(o);
-    if (prev == '>' || prev == ']' || prev == '.' || prev == ',' || prev == '-' || any_byte_labels_) {
+    if (prev == '>' || prev == ']' || prev == '.' || prev == ',' || prev == '-' || prev == '(' || prev == ')' || prev == '*' ||
+        any_byte_labels_) {
       return PunctuationOk(o);
     }
     return true;
   }
-  // After a label, or a '.', ',' or '-' with a digit, '*' or label before.
+  // After a label or a '*' (a numeral run after a mask: the masked value may
+  // have gone on into it), or a '.', ',' or '-' with a digit, '*' or label
+  // before.
   [[gnu::noinline]] bool PunctuationOk(size_t o) const {
     const uint8_t prev = p_[o - 1];
+    if (prev == '*') return false;
     if (LabelEndsAt(o)) return false;
     if ((prev == '.' || prev == ',') && o >= 2 && (IsDigitOrMasked(static_cast<char>(p_[o - 2])) || LabelEndsAt(o - 1))) {
       return false;
     }
-    return !(prev == '-' && LabelEndsAt(o - 1));  // (as above)
+    return !((prev == '-' || prev == '(' || prev == ')') && LabelEndsAt(o - 1));  // (as above)
   }
 
   // Glue rule on original bytes (numeral segments): letters right before o.
@@ -838,7 +842,9 @@ class Scanner {
       if (o >= n_) return true;
       NormChar next = NormAt(p_, n_, o, false);
       if (next.kind != NormKind::kChar) return true;
-      if (IsAlnum(next.c) || next.c == '_' || LabelStartsAt(o)) return false;
+      // (A '*' too: a numeral run stops at one, but the value it masked may
+      // have gone on into the run: "七零幺六两二三68*******61".)
+      if (IsAlnum(next.c) || next.c == '_' || next.c == '*' || LabelStartsAt(o)) return false;
       if ((next.c == '.' || next.c == ',') && next.len == 1 && o + 1 < n_) {
         NormChar after = NormAt(p_, n_, o + 1, false);
         if (after.kind == NormKind::kChar && (IsDigitOrMasked(after.c) || LabelStartsAt(o + 1))) return false;
@@ -853,9 +859,15 @@ class Scanner {
         seg_.e[k] - seg_.b[k] == 1) {
       return false;
     }
-    // A '-' then a label: the run may have gone on through the '-' into
-    // what the label replaced ("…4411110-1902::5").
-    if (c == '-' && k + 1 < s.size() && seg_.e[k] - seg_.b[k] == 1 && LabelStartsAt(seg_.b[k + 1])) return false;
+    // A '-', '(' or ')' then a label: the run may have gone on through it
+    // into what the label replaced ("…4411110-1902::5", "102（86…").
+    if ((c == '-' || c == '(' || c == ')') && k + 1 < s.size() && LabelStartsAt(seg_.b[k + 1])) return false;
+    // A separator that ends a numeral segment before a '*' (where numeral
+    // runs stop): the run went on into what was masked ("九三〇六二2024-**-**").
+    if (seg_.numerals && k + 1 == s.size() && seg_.e[k] < n_) {
+      const NormChar next = NormAt(p_, n_, seg_.e[k], false);
+      if (next.kind == NormKind::kChar && next.c == '*') return false;
+    }
     return true;
   }
 
@@ -1128,6 +1140,11 @@ class Scanner {
       // redactor's own output scanned again) is no new value.
       if ((b > 0 && (s[b - 1] == '*' || LabelEndsAt(seg_.b[b]))) || (k < m && (s[k] == '*' || LabelStartsAt(seg_.b[k])))) {
         continue;
+      }
+      // (A numeral segment stops at a '*' or a label: look past its end.)
+      if (k == m && seg_.numerals && seg_.e[m - 1] < n_) {
+        const NormChar next = NormAt(p_, n_, seg_.e[m - 1], false);
+        if ((next.kind == NormKind::kChar && next.c == '*') || LabelStartsAt(seg_.e[m - 1])) continue;
       }
       size_t e = k;
       while (b < e && (s[b] == '-' || s[b] == '_')) ++b;
@@ -1742,6 +1759,9 @@ class Scanner {
     if (chars < 2) return;
     if (!dot && chars > p.max_length) return;
     if (dot && chars > kNameLookahead - 1) return;
+    // Glued to a mask or a label, the name went on into what it hid
+    // ("姓名：联系人<PERSON_NAME>" was "姓名：联系人王小明", no name).
+    if (i < n_ && (p_[i] == '*' || LabelStartsAt(i))) return;
     Try(p, std::string_view(reinterpret_cast<const char*>(p_ + at), i - at), at, i);
   }
 

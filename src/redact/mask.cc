@@ -81,8 +81,10 @@ struct SignificantTable {
     Set(0x24EA);  // circled / parenthesised digits
     Range(0x2460, 0x2468);
     Range(0x2474, 0x247C);
+    // (十 and 拾 too: a spoken date's month and day, 十月二十一日, are
+    // numerals that are not digits, and a mask must hide them as well.)
     for (char32_t cp : {U'〇', U'零', U'一', U'二', U'三', U'四', U'五', U'六', U'七', U'八', U'九',
-                        U'幺', U'两', U'壹', U'贰', U'叁', U'肆', U'伍', U'陆', U'柒', U'捌', U'玖'})
+                        U'幺', U'两', U'壹', U'贰', U'叁', U'肆', U'伍', U'陆', U'柒', U'捌', U'玖', U'十', U'拾'})
       Set(static_cast<uint32_t>(cp));
   }
 };

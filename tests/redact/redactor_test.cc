@@ -95,6 +95,17 @@ TEST(Mask, ChineseConventionsPerType) {
   EXPECT_EQ(MaskValue(EntityType::kCustom, "天穹计划", ""), "****");
 }
 
+// A spoken date of birth is masked whole but for its year: 十 is a numeral
+// too (it used to stay, showing the month and the day's tens: 十月*十*日,
+// and a second pass then masked the year).
+TEST(Mask, SpokenDateOfBirthHidesMonthAndDay) {
+  using redact_internal::MaskValue;
+  EXPECT_EQ(MaskValue(EntityType::kDateOfBirth, "一九六二年十月二十一日", ""), "一九六二年*月***日");
+  EXPECT_EQ(MaskValue(EntityType::kDateOfBirth, "一九四九年十月十日", ""), "一九四九年*月*日");
+  EXPECT_EQ(MaskValue(EntityType::kDateOfBirth, "1962年10月21日", ""), "1962年**月**日");
+  EXPECT_EQ(MaskValue(EntityType::kDateOfBirth, "一九六二年*月***日", ""), "一九六二年*月***日");
+}
+
 TEST(Mask, IsAFixedPoint) {
   // Masking a masked value changes nothing: the basis of idempotence.
   using redact_internal::MaskValue;
