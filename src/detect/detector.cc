@@ -2506,9 +2506,15 @@ class Scanner {
     // number, a digit in a word that begins with a letter does not stop)
     // but not at a '*'.
     size_t stars = 0, label_bytes = 0, to = at, lo = at;
+    size_t credited_from = SIZE_MAX;  // the labels starting here or later count for nothing already
     const auto limit = [&] {
       const size_t w = kBeforeWindow + std::min(kMaxMaskGrowth, stars) + label_bytes;
       return origin > w ? origin - w : 0;
+    };
+    const auto credit = [&](const std::pair<size_t, size_t>& l) {
+      if (l.first >= credited_from) return;
+      label_bytes += l.second - l.first;
+      credited_from = l.first;
     };
     while (true) {
       while (to > limit() && p_[to - 1] == '*') {
@@ -2516,9 +2522,24 @@ class Scanner {
         ++stars;
       }
       if (const auto* l = LabelEndingAt(labels, to)) {
-        label_bytes += l->second - l->first;
+        credit(*l);
         to = l->first;
         continue;
+      }
+      // A label anywhere between the limit and `to` counts for nothing
+      // either (what it replaced may have been one character).
+      for (bool more = !labels.empty(); more;) {
+        more = false;
+        const size_t lim = limit();
+        auto it = std::partition_point(labels.begin(), labels.end(),
+                                       [lim](const std::pair<size_t, size_t>& l) { return l.second <= lim; });
+        size_t lowest = SIZE_MAX;
+        for (; it != labels.end() && it->first < to && it->first < credited_from; ++it) {
+          label_bytes += it->second - it->first;
+          lowest = std::min(lowest, it->first);
+          more = true;
+        }
+        credited_from = std::min(credited_from, lowest);
       }
       const size_t lim = limit();
       if (to <= lim) {
@@ -2531,7 +2552,7 @@ class Scanner {
         break;
       }
       if (const auto* l = LabelCovering(labels, q)) {  // a digit in a label ("<CN_MOBILE_2>")
-        label_bytes += l->second - l->first;
+        credit(*l);
         to = std::min(to, l->first);
         continue;
       }

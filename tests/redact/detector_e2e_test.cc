@@ -430,6 +430,11 @@ TEST(DetectorEndToEnd, IdempotentBesideLabelsOfEveryStyle) {
   EXPECT_FALSE(Finds("0:`[IPv6地址1]@oot1::[IP地址1].C:0::8,00@", EntityType::kIpv6, "C:0::8", &chinese));
   EXPECT_FALSE(Finds("1z:85:1:19030<IPV6>-44111102-4411110:12楼", EntityType::kImei, "44111102-4411110"));
   EXPECT_FALSE(Finds("[<IPV6>.noteaee///wechataa111118", EntityType::kWechatId, "noteaee"));
+  // Every label between the window's limit and a '*' counts for nothing, not
+  // only one the walk back lands on (label_second_pass_6: "身份证" sank the
+  // IMEI through the plate "宁e1eeet", one byte shorter than its label).
+  EXPECT_FALSE(Finds("身份证eeeeeeeeeeeeeeeee$e<CN_PLATE>((^(eet((^(Addr((((%*((((469051949123100:0", EntityType::kImei,
+                     "469051949123100"));
   absl::StatusOr<std::vector<Finding>> found = TheDetector().Scan("收货地址：杭州市西湖区<CN_MOBILE>文三路90号");
   ASSERT_TRUE(found.ok());
   for (const Finding& f : *found) {
