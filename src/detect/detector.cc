@@ -950,7 +950,14 @@ class Scanner {
           groups_.back().e - groups_.back().b <= 2) {
         right_ok = false;
       }
+      // A separator and a label after the run: the run went on into what
+      // the label replaced, so its last group is no trailing extension
+      // ("…15026-03-14 <CN_MOBILE_3>" was "…-14 13812340486").
+      run_into_label_ = run_end + 1 < m && (s[run_end] == ' ' || s[run_end] == '-' || s[run_end] == '.' ||
+                                            s[run_end] == '/' || s[run_end] == '(' || s[run_end] == ')') &&
+                        LabelStartsAt(seg_.b[run_end + 1]);
       SubSpans(start, plus, left_ok, right_ok, x_end, masked);
+      run_into_label_ = false;
       // Chinese date: 1990年3月7日 right after a 4-digit run.
       if (!seg_.numerals && !impl_->cn_dates.empty() && groups_.size() == 1 && run_end == m && !x_end &&
           groups_[0].e - groups_[0].b == 4 && left_ok) {
@@ -973,7 +980,8 @@ class Scanner {
   static bool BoundarySep(char sep) { return sep == ' ' || sep == '\n' || sep == '/'; }
   bool ExtensionAfter(size_t b, bool right_ok) const {
     size_t g = groups_.size();
-    return b + 2 == g && groups_[b + 1].sep == '-' && right_ok && groups_[b + 1].e - groups_[b + 1].b <= 5;
+    return b + 2 == g && groups_[b + 1].sep == '-' && right_ok && groups_[b + 1].e - groups_[b + 1].b <= 5 &&
+           !run_into_label_;
   }
 
   // The most digits a mask keeps at one end of a value (an IMEI's first
@@ -2792,6 +2800,7 @@ class Scanner {
   std::vector<Sunk> sunk_;
   std::vector<std::pair<size_t, size_t>> spans_;
   mutable std::vector<std::pair<size_t, size_t>> labels_;  // Labels()
+  bool run_into_label_ = false;  // DigitRuns: the run is followed by a separator and a label
   bool chinese_labels_ = false;                              // look for [手机号] too,
   bool vault_tokens_ = false;                                // tok_mob_…,
   const std::vector<std::string>* custom_labels_ = nullptr;  // and these (RedactionLabels::custom)

@@ -430,6 +430,11 @@ TEST(DetectorEndToEnd, IdempotentBesideLabelsOfEveryStyle) {
   EXPECT_FALSE(Finds("0:`[IPv6地址1]@oot1::[IP地址1].C:0::8,00@", EntityType::kIpv6, "C:0::8", &chinese));
   EXPECT_FALSE(Finds("1z:85:1:19030<IPV6>-44111102-4411110:12楼", EntityType::kImei, "44111102-4411110"));
   EXPECT_FALSE(Finds("[<IPV6>.noteaee///wechataa111118", EntityType::kWechatId, "noteaee"));
+  // A run followed by a separator and a label went on into what the label
+  // replaced: its last group is no trailing extension (redact_stream seed
+  // label_run_into_label_second_pass.bin).
+  EXPECT_FALSE(Finds("卡号是 6222 0252 6018 15026-03-14 <CN_MOBILE_3>，户", EntityType::kBankCard,
+                     "6222 0252 6018 15026-03"));
   // Every label between the window's limit and a '*' counts for nothing, not
   // only one the walk back lands on (label_second_pass_6: "身份证" sank the
   // IMEI through the plate "宁e1eeet", one byte shorter than its label).
