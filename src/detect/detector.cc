@@ -864,11 +864,14 @@ class Scanner {
     if ((c == '-' || c == '(' || c == ')') && k + 1 < s.size() && LabelStartsAt(seg_.b[k + 1])) return false;
     // A separator that ends a numeral segment before a '*' (where numeral
     // runs stop): the run went on into what was masked ("九三〇六二2024-**-**").
-    if (seg_.numerals && k + 1 == s.size() && seg_.e[k] < n_) {
-      const NormChar next = NormAt(p_, n_, seg_.e[k], false);
-      if (next.kind == NormKind::kChar && next.c == '*') return false;
-    }
-    return true;
+    return !(seg_.numerals && k + 1 == s.size() && MaskedCharAt(seg_.e[k]));
+  }
+
+  // Is the character at original offset o a masked '*' (or '＊')?
+  bool MaskedCharAt(size_t o) const {
+    if (o >= n_) return false;
+    const NormChar c = NormAt(p_, n_, o, false);
+    return c.kind == NormKind::kChar && c.c == '*';
   }
 
   void DigitRuns() {
@@ -950,14 +953,7 @@ class Scanner {
           groups_.back().e - groups_.back().b <= 2) {
         right_ok = false;
       }
-      // A separator and a label after the run: the run went on into what
-      // the label replaced, so its last group is no trailing extension
-      // ("…15026-03-14 <CN_MOBILE_3>" was "…-14 13812340486").
-      run_into_label_ = run_end + 1 < m && (s[run_end] == ' ' || s[run_end] == '-' || s[run_end] == '.' ||
-                                            s[run_end] == '/' || s[run_end] == '(' || s[run_end] == ')') &&
-                        LabelStartsAt(seg_.b[run_end + 1]);
       SubSpans(start, plus, left_ok, right_ok, x_end, masked);
-      run_into_label_ = false;
       // Chinese date: 1990年3月7日 right after a 4-digit run.
       if (!seg_.numerals && !impl_->cn_dates.empty() && groups_.size() == 1 && run_end == m && !x_end &&
           groups_[0].e - groups_[0].b == 4 && left_ok) {
@@ -978,10 +974,21 @@ class Scanner {
   // breaks and '/'. A '-' joins (230313-823820734209444 is one order number)
   // except before a trailing extension of 1-5 digits (0755-86123456-801).
   static bool BoundarySep(char sep) { return sep == ' ' || sep == '\n' || sep == '/'; }
-  bool ExtensionAfter(size_t b, bool right_ok) const {
+  bool ExtensionAfter(size_t b, bool right_ok, bool x_end) const {
     size_t g = groups_.size();
     return b + 2 == g && groups_[b + 1].sep == '-' && right_ok && groups_[b + 1].e - groups_[b + 1].b <= 5 &&
-           !run_into_label_;
+           !RunGoesOnIntoLabel(groups_.back().e + (x_end ? 1 : 0));
+  }
+  // Does a separator and a label follow the run ending at segment index
+  // run_end? Then the run went on into what the label replaced, and its last
+  // group is no trailing extension ("…15026-03-14 <CN_MOBILE_3>" was
+  // "…-14 13812340486").
+  bool RunGoesOnIntoLabel(size_t run_end) const {
+    const std::string& s = seg_.s;
+    return run_end + 1 < s.size() &&
+           (s[run_end] == ' ' || s[run_end] == '-' || s[run_end] == '.' || s[run_end] == '/' || s[run_end] == '(' ||
+            s[run_end] == ')') &&
+           LabelStartsAt(seg_.b[run_end + 1]);
   }
 
   // The most digits a mask keeps at one end of a value (an IMEI's first
@@ -1023,7 +1030,7 @@ class Scanner {
         len += groups_[b].e - groups_[b].b;
         bool last = b + 1 == g;
         if (len > impl_->digits_max + 1) break;
-        if (last ? !right_ok : !(BoundarySep(groups_[b + 1].sep) || ExtensionAfter(b, right_ok))) continue;
+        if (last ? !right_ok : !(BoundarySep(groups_[b + 1].sep) || ExtensionAfter(b, right_ok, x_end))) continue;
         if (!digit) continue;
         size_t vlen = len + (last && x_end ? 1 : 0);
         if (vlen < impl_->digits_min) continue;
@@ -1150,10 +1157,7 @@ class Scanner {
         continue;
       }
       // (A numeral segment stops at a '*' or a label: look past its end.)
-      if (k == m && seg_.numerals && seg_.e[m - 1] < n_) {
-        const NormChar next = NormAt(p_, n_, seg_.e[m - 1], false);
-        if ((next.kind == NormKind::kChar && next.c == '*') || LabelStartsAt(seg_.e[m - 1])) continue;
-      }
+      if (k == m && seg_.numerals && (MaskedCharAt(seg_.e[m - 1]) || LabelStartsAt(seg_.e[m - 1]))) continue;
       size_t e = k;
       while (b < e && (s[b] == '-' || s[b] == '_')) ++b;
       while (e > b && (s[e - 1] == '-' || s[e - 1] == '_')) --e;
@@ -2127,8 +2131,8 @@ class Scanner {
   }
 
   // The keywords in [lo, hi), leaving out those inside a redaction label
-  // (<CN_MOBILE>: "MOBILE" there vouched for nothing on the first pass,
-  // where a value stood).
+  // (Labels(): "MOBILE" in <CN_MOBILE> vouched for nothing on the first
+  // pass, where a value stood).
   void KeywordsIn(size_t lo, size_t hi, std::vector<uint32_t>* ids) {
     ForEachGap(Labels(), lo, hi, [&](size_t a, size_t b) { impl_->keywords.FindIn(p_, a, b, ids); });
   }
@@ -2150,11 +2154,12 @@ class Scanner {
 
   // The redaction labels of the text in the default, angle style
   // (<CN_MOBILE>, <CN_MOBILE_2>), and those the redactor asked for
-  // (RedactionLabels: [手机号], a policy's own), found once per text on
-  // first need: a memchr sweep for '<', which is rare; one for '[' (which
-  // opens every chat timestamp: a label's name starts with a capital or a
-  // Chinese character's lead byte, a timestamp with a digit) only for the
-  // Chinese style, and a search for each custom label.
+  // (RedactionLabels: [手机号], vault tokens, a policy's own), found once per
+  // text on first need: a memchr sweep for '<', which is rare; one for '['
+  // (which opens every chat timestamp: a label's name starts with a capital
+  // or a Chinese character's lead byte, a timestamp with a digit) only for
+  // the Chinese style, and a search for "tok_" and for each custom label
+  // only when asked.
   const std::vector<std::pair<size_t, size_t>>& Labels() const {
     if (labels_generation_ != generation_) FindLabels();
     return labels_;
@@ -2800,7 +2805,6 @@ class Scanner {
   std::vector<Sunk> sunk_;
   std::vector<std::pair<size_t, size_t>> spans_;
   mutable std::vector<std::pair<size_t, size_t>> labels_;  // Labels()
-  bool run_into_label_ = false;  // DigitRuns: the run is followed by a separator and a label
   bool chinese_labels_ = false;                              // look for [手机号] too,
   bool vault_tokens_ = false;                                // tok_mob_…,
   const std::vector<std::string>* custom_labels_ = nullptr;  // and these (RedactionLabels::custom)
