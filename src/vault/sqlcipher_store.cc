@@ -576,6 +576,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqlCipherStore(const std::string& pat
     sqlite3_close_v2(raw);
     return absl::Status(st.code(), absl::StrCat(st.message(), " (", path, ")"));
   }
+  // The busy handler goes on first: another process may hold a lock while
+  // this one reads the schema or switches on WAL, and those must wait too.
+  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   auto store = std::make_unique<SqlCipherStore>(raw);
   {
     // sqlite3_key with the "x'<hex>'" form: a raw key, no PBKDF2. The hex
@@ -627,7 +630,6 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqlCipherStore(const std::string& pat
   PIIVAULT_RETURN_IF_ERROR(store->Exec("PRAGMA cache_size = -16384", "set cache size"));
   PIIVAULT_RETURN_IF_ERROR(store->Exec("PRAGMA temp_store = MEMORY", "set temp store"));
   PIIVAULT_RETURN_IF_ERROR(store->Exec("PRAGMA secure_delete = ON", "set secure_delete"));
-  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   PIIVAULT_RETURN_IF_ERROR(store->Migrate());
   bool nonempty = false;
   if (!HasPlainSqliteHeader(path, &nonempty) && !nonempty) {

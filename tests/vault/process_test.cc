@@ -136,7 +136,11 @@ TEST(VaultProcess, TwoProcessesFourThreadsNoDuplicatesNoLostWrites) {
     if (pid == 0) {
       absl::StatusOr<Vault> v =
           Vault::Open({.dir = dir, .busy_timeout_ms = 60000, .fsync_every_commit = false});
-      if (!v.ok()) _exit(3);
+      if (!v.ok()) {
+        // Say why: a bare exit code made a lock race in Open hard to find.
+        std::fprintf(stderr, "child %d: open: %s\n", p, v.status().ToString().c_str());
+        _exit(3);
+      }
       std::vector<std::string> out(kThreads);
       std::vector<int> ok(kThreads, 1);
       std::vector<std::thread> threads;
