@@ -20,6 +20,17 @@ inline void Check(bool ok) {
   if (!ok) std::abort();
 }
 
+// Aborts if a second redaction changed the first one's output, printing where
+// they first differ (fuzz inputs are synthetic, so printing them is fine).
+inline void CheckUnchanged(const std::string& once, const std::string& twice) {
+  if (once == twice) return;
+  size_t i = 0;
+  while (i < once.size() && i < twice.size() && once[i] == twice[i]) ++i;
+  std::fprintf(stderr, "second redaction changed the output at byte %zu\n once: %s\ntwice: %s\n", i,
+               once.c_str(), twice.c_str());
+  std::abort();
+}
+
 // The Detector with the built-in patterns, created once per process.
 inline const Detector& BuiltinDetector() {
   static const Detector* const d = [] {

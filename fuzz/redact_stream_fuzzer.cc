@@ -112,7 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (idempotent) {
     absl::StatusOr<std::string> twice = Whole(mode).Redact(out, nullptr);
     if (!twice.ok()) Fail("second redaction failed");
-    if (*twice != out) Fail("redacting the output again changed it");
+    piivault::fuzz::CheckUnchanged(out, *twice);
   }
   return 0;
 }

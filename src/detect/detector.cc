@@ -1828,9 +1828,17 @@ class Scanner {
     while (i < n_ && chars < p.max_length) {
       uint8_t b = p_[i];
       if (chars > 0 && stops != nullptr && stops->HasPrefixOf(Rest(i))) break;
-      // A redaction label ends it: what it replaced was a value of its own
-      // (one the address ran into would have been masked with it as one).
-      if (i > at && LabelStartsAt(i)) break;
+      // A redaction label ends the run, and with nothing but a space
+      // between, the address too: before it was redacted, the run went on
+      // into the value the label replaced, and the longer address that made
+      // was not taken (had it been, the label would have covered it too). A
+      // shorter one must not be taken now, or a second pass would redact
+      // more ("新村盟(((…eeee//<WECHAT_ID>": the first pass ran out of
+      // characters inside the ASCII run and kept only 新村盟).
+      if (i > at && LabelStartsAt(i)) {
+        if (last_good == i || (spaces == 1 && last_good == before_space)) return;
+        break;
+      }
       if (b == '\n' || b == '\r' || b == '\t' || b == ',' || b == ';' || b == '|' || b == 0) break;
       // So does an e-mail address's '@': its mask is shorter ("a***@"), and
       // a window through one would reach further on a second pass. (A
