@@ -10,8 +10,13 @@
 #include <string>
 #include <utility>
 
+#include <memory>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "piivault/detector.h"
+#include "piivault/redactor.h"
+#include "piivault/vault.h"
 
 namespace piivault::fuzz {
 
@@ -61,6 +66,59 @@ inline const std::string& HashKeyFile() {
     return p;
   }();
   return *path;
+}
+
+// Tokens shaped as the vault's random ones (tok_<tag>_<26 base32>), the
+// same for the same value, without a vault.
+class ShapedTokenizer : public Tokenizer {
+ public:
+  absl::StatusOr<std::vector<std::string>> TokenizeBatch(EntityType type,
+                                                         const std::vector<std::string>& values) override {
+    std::vector<std::string> out;
+    for (const std::string& v : values) {
+      uint64_t h = 0xcbf29ce484222325ull;
+      for (char c : v) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
+      std::string token = "tok_" + std::string(TokenTypeTag(type)) + "_";
+      for (int i = 0; i < 26; ++i, h = h * 6364136223846793005ull + 1442695040888963407ull) {
+        token += "abcdefghijklmnopqrstuvwxyz234567"[h >> 59];
+      }
+      out.push_back(std::move(token));
+    }
+    return out;
+  }
+};
+
+// The redaction policies the fuzzers pick from with one byte (mod
+// kRedactPolicies): 0 the default policy (masks); 1 every finding down to
+// confidence 0 labelled, angle style; 2 the same numbered, Chinese style;
+// 3 the hash operator; 4 the token operator with ShapedTokenizer.
+inline constexpr int kRedactPolicies = 5;
+
+inline RedactorOptions PolicyOptions(int policy) {
+  RedactorOptions o;
+  if (policy == 0) return o;
+  if (policy == 4) {
+    o.policy.default_operator = RedactOperator::kToken;
+    o.tokenizer = std::make_shared<ShapedTokenizer>();
+    return o;
+  }
+  o.policy.default_min_confidence = 0.0f;
+  o.policy.default_operator = policy == 3 ? RedactOperator::kHash : RedactOperator::kLabel;
+  o.policy.numbered_labels = policy == 2;
+  o.policy.label_style = policy == 2 ? LabelStyle::kChinese : LabelStyle::kAngle;
+  if (policy == 3) o.hash_key_file = HashKeyFile();
+  return o;
+}
+
+// One Redactor per policy over BuiltinDetector(), created on first use.
+inline const Redactor& RedactorForPolicy(int policy) {
+  static const Redactor* r[kRedactPolicies] = {};
+  if (r[policy] == nullptr) {
+    absl::StatusOr<Redactor> made = Redactor::Create(BuiltinDetector(), PolicyOptions(policy));
+    Check(made.ok());
+    r[policy] = new Redactor(*std::move(made));
+  }
+  return *r[policy];
 }
 
 }  // namespace piivault::fuzz

@@ -75,53 +75,6 @@ const std::vector<std::vector<std::string>>& FieldSets() {
   return *sets;
 }
 
-// Tokens shaped as the vault's random ones (tok_<tag>_<26 base32>), the
-// same for the same value, without a vault.
-class ShapedTokenizer : public piivault::Tokenizer {
- public:
-  absl::StatusOr<std::vector<std::string>> TokenizeBatch(piivault::EntityType type,
-                                                         const std::vector<std::string>& values) override {
-    std::vector<std::string> out;
-    for (const std::string& v : values) {
-      uint64_t h = 0xcbf29ce484222325ull;
-      for (char c : v) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
-      std::string token = "tok_" + std::string(piivault::TokenTypeTag(type)) + "_";
-      for (int i = 0; i < 26; ++i, h = h * 6364136223846793005ull + 1442695040888963407ull) {
-        token += "abcdefghijklmnopqrstuvwxyz234567"[h >> 59];
-      }
-      out.push_back(std::move(token));
-    }
-    return out;
-  }
-};
-
-piivault::RedactorOptions PolicyOptions(int policy) {
-  piivault::RedactorOptions o;
-  if (policy == 0) return o;  // the default policy
-  if (policy == 4) {
-    o.policy.default_operator = piivault::RedactOperator::kToken;
-    o.tokenizer = std::make_shared<ShapedTokenizer>();
-    return o;
-  }
-  o.policy.default_min_confidence = 0.0f;
-  o.policy.default_operator = policy == 3 ? piivault::RedactOperator::kHash : piivault::RedactOperator::kLabel;
-  o.policy.numbered_labels = policy == 2;
-  o.policy.label_style = policy == 2 ? piivault::LabelStyle::kChinese : piivault::LabelStyle::kAngle;
-  if (policy == 3) o.hash_key_file = piivault::fuzz::HashKeyFile();
-  return o;
-}
-
-const piivault::Redactor& Redactor(int policy) {
-  static const piivault::Redactor* r[5] = {};
-  if (r[policy] == nullptr) {
-    absl::StatusOr<piivault::Redactor> red =
-        piivault::Redactor::Create(piivault::fuzz::BuiltinDetector(), PolicyOptions(policy));
-    Check(red.ok());
-    r[policy] = new piivault::Redactor(*std::move(red));
-  }
-  return *r[policy];
-}
-
 bool SameRanges(const std::vector<StringRange>& a, const std::vector<StringRange>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -135,7 +88,8 @@ bool SameRanges(const std::vector<StringRange>& a, const std::vector<StringRange
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0 || size > kMaxInput) return 0;
   const std::vector<std::string>& fields = FieldSets()[data[0] % FieldSets().size()];
-  const piivault::Redactor& redactor = Redactor(data[0] / FieldSets().size() % 5);
+  const piivault::Redactor& redactor =
+      piivault::fuzz::RedactorForPolicy(data[0] / FieldSets().size() % piivault::fuzz::kRedactPolicies);
   const std::string_view record(reinterpret_cast<const char*>(data + 1), size - 1);
 
   std::vector<StringRange> strict, simd, both;

@@ -1,0 +1,1 @@
+piivault_fuzzer(redact_twice piivault_redact)
