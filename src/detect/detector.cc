@@ -1300,7 +1300,17 @@ class Scanner {
       }
       // So is a label right after the run ("aa1::4:<EMAIL>"): what it
       // replaced may have begun with more of the run ("a.a@…").
-      if (star || (k < m && LabelStartsAt(seg_.b[k]))) continue;
+      if (star || (k < m && LabelStartsAt(seg_.b[k]))) {
+        // And, as after a mask above, so is the rest of a word the run ends
+        // in, with its colons and dots: in "note:****Address:220::4" the run
+        // ":****Add" took the word's hex letters, and "ress:220::4" must not
+        // start a run of its own (the first pass had "…QQ**1aa.note" before
+        // "Address", and skipped it all).
+        if (star) {
+          while (k < m && (IsAlnum(s[k]) || s[k] == ':' || s[k] == '.' || s[k] == '*')) ++k;
+        }
+        continue;
+      }
       size_t e = k;
       // A leading group longer than 4 hex digits cannot start an address
       // ("…bbbb3:2001:db8::2"): start at the colon, as when the run is glued
@@ -1780,15 +1790,23 @@ class Scanner {
   static bool ColonHexByte(uint8_t c) { return IsHex(static_cast<char>(c)) || c == ':' || c == '.' || c == '*'; }
   // Does the run of ColonHexByte from i hold "::" or five colons?
   // (A run that ends at a redaction label may have gone on into what the
-  // label replaced: it counts.)
-  bool ColonHexRunAhead(size_t i) const {
+  // label replaced: it counts, and *at_label says so.)
+  bool ColonHexRunAhead(size_t i, bool* at_label) const {
+    *at_label = false;
     int colons = 0;
     size_t j = i;
     for (; j < n_ && ColonHexByte(p_[j]); ++j) {
       if (p_[j] != ':') continue;
       if (++colons >= 5 || (j + 1 < n_ && p_[j + 1] == ':')) return true;
     }
-    return j > i && LabelStartsAt(j);
+    *at_label = j > i && LabelStartsAt(j);
+    return *at_label;
+  }
+
+  // Where the run of ColonHexByte that holds i begins.
+  size_t ColonHexRunStart(size_t i) const {
+    while (i > 0 && ColonHexByte(p_[i - 1])) --i;
+    return i;
   }
 
   // Is q an administrative division's last character (省 市 区 县 旗 州 盟),
@@ -1874,8 +1892,16 @@ class Scanner {
         // dots and masked '*' with "::" or five colons, as ColonHex wants):
         // its mask is shorter ("1912" -> "*"), and a window through one
         // would reach further on a second pass.
-        // (Checked where the run starts, which may be a '.': "藏.0100::0:11".)
-        if (ColonHexByte(b) && (i == at || !ColonHexByte(p_[i - 1])) && ColonHexRunAhead(i)) {
+        // (Checked where the run starts, which may be a '.': "藏.0100::0:11";
+        // at the value's start, where it starts before it: in "Addr::0:11"
+        // the label's colon makes the "::" that the value's run lacks, and
+        // the mask ":*:*" is two characters shorter.)
+        // A run that counts only because it ends at a label is the address
+        // running into the label, as above: nothing.
+        bool at_label = false;
+        if (ColonHexByte(b) && (i == at || !ColonHexByte(p_[i - 1])) &&
+            ColonHexRunAhead(i == at ? ColonHexRunStart(at) : i, &at_label)) {
+          if (at_label) return;
           break;
         }
         ++i;

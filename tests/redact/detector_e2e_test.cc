@@ -448,6 +448,15 @@ TEST(DetectorEndToEnd, IdempotentBesideLabelsOfEveryStyle) {
                      EntityType::kAddress, "新村盟(((((((()((b(eeeeEee[eeeee4/////eeeeeee//"));
   EXPECT_FALSE(Finds("收货地址：浙江省杭州市西湖区文三路 <CN_MOBILE>", EntityType::kAddress, "浙江省杭州市西湖区文三路"));
   EXPECT_TRUE(Finds("收货地址：浙江省杭州市西湖区文三路，<CN_MOBILE>", EntityType::kAddress, "浙江省杭州市西湖区文三路"));
+  // Nor when what ends it is a colon-hex run that counts only because it
+  // ends at a label (token_second_pass_7: "新村盟kkk10:<QQ>" was "新村盟kkk10:
+  // 5111111111<<<…", where the address ran out of characters).
+  EXPECT_FALSE(Finds("公司地址新村盟kkk10:<QQ><<<<", EntityType::kAddress, "新村盟kkk"));
+  // A colon-hex run at the value's start begins where it begins, in the
+  // label's colon: "Addr::0:11" is an IPv6 run, and "Addr::*:*" its mask,
+  // two characters shorter (masked_boundary_52).
+  EXPECT_FALSE(Finds("户:0新村 Addr::*:*]aaaAaaetaS.notea_aaaaa-a?aaaaaaaaaa-a?aaaaaaaaaa.aa~@aaaaaaa:5aaCe0:1.户:0新村",
+                     EntityType::kAddress, ":*:*]aaaAaaetaS.notea_aaaaa-a?aaaaaaaaaa-a?aaaaaaaaaa.aa~@aaaaaaa:5aaCe0:1.户:0新村"));
   absl::StatusOr<std::vector<Finding>> found = TheDetector().Scan("收货地址：杭州市西湖区<CN_MOBILE>文三路90号");
   ASSERT_TRUE(found.ok());
   for (const Finding& f : *found) {
@@ -489,6 +498,10 @@ TEST(DetectorEndToEnd, IdempotentWithVaultTokens) {
   EXPECT_FALSE(Finds("苏户:0::///tok_ipv6_" + std::string(26, 'q') + ",5", EntityType::kIpv6, "0::", &tokens));
   EXPECT_TRUE(Finds("苏户:0::///tok_ipv6_" + std::string(26, 'q') + ",5", EntityType::kIpv6, "0::"))
       << "(a plain scan reads the token's words)";
+  // A colon-hex run holding a '*' yields nothing, nor does the rest of the
+  // word it ends in (token_second_pass_6: the run ":****Add" left
+  // "ress:220::4", which the first pass had skipped after "QQ**1aa.note").
+  EXPECT_FALSE(Finds("ee:IPV6Se-:n0ote:aaaA1aa.noteAddress:****Address:220::4,", EntityType::kIpv6, "220::4"));
 }
 
 // Found by redacting the golden noise corpora twice (ninth session; now
