@@ -1803,6 +1803,16 @@ class Scanner {
     return *at_label;
   }
 
+  // Does one of p's bare anchors (寄到) end at i, up to 3 spaces before it,
+  // after `at`?
+  bool BareAnchorEndsAt(const Pattern& p, size_t at, size_t i) const {
+    for (int t = 0; t < 3 && i > at && p_[i - 1] == ' '; ++t) --i;
+    for (const std::string& a : p.bare_anchors) {
+      if (i >= at + a.size() && EndsAt(i, a)) return true;
+    }
+    return false;
+  }
+
   // Where the run of ColonHexByte that holds i begins.
   size_t ColonHexRunStart(size_t i) const {
     while (i > 0 && ColonHexByte(p_[i - 1])) --i;
@@ -1884,6 +1894,16 @@ class Scanner {
             last_good = e;
             break;
           }
+        }
+        // Four '*' right after a bare anchor ("寄到****") are a whole
+        // address masked, which was longer: the run went on into that value
+        // and was not taken with it ("地址：…寄到****区" was "…寄到两IPV6#…西湖
+        // 区", where the window ran out), so it yields nothing, as when it
+        // runs into a label. (A colon anchor inside the run ends it anyway,
+        // below; other masks keep the length of what they hid.)
+        if (b == '*' && i > at && i + 4 <= n_ && std::memcmp(p_ + i, "****", 4) == 0 &&
+            (i + 4 == n_ || p_[i + 4] != '*') && BareAnchorEndsAt(p, at, i)) {
+          return;
         }
         // Nor does it run into the next label ("Addr:"): that label's value,
         // masked, is shorter, and a second pass would read further.

@@ -452,6 +452,13 @@ TEST(DetectorEndToEnd, IdempotentBesideLabelsOfEveryStyle) {
   // ends at a label (token_second_pass_7: "新村盟kkk10:<QQ>" was "新村盟kkk10:
   // 5111111111<<<…", where the address ran out of characters).
   EXPECT_FALSE(Finds("公司地址新村盟kkk10:<QQ><<<<", EntityType::kAddress, "新村盟kkk"));
+  // Nor into four '*' that are not a division's mask: a whole address
+  // masked, longer before (label_second_pass_7: "寄到****区" was
+  // "寄到两IPV6#…西湖区", where the address after "地址：" ran out).
+  EXPECT_FALSE(Finds("4地址：2024-02-22 17:2-:43％王小明您好寄到****区文三路90号。", EntityType::kAddress,
+                     "2024-02-22 17:2-:43％王小明您好寄到****区文三路90号"));
+  EXPECT_TRUE(Finds("地址：浙江省杭州市西湖区****。", EntityType::kAddress, "浙江省杭州市西湖区****"))
+      << "(an address's own mask ends it)";
   // A colon-hex run at the value's start begins where it begins, in the
   // label's colon: "Addr::0:11" is an IPv6 run, and "Addr::*:*" its mask,
   // two characters shorter (masked_boundary_52).
