@@ -966,6 +966,19 @@ class Scanner {
       // "1-882221", not "882221" alone after the '-').
       k = run_end;
       while (k < m && (IsAlpha(s[k]) || s[k] == '_' || (!masked && IsDigit(s[k])))) ++k;
+      // A vault token's or a policy's label is no word to be glued into: the
+      // skip stops where one ends ("…o35t_a0-882222": the token's "35" must
+      // not carry the skip over "_a0", where the first pass, with a value in
+      // the token's place, started a run glued to 'a'). Angle and bracket
+      // labels end in '>' or ']', which stop the skip anyway.
+      if (any_byte_labels_) {
+        for (size_t t = run_end; t < k; ++t) {
+          if (LabelEndsAt(seg_.b[t])) {
+            k = t;
+            break;
+          }
+        }
+      }
       if (k == start) ++k;
     }
   }

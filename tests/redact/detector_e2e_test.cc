@@ -509,6 +509,11 @@ TEST(DetectorEndToEnd, IdempotentWithVaultTokens) {
   // word it ends in (token_second_pass_6: the run ":****Add" left
   // "ress:220::4", which the first pass had skipped after "QQ**1aa.note").
   EXPECT_FALSE(Finds("ee:IPV6Se-:n0ote:aaaA1aa.noteAddress:****Address:220::4,", EntityType::kIpv6, "220::4"));
+  // A token is no word to be glued into: the digit run in its letters does
+  // not carry the skip over "_a0" (token_second_pass_8: the first pass read
+  // "notea_a0-882222" as one run glued to 'a', and found no QQ number).
+  EXPECT_FALSE(Finds("州tok_email_cnsz4dn7cyve2a6beui473o35t_a0-882222 qqqqqq@通讯地址", EntityType::kQq, "882222",
+                     &tokens));
 }
 
 // Found by redacting the golden noise corpora twice (ninth session; now
