@@ -50,7 +50,12 @@
 // redacts with labels (both styles, numbered) and the hash operator; that
 // found seven ways a label let a second pass find more than the first (seeds
 // *.p1/p2/p3.json: every earlier seed under those policies, and
-// label_second_pass_*).
+// label_second_pass_*). In the tenth session, with vault-shaped tokens
+// too, six more, mostly an address whose run ended sooner on a second pass
+// (at a label, at a colon-hex run ending at one, at a whole address's
+// "****", or fitting its window once an IPv6 mask shortened it), and a
+// skip that carried on out of a token (token_second_pass_5.._8,
+// label_second_pass_7, masked_boundary_52).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
