@@ -1287,10 +1287,13 @@ class Scanner {
       // further back: "a.*4:aav::4:0:5C0" to "a****::4:0:5C0".)
       // (A label there, or before the dots there, counts as a mask: what it
       // replaced may have been more of the run, "[IMEI1]::4:0:5:1:" the
-      // label of a run's first group, "[IP地址1].C:0::8" of its IPv4 part.)
+      // label of a run's first group, "[IP地址1].C:0::8" of its IPv4 part.
+      // So does a mask before the dots: "新村盟****.::21.94.110..7:11::9241"
+      // was "新村盟*:21.94.11110..LRgLL.::…", one run glued to a '*'.)
       size_t dots = k;
       while (dots > 0 && s[dots - 1] == '.') --dots;
-      const bool masked = k > 0 && (s[k - 1] == '*' || (dots > 0 && LabelEndsAt(seg_.e[dots - 1])));
+      const bool masked =
+          k > 0 && (s[k - 1] == '*' || (dots > 0 && (s[dots - 1] == '*' || LabelEndsAt(seg_.e[dots - 1]))));
       if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) && (s[k] != ':' || masked)) {
         while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.' || s[k] == '*')))) ++k;
         continue;
