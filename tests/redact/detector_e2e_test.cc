@@ -13,6 +13,7 @@
 #include "piivault/redactor.h"
 #include "piivault/vault.h"
 #include "redact/test_util.h"
+#include "shaped_tokenizer.h"
 
 namespace piivault {
 namespace {
@@ -482,23 +483,10 @@ TEST(DetectorEndToEnd, IdempotentBesideLabelsOfEveryStyle) {
 // a tokenizer: tok_ipv6_… holds no keyword ("ipv6" vouched for "0::"), no
 // value runs into it ("tok_email_…_aaa-b@c.note"), and a digit run before
 // ':' and a token is cut as before ':' and digits (an hour).
-class VaultShapedTokenizer : public Tokenizer {
- public:
-  absl::StatusOr<std::vector<std::string>> TokenizeBatch(EntityType type, const std::vector<std::string>& values) override {
-    std::vector<std::string> out;
-    for (const std::string& v : values) {
-      std::string body;
-      for (size_t i = 0; i < 26; ++i) body += "abcdefghijklmnopqrstuvwxyz234567"[(v.size() * 7 + i * 13 + (i < v.size() ? v[i] : 0)) & 31];
-      out.push_back("tok_" + std::string(TokenTypeTag(type)) + "_" + body);
-    }
-    return out;
-  }
-};
-
 TEST(DetectorEndToEnd, IdempotentWithVaultTokens) {
   RedactorOptions o;
   o.policy.default_operator = RedactOperator::kToken;
-  o.tokenizer = std::make_shared<VaultShapedTokenizer>();
+  o.tokenizer = std::make_shared<fuzz::ShapedTokenizer>();
   absl::StatusOr<Redactor> r = Redactor::Create(TheDetector(), std::move(o));
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectSecondPassChangesNothing(*r, {Transcript(), redact_test::GenerateTranscript(5, 3000),
