@@ -762,7 +762,10 @@ class Scanner {
       return LeftBoundaryOkAt(seg_.b[0]);
     }
     char prev = s[k - 1];
-    if (prev == '_') return false;
+    // A '*' before a run (one that starts with '+' or '('; a digit would
+    // have joined the masked group): the masked value may have gone on into
+    // it, as "1" did into "+1.9.1.5" in "::1+1.9.1.5", masked to "::*".
+    if (prev == '_' || prev == '*') return false;
     if (LabelEndsAt(seg_.e[k - 1])) return false;
     if ((prev == '.' || prev == ',') && k >= 2 && (IsDigitOrMasked(s[k - 2]) || LabelEndsAt(seg_.e[k - 2])) &&
         seg_.e[k - 1] - seg_.b[k - 1] == 1) {
@@ -2025,16 +2028,18 @@ class Scanner {
     // The date of a log line's header says when the message was sent (and a
     // birth-date question on the line before must not make it one).
     if (p.type == EntityType::kDateOfBirth && LogTimestampAt(begin, end)) return;
-    float pos = 0, neg = 0;
+    float pos = 0, neg = 0, vetoed = 0;
     if (p.requires_context) {
       // Most candidates of context-only patterns (QQ, dates of birth, device
       // IDs) have no keyword nearby: check that before the validator, first
       // with the SIMD prefilter, then exactly.
       if (p.positive_prefilter >= 0 && !PositiveMayBeNear(p, begin, end)) return;
-      Context(p, begin, end, &pos, &neg);
-      if (pos <= 0) return;
+      Context(p, begin, end, &pos, &neg, &vetoed);
+      if (pos <= 0 && vetoed <= 0) return;
       // (Sunk by a negative keyword: see Revive.)
-      if (p.confidence + 0.1f + pos - (neg > 0 ? 0 : neg) < impl_->options.min_confidence) return;  // no validator adds > 0.1
+      if (p.confidence + 0.1f + std::max(pos, vetoed) - (neg > 0 ? 0 : neg) < impl_->options.min_confidence) {
+        return;  // no validator adds > 0.1
+      }
     }
     // Values recur (today's date in every timestamp, the same order number):
     // remember recent regex/validator rejections.
@@ -2085,9 +2090,12 @@ class Scanner {
       // A value its validator doubts (a card number failing Luhn) counts only
       // next to a positive keyword: most such look-alikes have none.
       if (verdict.needs_context && p.positive_prefilter >= 0 && !PositiveMayBeNear(p, begin, end)) return;
-      Context(p, begin, end, &pos, &neg);
+      Context(p, begin, end, &pos, &neg, &vetoed);
     }
-    if ((p.requires_context || verdict.needs_context) && pos <= 0) return;
+    if ((p.requires_context || verdict.needs_context) && pos <= 0) {
+      if (vetoed > 0) Sink(p, begin, end, vetoed, verdict);
+      return;
+    }
     float conf = p.confidence + verdict.adjust + pos - neg;
     conf = std::clamp(conf, 0.0f, 1.0f);
     if (conf < impl_->options.min_confidence) {
@@ -2376,16 +2384,23 @@ class Scanner {
   // [begin, end). The keywords present are found once per span (a filter on
   // every pattern's keywords' first characters), then each pattern looks up
   // its own weights.
-  void Context(const Pattern& p, size_t begin, size_t end, float* pos, float* neg) {
+  // *vetoed: see Weigh.
+  void Context(const Pattern& p, size_t begin, size_t end, float* pos, float* neg, float* vetoed) {
     *pos = 0;
     *neg = 0;
+    *vetoed = 0;
     if (p.positive.empty() && p.negative.empty() && p.negative_after.empty()) return;
     FindKeywords(begin, end);
-    Weigh(p, pos, neg);
+    Weigh(p, pos, neg, vetoed);
   }
 
   // Context's weights from the hit lists FindKeywords filled.
-  [[gnu::always_inline]] inline void Weigh(const Pattern& p, float* pos, float* neg) const {
+  // *vetoed (if asked): the earlier line's positive weight that a negative
+  // keyword on that line outweighed, else 0. Such a candidate is sunk as
+  // one a negative keyword sank, for Revive to weigh again without the
+  // keywords in other candidates' spans ("q@qq.no}qq\n10180": the "@qq"
+  // that vetoed "qq" is in the e-mail, hashed to "<EMAIL#…>").
+  [[gnu::always_inline]] inline void Weigh(const Pattern& p, float* pos, float* neg, float* vetoed = nullptr) const {
     // The strongest weight of each kind among the keywords found (positive
     // and negative ones count on either side, negative_after ones after).
     // An earlier line can vouch for the value but not sink it (see
@@ -2397,6 +2412,7 @@ class Scanner {
       earlier_neg = std::max(earlier_neg, p.negative_by_id[id]);
     }
     if (earlier_pos > earlier_neg) *pos = earlier_pos;
+    if (vetoed != nullptr && earlier_pos > 0 && earlier_pos <= earlier_neg) *vetoed = earlier_pos;
     for (uint32_t id : hits_before_) {
       *pos = std::max(*pos, p.positive_by_id[id]);
       *neg = std::max(*neg, p.negative_by_id[id]);

@@ -624,5 +624,23 @@ TEST(DetectorEndToEnd, IdempotentWithLabels) {
   ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"0ida公司地址新村 盟\x7f\x7f" "Rg\x7f" "0:\x7f 57:18:*:?:30::5:)1"});
 }
 
+// What the redact_twice fuzzer found in the eleventh session.
+TEST(DetectorEndToEnd, IdempotentWhereAnEarlierLineWasVetoedOrAMaskMetAPlus) {
+  // A negative keyword on an earlier line ("@qq", in an e-mail) vetoed that
+  // line's positive one ("qq"); the e-mail's label or hash took "@qq" away,
+  // and a second pass found the QQ number. The text of another value is no
+  // keyword (Revive), so the first pass finds it.
+  EXPECT_TRUE(Finds("q@qq.no}qq\n10180", EntityType::kQq, "10180"));
+  EXPECT_TRUE(Finds("q@qq.no}qq\n10180", EntityType::kEmail, "q@qq.no"));
+  EXPECT_FALSE(Finds("qq@qq\n10180", EntityType::kQq, "10180")) << "(the veto stands outside other values)";
+  ExpectLabelledSecondPassChangesNothing({"q@qq.no}qq\n10180"});
+  // A '*' before a run that starts with '+': the masked value may have gone
+  // on into it ("::1+1.9.1.5": "1+1.9.1.5" is no IPv4 address, and masked
+  // to "::*+1.9.1.5" it still is none).
+  EXPECT_FALSE(Finds("::1+1.9.1.5", EntityType::kIpv4, "+1.9.1.5"));
+  EXPECT_FALSE(Finds("::*+1.9.1.5", EntityType::kIpv4, "+1.9.1.5"));
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"::1+1.9.1.5", std::string("\0::1+1.9.1.5", 12)});
+}
+
 }  // namespace
 }  // namespace piivault
