@@ -501,6 +501,8 @@ class Scanner {
       } else if (c.kind != NormKind::kStop) {
         return 0;
       }
+      // Digits a mask kept ("831223七六*******"): RightBoundaryOk decides.
+      if (len < kMaxKeptDigits && !comma && internal::IsChineseNumeral(p_, n_, q)) return 0;
     }
     const std::string_view digits(reinterpret_cast<const char*>(p_ + i), len);
     const bool left_ok = LeftBoundaryOkAt(i);  // the right boundary is the stop character or the comma
@@ -626,7 +628,11 @@ class Scanner {
       // the run itself is still searched (dropping it would make what is
       // found far to the right depend on this word), and the boundary
       // rules keep its first group from starting a value.
-      if (c.kind == NormKind::kChar && (IsAlnum(c.c) || c.c == '_')) left = digits_left;
+      // (So are letters after a '*' or a label: what it hid may have been
+      // letters, "C6********eW五七四…", a WeChat ID's mask.)
+      if ((c.kind == NormKind::kChar && (IsAlnum(c.c) || c.c == '_' || c.c == '*')) || LabelEndsAt(left)) {
+        left = digits_left;
+      }
     }
     BuildSegment(left, true);
     if (seg_.full) {
@@ -767,6 +773,7 @@ class Scanner {
     // it, as "1" did into "+1.9.1.5" in "::1+1.9.1.5", masked to "::*".
     if (prev == '_' || prev == '*') return false;
     if (LabelEndsAt(seg_.e[k - 1])) return false;
+    if ((prev == '.' || prev == '@') && InEmailDomain(k)) return false;
     if ((prev == '.' || prev == ',') && k >= 2 && (IsDigitOrMasked(s[k - 2]) || LabelEndsAt(seg_.e[k - 2])) &&
         seg_.e[k - 1] - seg_.b[k - 1] == 1) {
       return false;
@@ -783,6 +790,26 @@ class Scanner {
       return IsGlue(std::string_view(s).substr(j, k - j));
     }
     return true;
+  }
+
+  // Does segment index k lie in an e-mail address's domain ("@aQQ.11891.ee")?
+  // A number there is none: the address covered it on the first pass, and
+  // its mask ("q***@aQQ.11891.ee") keeps the domain, keywords and all.
+  // (Asked after '.' or '@' only: "x@qq.com-13812345678" keeps its phone
+  // number. Out of line: rare.)
+  [[gnu::noinline]] bool InEmailDomain(size_t k) const {
+    const std::string& s = seg_.s;
+    size_t j = k;
+    while (j > 0 && k - j < 190 && EmailDomain(s[j - 1])) --j;
+    if (!(j >= 2 && s[j - 1] == '@' && (EmailLocal(s[j - 2]) || s[j - 2] == '*'))) return false;
+    // A domain ends in a dot and a top-level domain of letters ("x@190.3.1.13"
+    // and "x@18447108562" hold numbers).
+    size_t e = k;
+    while (e < s.size() && e - j < 190 && EmailDomain(s[e])) ++e;
+    while (e > k && (s[e - 1] == '.' || s[e - 1] == '-')) --e;
+    size_t tld = e;
+    while (tld > k && IsAlpha(s[tld - 1])) --tld;
+    return e - tld >= 2 && tld > k && s[tld - 1] == '.';
   }
 
   // The same rule for a value starting at original offset o, judged on the
@@ -809,7 +836,9 @@ class Scanner {
     if ((prev == '.' || prev == ',') && o >= 2 && (IsDigitOrMasked(static_cast<char>(p_[o - 2])) || LabelEndsAt(o - 1))) {
       return false;
     }
-    return !((prev == '-' || prev == '(' || prev == ')') && LabelEndsAt(o - 1));  // (as above)
+    // (As above; and a '*' there: "99.180.103.*-幺五六…" was one run with
+    // the address's last octet.)
+    return !((prev == '-' || prev == '(' || prev == ')') && (LabelEndsAt(o - 1) || (o >= 2 && p_[o - 2] == '*')));
   }
 
   // Glue rule on original bytes (numeral segments): letters right before o.
@@ -844,7 +873,19 @@ class Scanner {
       size_t o = seg_.e[s.size() - 1];
       if (o >= n_) return true;
       NormChar next = NormAt(p_, n_, o, false);
-      if (next.kind != NormKind::kChar) return true;
+      // One zero-width character joins what is on either side (as inside a
+      // segment): judge what follows it. ("六八五五五两九\u200b110.54…" is one
+      // run; with the address labelled, "…九\u200b<IPV4>" must not end one.)
+      if (next.kind == NormKind::kZeroWidth && o + next.len < n_) {
+        o += next.len;
+        next = NormAt(p_, n_, o, false);
+      }
+      if (next.kind != NormKind::kChar) {
+        if (seg_.numerals) return true;
+        size_t digits = 0;
+        for (const Group& g : groups_) digits += g.e - g.b;
+        return !NumeralsThenMaskAt(o, digits);
+      }
       // (A '*' too: a numeral run stops at one, but the value it masked may
       // have gone on into the run: "七零幺六两二三68*******61".)
       if (IsAlnum(next.c) || next.c == '_' || next.c == '*' || LabelStartsAt(o)) return false;
@@ -867,7 +908,26 @@ class Scanner {
     if ((c == '-' || c == '(' || c == ')') && k + 1 < s.size() && LabelStartsAt(seg_.b[k + 1])) return false;
     // A separator that ends a numeral segment before a '*' (where numeral
     // runs stop): the run went on into what was masked ("九三〇六二2024-**-**").
-    return !(seg_.numerals && k + 1 == s.size() && MaskedCharAt(seg_.e[k]));
+    // (Or a '-' before a label: "零一〇六幺九八七两六九-<IPV4>" was "…九-8.16.84.41".)
+    return !(seg_.numerals && k + 1 == s.size() && (MaskedCharAt(seg_.e[k]) || (c == '-' && LabelStartsAt(seg_.e[k]))));
+  }
+
+  // Do Chinese numerals start at original offset o and run straight into a
+  // masked '*', with at most kMaxKeptDigits digits from a run's `digits`
+  // before o up to it? Then the run went on, through them, into the masked
+  // value: "83１２２３七六*******" is an IMEI's mask, which kept its first
+  // eight digits, and "83１２２３" was no value of its own.
+  // (Out of line: asked where an ASCII segment ends before a character that
+  // is not ASCII.)
+  [[gnu::noinline]] bool NumeralsThenMaskAt(size_t o, size_t digits) const {
+    size_t numerals = 0;
+    while (o < n_ && digits + numerals < kMaxKeptDigits) {
+      const NormChar c = NormAt(p_, n_, o, true);
+      if (c.kind != NormKind::kChar || !IsDigit(c.c)) break;
+      o += c.len;
+      ++numerals;
+    }
+    return numerals > 0 && digits + numerals <= kMaxKeptDigits && MaskedCharAt(o);
   }
 
   // Is the character at original offset o a masked '*' (or '＊')?
@@ -1838,6 +1898,21 @@ class Scanner {
     return i;
   }
 
+  // Is the '*' at i an IPv4 address's masked last octet: after a dot (or a
+  // full-width '．') after a digit (or a full-width one)?
+  bool MaskedOctetAt(size_t i) const {
+    size_t d;
+    if (i >= 1 && p_[i - 1] == '.') {
+      d = i - 1;
+    } else if (i >= 3 && p_[i - 3] == 0xEF && p_[i - 2] == 0xBC && p_[i - 1] == 0x8E) {
+      d = i - 3;
+    } else {
+      return false;
+    }
+    return (d >= 1 && IsDigit(static_cast<char>(p_[d - 1]))) ||
+           (d >= 3 && p_[d - 3] == 0xEF && p_[d - 2] == 0xBC && p_[d - 1] >= 0x90 && p_[d - 1] <= 0x99);
+  }
+
   // Is q an administrative division's last character (省 市 区 县 旗 州 盟),
   // where the address mask (redact/mask.cc, MaskAddress) cuts?
   static bool IsDivision(const uint8_t* q) {
@@ -1870,6 +1945,7 @@ class Scanner {
     const Pattern::ListSet* stops = p.FindListSet(Pattern::KnownList::kTerminators);
     size_t i = at, last_good = at;
     size_t chars = 0;
+    size_t masked_octets = 0;  // IPv4 masks in the run ("213.44.167.*")
     int spaces = 0;
     size_t before_space = 0;  // last_good before the last space, if any
     while (i < n_ && chars < p.max_length) {
@@ -1943,6 +2019,7 @@ class Scanner {
           if (at_label) return;
           break;
         }
+        if (b == '*' && MaskedOctetAt(i)) ++masked_octets;
         ++i;
         ++chars;
         last_good = i;
@@ -1967,6 +2044,11 @@ class Scanner {
       ++chars;
       last_good = i;
     }
+    // An IPv4 address's mask is up to two characters shorter than what it
+    // hid ("213.44.167.100" -> "213.44.167.*"): a run the window may have
+    // cut shorter before it was masked yields nothing, or a second pass
+    // would read further than the first.
+    if (masked_octets > 0 && chars + 2 * masked_octets >= p.max_length) return;
     // The window ran out inside a run of ASCII ("…a0::4:|0:aa1::5:0:1"):
     // the value ends before the run. Cut inside it and masked, the run's
     // rest would be read anew on a second pass.

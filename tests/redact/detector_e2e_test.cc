@@ -369,11 +369,17 @@ TEST(DetectorEndToEnd, IdempotentWhereAMaskKeptALoserOrALabelRanOn) {
       EXPECT_EQ(f.normalized.find("收货地址"), std::string::npos) << f.normalized;
     }
   }
-  // A cluster whose winner is an e-mail with a loser in its domain is
-  // masked whole (a standard e-mail is masked as before).
+  // A number in an e-mail's domain is no value (the e-mail's mask keeps the
+  // domain, and "aaQQQ0" before it would vouch for it on a second pass), so
+  // the e-mail is masked as any other. (A cluster whose winner is an e-mail
+  // with a loser in its domain is masked whole.)
   absl::StatusOr<std::string> out = r.Redact(texts[1], nullptr);
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->find("111894111"), std::string::npos) << *out;
+  EXPECT_THAT(*out, ::testing::HasSubstr("4***@aaQQQ0aaaeta.111894111.note")) << *out;
+  EXPECT_FALSE(Finds("q***@aQQ.11891.ee", EntityType::kQq, "11891"));
+  EXPECT_FALSE(Finds("q***@11891.qqa.ee", EntityType::kQq, "11891"));
+  EXPECT_TRUE(Finds("Tel.13812345678", EntityType::kCnMobile, "13812345678"));
+  EXPECT_TRUE(Finds("a@qq.com-13812345678", EntityType::kCnMobile, "13812345678"));
   out = r.Redact("邮箱 wang.jianguo@example.com", nullptr);
   ASSERT_TRUE(out.ok());
   EXPECT_THAT(*out, ::testing::HasSubstr("w***@example.com"));
@@ -640,6 +646,45 @@ TEST(DetectorEndToEnd, IdempotentWhereAnEarlierLineWasVetoedOrAMaskMetAPlus) {
   EXPECT_FALSE(Finds("::1+1.9.1.5", EntityType::kIpv4, "+1.9.1.5"));
   EXPECT_FALSE(Finds("::*+1.9.1.5", EntityType::kIpv4, "+1.9.1.5"));
   ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"::1+1.9.1.5", std::string("\0::1+1.9.1.5", 12)});
+}
+
+// Dense noise (scripts/gen_noise.py, seeds 21-30, 400,000 records) redacted
+// twice still changed 1-3 records per 40,000 in the eleventh session; these
+// are the kinds, each cut down to its mechanism.
+TEST(DetectorEndToEnd, IdempotentOnDenseNoise) {
+  // One zero-width character joins a numeral run to what follows, as
+  // inside a run: "…九\u200b110.54…" is one run, so "…九\u200b<IPV4>" ends
+  // none.
+  ExpectLabelledSecondPassChangesNothing({"电话寄到六八五五五两九\u200b110.54.95.42"});
+  EXPECT_FALSE(Finds("电话寄到六八五五五两九\u200b<IPV4>", EntityType::kCnLandline, "六八五五五两九"));
+  // Nor does a numeral run that ends in '-' before a label.
+  ExpectLabelledSecondPassChangesNothing({"客户：零一〇六幺九八七两六九-8.16.84.41张三"});
+  EXPECT_FALSE(Finds("客户：零一〇六幺九八七两六九-<IPV4>张三", EntityType::kCnLandline, "零一〇六幺九八七两六九"));
+  // Letters after a '*' are the end of a longer word (a WeChat ID's mask
+  // keeps its last two), not a passport number's letters.
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"微信客服：寄到C6FeUDL6dMeW五七四幺〇九〇"});
+  EXPECT_FALSE(Finds("微信客服：寄到C6********eW五七四幺〇九〇", EntityType::kCnPassport, "eW五七四幺〇九〇"));
+  // An IPv4 mask is shorter than what it hid, so an address run holding one
+  // that the window may have cut before yields nothing.
+  const std::string long_run = "557516722联系人@2024-02-25 10:09:54\u00a040928568901344308524四两八九幺五两寄到三到五个生日５１０４６３８８８８０ 三五528584936708８３５４１２８７５８７.分机）213.44.167.100三八九二三一五两幺七幺abc年九浙江省杭州市西湖区文三路90号";
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {long_run});
+  std::string masked_run = long_run;
+  masked_run.replace(masked_run.find("167.100"), 7, "167.*");
+  absl::StatusOr<std::vector<Finding>> found = TheDetector().Scan(masked_run);
+  ASSERT_TRUE(found.ok());
+  for (const Finding& f : *found) EXPECT_NE(f.type, EntityType::kAddress);
+  // A number in an e-mail's domain is none, masked or not (redact_twice:
+  // "@qq@aQQ.11891.ee" masked to "@q***@aQQ.11891.ee").
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"@qq@aQQ.11891.ee"});
+  // Digits that run through numerals into a mask, at most eight, are what
+  // the mask kept (an IMEI's first eight), full-width or not.
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"张三QQ17624713207284545。83１２２３七六〇976079请问",
+                                                          "张三QQ17624713207284545。831223七六〇976079请问"});
+  EXPECT_FALSE(Finds("张三QQ1762471。831223七六*******请问", EntityType::kQq, "831223"));
+  EXPECT_TRUE(Finds("张三QQ1762471。831223七六零*******请问", EntityType::kQq, "831223")) << "(nine digits: kept by none)";
+  // A numeral run after a '*' and a '-' went on from the masked value.
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"有效期（99.180.103.7-幺五六一七〇幺五五九一）６６２２"});
+  EXPECT_FALSE(Finds("有效期（99.180.103.*-幺五六一七〇幺五五九一）", EntityType::kCnMobile, "幺五六一七〇幺五五九一"));
 }
 
 }  // namespace
