@@ -36,7 +36,7 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     noise = os.path.join(work, 'noise.jsonl')
-    run([sys.executable, os.path.join(source, 'scripts', 'gen_noise.py'), '--seed', '11', '--records', '4000',
+    run([sys.executable, os.path.join(source, 'scripts', 'gen_noise.py'), '--seed', '21', '--records', '40000',
          '--out', noise])
     key = os.path.join(work, 'hash.key')
     with open(key, 'wb') as f:
