@@ -785,8 +785,10 @@ class Scanner {
     if (IsAlpha(prev)) {
       size_t j = k;
       while (j > 0 && IsAlpha(s[j - 1])) --j;
-      // (After a '*' the letters may be the end of a longer word.)
-      if (j > 0 && (IsDigitOrMasked(s[j - 1]) || s[j - 1] == '_')) return false;
+      // (After a '*' the letters may be the end of a longer word; after a
+      // label they were glued to its value: "<CN_USCC>MEID4200…" was
+      // "…408927MEID4200…".)
+      if ((j > 0 && (IsDigitOrMasked(s[j - 1]) || s[j - 1] == '_')) || LabelEndsAt(seg_.b[j])) return false;
       return IsGlue(std::string_view(s).substr(j, k - j));
     }
     return true;
@@ -798,18 +800,22 @@ class Scanner {
   // (Asked after '.' or '@' only: "x@qq.com-13812345678" keeps its phone
   // number. Out of line: rare.)
   [[gnu::noinline]] bool InEmailDomain(size_t k) const {
-    const std::string& s = seg_.s;
-    size_t j = k;
-    while (j > 0 && k - j < 190 && EmailDomain(s[j - 1])) --j;
-    if (!(j >= 2 && s[j - 1] == '@' && (EmailLocal(s[j - 2]) || s[j - 2] == '*'))) return false;
+    // On the original bytes: a segment may start at the '@' or after it.
+    const size_t o = seg_.b[k];
+    size_t at = o;
+    while (at > 0 && o - at < 190 && EmailDomain(static_cast<char>(p_[at - 1]))) --at;
+    if (at == 0 || p_[at - 1] != '@') return false;
+    --at;
+    // (A label before the '@' replaced the local part: "<QQ>@aQQ.11811.ot".)
+    if (!(at > 0 && (EmailLocal(static_cast<char>(p_[at - 1])) || p_[at - 1] == '*')) && !LabelEndsAt(at)) return false;
     // A domain ends in a dot and a top-level domain of letters ("x@190.3.1.13"
     // and "x@18447108562" hold numbers).
-    size_t e = k;
-    while (e < s.size() && e - j < 190 && EmailDomain(s[e])) ++e;
-    while (e > k && (s[e - 1] == '.' || s[e - 1] == '-')) --e;
+    size_t e = o;
+    while (e < n_ && e - at < 190 && EmailDomain(static_cast<char>(p_[e]))) ++e;
+    while (e > o && (p_[e - 1] == '.' || p_[e - 1] == '-')) --e;
     size_t tld = e;
-    while (tld > k && IsAlpha(s[tld - 1])) --tld;
-    return e - tld >= 2 && tld > k && s[tld - 1] == '.';
+    while (tld > o && IsAlpha(static_cast<char>(p_[tld - 1]))) --tld;
+    return e - tld >= 2 && tld > o && p_[tld - 1] == '.';
   }
 
   // The same rule for a value starting at original offset o, judged on the
@@ -848,6 +854,7 @@ class Scanner {
     size_t j = o;
     while (j > 0 && IsAlpha(static_cast<char>(p_[j - 1])) && o - j < 12) --j;
     if (j > 0 && p_[j - 1] < 0x80 && (IsDigitOrMasked(static_cast<char>(p_[j - 1])) || p_[j - 1] == '_')) return false;
+    if (j < o && LabelEndsAt(j)) return false;  // (as in LeftBoundaryOk)
     return IsGlue(std::string_view(reinterpret_cast<const char*>(p_ + j), o - j));
   }
 
@@ -936,6 +943,10 @@ class Scanner {
     const NormChar c = NormAt(p_, n_, o, false);
     return c.kind == NormKind::kChar && c.c == '*';
   }
+  // Does a masked '*' (or '＊') end right before original offset o?
+  bool MaskedCharBefore(size_t o) const {
+    return (o >= 1 && p_[o - 1] == '*') || (o >= 3 && p_[o - 3] == 0xEF && p_[o - 2] == 0xBC && p_[o - 1] == 0x8A);
+  }
 
   void DigitRuns() {
     const std::string& s = seg_.s;
@@ -1016,7 +1027,15 @@ class Scanner {
           groups_.back().e - groups_.back().b <= 2) {
         right_ok = false;
       }
-      SubSpans(start, plus, left_ok, right_ok, x_end, masked);
+      // A numeral run stops at a '*' (BuildSegment): one right after it or
+      // right before it is a masked group of the run all the same, for
+      // KeptByMask ("八一九两幺〇幺　2***-**-**": an IMEI's mask kept eight).
+      int mask_beside = 0;
+      if (seg_.numerals) {
+        if (run_end == m && MaskedCharAt(seg_.e[m - 1])) mask_beside |= kMaskAfter;
+        if (start == 0 && MaskedCharBefore(seg_.b[0])) mask_beside |= kMaskBefore;
+      }
+      SubSpans(start, plus, left_ok, right_ok, x_end, masked, mask_beside);
       // Chinese date: 1990年3月7日 right after a 4-digit run.
       if (!seg_.numerals && !impl_->cn_dates.empty() && groups_.size() == 1 && run_end == m && !x_end &&
           groups_[0].e - groups_[0].b == 4 && left_ok) {
@@ -1077,24 +1096,28 @@ class Scanner {
   // or before it and as few from that group to its end? Such a sub-span is
   // no value of its own: a second pass would find the value a first pass
   // lost to an overlapping candidate and left readable in its mask.
-  bool KeptByMask(size_t a, size_t b) const {
+  // `mask_beside` (kMaskBefore, kMaskAfter): a '*' right before the run's
+  // first group or after its last counts as a masked group there.
+  static constexpr int kMaskBefore = 1, kMaskAfter = 2;
+  bool KeptByMask(size_t a, size_t b, int mask_beside) const {
     size_t digits = 0;
     for (size_t t = a; t < groups_.size(); ++t) {
       if (groups_[t].star) return true;
       digits += groups_[t].e - groups_[t].b;
       if (digits > kMaxKeptDigits) break;
     }
+    if ((mask_beside & kMaskAfter) && digits <= kMaxKeptDigits) return true;
     digits = 0;
     for (size_t t = b + 1; t-- > 0;) {
       if (groups_[t].star) return true;
       digits += groups_[t].e - groups_[t].b;
       if (digits > kMaxKeptDigits) break;
     }
-    return false;
+    return (mask_beside & kMaskBefore) && digits <= kMaxKeptDigits;
   }
 
   // `masked`: a group of the run holds a '*'.
-  void SubSpans(size_t start, bool plus, bool left_ok, bool right_ok, bool x_end, bool masked) {
+  void SubSpans(size_t start, bool plus, bool left_ok, bool right_ok, bool x_end, bool masked, int mask_beside) {
     const size_t g = groups_.size();
     for (size_t a = 0; a < g; ++a) {
       if (a == 0 ? !left_ok : !BoundarySep(groups_[a].sep)) continue;
@@ -1110,7 +1133,7 @@ class Scanner {
         if (!digit) continue;
         size_t vlen = len + (last && x_end ? 1 : 0);
         if (vlen < impl_->digits_min) continue;
-        if (masked && !star && KeptByMask(a, b)) continue;
+        if ((masked || mask_beside != 0) && !star && KeptByMask(a, b, mask_beside)) continue;
         TryDigitSpan(start, a, b, plus && a == 0, last && x_end, star);
       }
     }
@@ -2744,7 +2767,11 @@ class Scanner {
       if (IsDigit(static_cast<char>(p_[q]))) {
         size_t t = q;
         while (t > lim && p_[t - 1] < 0x80 && (IsAlnum(static_cast<char>(p_[t - 1])) || p_[t - 1] == '*')) --t;
-        if (IsAlpha(static_cast<char>(p_[t]))) {
+        // (A word that begins with a mask then a letter may have begun with
+        // a letter or a Han character: "张*ebGL50…" was "张三ebGL50…".)
+        size_t w = t;
+        while (w < q && p_[w] == '*') ++w;
+        if (IsAlpha(static_cast<char>(p_[w]))) {
           to = t;
           continue;
         }

@@ -685,6 +685,27 @@ TEST(DetectorEndToEnd, IdempotentOnDenseNoise) {
   // A numeral run after a '*' and a '-' went on from the masked value.
   ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"有效期（99.180.103.7-幺五六一七〇幺五五九一）６６２２"});
   EXPECT_FALSE(Finds("有效期（99.180.103.*-幺五六一七〇幺五五九一）", EntityType::kCnMobile, "幺五六一七〇幺五五九一"));
+  // Letters after a label were glued to its value (noise seed 54), and a
+  // label before an '@' stands for the local part (redact_twice).
+  ExpectLabelledSecondPassChangesNothing({"3958、京A四一七〇一零幺三〇一幺408927MEID420063000365718地址：7021",
+                                          "82222@-QQ.14111.ot", "a@82222@aQQ.11811.ot"});
+  EXPECT_FALSE(Finds("3958、京<CN_USCC>MEID420063000365718地址", EntityType::kImei, "420063000365718"));
+  EXPECT_TRUE(Finds("3958、京，MEID420063000365718地址", EntityType::kImei, "420063000365718"));
+  EXPECT_FALSE(Finds("<QQ>@-QQ.14111.ot", EntityType::kQq, "14111"));
+  // Keywords that sink a value are read through a word that begins with a
+  // mask then letters, as through the word it was ("张*ebGL50…" was
+  // "张三ebGL50…"; noise seed 70).
+  const std::string expiry = "有效期\u3000姓名：张三ebGL50URc3AFKTYC8A分机生日2024-02-16 06:26:26";
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {expiry});
+  EXPECT_FALSE(Finds("有效期\u3000姓名：张*ebGL50URc3AFKTYC8A分机生日2024-02-16 06:26:26", EntityType::kDateOfBirth,
+                     "2024-02-16"));
+  // A '*' right after a numeral run is a masked group of it: digits within
+  // eight of it are what the mask kept (an IMEI's mask "八一九两幺〇幺　2***-**-**";
+  // noise seeds 71 and 73).
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"生日零〇五五四四七QQ粤B·example.comX-八一九两幺〇幺\u30002024-02-01 01:33:08分机",
+                                                          "电话两四幺二四四六\u00a02024-02-03 04:46:01"});
+  EXPECT_FALSE(Finds("QQ号：八一九两幺〇幺\u30002***-**-**", EntityType::kQq, "八一九两幺〇幺"));
+  EXPECT_TRUE(Finds("QQ号：八一九两幺〇幺\u3000二零**-**-**", EntityType::kQq, "八一九两幺〇幺")) << "(not within eight)";
 }
 
 }  // namespace
