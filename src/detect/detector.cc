@@ -502,7 +502,9 @@ class Scanner {
         return 0;
       }
       // Digits a mask kept ("831223七六*******"): RightBoundaryOk decides.
-      if (len < kMaxKeptDigits && !comma && internal::IsChineseNumeral(p_, n_, q)) return 0;
+      if (len < kMaxKeptDigits && !comma && internal::IsChineseNumeral(p_, n_, q) && NumeralsThenMaskAt(q, len)) {
+        return 0;
+      }
     }
     const std::string_view digits(reinterpret_cast<const char*>(p_ + i), len);
     const bool left_ok = LeftBoundaryOkAt(i);  // the right boundary is the stop character or the comma
@@ -888,7 +890,7 @@ class Scanner {
         next = NormAt(p_, n_, o, false);
       }
       if (next.kind != NormKind::kChar) {
-        if (seg_.numerals) return true;
+        if (seg_.numerals || !internal::IsChineseNumeral(p_, n_, o)) return true;
         size_t digits = 0;
         for (const Group& g : groups_) digits += g.e - g.b;
         return !NumeralsThenMaskAt(o, digits);
@@ -939,9 +941,7 @@ class Scanner {
 
   // Is the character at original offset o a masked '*' (or '＊')?
   bool MaskedCharAt(size_t o) const {
-    if (o >= n_) return false;
-    const NormChar c = NormAt(p_, n_, o, false);
-    return c.kind == NormKind::kChar && c.c == '*';
+    return o < n_ && (p_[o] == '*' || (p_[o] == 0xEF && o + 2 < n_ && p_[o + 1] == 0xBC && p_[o + 2] == 0x8A));
   }
   // Does a masked '*' (or '＊') end right before original offset o?
   bool MaskedCharBefore(size_t o) const {
