@@ -783,6 +783,12 @@ class Scanner {
     // A label then a '-', '(' or ')': the run may have begun in what the
     // label replaced ("::5:1:1902-44111102-…", its IPv6 address labelled).
     if ((prev == '-' || prev == '(' || prev == ')') && k >= 2 && LabelEndsAt(seg_.e[k - 2])) return false;
+    // (So does a label then ')' and a '-' or a space, which DigitRuns reads
+    // on through too: "<IPV6>)-4001800180" was "33::4)-4001800180".)
+    if ((prev == '-' || prev == ' ') && seg_.b[k - 1] >= 1 && p_[seg_.b[k - 1] - 1] == ')' &&
+        LabelEndsAt(seg_.b[k - 1] - 1)) {
+      return false;
+    }
     if (IsDigit(prev)) return false;
     if (IsAlpha(prev)) {
       size_t j = k;
@@ -829,7 +835,7 @@ class Scanner {
     if (prev >= 0x80) return true;
     if (IsAlnum(static_cast<char>(prev)) || prev == '_') return GlueOk(o);
     if (prev == '>' || prev == ']' || prev == '.' || prev == ',' || prev == '-' || prev == '(' || prev == ')' || prev == '*' ||
-        any_byte_labels_) {
+        any_byte_labels_ || (prev == ' ' && o >= 2 && p_[o - 2] == ')')) {
       return PunctuationOk(o);
     }
     return true;
@@ -846,6 +852,7 @@ class Scanner {
     }
     // (As above; and a '*' there: "99.180.103.*-幺五六…" was one run with
     // the address's last octet.)
+    if ((prev == '-' || prev == ' ') && o >= 2 && p_[o - 2] == ')' && LabelEndsAt(o - 2)) return false;  // (as above)
     return !((prev == '-' || prev == '(' || prev == ')') && (LabelEndsAt(o - 1) || (o >= 2 && p_[o - 2] == '*')));
   }
 
@@ -2935,6 +2942,20 @@ class Scanner {
   // runs are read: see KeptByMask.)
   bool LoserInKeptPart(const std::vector<size_t>& cluster) const {
     const Candidate& w = cands_[cluster[0]];
+    if (w.pattern->type == EntityType::kCnLandline) {
+      // The landline mask keeps an extension (redact/mask.cc):
+      // "02144422222分机11110" -> "021****2222分机11110", with a QQ number.
+      const std::string_view raw(reinterpret_cast<const char*>(p_ + w.begin), w.end - w.begin);
+      for (std::string_view ext : {"转", "分机", "ext", "EXT", "Ext"}) {
+        const size_t at = raw.find(ext);
+        if (at == std::string_view::npos || at == 0) continue;
+        // (A loser wholly inside it: one that straddles the number is cut
+        // by the mask, and spoken numbers with an extension, "**** 四七七八
+        // 转四四六二", keep theirs.)
+        return std::any_of(cluster.begin() + 1, cluster.end(), [&](size_t k) { return cands_[k].begin >= w.begin + at; });
+      }
+      return false;
+    }
     if (w.pattern->type != EntityType::kEmail) return false;
     const void* at = std::memchr(p_ + w.begin, '@', w.end - w.begin);
     if (at == nullptr) return false;

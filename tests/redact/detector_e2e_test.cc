@@ -706,6 +706,15 @@ TEST(DetectorEndToEnd, IdempotentOnDenseNoise) {
                                                           "电话两四幺二四四六\u00a02024-02-03 04:46:01"});
   EXPECT_FALSE(Finds("QQ号：八一九两幺〇幺\u30002***-**-**", EntityType::kQq, "八一九两幺〇幺"));
   EXPECT_TRUE(Finds("QQ号：八一九两幺〇幺\u3000二零**-**-**", EntityType::kQq, "八一九两幺〇幺")) << "(not within eight)";
+  // A label then ')' and '-' or a space: a digit run read on through them
+  // before ("<IPV6>)-4001800180" was "33::4)-4001800180"; redact_twice).
+  ExpectLabelledSecondPassChangesNothing({"33::4)-4001800180", "33::4) 4001800180"});
+  EXPECT_FALSE(Finds("<IPV6>)-4001800180", EntityType::kCnLandline, "4001800180"));
+  // A landline's mask keeps its extension, so a loser there (a QQ number)
+  // makes the span masked whole (json_record).
+  const std::string masked = *Make(size_t{1} << 20).Redact("02144422222分机11110}QQ", nullptr);
+  EXPECT_EQ(masked.find("11110"), std::string::npos) << masked;
+  ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"02144422222分机11110}QQ"});
 }
 
 }  // namespace
