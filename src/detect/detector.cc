@@ -2581,7 +2581,9 @@ class Scanner {
     // sink a value are looked for beyond it, as beyond a '*'.
     if (const std::vector<std::pair<size_t, size_t>>& labels = Labels(); !labels.empty()) {
       auto it = std::upper_bound(labels.begin(), labels.end(), std::pair<size_t, size_t>(begin, 0));
-      if (it != labels.begin() && std::prev(it)->second > lo) {
+      // (Or had stopped at it already: a vault token that ends in a digit
+      // stops the window as a number, right at its end.)
+      if (it != labels.begin() && std::prev(it)->second >= lo) {
         lo = std::prev(it)->second;
         *masked_stop = true;
       }

@@ -715,6 +715,17 @@ TEST(DetectorEndToEnd, IdempotentOnDenseNoise) {
   const std::string masked = *Make(size_t{1} << 20).Redact("02144422222分机11110}QQ", nullptr);
   EXPECT_EQ(masked.find("11110"), std::string::npos) << masked;
   ExpectSecondPassChangesNothing(Make(size_t{1} << 20), {"02144422222分机11110}QQ"});
+  // A vault token that ends in a digit stops the window before a value as a
+  // number would, right at its end; keywords that sink the value are still
+  // looked for beyond it, its bytes credited ("@qq" sank "10180" on the first
+  // pass, when a 9-byte plate stood where the 36-byte token is; json_record).
+  RedactionLabels tokens;
+  tokens.vault_tokens = true;
+  EXPECT_FALSE(Finds("@qqtok_plate_ut7e3gqxtn4fgyrbsdzbonjld7 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa[10180-qq",
+                     EntityType::kQq, "10180", &tokens));
+  EXPECT_TRUE(Finds("@qq   aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa[10180-qq", EntityType::kQq,
+                    "10180", &tokens))
+      << "(no token: the window's size holds)";
 }
 
 }  // namespace
