@@ -91,15 +91,22 @@ inline RedactorOptions PolicyOptions(int policy) {
   return o;
 }
 
-// One Redactor per policy over BuiltinDetector(), created on first use.
-inline const Redactor& RedactorForPolicy(int policy) {
-  static const Redactor* r[kRedactPolicies] = {};
-  if (r[policy] == nullptr) {
-    absl::StatusOr<Redactor> made = Redactor::Create(BuiltinDetector(), PolicyOptions(policy));
+// The settle_passes the fuzzers give the settling variant of each policy.
+inline constexpr uint32_t kFuzzSettlePasses = 2;
+
+// One Redactor per policy over BuiltinDetector(), created on first use; with
+// `settle`, the policy with settle_passes = kFuzzSettlePasses.
+inline const Redactor& RedactorForPolicy(int policy, bool settle = false) {
+  static const Redactor* r[2][kRedactPolicies] = {};
+  const Redactor*& slot = r[settle ? 1 : 0][policy];
+  if (slot == nullptr) {
+    RedactorOptions options = PolicyOptions(policy);
+    if (settle) options.policy.settle_passes = kFuzzSettlePasses;
+    absl::StatusOr<Redactor> made = Redactor::Create(BuiltinDetector(), std::move(options));
     Check(made.ok());
-    r[policy] = new Redactor(*std::move(made));
+    slot = new Redactor(*std::move(made));
   }
-  return *r[policy];
+  return *slot;
 }
 
 }  // namespace piivault::fuzz

@@ -5,6 +5,9 @@
 //   * no value the detector found (and the policy redacts) appears in the
 //     output, unless the same bytes also occur in the input outside every
 //     finding (then the output legitimately keeps that other occurrence),
+//   * with settle_passes (bit 4 of byte 2): a stream the report calls
+//     settled gives a fixed point (redacting its output again changes
+//     nothing);
 //   * with PIIVAULT_FUZZ_IDEMPOTENT=1: redacting the output again changes
 //     nothing (labels here, every finding down to confidence 0).
 //
@@ -12,7 +15,8 @@
 // byte 2 the thread count (bit 0: 1 or 2), whether labels are numbered
 // (bit 1; unnumbered labels let 2 threads plan windows in parallel, numbered
 // ones plan serially), their style (bit 2: <CN_MOBILE> or [手机号]) and
-// whether the hash operator (<CN_MOBILE#…>) replaces labels (bit 3); the
+// whether the hash operator (<CN_MOBILE#…>) replaces labels (bit 3), and
+// whether the policy settles (bit 4: settle_passes = kFuzzSettlePasses); the
 // rest is the text.
 #include <cstdint>
 #include <cstdio>
@@ -35,7 +39,7 @@ const piivault::Detector& TheDetector() { return piivault::fuzz::BuiltinDetector
 }
 
 // mode: bit 0 numbered labels, bit 1 Chinese-style labels, bit 2 the hash
-// operator instead of labels.
+// operator instead of labels, bit 3 settle_passes.
 piivault::RedactionPolicy FuzzPolicy(int mode) {
   piivault::RedactionPolicy p;
   p.default_operator = (mode & 4) != 0 ? piivault::RedactOperator::kHash : piivault::RedactOperator::kLabel;
@@ -43,6 +47,7 @@ piivault::RedactionPolicy FuzzPolicy(int mode) {
   p.label_style = (mode & 2) != 0 ? piivault::LabelStyle::kChinese : piivault::LabelStyle::kAngle;
   p.default_min_confidence = 0.0f;
   p.deny_list = {"机密", "ZZTOP"};
+  if ((mode & 8) != 0) p.settle_passes = piivault::fuzz::kFuzzSettlePasses;
   return p;
 }
 
@@ -55,7 +60,7 @@ piivault::RedactorOptions FuzzOptions(int mode, size_t window) {
 }
 
 const piivault::Redactor& Whole(int mode) {
-  static const piivault::Redactor* r[8] = {};
+  static const piivault::Redactor* r[16] = {};
   if (r[mode] == nullptr) {
     absl::StatusOr<piivault::Redactor> made =
         piivault::Redactor::Create(TheDetector(), FuzzOptions(mode, size_t{1} << 30));
@@ -73,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t window = windows[data[0] % 8];
   std::mt19937_64 rng(data[1]);
   const int threads = 1 + (data[2] & 1);
-  const int mode = (data[2] >> 1) & 7;  // numbered labels, Chinese style, hash
+  const int mode = (data[2] >> 1) & 15;  // numbered labels, Chinese style, hash, settle
   const std::string_view text(reinterpret_cast<const char*>(data) + 3, size - 3);
   if (window < 64 && text.size() > 1024) return 0;  // tiny windows rescan a lot (4 KB: ~6 s)
 
@@ -94,6 +99,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (!stream.Finish(&out).ok()) Fail("finish failed");
   if (out != *expected) Fail("stream output differs from whole-buffer output");
+  if ((mode & 8) != 0 && stream.report().unsettled == 0) {
+    absl::StatusOr<std::string> again = Whole(mode).Redact(out, nullptr);
+    if (!again.ok()) Fail("redacting settled output failed");
+    piivault::fuzz::CheckUnchanged(out, *again);
+  }
 
   absl::StatusOr<std::vector<piivault::Finding>> found = TheDetector().Scan(text);
   if (!found.ok()) return 0;

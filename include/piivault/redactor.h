@@ -36,6 +36,16 @@
 //                              # report's numbering_capped. Bounds memory: a
 //                              # number costs ~40 bytes (a 128-bit hash of the
 //                              # value is kept, never the value).
+//   settle_passes = 0          # 0..8. After a pass that changed the text, redact
+//                              # its output again, up to this many more times,
+//                              # until a pass changes nothing: the output is then
+//                              # a fixed point, so redacting it again changes
+//                              # nothing, by construction. A document (a JSONL
+//                              # record, a text, a whole stream) whose last
+//                              # allowed pass still changed something is counted
+//                              # in the report's `unsettled`. Values found only by
+//                              # a later pass get plain (unnumbered) labels.
+//                              # Costs a second scan of every changed document.
 //   [types.CN_RESIDENT_ID]     # any EntityTypeName
 //   operator = "token"
 //   min_confidence = 0.8
@@ -103,6 +113,9 @@ struct TypeRule {
   std::string label = {};  // empty: derived from label_style
 };
 
+// The most passes RedactionPolicy::settle_passes may ask for.
+inline constexpr uint32_t kMaxSettlePasses = 8;
+
 // A redaction policy. A plain value type; build one by hand or Parse() a file.
 struct RedactionPolicy {
   RedactOperator default_operator = RedactOperator::kMask;
@@ -111,6 +124,8 @@ struct RedactionPolicy {
   bool numbered_labels = false;
   // Distinct values numbered per document (see the format above), >= 1.
   uint32_t max_numbered_values = 100000;
+  // More passes after one that changed the text (see the format above), 0..8.
+  uint32_t settle_passes = 0;
   std::map<EntityType, TypeRule> rules = {};  // types not listed use the defaults
   std::vector<std::string> allow_list = {};
   std::vector<std::string> deny_list = {};
@@ -141,6 +156,11 @@ struct RedactionReport {
   // Labels written without a number because their document had already
   // numbered max_numbered_values distinct values.
   uint64_t numbering_capped = 0;
+  // settle_passes: findings that a later pass redacted (also in `counts`,
+  // under their operator), and documents whose last allowed pass still
+  // changed something (their output may change if redacted again).
+  uint64_t settled = 0;
+  uint64_t unsettled = 0;
 
   void Add(EntityType type, RedactOperator op, uint64_t n = 1);
   void Merge(const RedactionReport& other);
@@ -149,7 +169,7 @@ struct RedactionReport {
   // Findings changed (every operator but keep).
   uint64_t Redacted() const;
   // {"by_type":{...},"by_operator":{...},"below_threshold":N,"allow_listed":N,
-  //  "numbering_capped":N}
+  //  "numbering_capped":N,"settled":N,"unsettled":N}
   std::string ToJson() const;
 };
 
@@ -284,6 +304,7 @@ class RedactStream {
 
  private:
   struct State;
+  static std::unique_ptr<State> MakeState(const Redactor::Impl* impl, int threads);
   std::unique_ptr<State> state_;
 };
 

@@ -672,6 +672,12 @@ int Run(const RedactFlags& flags) {
   if (status.ok()) status = out.Commit();
   if (!status.ok()) return ReportError(status);
   progress.Update(in.size().value_or(0), true);
+  if (report.unsettled > 0) {
+    std::fprintf(stderr,
+                 "piivault redact: warning: %llu document(s) still changed on the last of the "
+                 "policy's settle_passes; redacting the output again may change it further\n",
+                 static_cast<unsigned long long>(report.unsettled));
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   uint64_t in_bytes = in.size().value_or(0);
   if (flags.stats) {

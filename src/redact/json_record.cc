@@ -1062,9 +1062,9 @@ struct JsonScratch {
 }  // namespace
 }  // namespace redact_internal
 
-absl::Status Redactor::RedactJsonRecord(std::string_view record,
-                                        const std::vector<std::string>& fields,
-                                        RedactionReport* report, std::string* out) const {
+absl::Status Redactor::Impl::RedactRecordOnce(std::string_view record,
+                                              const std::vector<std::string>& fields,
+                                              RedactionReport* report, std::string* out) const {
   using redact_internal::Edit;
   using redact_internal::JsonScratch;
   // Buffers are reused from record to record on each thread (a scan function
@@ -1089,8 +1089,7 @@ absl::Status Redactor::RedactJsonRecord(std::string_view record,
     return fail(std::move(s));
   const uint64_t* const specials = sc.specials.empty() ? nullptr : sc.specials.data();
 
-  RedactionReport local;
-  RedactionReport* r = report != nullptr ? report : &local;
+  RedactionReport* r = report;
   redact_internal::DocState doc;  // one record = one document
   size_t pos = 0;                 // record bytes before this are in *out
   for (const redact_internal::StringRange& range : sc.ranges) {
@@ -1105,11 +1104,11 @@ absl::Status Redactor::RedactJsonRecord(std::string_view record,
         return fail(std::move(s));
       text = sc.decoded;
     }
-    absl::StatusOr<std::vector<Finding>> findings = impl_->FindAll(text);
+    absl::StatusOr<std::vector<Finding>> findings = FindAll(text);
     if (!findings.ok()) return fail(findings.status());
     if (findings->empty()) continue;
     sc.edits.clear();
-    if (absl::Status s = impl_->Plan(text, *findings, &doc, r, &sc.edits); !s.ok())
+    if (absl::Status s = Plan(text, *findings, &doc, r, &sc.edits); !s.ok())
       return fail(std::move(s));
     redact_internal::RawOffsets raw_offsets(sc.escapes);
     for (const Edit& e : sc.edits) {
@@ -1124,6 +1123,33 @@ absl::Status Redactor::RedactJsonRecord(std::string_view record,
     }
   }
   out->append(record.data() + pos, record.size() - pos);
+  return absl::OkStatus();
+}
+
+absl::Status Redactor::RedactJsonRecord(std::string_view record,
+                                        const std::vector<std::string>& fields,
+                                        RedactionReport* report, std::string* out) const {
+  RedactionReport local;
+  RedactionReport* r = report != nullptr ? report : &local;
+  const size_t out_start = out->size();
+  PIIVAULT_RETURN_IF_ERROR(impl_->RedactRecordOnce(record, fields, r, out));
+  // settle_passes: redact the record again while a pass changes it.
+  std::string previous;
+  for (const Impl* pass = impl_.get(); pass->next_pass != nullptr || pass->later_pass;
+       pass = pass->next_pass.get()) {
+    std::string_view produced = std::string_view(*out).substr(out_start);
+    if (produced == (pass == impl_.get() ? record : std::string_view(previous))) break;
+    if (pass->next_pass == nullptr) {
+      ++r->unsettled;  // the last allowed pass still changed the record
+      break;
+    }
+    previous.assign(produced);
+    out->resize(out_start);
+    if (absl::Status s = pass->next_pass->RedactRecordOnce(previous, fields, r, out); !s.ok()) {
+      out->resize(out_start);
+      return s;
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -102,6 +102,11 @@ class PolicyParser {
             if (n == nullptr || n->get() < 1 || n->get() > 100000000)
               return Error(dv, "max_numbered_values must be an integer from 1 to 100000000");
             p->max_numbered_values = static_cast<uint32_t>(n->get());
+          } else if (d == "settle_passes") {
+            const auto* n = dv.as_integer();
+            if (n == nullptr || n->get() < 0 || n->get() > kMaxSettlePasses)
+              return Error(dv, absl::StrCat("settle_passes must be an integer from 0 to ", kMaxSettlePasses));
+            p->settle_passes = static_cast<uint32_t>(n->get());
           } else {
             return Error(dk.source().begin.line, absl::StrCat("unknown key \"", std::string(d), "\" in [defaults]"));
           }
@@ -243,6 +248,8 @@ void RedactionReport::Merge(const RedactionReport& other) {
   below_threshold += other.below_threshold;
   allow_listed += other.allow_listed;
   numbering_capped += other.numbering_capped;
+  settled += other.settled;
+  unsettled += other.unsettled;
 }
 
 uint64_t RedactionReport::Total(EntityType type) const {
@@ -288,7 +295,8 @@ std::string RedactionReport::ToJson() const {
     first = false;
   }
   absl::StrAppend(&out, "},\"below_threshold\":", below_threshold, ",\"allow_listed\":", allow_listed,
-                  ",\"numbering_capped\":", numbering_capped, "}");
+                  ",\"numbering_capped\":", numbering_capped, ",\"settled\":", settled,
+                  ",\"unsettled\":", unsettled, "}");
   return out;
 }
 

@@ -189,6 +189,12 @@ bool MaskSpanEdit(std::string_view raw, size_t* pre, size_t* suf, std::string* r
 
 namespace redact_internal {
 
+bool ChangesText(std::string_view text, const std::vector<Edit>& edits) {
+  for (const Edit& e : edits)
+    if (text.substr(e.begin, e.end - e.begin) != e.replacement) return true;
+  return false;
+}
+
 void ApplyEdits(std::string_view text, size_t from, size_t to, const std::vector<Edit>& edits,
                 std::string* out) {
   size_t pos = from;
@@ -202,10 +208,6 @@ void ApplyEdits(std::string_view text, size_t from, size_t to, const std::vector
 }
 
 }  // namespace redact_internal
-
-Redactor::Impl::~Impl() {
-  if (hash_key != nullptr) sodium_free(hash_key);
-}
 
 absl::StatusOr<std::vector<Finding>> Redactor::Impl::FindAll(std::string_view text) const {
   absl::StatusOr<std::vector<Finding>> scanned = scan(text);
@@ -241,24 +243,24 @@ absl::Status Redactor::Impl::Plan(std::string_view text, const std::vector<Findi
     std::string_view raw = text.substr(f.begin, f.end - f.begin);
     if (f.validated_by == redact_internal::kFragment) {
       edits->push_back({f.begin, f.end, redact_internal::MaskValue(EntityType::kCustom, raw, "")});
-      report->Add(f.type, RedactOperator::kMask);
+      Count(report, f.type, RedactOperator::kMask);
       continue;
     }
     const TypeRule& rule = rules[static_cast<uint16_t>(f.type) & 0xFF];
     if (f.type == EntityType::kMasked) {
-      report->Add(f.type, RedactOperator::kKeep);
+      Count(report, f.type, RedactOperator::kKeep);
       continue;
     }
     if (f.confidence < rule.min_confidence) {
-      ++report->below_threshold;
+      if (!later_pass) ++report->below_threshold;
       continue;
     }
     std::string_view canonical = f.normalized.empty() ? raw : std::string_view(f.normalized);
     if (!allow.empty() && (allow.contains(std::string(raw)) || allow.contains(std::string(canonical)))) {
-      ++report->allow_listed;
+      if (!later_pass) ++report->allow_listed;
       continue;
     }
-    if (rule.op != RedactOperator::kMask) report->Add(f.type, rule.op);
+    if (rule.op != RedactOperator::kMask) Count(report, f.type, rule.op);
     switch (rule.op) {
       case RedactOperator::kKeep:
         break;
@@ -276,7 +278,7 @@ absl::Status Redactor::Impl::Plan(std::string_view text, const std::vector<Findi
         const bool changes = f.normalized.empty()
                                  ? MaskSpanEdit(raw, &pre, &suf, &replacement)
                                  : redact_internal::MaskEdit(f.type, raw, f.normalized, &pre, &suf, &replacement);
-        report->Add(f.type, changes ? RedactOperator::kMask : RedactOperator::kKeep);
+        Count(report, f.type, changes ? RedactOperator::kMask : RedactOperator::kKeep);
         if (changes) edits->push_back({f.begin + pre, f.end - suf, std::move(replacement)});
         break;
       }
@@ -344,6 +346,11 @@ absl::StatusOr<std::string> Redactor::Impl::RedactWhole(std::string_view text,
   std::string out;
   out.reserve(text.size());
   redact_internal::ApplyEdits(text, 0, text.size(), edits, &out);
+  // An edit may write what it replaced (a label that equals its value): only
+  // a changed text needs another pass.
+  if (!ChangesText(text, edits)) return out;
+  if (next_pass != nullptr) return next_pass->RedactWhole(out, report);
+  if (later_pass) ++report->unsettled;
   return out;
 }
 
@@ -387,6 +394,9 @@ absl::StatusOr<Redactor> Redactor::CreateWithScanner(ScanFunction scan, size_t m
   if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialise");
   if (options.stream_window_bytes == 0)
     return absl::InvalidArgumentError("stream_window_bytes must be at least 1");
+  if (options.policy.settle_passes > kMaxSettlePasses)
+    return absl::InvalidArgumentError(
+        absl::StrCat("settle_passes must be at most ", kMaxSettlePasses));
   auto impl = std::make_shared<Impl>();
   impl->scan = std::move(scan);
   impl->policy = std::move(options.policy);
@@ -408,11 +418,27 @@ absl::StatusOr<Redactor> Redactor::CreateWithScanner(ScanFunction scan, size_t m
   bool needs_key = impl->policy.default_operator == RedactOperator::kHash;
   for (const auto& [type, rule] : impl->policy.rules) needs_key |= rule.op == RedactOperator::kHash;
   if (!options.hash_key_file.empty()) {
-    PIIVAULT_RETURN_IF_ERROR(LoadHashKey(options.hash_key_file, &impl->hash_key, &impl->hash_key_size));
+    uint8_t* key = nullptr;
+    PIIVAULT_RETURN_IF_ERROR(LoadHashKey(options.hash_key_file, &key, &impl->hash_key_size));
+    impl->hash_key_owner = std::shared_ptr<uint8_t>(key, [](uint8_t* k) { sodium_free(k); });
+    impl->hash_key = key;
   } else if (needs_key) {
     return absl::InvalidArgumentError(
         "the policy uses the hash operator but no key file was given (--key-file)");
   }
+  // The later passes, built last to first: copies of this redactor that
+  // number no labels (a value the first pass missed gets the plain label, so
+  // numbers never depend on how passes interleave in a stream).
+  std::shared_ptr<const Impl> next;
+  for (uint32_t i = 0; i < impl->policy.settle_passes; ++i) {
+    auto pass = std::make_shared<Impl>(*impl);
+    pass->later_pass = true;
+    pass->policy.numbered_labels = false;
+    pass->order_independent = pass->tokenizer == nullptr;
+    pass->next_pass = std::move(next);
+    next = std::move(pass);
+  }
+  impl->next_pass = std::move(next);
   return Redactor(std::move(impl));
 }
 
@@ -548,6 +574,7 @@ struct RedactStream::State {
     uint64_t emit_to = 0;
     absl::Status plan_status;
     RedactionReport report;
+    bool changes = false;  // the speculative edits change the text
     std::string text;
     std::atomic<bool> done{false};
   };
@@ -568,14 +595,26 @@ struct RedactStream::State {
   uint64_t speculation_misses = 0;  // parallel windows redone serially
   bool failed = false;
   bool finished = false;
+  bool changed = false;  // some edit of this pass changed the text
   DocState doc;
   RedactionReport report;
+  // settle_passes: the next pass, a stream over this one's output (whose
+  // output is the stream's), and what this pass wrote for it.
+  std::unique_ptr<State> next;
+  std::string next_input;
+  RedactionReport combined;  // report of all passes, made by report()
   std::deque<std::unique_ptr<WindowWork>> in_flight;  // by k
   std::vector<std::string> spare;                     // input buffers to reuse
   // Last member: destroyed first, so no worker outlives the windows.
   std::unique_ptr<TaskPool> pool;
 
   ~State() { pool.reset(); }
+
+  // This pass alone, and this pass with the later ones behind it.
+  absl::Status WriteOwn(std::string_view chunk, std::string* out);
+  absl::Status FinishOwn(std::string* out);
+  absl::Status Write(std::string_view chunk, std::string* out);
+  absl::Status Finish(std::string* out);
 
   uint64_t ScanBegin(uint64_t k) const { return k * window >= hold ? k * window - hold : 0; }
 
@@ -640,6 +679,7 @@ struct RedactStream::State {
     std::vector<Edit> edits;
     w.plan_status = impl->Plan(w.input, owned, &local_doc, &w.report, &edits);
     if (!w.plan_status.ok()) return;
+    w.changes = redact_internal::ChangesText(w.input, edits);
     if (w.emit_to > start) {
       w.text.reserve(w.emit_to - start + 64);
       redact_internal::ApplyEdits(w.input, start - w.scan_begin, w.emit_to - w.scan_begin, edits, &w.text);
@@ -658,6 +698,7 @@ struct RedactStream::State {
         out->append(w.text);
       }
       report.Merge(w.report);
+      changed |= w.changes;
       if (w.owns_any) last_end = w.last_owned_end;
       emitted = w.emit_to;
       return absl::OkStatus();
@@ -668,6 +709,7 @@ struct RedactStream::State {
     last_end = le;
     std::vector<Edit> edits;
     PIIVAULT_RETURN_IF_ERROR(impl->Plan(w.input, owned, &doc, &report, &edits));
+    changed |= redact_internal::ChangesText(w.input, edits);
     uint64_t emit_to = EmitTo(w, last_end);
     redact_internal::ApplyEdits(w.input, emitted - w.scan_begin, emit_to - w.scan_begin, edits, out);
     emitted = emit_to;
@@ -745,32 +787,37 @@ struct RedactStream::State {
   }
 };
 
-RedactStream::RedactStream(const Redactor& redactor, int threads) : state_(std::make_unique<State>()) {
-  State& s = *state_;
-  s.impl = redactor.impl_.get();
-  s.threads = std::max(1, threads);
-  s.window = redactor.impl_->window_bytes;
-  s.hold = redactor.impl_->hold_back;
-  s.max_in_flight = s.threads == 1 ? 0 : 2 * static_cast<size_t>(s.threads);
+// The state of one pass and, behind it, the later passes'.
+std::unique_ptr<RedactStream::State> RedactStream::MakeState(const Redactor::Impl* impl, int threads) {
+  auto s = std::make_unique<State>();
+  s->impl = impl;
+  s->threads = std::max(1, threads);
+  s->window = impl->window_bytes;
+  s->hold = impl->hold_back;
+  s->max_in_flight = s->threads == 1 ? 0 : 2 * static_cast<size_t>(s->threads);
+  if (impl->next_pass != nullptr) s->next = MakeState(impl->next_pass.get(), threads);
+  return s;
 }
+
+RedactStream::RedactStream(const Redactor& redactor, int threads)
+    : state_(MakeState(redactor.impl_.get(), threads)) {}
 
 RedactStream::~RedactStream() = default;
 
-absl::Status RedactStream::Write(std::string_view chunk, std::string* out) {
-  State& s = *state_;
-  if (s.failed || s.finished) return absl::FailedPreconditionError("stream is finished or failed");
+absl::Status RedactStream::State::WriteOwn(std::string_view chunk, std::string* out) {
+  if (failed || finished) return absl::FailedPreconditionError("stream is finished or failed");
   while (!chunk.empty()) {
     // Input needed before the next window can be scanned: its core and right margin.
-    uint64_t target = (s.next_cut + 1) * s.window + s.hold;
-    size_t take = static_cast<size_t>(std::min<uint64_t>(chunk.size(), target - s.total_in));
-    s.pending.append(chunk.substr(0, take));
-    s.total_in += take;
-    s.held += take;
+    uint64_t target = (next_cut + 1) * window + hold;
+    size_t take = static_cast<size_t>(std::min<uint64_t>(chunk.size(), target - total_in));
+    pending.append(chunk.substr(0, take));
+    total_in += take;
+    held += take;
     chunk.remove_prefix(take);
-    s.peak = std::max(s.peak, s.held);
-    if (s.total_in == target) {
-      if (absl::Status st = s.Cut(/*last=*/false, out); !st.ok()) {
-        s.failed = true;
+    peak = std::max(peak, held);
+    if (total_in == target) {
+      if (absl::Status st = Cut(/*last=*/false, out); !st.ok()) {
+        failed = true;
         return st;
       }
     }
@@ -778,31 +825,72 @@ absl::Status RedactStream::Write(std::string_view chunk, std::string* out) {
   return absl::OkStatus();
 }
 
-absl::Status RedactStream::Finish(std::string* out) {
-  State& s = *state_;
-  if (s.failed || s.finished) return absl::FailedPreconditionError("stream is finished or failed");
-  s.finished = true;
+absl::Status RedactStream::State::FinishOwn(std::string* out) {
+  if (failed || finished) return absl::FailedPreconditionError("stream is finished or failed");
+  finished = true;
   absl::Status st;
   // The remaining windows: each scans to the end of the input.
-  while (st.ok() && s.next_cut * s.window < s.total_in)
-    st = s.Cut(/*last=*/(s.next_cut + 1) * s.window >= s.total_in, out);
+  while (st.ok() && next_cut * window < total_in)
+    st = Cut(/*last=*/(next_cut + 1) * window >= total_in, out);
   while (st.ok()) {
-    absl::StatusOr<bool> merged = s.MergeFront(/*wait=*/true, out);
+    absl::StatusOr<bool> merged = MergeFront(/*wait=*/true, out);
     if (!merged.ok()) st = merged.status();
     if (!merged.ok() || !*merged) break;
   }
-  if (!st.ok()) s.failed = true;
+  if (!st.ok()) failed = true;
+  // The last allowed pass still changed the text: it may not be a fixed point.
+  if (st.ok() && changed && impl->later_pass && next == nullptr) ++report.unsettled;
   return st;
 }
 
-const RedactionReport& RedactStream::report() const { return state_->report; }
+absl::Status RedactStream::State::Write(std::string_view chunk, std::string* out) {
+  if (next == nullptr) return WriteOwn(chunk, out);
+  next_input.clear();
+  PIIVAULT_RETURN_IF_ERROR(WriteOwn(chunk, &next_input));
+  return next->Write(next_input, out);
+}
+
+absl::Status RedactStream::State::Finish(std::string* out) {
+  if (next == nullptr) return FinishOwn(out);
+  next_input.clear();
+  PIIVAULT_RETURN_IF_ERROR(FinishOwn(&next_input));
+  // A pass that changed nothing hands on its input as it was: the later
+  // passes, already fed all of it, find what this pass found.
+  PIIVAULT_RETURN_IF_ERROR(next->Write(next_input, out));
+  return next->Finish(out);
+}
+
+absl::Status RedactStream::Write(std::string_view chunk, std::string* out) {
+  return state_->Write(chunk, out);
+}
+
+absl::Status RedactStream::Finish(std::string* out) { return state_->Finish(out); }
+
+const RedactionReport& RedactStream::report() const {
+  State& first = *state_;
+  if (first.next == nullptr) return first.report;
+  first.combined = first.report;
+  for (const State* s = first.next.get(); s != nullptr; s = s->next.get()) first.combined.Merge(s->report);
+  return first.combined;
+}
 uint64_t RedactStream::bytes_in() const { return state_->total_in; }
-size_t RedactStream::buffered_bytes() const { return state_->held; }
-size_t RedactStream::peak_buffered_bytes() const { return state_->peak; }
+// The passes' buffers (and, between passes, the output handed on) add up.
+size_t RedactStream::buffered_bytes() const {
+  size_t n = 0;
+  for (const State* s = state_.get(); s != nullptr; s = s->next.get()) n += s->held;
+  return n;
+}
+size_t RedactStream::peak_buffered_bytes() const {
+  size_t n = 0;
+  for (const State* s = state_.get(); s != nullptr; s = s->next.get()) n += s->peak;
+  return n;
+}
 size_t RedactStream::numbered_values() const { return state_->doc.numbers.size(); }
 size_t RedactStream::max_buffered_bytes() const {
-  const State& s = *state_;
-  return (s.max_in_flight + 1) * (s.window + 2 * s.hold);
+  size_t n = 0;
+  for (const State* s = state_.get(); s != nullptr; s = s->next.get())
+    n += (s->max_in_flight + 1) * (s->window + 2 * s->hold);
+  return n;
 }
 
 }  // namespace piivault

@@ -41,6 +41,10 @@ struct DocState {
 // masked whatever the operator (never leak a fragment).
 inline constexpr std::string_view kFragment = "window-fragment";
 
+// Whether any of `edits` (offsets into `text`) writes something other than
+// what it replaces.
+bool ChangesText(std::string_view text, const std::vector<Edit>& edits);
+
 // Applies sorted, non-overlapping edits to text[from, to) (offsets relative to
 // `text`) and appends the result to *out.
 void ApplyEdits(std::string_view text, size_t from, size_t to, const std::vector<Edit>& edits,
@@ -100,10 +104,28 @@ struct Redactor::Impl {
   absl::flat_hash_set<std::string> allow;
   std::vector<std::string> deny;
   std::shared_ptr<Tokenizer> tokenizer;
-  uint8_t* hash_key = nullptr;  // sodium_malloc; null when no key file
+  // The hash key in sodium_malloc memory (shared with the later passes);
+  // hash_key is null when no key file was given.
+  std::shared_ptr<uint8_t> hash_key_owner;
+  const uint8_t* hash_key = nullptr;
   size_t hash_key_size = 0;
+  // settle_passes: the redactor that runs on this one's output when it
+  // changed the text (null when no pass is left). A later pass counts in
+  // the report only what it changes (its keeps and thresholds were counted by
+  // the first), numbers no labels, and, when it is the last allowed and
+  // still changes something, counts the document as unsettled.
+  std::shared_ptr<const Impl> next_pass;
+  bool later_pass = false;
 
-  ~Impl();
+  // Counts `op` on a finding of `type` in the report, as this pass should.
+  void Count(RedactionReport* report, EntityType type, RedactOperator op) const {
+    if (!later_pass) {
+      report->Add(type, op);
+    } else if (op != RedactOperator::kKeep) {
+      report->Add(type, op);
+      ++report->settled;
+    }
+  }
 
   // Detector findings plus deny-list terms, sorted and non-overlapping,
   // offsets relative to `text`.
@@ -115,7 +137,12 @@ struct Redactor::Impl {
                     redact_internal::DocState* doc, RedactionReport* report,
                     std::vector<redact_internal::Edit>* edits) const;
 
+  // One pass over a whole text, then the later passes while they change it.
   absl::StatusOr<std::string> RedactWhole(std::string_view text, RedactionReport* report) const;
+  // One pass over the fields of one JSON record, appended to *out (see
+  // Redactor::RedactJsonRecord); nothing is appended on error.
+  absl::Status RedactRecordOnce(std::string_view record, const std::vector<std::string>& fields,
+                                RedactionReport* report, std::string* out) const;
 };
 
 }  // namespace piivault

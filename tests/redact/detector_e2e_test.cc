@@ -728,5 +728,50 @@ TEST(DetectorEndToEnd, IdempotentOnDenseNoise) {
       << "(no token: the window's size holds)";
 }
 
+// settle_passes (issue #3): where one pass is not a fixed point, redacting
+// the output again until a pass changes nothing is one by construction. The
+// two texts are the cases the redact_twice fuzzer found on the eleventh
+// session's final build (fuzz/open_cases/), on which a second masking pass
+// still changed the output.
+TEST(DetectorEndToEnd, SettlingGivesAFixedPointWhereOnePassDidNot) {
+  const std::vector<std::string> texts = {
+      std::string("[10160-:qqee\xe8\xaf\x8aqqqqqk@qqqqqq]\x90" "a\x00q@q2qqqqqqaa.no}e\n\n\n\n\n\n\n"
+                  "aeta:5112\xef\xbc\x95" "11\xbc\x8c" "1typeaa", 79),
+      std::string("@qqqq@t3krqqqa.no}\xff\x1d\n:5112\xef\xbc\x95" "11\xef\x8c" "a4", 35),
+  };
+  for (int policy_kind = 0; policy_kind < 3; ++policy_kind) {
+    RedactionPolicy policy = RedactionPolicy::Default();
+    if (policy_kind > 0) {
+      policy.default_operator = RedactOperator::kLabel;
+      policy.default_min_confidence = 0.0f;
+      policy.rules.clear();
+      policy.numbered_labels = policy_kind == 2;
+      policy.label_style = policy_kind == 2 ? LabelStyle::kChinese : LabelStyle::kAngle;
+    }
+    const Redactor one_pass = Make(size_t{1} << 20, policy);
+    policy.settle_passes = 2;
+    const Redactor settling = Make(size_t{1} << 20, policy);
+    const Redactor settling_stream = Make(16, policy);
+    for (size_t i = 0; i < texts.size(); ++i) {
+      SCOPED_TRACE(testing::Message() << "policy " << policy_kind << ", text " << i);
+      RedactionReport report;
+      absl::StatusOr<std::string> settled = settling.Redact(texts[i], &report);
+      ASSERT_TRUE(settled.ok()) << settled.status();
+      EXPECT_EQ(report.unsettled, 0u);
+      absl::StatusOr<std::string> again = settling.Redact(*settled, nullptr);
+      absl::StatusOr<std::string> again_one_pass = one_pass.Redact(*settled, nullptr);
+      ASSERT_TRUE(again.ok() && again_one_pass.ok());
+      EXPECT_EQ(*again, *settled);
+      EXPECT_EQ(*again_one_pass, *settled);
+      // The stream settles the same way, in windows far smaller than the text.
+      RedactStream stream(settling_stream);
+      std::string streamed;
+      for (char c : texts[i]) ASSERT_TRUE(stream.Write(std::string_view(&c, 1), &streamed).ok());
+      ASSERT_TRUE(stream.Finish(&streamed).ok());
+      EXPECT_EQ(streamed, *settled);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace piivault

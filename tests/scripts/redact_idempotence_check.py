@@ -4,12 +4,15 @@ through `piivault redact --jsonl` on two corpora -- the labelled transcripts
 of the accuracy test (scripts/gen_corpus.py: chat and speech-to-text logs)
 and dense noise (scripts/gen_noise.py: fragments glued together) -- under
 each operator: masks (the default policy), labels in both styles (numbered
-Chinese ones too), the keyed hash, and vault tokens.
+Chinese ones too), the keyed hash, and vault tokens. Policies named
+*_settle also set settle_passes: their --stats must report no unsettled
+document, and the noise is redacted twice as one plain-text stream too.
 
   redact_idempotence_check.py PIIVAULT SOURCE_DIR WORK_DIR TRANSCRIPTS_JSONL
 
 On a failure it names the policy, the corpus and the record numbers (never
 the text)."""
+import json
 import os
 import shutil
 import subprocess
@@ -22,7 +25,15 @@ POLICIES = {
                               'label_style = "chinese"\nnumbered_labels = true\n',
     'hash': '[defaults]\noperator = "hash"\nmin_confidence = 0.5\n',
     'token': '[defaults]\noperator = "token"\nmin_confidence = 0.5\n',
+    'mask_settle': '[defaults]\nsettle_passes = 2\n',
+    'label_chinese_numbered_settle': '[defaults]\noperator = "label"\nmin_confidence = 0.0\n'
+                                     'label_style = "chinese"\nnumbered_labels = true\nsettle_passes = 2\n',
 }
+
+
+def unsettled(stats_path):
+    with open(stats_path) as f:
+        return json.load(f)['unsettled']
 
 
 def run(cmd):
@@ -56,11 +67,23 @@ def main():
             args += ['--key-file', key]
         if name == 'token':
             args += ['--vault', vault, '--principal', 'idempotence-test']
-        for corpus_name, corpus in (('transcripts', transcripts), ('noise', noise)):
+        settle = name.endswith('_settle')
+        corpora = [('transcripts', transcripts, True), ('noise', noise, True)]
+        if settle:
+            plain = os.path.join(work, 'noise.txt')
+            with open(noise, 'rb') as f, open(plain, 'wb') as g:
+                g.write(b'\n'.join(json.loads(line)['text'].encode() for line in f if line.strip()))
+            corpora.append(('noise-plain', plain, False))
+        for corpus_name, corpus, jsonl in corpora:
             once = os.path.join(work, '%s.%s.1.jsonl' % (name, corpus_name))
             twice = os.path.join(work, '%s.%s.2.jsonl' % (name, corpus_name))
-            run([piivault, 'redact', '--jsonl', '--field', 'text', '--threads', '2'] + args + [corpus, '-o', once])
-            run([piivault, 'redact', '--jsonl', '--field', 'text', '--threads', '2'] + args + [once, '-o', twice])
+            stats = os.path.join(work, '%s.%s.stats.json' % (name, corpus_name))
+            mode = ['--jsonl', '--field', 'text'] if jsonl else []
+            run([piivault, 'redact'] + mode + ['--threads', '2', '--stats=' + stats] + args + [corpus, '-o', once])
+            run([piivault, 'redact'] + mode + ['--threads', '2'] + args + [once, '-o', twice])
+            if settle and unsettled(stats) != 0:
+                failures += 1
+                print('  FAIL: %s %s: %d documents unsettled' % (name, corpus_name, unsettled(stats)))
             with open(once, 'rb') as a, open(twice, 'rb') as b:
                 first, second = a.read().split(b'\n'), b.read().split(b'\n')
             changed = [i + 1 for i, (x, y) in enumerate(zip(first, second)) if x != y]
