@@ -268,6 +268,7 @@ class Scanner {
     hits_after_.clear();
     sinks_before_.clear();
     sinks_after_.clear();
+    earlier_sinks_.clear();
   }
 
   // `cover`: see Detector::ScanCovering.
@@ -2286,12 +2287,14 @@ class Scanner {
       hits_after_.clear();
       sinks_before_.clear();
       sinks_after_.clear();
-      FindOutsideSpans(start, line, &hits_earlier_line_);
-      FindOutsideSpans(line, begin, &hits_before_);
-      FindOutsideSpans(end, stop, &hits_after_);
+      earlier_sinks_.clear();
+      FindOutsideSpans(start, line, &hits_earlier_line_, &earlier_sinks_);
+      FindOutsideSpans(line, begin, &hits_before_, &sinks_before_);
+      FindOutsideSpans(end, stop, &hits_after_, &sinks_after_);
       // (Sinks: from and to the span itself, as in FindKeywords.)
-      if (start == line && lo < start) FindOutsideSpans(lo, begin, &sinks_before_);
-      if (hi > stop) FindOutsideSpans(end, hi, &sinks_after_);
+      if (start == line && lo < start) FindOutsideSpans(lo, begin, &sinks_before_, &sinks_before_);
+      if (start < line && lo < start) FindOutsideSpans(lo, line, &earlier_sinks_, &earlier_sinks_);
+      if (hi > stop) FindOutsideSpans(end, hi, &sinks_after_, &sinks_after_);
       float pos = 0, neg = 0;
       Weigh(*k.c.pattern, &pos, &neg);
       if (k.needs_positive && pos <= 0) continue;
@@ -2316,15 +2319,69 @@ class Scanner {
   }
 
   // FindIn over [lo, hi) but the merged candidate spans.
-  void FindOutsideSpans(size_t lo, size_t hi, std::vector<uint32_t>* ids) {
-    ForEachGap(spans_, lo, hi, [&](size_t a, size_t b) { KeywordsIn(a, b, ids); });
+  void FindOutsideSpans(size_t lo, size_t hi, std::vector<uint32_t>* ids, std::vector<uint32_t>* sink_only) {
+    ForEachGap(spans_, lo, hi, [&](size_t a, size_t b) { KeywordsIn(a, b, ids, sink_only); });
   }
 
   // The keywords in [lo, hi), leaving out those inside a redaction label
   // (Labels(): "MOBILE" in <CN_MOBILE> vouched for nothing on the first
   // pass, where a value stood).
-  void KeywordsIn(size_t lo, size_t hi, std::vector<uint32_t>* ids) {
+  // A keyword wholly inside an e-mail address's domain ("qq" in
+  // "x@aqqb.no") vouches for nothing: it goes to `sink_only`, where only
+  // its negative weight counts ("@qq" still sinks). The address is a value
+  // of its own, and its mask ("x***@aqqb.no") keeps the domain whether or
+  // not the first pass let the keyword count, so a second pass must not
+  // find a value the domain vouches for.
+  void KeywordsIn(size_t lo, size_t hi, std::vector<uint32_t>* ids, std::vector<uint32_t>* sink_only) {
+    const size_t first = ids->size();
     ForEachGap(Labels(), lo, hi, [&](size_t a, size_t b) { impl_->keywords.FindIn(p_, a, b, ids); });
+    if (ids->size() == first || sink_only == ids) return;
+    const std::vector<std::pair<size_t, size_t>>& domains = EmailDomains();
+    if (domains.empty()) return;
+    // The first domain that ends after lo, found from where the last call
+    // left off (windows move little from one call to the next).
+    size_t i = std::min(domain_hint_, domains.size());
+    while (i > 0 && domains[i - 1].second > lo) --i;
+    while (i < domains.size() && domains[i].second <= lo) ++i;
+    domain_hint_ = i;
+    for (; i < domains.size() && domains[i].first < hi; ++i)
+      MoveToSinks(std::max(lo, domains[i].first), std::min(hi, domains[i].second), first, ids, sink_only);
+  }
+  // The keywords of [lo, hi) (part of a domain) leave ids[first..] (one
+  // occurrence each) for *sink_only. Out of line: rare.
+  [[gnu::noinline]] void MoveToSinks(size_t lo, size_t hi, size_t first, std::vector<uint32_t>* ids,
+                                     std::vector<uint32_t>* sink_only) {
+    domain_hits_.clear();
+    ForEachGap(Labels(), lo, hi, [&](size_t a, size_t b) { impl_->keywords.FindIn(p_, a, b, &domain_hits_); });
+    for (uint32_t id : domain_hits_) {
+      auto at = std::find(ids->begin() + static_cast<std::ptrdiff_t>(first), ids->end(), id);
+      if (at == ids->end()) continue;
+      ids->erase(at);
+      sink_only->push_back(id);
+    }
+  }
+
+  // The e-mail addresses' domains in the text, each from its '@' to the end
+  // of its top-level domain (the rule InEmailDomain applies), found once per
+  // text on first need by a sweep for '@'.
+  const std::vector<std::pair<size_t, size_t>>& EmailDomains() const {
+    if (domains_generation_ != generation_) FindEmailDomains();
+    return domains_;
+  }
+  [[gnu::noinline]] void FindEmailDomains() const {
+    domains_generation_ = generation_;
+    domains_.clear();
+    const std::string_view text(reinterpret_cast<const char*>(p_), n_);
+    for (size_t at = text.find('@'); at < n_; at = text.find('@', at + 1)) {
+      // A local part (or its mask, or the label that replaced it) before it.
+      if (!(at > 0 && (EmailLocal(static_cast<char>(p_[at - 1])) || p_[at - 1] == '*')) && !LabelEndsAt(at)) continue;
+      size_t e = at + 1;
+      while (e < n_ && e - at < 190 && EmailDomain(static_cast<char>(p_[e]))) ++e;
+      while (e > at + 1 && (p_[e - 1] == '.' || p_[e - 1] == '-')) --e;
+      size_t tld = e;
+      while (tld > at + 1 && IsAlpha(static_cast<char>(p_[tld - 1]))) --tld;
+      if (e - tld >= 2 && tld > at + 2 && p_[tld - 1] == '.') domains_.emplace_back(at, e);
+    }
   }
 
   // Calls gap(a, b) for each stretch of [lo, hi) outside the sorted,
@@ -2523,6 +2580,7 @@ class Scanner {
       earlier_pos = std::max(earlier_pos, p.positive_by_id[id]);
       earlier_neg = std::max(earlier_neg, p.negative_by_id[id]);
     }
+    for (uint32_t id : earlier_sinks_) earlier_neg = std::max(earlier_neg, p.negative_by_id[id]);
     if (earlier_pos > earlier_neg) *pos = earlier_pos;
     if (vetoed != nullptr && earlier_pos > 0 && earlier_pos <= earlier_neg) *vetoed = earlier_pos;
     for (uint32_t id : hits_before_) {
@@ -2648,17 +2706,23 @@ class Scanner {
       before_of_ = begin;
       hits_before_.clear();
       hits_earlier_line_.clear();
+      sinks_before_.clear();
+      earlier_sinks_.clear();
       bool masked_stop = false;
       const size_t start = WindowStart(begin, &masked_stop);
       const size_t line = LineStartIn(start, begin);
-      if (line > start) KeywordsIn(start, line, &hits_earlier_line_);
-      KeywordsIn(line, begin, &hits_before_);
-      sinks_before_.clear();
+      if (line > start) KeywordsIn(start, line, &hits_earlier_line_, &earlier_sinks_);
+      KeywordsIn(line, begin, &hits_before_, &sinks_before_);
       if (masked_stop && start == line) {
         // (To `begin`, not `start`: a keyword may straddle where the window
         // stopped, "@qq" in "q@qqaa***"; the negatives before `start` that
         // this counts again were counted already.)
-        KeywordsIn(SinksBeyondMask(start, begin, false), begin, &sinks_before_);
+        KeywordsIn(SinksBeyondMask(start, begin, false), begin, &sinks_before_, &sinks_before_);
+      } else if (masked_stop) {
+        // Stopped on an earlier line: its negatives beyond the mask still
+        // veto its positives, as they did before the mask ("k@qq q***@…
+        // qq\n5112511" was "k@qq q@… qq\n5112511").
+        KeywordsIn(SinksBeyondMask(start, begin, false), line, &earlier_sinks_, &earlier_sinks_);
       }
     }
     if (end != after_of_) {
@@ -2666,10 +2730,10 @@ class Scanner {
       hits_after_.clear();
       size_t stop = WindowEnd(end);
       const size_t star = MaskedWindowEnd(end, &stop);
-      KeywordsIn(end, stop, &hits_after_);
       sinks_after_.clear();
+      KeywordsIn(end, stop, &hits_after_, &sinks_after_);
       // (From `end`: a keyword may straddle the stop, as before.)
-      if (star != SIZE_MAX) KeywordsIn(end, SinksBeyondMask(star, end, true), &sinks_after_);
+      if (star != SIZE_MAX) KeywordsIn(end, SinksBeyondMask(star, end, true), &sinks_after_, &sinks_after_);
     }
   }
 
@@ -3018,6 +3082,13 @@ class Scanner {
   // Keywords beyond a masked character (SinksBeyondMask) before and after
   // the span: only their negative weights count.
   std::vector<uint32_t> sinks_before_, sinks_after_;
+  // The same on the earlier lines of the window before: they veto its
+  // positives (beyond a mask; in an e-mail domain, KeywordsIn).
+  std::vector<uint32_t> earlier_sinks_;
+  std::vector<uint32_t> domain_hits_;  // MoveToSinks
+  mutable std::vector<std::pair<size_t, size_t>> domains_;  // EmailDomains()
+  mutable uint64_t domains_generation_ = 0;
+  size_t domain_hint_ = 0;  // KeywordsIn
   // Candidates a negative keyword sank, and the merged spans of the others
   // (Revive).
   std::vector<Sunk> sunk_;

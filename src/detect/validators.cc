@@ -418,8 +418,23 @@ Chars FirstChars(std::string_view s, size_t max) {
 }
 
 // Names: surname from the lexicon (compound first), not a stop word.
+// Is v made of spoken digits only (〇零一二三四五六七八九十两幺)?
+bool AllChineseNumerals(std::string_view v) {
+  static constexpr std::string_view kNumerals[] = {"〇", "零", "一", "二", "三", "四", "五",
+                                                   "六", "七", "八", "九", "十", "两", "幺"};
+  if (v.empty() || v.size() % 3 != 0) return false;
+  for (size_t i = 0; i < v.size(); i += 3) {
+    const std::string_view c = v.substr(i, 3);
+    if (std::find(std::begin(kNumerals), std::end(kNumerals), c) == std::end(kNumerals)) return false;
+  }
+  return true;
+}
+
 Verdict CnName(std::string_view v, const Pattern& p, std::string*) {
   if (p.InList(Pattern::KnownList::kStopwords, v)) return Reject();
+  // Spoken digits are a number, or what a number's mask kept of it ("姓名：
+  // 一九〇****二两五五" was a mobile number, "一九" no name).
+  if (AllChineseNumerals(v)) return Reject();
   if (v.find("\xC2\xB7") != std::string_view::npos) return Ok(-0.1f);  // minority name with a dot
   const Chars chars = FirstChars(v, 4);
   if (chars.count < 2 || chars.count > 4) return Reject();
