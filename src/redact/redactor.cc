@@ -207,6 +207,21 @@ void ApplyEdits(std::string_view text, size_t from, size_t to, const std::vector
   if (pos < to) out->append(text.substr(pos, to - pos));
 }
 
+void ApplyEditsNoting(std::string_view text, size_t from, size_t to, const std::vector<Edit>& edits,
+                      std::string* out, uint64_t base, std::vector<std::pair<uint64_t, uint64_t>>* changed) {
+  const size_t start = out->size();
+  size_t pos = from;
+  for (const Edit& e : edits) {
+    if (e.end <= from || e.begin >= to) continue;
+    if (e.begin > pos) out->append(text.substr(pos, e.begin - pos));
+    const uint64_t at = base + (out->size() - start);
+    out->append(e.replacement);
+    if (text.substr(e.begin, e.end - e.begin) != e.replacement) changed->emplace_back(at, base + (out->size() - start));
+    pos = e.end;
+  }
+  if (pos < to) out->append(text.substr(pos, to - pos));
+}
+
 }  // namespace redact_internal
 
 absl::StatusOr<std::vector<Finding>> Redactor::Impl::FindAll(std::string_view text) const {
@@ -576,6 +591,12 @@ struct RedactStream::State {
     RedactionReport report;
     bool changes = false;  // the speculative edits change the text
     std::string text;
+    // settle_passes: what the speculative text changed (offsets into it),
+    // for the next pass; and, in a later pass, that the previous pass
+    // changed nothing this window scans, so it cannot change anything
+    // either (its findings there are the previous pass's, all kept).
+    std::vector<std::pair<uint64_t, uint64_t>> changed;
+    bool unchanged_input = false;
     std::atomic<bool> done{false};
   };
 
@@ -602,6 +623,11 @@ struct RedactStream::State {
   // output is the stream's), and what this pass wrote for it.
   std::unique_ptr<State> next;
   std::string next_input;
+  uint64_t out_total = 0;  // output bytes so far
+  std::vector<std::pair<uint64_t, uint64_t>> changed_ranges;  // Merge's scratch
+  // In a later pass: the input ranges the previous pass changed (sorted;
+  // those before the next window's scan range are dropped).
+  std::deque<std::pair<uint64_t, uint64_t>> dirty;
   RedactionReport combined;  // report of all passes, made by report()
   std::deque<std::unique_ptr<WindowWork>> in_flight;  // by k
   std::vector<std::string> spare;                     // input buffers to reuse
@@ -652,7 +678,11 @@ struct RedactStream::State {
   // Scan (and, when speculating, plan + render) of one window; runs on a
   // worker, touching only `w` and const state.
   void Run(WindowWork& w, bool speculate) const {
-    w.found = impl->FindAll(w.input);
+    if (w.unchanged_input) {
+      w.found = std::vector<Finding>{};
+    } else {
+      w.found = impl->FindAll(w.input);
+    }
     if (speculate && w.found.ok()) Speculate(w);
   }
 
@@ -682,7 +712,12 @@ struct RedactStream::State {
     w.changes = redact_internal::ChangesText(w.input, edits);
     if (w.emit_to > start) {
       w.text.reserve(w.emit_to - start + 64);
-      redact_internal::ApplyEdits(w.input, start - w.scan_begin, w.emit_to - w.scan_begin, edits, &w.text);
+      if (impl->next_pass != nullptr) {
+        redact_internal::ApplyEditsNoting(w.input, start - w.scan_begin, w.emit_to - w.scan_begin, edits, &w.text,
+                                          0, &w.changed);
+      } else {
+        redact_internal::ApplyEdits(w.input, start - w.scan_begin, w.emit_to - w.scan_begin, edits, &w.text);
+      }
     }
   }
 
@@ -692,6 +727,9 @@ struct RedactStream::State {
     PIIVAULT_RETURN_IF_ERROR(w.found.status());
     if (w.speculated && w.assumed_start == std::max(w.k * window, last_end) && w.assumed_start == emitted) {
       PIIVAULT_RETURN_IF_ERROR(w.plan_status);
+      if (next != nullptr)
+        for (const auto& [b, e] : w.changed) next->dirty.emplace_back(out_total + b, out_total + e);
+      out_total += w.text.size();
       if (out->empty()) {
         out->swap(w.text);  // the usual case (a caller that clears *out): no copy
       } else {
@@ -711,7 +749,16 @@ struct RedactStream::State {
     PIIVAULT_RETURN_IF_ERROR(impl->Plan(w.input, owned, &doc, &report, &edits));
     changed |= redact_internal::ChangesText(w.input, edits);
     uint64_t emit_to = EmitTo(w, last_end);
-    redact_internal::ApplyEdits(w.input, emitted - w.scan_begin, emit_to - w.scan_begin, edits, out);
+    const size_t size_before = out->size();
+    if (next != nullptr) {
+      changed_ranges.clear();
+      redact_internal::ApplyEditsNoting(w.input, emitted - w.scan_begin, emit_to - w.scan_begin, edits, out,
+                                        out_total, &changed_ranges);
+      next->dirty.insert(next->dirty.end(), changed_ranges.begin(), changed_ranges.end());
+    } else {
+      redact_internal::ApplyEdits(w.input, emitted - w.scan_begin, emit_to - w.scan_begin, edits, out);
+    }
+    out_total += out->size() - size_before;
     emitted = emit_to;
     return absl::OkStatus();
   }
@@ -747,6 +794,18 @@ struct RedactStream::State {
     w->input = std::move(pending);
     // The next window's left margin overlaps this one's right margin.
     const uint64_t next_begin = ScanBegin(next_cut);
+    if (impl->later_pass) {
+      // (Closed ranges: an edit that wrote nothing changed the text there.)
+      w->unchanged_input = true;
+      for (const auto& [b, e] : dirty) {
+        if (b > w->scan_end) break;
+        if (e >= w->scan_begin) {
+          w->unchanged_input = false;
+          break;
+        }
+      }
+      while (!dirty.empty() && dirty.front().second < next_begin) dirty.pop_front();
+    }
     const size_t keep = static_cast<size_t>(total_in - std::min(total_in, std::max(next_begin, pending_base)));
     if (threads == 1) {
       Run(*w, /*speculate=*/false);

@@ -50,6 +50,12 @@ bool ChangesText(std::string_view text, const std::vector<Edit>& edits);
 void ApplyEdits(std::string_view text, size_t from, size_t to, const std::vector<Edit>& edits,
                 std::string* out);
 
+// ApplyEdits that also appends to *changed the output range each edit that
+// changes the text wrote, as offsets from `base` (the output offset of
+// out->size() on entry). An edit that writes nothing leaves an empty range.
+void ApplyEditsNoting(std::string_view text, size_t from, size_t to, const std::vector<Edit>& edits,
+                      std::string* out, uint64_t base, std::vector<std::pair<uint64_t, uint64_t>>* changed);
+
 // JSON string helpers (json_record.cc).
 std::string JsonEscape(std::string_view s);
 // Appends JsonEscape(s) to *out.

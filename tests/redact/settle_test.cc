@@ -3,6 +3,8 @@
 // makes the mechanics exact: it finds every "ab", and the label it is
 // replaced with is "a", so "a^n b^n" needs n passes to settle ("aabb" ->
 // "aab" -> "aa"). The real detector's cases are in detector_e2e_test.cc.
+#include <atomic>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -130,6 +132,45 @@ TEST(Settle, StreamEqualsWholeBufferForEveryChunkingWindowAndThreadCount) {
         EXPECT_EQ(report.settled, whole.settled);
       }
     }
+  }
+}
+
+// A later pass of a stream rescans only the windows whose bytes the
+// previous pass changed: elsewhere the previous pass found only what it
+// kept, and so would this one. With one change near the start of a long
+// text, three more passes cost a few windows, not three more scans.
+TEST(Settle, LaterStreamPassesRescanOnlyWhatThePreviousPassChanged) {
+  const std::string text = "xaabb" + std::string(100000, 'x') + "ab";
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(testing::Message() << threads << " threads");
+    size_t scanned[2] = {0, 0};
+    std::string outs[2];
+    for (int settle = 0; settle < 2; ++settle) {
+      RedactorOptions o;
+      o.policy.default_operator = RedactOperator::kLabel;
+      o.policy.rules[EntityType::kCustom] = TypeRule{RedactOperator::kLabel, 0.0f, "a"};
+      o.policy.settle_passes = settle == 0 ? 0 : 3;
+      o.stream_window_bytes = 1024;
+      auto bytes = std::make_shared<std::atomic<size_t>>(0);
+      absl::StatusOr<Redactor> r = Redactor::CreateWithScanner(
+          [bytes](std::string_view t) -> absl::StatusOr<std::vector<Finding>> {
+            *bytes += t.size();
+            return FindAb(t);
+          },
+          2, 0, std::move(o));
+      ASSERT_TRUE(r.ok()) << r.status();
+      std::mt19937 rng(3);
+      RedactionReport report;
+      outs[settle] = MustStream(*r, text, threads, &rng, &report);
+      scanned[settle] = bytes->load();
+      EXPECT_EQ(report.unsettled, 0u);
+    }
+    EXPECT_EQ(outs[0], "xaab" + std::string(100000, 'x') + "a");
+    EXPECT_EQ(outs[1], "xaa" + std::string(100000, 'x') + "a");
+    EXPECT_GE(scanned[0], text.size());
+    // Pass 2 rescans the windows around both changes, pass 3 those around
+    // the one it made, pass 4 nothing (each window: 1024 bytes + margins).
+    EXPECT_LT(scanned[1], scanned[0] + 3 * 2 * 1100) << scanned[0];
   }
 }
 
