@@ -305,6 +305,34 @@ PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_redact_stream_finish_v2(
     piivault_redact_stream *stream, char **out, size_t *out_len,
     piivault_redaction_report_v2 *report);
 
+/* v2 with the counts of a policy's settle_passes appended (the policy key
+   that redacts a changed document again until a pass changes nothing; see
+   examples/README-policy.md). The _v3 functions are the functions above with
+   this report. */
+typedef struct piivault_redaction_report_v3 {
+  uint64_t redacted;        /* findings changed (every operator but keep) */
+  uint64_t below_threshold; /* left because of min_confidence */
+  uint64_t allow_listed;    /* left because of the allow-list */
+  uint64_t by_operator[PIIVAULT_OPERATOR_COUNT]; /* findings per operator */
+  uint64_t numbering_capped; /* see piivault_redaction_report_v2 */
+  /* Findings a later pass redacted (also counted above). */
+  uint64_t settled;
+  /* Documents whose last allowed pass still changed something: redacting
+     their output again may change it. 0 means every output is a fixed point. */
+  uint64_t unsettled;
+} piivault_redaction_report_v3;
+
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_redact_v3(
+    const piivault_redactor *redactor, const char *text, size_t text_len, char **out,
+    size_t *out_len, piivault_redaction_report_v3 *report);
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_redact_json_record_v3(
+    const piivault_redactor *redactor, const char *record, size_t record_len,
+    const char *const *fields, size_t field_count, char **out, size_t *out_len,
+    piivault_redaction_report_v3 *report);
+PIIVAULT_EXPORT PIIVAULT_NODISCARD int piivault_redact_stream_finish_v3(
+    piivault_redact_stream *stream, char **out, size_t *out_len,
+    piivault_redaction_report_v3 *report);
+
 /* ---- Image metadata -------------------------------------------------------- */
 
 /* Flags for piivault_image_scrub. Unknown bits are PIIVAULT_INVALID_ARGUMENT

@@ -46,6 +46,10 @@ static_assert(offsetof(piivault_redaction_report_v2, by_operator) ==
               offsetof(piivault_redaction_report, by_operator));
 static_assert(offsetof(piivault_redaction_report_v2, numbering_capped) ==
               sizeof(piivault_redaction_report));
+// v3 is v2 with fields appended.
+static_assert(offsetof(piivault_redaction_report_v3, numbering_capped) ==
+              offsetof(piivault_redaction_report_v2, numbering_capped));
+static_assert(offsetof(piivault_redaction_report_v3, settled) == sizeof(piivault_redaction_report_v2));
 
 // Writes exactly sizeof(Report) bytes: a caller built against the frozen v1
 // struct never gets the v2 fields written past its end.
@@ -59,8 +63,13 @@ void FillReport(const piivault::RedactionReport& from, Report* to) {
   for (int op = 0; op < PIIVAULT_OPERATOR_COUNT; ++op) {
     to->by_operator[op] = from.Total(static_cast<piivault::RedactOperator>(op));
   }
-  if constexpr (std::is_same_v<Report, piivault_redaction_report_v2>) {
+  if constexpr (std::is_same_v<Report, piivault_redaction_report_v2> ||
+                std::is_same_v<Report, piivault_redaction_report_v3>) {
     to->numbering_capped = from.numbering_capped;
+  }
+  if constexpr (std::is_same_v<Report, piivault_redaction_report_v3>) {
+    to->settled = from.settled;
+    to->unsettled = from.unsettled;
   }
 }
 
@@ -290,6 +299,11 @@ int piivault_redact_v2(const piivault_redactor* redactor, const char* text, size
   return Redact("piivault_redact_v2", redactor, text, text_len, out, out_len, report);
 }
 
+int piivault_redact_v3(const piivault_redactor* redactor, const char* text, size_t text_len,
+                       char** out, size_t* out_len, piivault_redaction_report_v3* report) {
+  return Redact("piivault_redact_v3", redactor, text, text_len, out, out_len, report);
+}
+
 int piivault_redact_json_record(const piivault_redactor* redactor, const char* record,
                                 size_t record_len, const char* const* fields,
                                 size_t field_count, char** out, size_t* out_len,
@@ -303,6 +317,14 @@ int piivault_redact_json_record_v2(const piivault_redactor* redactor, const char
                                    size_t field_count, char** out, size_t* out_len,
                                    piivault_redaction_report_v2* report) {
   return RedactJsonRecord("piivault_redact_json_record_v2", redactor, record, record_len, fields,
+                          field_count, out, out_len, report);
+}
+
+int piivault_redact_json_record_v3(const piivault_redactor* redactor, const char* record,
+                                   size_t record_len, const char* const* fields,
+                                   size_t field_count, char** out, size_t* out_len,
+                                   piivault_redaction_report_v3* report) {
+  return RedactJsonRecord("piivault_redact_json_record_v3", redactor, record, record_len, fields,
                           field_count, out, out_len, report);
 }
 
@@ -356,6 +378,11 @@ int piivault_redact_stream_finish(piivault_redact_stream* stream, char** out, si
 int piivault_redact_stream_finish_v2(piivault_redact_stream* stream, char** out,
                                      size_t* out_len, piivault_redaction_report_v2* report) {
   return RedactStreamFinish("piivault_redact_stream_finish_v2", stream, out, out_len, report);
+}
+
+int piivault_redact_stream_finish_v3(piivault_redact_stream* stream, char** out,
+                                     size_t* out_len, piivault_redaction_report_v3* report) {
+  return RedactStreamFinish("piivault_redact_stream_finish_v3", stream, out, out_len, report);
 }
 
 void piivault_redact_stream_free(piivault_redact_stream* stream) { delete stream; }

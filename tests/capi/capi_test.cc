@@ -842,6 +842,64 @@ TEST_F(CApiRedactor, V2ReportCarriesNumberingCapped) {
   ASSERT_EQ(piivault_redact_stream_finish_v2(s2.p, &c.p, &c.len, nullptr), PIIVAULT_OK);
 }
 
+// settle_passes reaches C callers through the policy, and its counts
+// through the _v3 report. A deny-list term whose label recreates it ("ab"
+// labelled "a": "aaabbb" -> "aaabb" -> "aaab" -> "aaa") needs three passes.
+TEST_F(CApiRedactor, V3ReportCarriesSettleCounts) {
+  EXPECT_EQ(offsetof(piivault_redaction_report_v3, numbering_capped), 72u);
+  EXPECT_EQ(offsetof(piivault_redaction_report_v3, settled), 80u);
+  EXPECT_EQ(offsetof(piivault_redaction_report_v3, unsettled), 88u);
+  EXPECT_EQ(sizeof(piivault_redaction_report_v3), 96u);
+  for (int passes : {1, 3}) {
+    SCOPED_TRACE(passes);
+    RedactorOptionsPtr options;
+    ASSERT_EQ(piivault_redactor_options_create(&options.p), PIIVAULT_OK);
+    const std::string policy = "[defaults]\nsettle_passes = " + std::to_string(passes) +
+                               "\n[types.CUSTOM]\noperator = \"label\"\nlabel = \"a\"\n[deny]\nterms = [\"ab\"]\n";
+    ASSERT_EQ(piivault_redactor_options_set_policy_toml(options.p, policy.data(), policy.size(), nullptr),
+              PIIVAULT_OK)
+        << LastError();
+    RedactorPtr r;
+    ASSERT_EQ(piivault_redactor_create(detector_.p, options.p, &r.p), PIIVAULT_OK) << LastError();
+    const std::string text = "aaabbb";
+    const std::string want = passes == 1 ? "aaab" : "aaa";
+    const uint64_t settled = passes == 1 ? 1 : 2, unsettled = passes == 1 ? 1 : 0;
+
+    piivault_redaction_report_v3 v3;
+    std::memset(&v3, 0xAB, sizeof v3);
+    Buffer out;
+    ASSERT_EQ(piivault_redact_v3(r.p, text.data(), text.size(), &out.p, &out.len, &v3), PIIVAULT_OK)
+        << LastError();
+    EXPECT_EQ(out.str(), want);
+    EXPECT_EQ(v3.settled, settled);
+    EXPECT_EQ(v3.unsettled, unsettled);
+    EXPECT_EQ(v3.redacted, settled + 1);
+    EXPECT_EQ(v3.numbering_capped, 0u);
+
+    const char* fields[] = {"text"};
+    const std::string record = "{\"text\":\"" + text + "\"}";
+    std::memset(&v3, 0xAB, sizeof v3);
+    Buffer rec;
+    ASSERT_EQ(piivault_redact_json_record_v3(r.p, record.data(), record.size(), fields, 1, &rec.p,
+                                             &rec.len, &v3),
+              PIIVAULT_OK)
+        << LastError();
+    EXPECT_EQ(rec.str(), "{\"text\":\"" + want + "\"}");
+    EXPECT_EQ(v3.settled, settled);
+    EXPECT_EQ(v3.unsettled, unsettled);
+
+    StreamPtr st;
+    ASSERT_EQ(piivault_redact_stream_create(r.p, 2, &st.p), PIIVAULT_OK);
+    Buffer a, b;
+    ASSERT_EQ(piivault_redact_stream_write(st.p, text.data(), text.size(), &a.p, &a.len), PIIVAULT_OK);
+    std::memset(&v3, 0xAB, sizeof v3);
+    ASSERT_EQ(piivault_redact_stream_finish_v3(st.p, &b.p, &b.len, &v3), PIIVAULT_OK) << LastError();
+    EXPECT_EQ(a.str() + b.str(), want);
+    EXPECT_EQ(v3.settled, settled);
+    EXPECT_EQ(v3.unsettled, unsettled);
+  }
+}
+
 TEST_F(CApiRedactor, StreamCallOrderAndArgumentErrors) {
   RedactorPtr r;
   ASSERT_EQ(piivault_redactor_create(detector_.p, nullptr, &r.p), PIIVAULT_OK);

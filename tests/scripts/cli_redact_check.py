@@ -149,6 +149,17 @@ elif CASE == "policy":
     check("[手机号1]" in text and "[身份证号1]" in text, "chinese numbered labels")
     check("E12345678" in text, "allow-listed value was redacted")
     check("企服通" not in text, "deny-listed term survived")
+    # settle_passes: a deny-list term whose label recreates it ("ab" -> "a")
+    # needs a pass per nesting level; the CLI warns while one is left.
+    for passes, want, warned in ((1, b"x aaab y", True), (3, b"x aaa y", False)):
+        p = write("settle.toml", f"[defaults]\nsettle_passes = {passes}\n[types.CUSTOM]\noperator = \"label\"\n"
+                  "label = \"a\"\n[deny]\nterms = [\"ab\"]\n")
+        sp = path("settle.json")
+        rc, out, err = run(["--policy", p, "--stats=" + sp], stdin=b"x aaabbb y")
+        st = json.load(open(sp))
+        check(rc == 0 and out == want, f"settle_passes {passes}: {rc} {out!r} {err!r}")
+        check((b"warning" in err) == warned and st["unsettled"] == (1 if warned else 0) and
+              st["settled"] == (1 if warned else 2), f"settle_passes {passes}: {err!r} {st}")
     p = write("token.toml", "[defaults]\noperator = \"token\"\n")
     rc, out, err = run(["--policy", p, TRANSCRIPT])
     check(rc == 1 and b"no vault configured" in err and out == b"", f"token without vault: {rc} {err!r}")
