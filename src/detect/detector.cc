@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/file_util.h"
+#include "common/mask_convention.h"
 #include "common/redaction_label.h"
 #include "common/status_macros.h"
 #include "detect/keyword_index.h"
@@ -3012,15 +3013,12 @@ class Scanner {
       // The landline mask keeps an extension (redact/mask.cc):
       // "02144422222分机11110" -> "021****2222分机11110", with a QQ number.
       const std::string_view raw(reinterpret_cast<const char*>(p_ + w.begin), w.end - w.begin);
-      for (std::string_view ext : {"转", "分机", "ext", "EXT", "Ext"}) {
-        const size_t at = raw.find(ext);
-        if (at == std::string_view::npos || at == 0) continue;
-        // (A loser wholly inside it: one that straddles the number is cut
-        // by the mask, and spoken numbers with an extension, "**** 四七七八
-        // 转四四六二", keep theirs.)
-        return std::any_of(cluster.begin() + 1, cluster.end(), [&](size_t k) { return cands_[k].begin >= w.begin + at; });
-      }
-      return false;
+      const size_t at = internal::LandlineExtensionAt(raw);
+      if (at == std::string_view::npos) return false;
+      // (A loser wholly inside it: one that straddles the number is cut
+      // by the mask, and spoken numbers with an extension, "**** 四七七八
+      // 转四四六二", keep theirs.)
+      return std::any_of(cluster.begin() + 1, cluster.end(), [&](size_t k) { return cands_[k].begin >= w.begin + at; });
     }
     if (w.pattern->type != EntityType::kEmail) return false;
     const void* at = std::memchr(p_ + w.begin, '@', w.end - w.begin);

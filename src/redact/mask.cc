@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/mask_convention.h"
 #include "common/redaction_label.h"
 
 namespace piivault::redact_internal {
@@ -463,10 +464,7 @@ MaskPlan PlanMask(EntityType type, std::string_view raw) {
     }
     case EntityType::kCnLandline: {
       // An extension (转8021, 分机8021, ext 8021) is not part of the number.
-      for (std::string_view ext : {"转", "分机", "ext", "EXT", "Ext"}) {
-        size_t at = raw.find(ext);
-        if (at != std::string_view::npos && at > 0) return Only(MaskPlan::kOther);
-      }
+      if (internal::LandlineExtensionAt(raw) != std::string_view::npos) return Only(MaskPlan::kOther);
       MaskPlan p = KeepEndsPlan(raw, 0, 4);
       const Significant& sig = p.sig;
       size_t area = 0;
@@ -540,11 +538,8 @@ std::string MaskValue(EntityType type, std::string_view raw, std::string_view no
   if (p.kind == MaskPlan::kKeepEnds) return KeepEnds(raw, p.first, p.last, p.ascii, p.sig);
   switch (type) {
     case EntityType::kCnLandline: {
-      for (std::string_view ext : {"转", "分机", "ext", "EXT", "Ext"}) {
-        size_t at = raw.find(ext);
-        if (at != std::string_view::npos && at > 0)
-          return absl::StrCat(MaskValue(type, raw.substr(0, at), ""), std::string(raw.substr(at)));
-      }
+      if (const size_t at = internal::LandlineExtensionAt(raw); at != std::string_view::npos)
+        return absl::StrCat(MaskValue(type, raw.substr(0, at), ""), std::string(raw.substr(at)));
       return std::string(raw);  // not reached: PlanMask said kKeepEnds
     }
     case EntityType::kEmail:
