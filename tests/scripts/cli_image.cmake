@@ -7,7 +7,7 @@ if(TARGET piivault_cli)
   find_program(PIIVAULT_SYSTEM_PYTHON3 NAMES python3)
   add_test(NAME cli_image
     COMMAND ${PIIVAULT_SYSTEM_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/cli_image_check.py
-            $<TARGET_FILE:piivault_cli> ${PROJECT_SOURCE_DIR}/../shared/testdata/images
+            $<TARGET_FILE:piivault_cli> ${PIIVAULT_SHARED_DIR}/testdata/images
             ${CMAKE_CURRENT_BINARY_DIR}/cli_image)
   set_tests_properties(cli_image PROPERTIES LABELS "image;cli" TIMEOUT 300)
 endif()
