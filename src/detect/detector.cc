@@ -1387,8 +1387,13 @@ class Scanner {
       // was "新村盟*:21.94.11110..LRgLL.::…", one run glued to a '*'.)
       size_t dots = k;
       while (dots > 0 && s[dots - 1] == '.') --dots;
-      const bool masked =
+      bool masked =
           k > 0 && (s[k - 1] == '*' || (dots > 0 && (s[dots - 1] == '*' || LabelEndsAt(seg_.e[dots - 1]))));
+      // (So does one before a word and dots before the colon: the word went
+      // with the run the mask or label cut, "*:2.4.4.10.L:1:：a" labelled
+      // "*:[IP地址1].L:1:：a". Finding less there is safe: what the first
+      // pass found is redacted already.)
+      if (!masked && k > 0 && s[k] == ':' && IsAlnum(s[k - 1])) [[unlikely]] masked = WordAfterMaskOrLabel(k);
       if (k > 0 && (IsAlnum(s[k - 1]) || s[k - 1] == '_' || masked) && (s[k] != ':' || masked)) {
         while (k < m && (IsAlnum(s[k]) || (masked && (s[k] == ':' || s[k] == '.' || s[k] == '*')))) ++k;
         continue;
@@ -1459,6 +1464,19 @@ class Scanner {
         Try(*p, v, seg_.b[b], seg_.e[e - 1]);
       }
     }
+  }
+
+  // Does the word that ends at segment index k (letters and digits) follow
+  // a mask or a redaction label, with nothing or dots between? Out of line:
+  // rare.
+  [[gnu::noinline]] bool WordAfterMaskOrLabel(size_t k) const {
+    const std::string& s = seg_.s;
+    size_t j = k;
+    while (j > 0 && IsAlnum(s[j - 1])) --j;
+    while (j > 0 && s[j - 1] == '.') --j;
+    // (On the original bytes: the segment may begin right after the label.)
+    const size_t o = seg_.b[j];
+    return j < k && o > 0 && (p_[o - 1] == '*' || LabelEndsAt(o));
   }
 
   // "39.9042, 116.4074" (either order), optional minus signs.

@@ -913,8 +913,7 @@ absl::Status RedactStream::State::Finish(std::string* out) {
   if (next == nullptr) return FinishOwn(out);
   next_input.clear();
   PIIVAULT_RETURN_IF_ERROR(FinishOwn(&next_input));
-  // A pass that changed nothing hands on its input as it was: the later
-  // passes, already fed all of it, find what this pass found.
+  // The rest of this pass's output goes to the next pass, which then ends.
   PIIVAULT_RETURN_IF_ERROR(next->Write(next_input, out));
   return next->Finish(out);
 }

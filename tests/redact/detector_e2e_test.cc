@@ -762,6 +762,14 @@ TEST(DetectorEndToEnd, IdempotentWhereAMaskedEmailOrANumbersMaskLeftKeywordsOrNu
   masks.rules.clear();  // every type from 0.5, names too
   ExpectSecondPassChangesNothing(Make(size_t{1} << 20, masks),
                                  {"姓名：一九〇两六两〇二两五五日？七天！", "您好姓名：五五两490011561573北纬2024"});
+  // A colon-hex run after a word and dots after a mask or a label went with
+  // the run the mask cut: "*:2.4.4.10.L:1:：a" is one run glued to a '*'
+  // (nothing), and with its IPv4 part labelled still none (redact_twice).
+  ExpectLabelledSecondPassChangesNothing({"*:2.4.4.10.L:1:：a"});
+  RedactionLabels chinese;
+  chinese.chinese_style = true;
+  EXPECT_FALSE(Finds("*:[IP地址1].L:1:：a", EntityType::kIpv6, "1:：a", &chinese));
+  EXPECT_TRUE(Finds("x.L:1:：a", EntityType::kIpv6, "1:：a"));
 }
 
 // settle_passes (issue #3): where one pass is not a fixed point, redacting
