@@ -927,7 +927,18 @@ class Scanner {
     // A separator that ends a numeral segment before a '*' (where numeral
     // runs stop): the run went on into what was masked ("九三〇六二2024-**-**").
     // (Or a '-' before a label: "零一〇六幺九八七两六九-<IPV4>" was "…九-8.16.84.41".)
-    return !(seg_.numerals && k + 1 == s.size() && (MaskedCharAt(seg_.e[k]) || (c == '-' && LabelStartsAt(seg_.e[k]))));
+    // (One zero-width character between joins, as anywhere in a run:
+    // "…幺六二-\u200b<CN_MOBILE>" was "…幺六二-\u200b13812345678".)
+    if (!(seg_.numerals && k + 1 == s.size())) return true;
+    const size_t after = AfterOneZeroWidth(seg_.e[k]);
+    return !(MaskedCharAt(after) || (c == '-' && LabelStartsAt(after)));
+  }
+
+  // o, or past the zero-width character at o.
+  size_t AfterOneZeroWidth(size_t o) const {
+    if (o >= n_ || p_[o] < 0x80) return o;
+    const NormChar z = NormAt(p_, n_, o, false);
+    return z.kind == NormKind::kZeroWidth ? o + z.len : o;
   }
 
   // Do Chinese numerals start at original offset o and run straight into a

@@ -770,6 +770,11 @@ TEST(DetectorEndToEnd, IdempotentWhereAMaskedEmailOrANumbersMaskLeftKeywordsOrNu
   chinese.chinese_style = true;
   EXPECT_FALSE(Finds("*:[IP地址1].L:1:：a", EntityType::kIpv6, "1:：a", &chinese));
   EXPECT_TRUE(Finds("x.L:1:：a", EntityType::kIpv6, "1:：a"));
+  // A numeral run that ends in '-' before a label, with one zero-width
+  // character between (noise seed 154): the run went on into the value.
+  ExpectLabelledSecondPassChangesNothing({"@微信.零七两四八四三一幺六二-\u200b13812345678七天"});
+  EXPECT_FALSE(Finds("@微信.零七两四八四三一幺六二-\u200b<CN_MOBILE>七天", EntityType::kCnLandline,
+                     "零七两四八四三一幺六二"));
 }
 
 // settle_passes (issue #3): where one pass is not a fixed point, redacting
