@@ -129,10 +129,44 @@ void BM_RedactWholeBuffer(benchmark::State& state) {
 }
 BENCHMARK(BM_RedactWholeBuffer)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Streams the fixture's text through `redactor` in 64 KB chunks, once per
+// iteration.
+void StreamRounds(benchmark::State& state, const Redactor& redactor, int threads) {
+  const Fixture& f = F();
+  std::string out;
+  for (auto _ : state) {
+    RedactStream s(redactor, threads);
+    out.clear();
+    for (size_t p = 0; p < f.text.size(); p += 64 << 10)
+      if (!s.Write(std::string_view(f.text).substr(p, 64 << 10), &out).ok()) state.SkipWithError("write");
+    if (!s.Finish(&out).ok()) state.SkipWithError("finish");
+    if (s.report().unsettled != 0) state.SkipWithError("unsettled");
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.text.size()));
+}
+
+// Redacts the fixture's records with `redactor` on `threads` threads, once
+// per iteration.
+void JsonlRounds(benchmark::State& state, const Redactor& redactor, int threads) {
+  const Fixture& f = F();
+  const std::vector<std::string> fields = {"text"};
+  for (auto _ : state) {
+    auto work = [&](int t) {
+      for (size_t i = t; i < f.records.size(); i += threads)
+        benchmark::DoNotOptimize(redactor.RedactJsonRecord(f.records[i], fields, nullptr));
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (std::thread& th : pool) th.join();
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.record_bytes));
+}
+
 // Args: threads, stream window in KB (0: the library default).
 void BM_RedactStream64K(benchmark::State& state) {
   Fixture& f = F();
-  const int threads = static_cast<int>(state.range(0));
   const Redactor* redactor = &f.redactor;
   std::optional<Redactor> sized;
   if (state.range(1) > 0) {
@@ -141,16 +175,7 @@ void BM_RedactStream64K(benchmark::State& state) {
     sized.emplace(*Redactor::Create(f.detector, std::move(o)));
     redactor = &*sized;
   }
-  std::string out;
-  for (auto _ : state) {
-    RedactStream s(*redactor, threads);
-    out.clear();
-    for (size_t p = 0; p < f.text.size(); p += 64 << 10)
-      if (!s.Write(std::string_view(f.text).substr(p, 64 << 10), &out).ok()) state.SkipWithError("write");
-    if (!s.Finish(&out).ok()) state.SkipWithError("finish");
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.text.size()));
+  StreamRounds(state, *redactor, static_cast<int>(state.range(0)));
   // Each window is rescanned with this many bytes of margin on each side
   // (the same for every thread count, so it does not affect the 2/1 ratio).
   state.counters["hold_back"] = static_cast<double>(redactor->hold_back_bytes());
@@ -164,20 +189,7 @@ BENCHMARK(BM_RedactStream64K)
     ->UseRealTime();
 
 void BM_RedactJsonl(benchmark::State& state) {
-  Fixture& f = F();
-  const int threads = static_cast<int>(state.range(0));
-  const std::vector<std::string> fields = {"text"};
-  for (auto _ : state) {
-    auto work = [&](int t) {
-      for (size_t i = t; i < f.records.size(); i += threads)
-        benchmark::DoNotOptimize(f.redactor.RedactJsonRecord(f.records[i], fields, nullptr));
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (std::thread& th : pool) th.join();
-  }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.record_bytes));
+  JsonlRounds(state, F().redactor, static_cast<int>(state.range(0)));
 }
 BENCHMARK(BM_RedactJsonl)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -185,37 +197,12 @@ BENCHMARK(BM_RedactJsonl)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRea
 // the second pass, against BM_RedactStream64K/<threads>/0 and BM_RedactJsonl
 // in the same run. Arg: threads.
 void BM_RedactStreamSettled(benchmark::State& state) {
-  Fixture& f = F();
-  const int threads = static_cast<int>(state.range(0));
-  std::string out;
-  for (auto _ : state) {
-    RedactStream s(f.settling, threads);
-    out.clear();
-    for (size_t p = 0; p < f.text.size(); p += 64 << 10)
-      if (!s.Write(std::string_view(f.text).substr(p, 64 << 10), &out).ok()) state.SkipWithError("write");
-    if (!s.Finish(&out).ok()) state.SkipWithError("finish");
-    if (s.report().unsettled != 0) state.SkipWithError("unsettled");
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.text.size()));
+  StreamRounds(state, F().settling, static_cast<int>(state.range(0)));
 }
 BENCHMARK(BM_RedactStreamSettled)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_RedactJsonlSettled(benchmark::State& state) {
-  Fixture& f = F();
-  const int threads = static_cast<int>(state.range(0));
-  const std::vector<std::string> fields = {"text"};
-  for (auto _ : state) {
-    auto work = [&](int t) {
-      for (size_t i = t; i < f.records.size(); i += threads)
-        benchmark::DoNotOptimize(f.settling.RedactJsonRecord(f.records[i], fields, nullptr));
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (std::thread& th : pool) th.join();
-  }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.record_bytes));
+  JsonlRounds(state, F().settling, static_cast<int>(state.range(0)));
 }
 BENCHMARK(BM_RedactJsonlSettled)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
