@@ -815,17 +815,27 @@ class Scanner {
     size_t at = o;
     while (at > 0 && o - at < 190 && EmailDomain(static_cast<char>(p_[at - 1]))) --at;
     if (at == 0 || p_[at - 1] != '@') return false;
-    --at;
-    // (A label before the '@' replaced the local part: "<QQ>@aQQ.11811.ot".)
-    if (!(at > 0 && (EmailLocal(static_cast<char>(p_[at - 1])) || p_[at - 1] == '*')) && !LabelEndsAt(at)) return false;
-    // A domain ends in a dot and a top-level domain of letters ("x@190.3.1.13"
-    // and "x@18447108562" hold numbers).
-    size_t e = o;
-    while (e < n_ && e - at < 190 && EmailDomain(static_cast<char>(p_[e]))) ++e;
-    while (e > o && (p_[e - 1] == '.' || p_[e - 1] == '-')) --e;
-    size_t tld = e;
-    while (tld > o && IsAlpha(static_cast<char>(p_[tld - 1]))) --tld;
+    size_t e = 0, tld = 0;
+    if (!DomainAfter(at - 1, &e, &tld)) return false;
     return e - tld >= 2 && tld > o && p_[tld - 1] == '.';
+  }
+
+  // The domain after the '@' at `at`, if a local part (or its mask, or the
+  // label that replaced it: "<QQ>@aQQ.11811.ot") stands before the '@':
+  // *e is where its run of domain characters ends, trailing dots and
+  // hyphens left out, and *tld where its last run of letters begins. A
+  // domain ends in a dot and a top-level domain of letters ("x@190.3.1.13"
+  // and "x@18447108562" hold numbers): the callers check that.
+  bool DomainAfter(size_t at, size_t* e, size_t* tld) const {
+    if (!(at > 0 && (EmailLocal(static_cast<char>(p_[at - 1])) || p_[at - 1] == '*')) && !LabelEndsAt(at)) return false;
+    size_t end = at + 1;
+    while (end < n_ && end - at < 190 && EmailDomain(static_cast<char>(p_[end]))) ++end;
+    while (end > at + 1 && (p_[end - 1] == '.' || p_[end - 1] == '-')) --end;
+    size_t letters = end;
+    while (letters > at + 1 && IsAlpha(static_cast<char>(p_[letters - 1]))) --letters;
+    *e = end;
+    *tld = letters;
+    return true;
   }
 
   // The same rule for a value starting at original offset o, judged on the
@@ -2403,14 +2413,8 @@ class Scanner {
     domains_.clear();
     const std::string_view text(reinterpret_cast<const char*>(p_), n_);
     for (size_t at = text.find('@'); at < n_; at = text.find('@', at + 1)) {
-      // A local part (or its mask, or the label that replaced it) before it.
-      if (!(at > 0 && (EmailLocal(static_cast<char>(p_[at - 1])) || p_[at - 1] == '*')) && !LabelEndsAt(at)) continue;
-      size_t e = at + 1;
-      while (e < n_ && e - at < 190 && EmailDomain(static_cast<char>(p_[e]))) ++e;
-      while (e > at + 1 && (p_[e - 1] == '.' || p_[e - 1] == '-')) --e;
-      size_t tld = e;
-      while (tld > at + 1 && IsAlpha(static_cast<char>(p_[tld - 1]))) --tld;
-      if (e - tld >= 2 && tld > at + 2 && p_[tld - 1] == '.') domains_.emplace_back(at, e);
+      size_t e = 0, tld = 0;
+      if (DomainAfter(at, &e, &tld) && e - tld >= 2 && tld > at + 2 && p_[tld - 1] == '.') domains_.emplace_back(at, e);
     }
   }
 
